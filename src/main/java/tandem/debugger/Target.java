@@ -1,0 +1,37 @@
+// What a Debugger session runs on: how to start the process that speaks GDB/MI, what to tell gdb
+// once it is up, and which gdb features the target supports.
+package tandem.debugger;
+
+import java.nio.file.Path;
+import java.util.List;
+
+public interface Target {
+
+    /** A short description for messages: "rr replay of recrep", "live panda-system-mips". */
+    String description();
+
+    /** The command line of the process that speaks GDB/MI on its stdio (gdb itself, or rr replay running gdb). */
+    List<String> commandLine();
+
+    /** Working directory for that process. */
+    Path workingDirectory();
+
+    /** gdb console commands that bring the program to its first stop once gdb is up. */
+    List<String> startCommands();
+
+    /** The program being debugged (used to check its debug symbols and name its arch). */
+    Path program();
+
+    /** Reverse execution (rc, reverse-stepi): rr has it, a live program or gdbserver do not. */
+    boolean canReverse();
+
+    /** gdb {@code checkpoint} / {@code restart}: rr and a live Linux program have it; gdbserver does not. */
+    boolean canCheckpoint();
+
+    /** Breakpoint conditions evaluated by the target (gdbserver, rr) rather than by gdb per hit. */
+    boolean evaluatesConditions();
+
+    /** Processes besides gdb that this target started and that must end with the session. */
+    default void close() {
+    }
+}
