@@ -28,6 +28,11 @@ public interface Target {
     /** gdb {@code checkpoint} / {@code restart}: rr and a live Linux program have it; gdbserver does not. */
     boolean canCheckpoint();
 
+    /** rr's checkpoints can be restarted any number of times; gdb's fork checkpoints are used up by restart. */
+    default boolean restartKeepsCheckpoint() {
+        return false;
+    }
+
     /** Breakpoint conditions evaluated by the target (gdbserver, rr) rather than by gdb per hit. */
     boolean evaluatesConditions();
 
