@@ -45,6 +45,9 @@ public interface Debugger extends AutoCloseable {
     /** Reverse-continues; only where {@link Target#canReverse()}. */
     Stop reverseCont(Duration limit);
 
+    /** Starts the program again from its beginning (gdb {@code run}; for rr, the replay restarts). */
+    Stop rerun(Duration limit);
+
     Stop stepInstruction();
 
     Stop reverseStepInstruction();

@@ -36,6 +36,11 @@ public interface Target {
     /** Breakpoint conditions evaluated by the target (gdbserver, rr) rather than by gdb per hit. */
     boolean evaluatesConditions();
 
+    /** The gdb console command that starts the program again from its beginning. */
+    default String rerunCommand() {
+        return "run";
+    }
+
     /** Processes besides gdb that this target started and that must end with the session. */
     default void close() {
     }
