@@ -179,7 +179,7 @@ for a in i386 x86_64 arm aarch64 ppc; do
     X=$OUT/$a-softmmu/panda-system-$a
     "$X" -demo-record f$a -demo-instrs 100000 > f$a.out 2>&1 && "$X" -replay f$a > f$a.rep 2>&1
     check "$a: record+replay" has "Replay completed successfully 2." f$a.rep
-    ( "$X" -replay f$a -demo-bug reg@50000 > f$a.bug 2>&1 ) 2>/dev/null
+    { "$X" -replay f$a -demo-bug reg@50000 > f$a.bug 2>&1; } 2>/dev/null
     check "$a: reg bug fails the replay" bash -c "grep -q 'injected reg bug' f$a.bug && grep -q 'FOUND DISAGREEMENT!\|RR rr_assertion' f$a.bug"
 done
 
