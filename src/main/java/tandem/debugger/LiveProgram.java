@@ -31,6 +31,8 @@ public record LiveProgram(Path gdb, Path program, List<String> args, Path workin
         for (String arg : args) a.append(' ').append(Shell.quote(arg));
         a.append(" < ").append(Shell.quote(stdin == null ? "/dev/null" : stdin.toString()));
         List<String> c = new ArrayList<>();
+        String tdesc = HostRegisters.gdbCommand();
+        if (tdesc != null) c.add(tdesc);
         c.add(a.toString());
         c.add("starti");
         return c;
