@@ -150,11 +150,11 @@ public final class GdbDebugger implements Debugger {
 
     private Breakpoint insert(String location, String condition, boolean temporary) {
         MiCommand c = MiCommand.of("break-insert");
-        if (temporary) c.option("-t");
-        if (condition != null && !condition.isBlank()) c.option("-c", condition);
-        c.param(location);
+        if (temporary) c = c.option("-t");
+        if (condition != null && !condition.isBlank()) c = c.option("-c", condition);
+        MiCommand insert = c.param(location);
         return ask("break at " + location, () -> {
-            MiTuple bkpt = mi.send(c).record().results().tuple("bkpt");
+            MiTuple bkpt = mi.send(insert).record().results().tuple("bkpt");
             return new Breakpoint(Integer.parseInt(bkpt.string("number")), location, condition, temporary);
         });
     }
@@ -171,8 +171,8 @@ public final class GdbDebugger implements Debugger {
     @Override
     public void condition(int breakpoint, String condition) {
         MiCommand c = MiCommand.of("break-condition", Integer.toString(breakpoint));
-        if (condition != null && !condition.isBlank()) c.param(condition);
-        ask("set the condition of breakpoint " + breakpoint, () -> mi.send(c));
+        MiCommand withCondition = condition == null || condition.isBlank() ? c : c.param(condition);
+        ask("set the condition of breakpoint " + breakpoint, () -> mi.send(withCondition));
     }
 
     @Override
@@ -192,9 +192,9 @@ public final class GdbDebugger implements Debugger {
 
     private void breakpointCommand(String op, int... numbers) {
         if (numbers.length == 0) return;
-        MiCommand c = MiCommand.of(op);
-        for (int n : numbers) c.param(Integer.toString(n));
-        ask(op.replace('-', ' ') + " " + java.util.Arrays.toString(numbers), () -> mi.send(c));
+        String[] params = java.util.Arrays.stream(numbers).mapToObj(Integer::toString).toArray(String[]::new);
+        MiCommand c = MiCommand.of(op, params);
+        ask(op.replace('-', ' ') + " " + String.join(" ", params), () -> mi.send(c));
     }
 
     // ---- moving ----
