@@ -59,7 +59,10 @@ public final class GdbDebugger implements Debugger {
     }
 
     private static GdbDebugger start(Target target, List<String> gdbOptions) {
-        List<String> cmd = target.commandLine(gdbOptions);
+        // before -ex commands: rr's gdb starts the program before tandem's first MI command
+        List<String> options = new ArrayList<>(List.of("-iex", "set mi-async on"));
+        options.addAll(gdbOptions);
+        List<String> cmd = target.commandLine(options);
         MiChannel channel;
         try {
             channel = new GdbLauncher().gdb(cmd.get(0)).miArgs(List.of()).args(cmd.subList(1, cmd.size()))

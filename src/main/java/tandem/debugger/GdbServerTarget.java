@@ -60,7 +60,7 @@ public final class GdbServerTarget implements Target {
         try {
             OutputStream out = new FileOutputStream(log.toFile());
             InputStream in = stdin == null ? InputStream.nullInputStream() : new FileInputStream(stdin.toFile());
-            ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(Duration.ZERO).get();
+            ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(ExecuteWatchdog.INFINITE_TIMEOUT_DURATION).get();
             DefaultExecutor ex = DefaultExecutor.builder().setWorkingDirectory(workingDirectory.toFile()).get();
             ex.setWatchdog(watchdog);
             ex.setStreamHandler(new PumpStreamHandler(out, out, in));
