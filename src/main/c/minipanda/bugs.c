@@ -11,7 +11,12 @@
  *   reg: flip bit 3 of guest register 7 (a3, the accumulator: always live)
  *   ram: flip bit 16 of the data word 64 bytes ahead of the guest's data
  *        pointer (v0), which the guest reads within a few iterations
- *   irq: deliver the next logged interrupt one TB late
+ *   irq: deliver the next logged interrupt one TB late (the first with
+ *        count >= N that the CPU would take at once at its boundary)
+ * N must lie after the guest's first instructions (N >= 16): before that
+ * the TLB is empty and a3 not yet written, so tlb and reg would change
+ * nothing.  A bug too close to the end of the recording (no port read left
+ * after the changed timing) may let the replay finish cleanly.
  * All four make a later port read happen at another count, so the replay
  * ends in PANDA's failure text and abort().
  */
@@ -93,6 +98,11 @@ void mp_bug_fire(uint64_t count)
 int mp_bug_irq_defer(int line, uint64_t count)
 {
     if (!irq_armed || count < bug_n || rr_mode != RR_REPLAY)
+        return 0;
+    /* only an interrupt the CPU takes right at this boundary: delaying one
+       that waits for eret anyway would change nothing the guest can see */
+    if (!(CP0.CP0_Status & ST_IE) || (CP0.CP0_Status & ST_EXL) ||
+        !(CP0.CP0_Status & (1u << (8 + line))) || (CP0.hflags & MIPS_HFLAG_B))
         return 0;
     irq_armed = 0;
     irq_line = line;

@@ -286,14 +286,17 @@ void mp_run_until(uint64_t stop)
         uint64_t now = cpu->rr_guest_instr_count;
         if (now >= mp_rr_next_check)
             mp_rr_boundary(now);
+        /* stop before taking interrupts: a record slice that ends here takes
+           them at the start of the next slice, i.e. at this same boundary,
+           after any console event raised in between -- the order replay sees */
+        if (now >= stop)
+            break;
         if (now >= mp_bug_at)
             mp_bug_fire(now);
         if (mp_bug_irq_pending)
             mp_bug_irq_boundary(now);
         if (cpu->interrupt_request && mp_interrupts_deliverable())
             mp_take_interrupt();
-        if (now >= stop)
-            break;
         if ((now >> 17) != dbg_bucket) {
             dbg_bucket = now >> 17;
             debug_counter();

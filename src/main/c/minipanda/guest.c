@@ -14,8 +14,11 @@
  *     pairs, so refills happen all the time): mix the words into a3, write them
  *     back changed; when (a3 & 0xff) == 0, read the clock port (logged input),
  *     fold it into a3 and append a3 to the results ring at 0x7f830000.
- * Because a3 decides when the extra path runs, a changed register, RAM word,
- * TLB content or interrupt timing shifts later clock reads to other counts.
+ * The timer handler spins (a3 & 7) + ((v0 >> 4) & 7) short rounds before it
+ * reads the clock.  Because a3 decides when the extra path runs and both a3
+ * and v0 steer the timer handler, a changed register, RAM word, TLB content
+ * (an extra refill) or interrupt timing moves later clock reads to other
+ * counts, which the replay detects.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +124,7 @@ static void cop0(int fn) { emit(16u << 26 | 1u << 25 | fn); }
 #define ERET()           cop0(0x18)
 #define TLBWR()          cop0(6)
 
-enum { L_OTHER, L_CONSOLE, L_RX, L_DONE, L_OUTER, L_LOOP };
+enum { L_OTHER, L_CONSOLE, L_RX, L_DONE, L_OUTER, L_LOOP, L_ACCT, L_READ };
 
 static void resolve(void)
 {
@@ -165,6 +168,19 @@ static void assemble_guest(void)
     ANDI(K1, K0, 1u << (8 + MP_IRQ_TIMER));
     BEQ(K1, ZERO, L_CONSOLE);
     NOP();
+    /* "accounting" whose length depends on where the main loop was
+       interrupted: (a3 & 7) + ((v0 >> 4) & 7) rounds of 4 instructions, so
+       any change of main-loop progress or of a3 moves the clock read below */
+    ANDI(K1, A3, 7);
+    SRL(K0, V0, 4);
+    ANDI(K0, K0, 7);
+    ADDU(K1, K1, K0);
+    label(L_ACCT);
+    BEQ(K1, ZERO, L_READ);
+    ADDIU(K1, K1, 0xffff);       /* delay slot: k1-- (dead once the loop exits) */
+    BEQ(ZERO, ZERO, L_ACCT);
+    NOP();
+    label(L_READ);
     LUI(K0, MP_MMIO_BASE >> 16);
     LW(K1, MP_MMIO_CLOCK, K0);   /* timer ISR reads the clock: logged input */
     SW(K1, MP_MMIO_TIMER_ACK, K0);

@@ -61,6 +61,18 @@ static uint64_t parse_count(const char *s, const char *what)
     return v;
 }
 
+/* MINIPANDA_STATS=1: translation statistics on stderr at a clean end */
+static void print_stats(void)
+{
+    if (!getenv("MINIPANDA_STATS"))
+        return;
+    uint64_t n = rr_get_guest_instr_count();
+    fprintf(stderr, "mini-panda: stats: %" PRIu64 " guest instructions in %" PRIu64
+            " TBs (%.2f insns/TB), %" PRIu64 " TBs translated, %" PRIu64 " shortened by the icount budget\n",
+            n, mp_tb_executed, mp_tb_executed ? (double)n / mp_tb_executed : 0.0,
+            mp_tb_translated, mp_tb_nocache);
+}
+
 int main(int argc, char **argv)
 {
     static const char *const with_arg[] = {
@@ -125,6 +137,7 @@ int main(int argc, char **argv)
         if (bug)
             mp_bug_arm();
         mp_run_until(mp_rr_replay_end());
+        print_stats();
         return 0;
     }
     if (record) {
@@ -138,6 +151,7 @@ int main(int argc, char **argv)
         mp_irq_raise(MP_IRQ_CONSOLE);
         mp_run_until(mp_record_length);
         rr_do_end_record();
+        print_stats();
         return 0;
     }
     return mp_monitor_main();

@@ -56,9 +56,10 @@ void mp_mmio_write(uint32_t offset, uint32_t value)
 {
     switch (offset) {
     case MP_MMIO_TXDATA:
+        /* flushed at once: gdb checkpoints fork, and a half-full stdio
+           buffer would be printed by every fork */
         putchar((int)(value & 0xff));
-        if ((value & 0xff) == '\n')
-            fflush(stdout);
+        fflush(stdout);
         break;
     case MP_MMIO_TIMER_ACK:
         mp_irq_lower(MP_IRQ_TIMER);

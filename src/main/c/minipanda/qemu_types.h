@@ -57,8 +57,9 @@ typedef uint64_t ram_addr_t;
 /* QEMU's printf-like callback type used by cpu_dump_state */
 typedef int (*fprintf_function)(FILE *f, const char *fmt, ...);
 
-/* QEMU's cpu_dump_state flags (an enum, so gdb knows CPU_DUMP_FPU by name) */
-enum {
+/* QEMU's cpu_dump_state flags (an enum, so gdb knows CPU_DUMP_FPU by name;
+   the build keeps unused debug types so the enum reaches the debug info) */
+enum CPUDumpFlags {
     CPU_DUMP_CODE = 0x00010000,
     CPU_DUMP_FPU  = 0x00020000,
     CPU_DUMP_CCOP = 0x00040000,
