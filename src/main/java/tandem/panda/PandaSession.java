@@ -155,7 +155,10 @@ public final class PandaSession implements AutoCloseable {
      * Stops at the first TB executed at or after guest instruction {@code n} (the notes'
      * {@code break cpu_loop_exec_tb if ...rr_guest_instr_count > n} stops one TB later when a TB
      * starts exactly at n). Moves forward from here or from the nearest checkpoint at or before n,
-     * using debug_counter to cover long spans with few stops when the build has it. Returns the count reached.
+     * using debug_counter to cover long spans with few stops when the build has it; the last stretch
+     * (at most two debug_counter periods, 2^18 instructions) goes TB by TB on a conditional
+     * breakpoint. A goal reached before, or the count of a TB boundary, costs no move when the
+     * session is already there. Returns the count reached.
      */
     public synchronized long toInstr(long n) {
         if (n < 0) throw new PandaException("instruction counts start at 0, not " + n);
