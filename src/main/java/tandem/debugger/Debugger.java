@@ -1,0 +1,84 @@
+// A gdb session over one target: the operations tandem needs, each answering with a value or a
+// DebuggerException carrying gdb's message. Knows gdb semantics; knows nothing of PANDA.
+package tandem.debugger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+public interface Debugger extends AutoCloseable {
+
+    /** What this session debugs (an rr trace, a live program, a gdb server). */
+    Target target();
+
+    /** gdb's display text of an expression, e.g. {@code "0x80001234"} or {@code "{a = 1}"}. */
+    String evaluate(String expression);
+
+    /**
+     * The expression's value as an unsigned 64-bit number (read it with Long.toUnsignedString).
+     * The one place that turns a gdb answer into a number: pointers, enums, chars and negative
+     * values (two's complement) are all accepted.
+     */
+    long evaluateUnsigned(String expression);
+
+    /** Calls a function in the program ({@code rr_checksum_regs()}); its value as text, "" when void. */
+    String call(String expression);
+
+    Breakpoint breakAt(String location, String condition);
+
+    Breakpoint temporaryBreakAt(String location, String condition);
+
+    /** A hardware watchpoint on an lvalue such as {@code *(uint32_t *) 0x7f0012340000}. */
+    Breakpoint watch(String lvalue);
+
+    void condition(int breakpoint, String condition);
+
+    void enable(int... breakpoints);
+
+    void disable(int... breakpoints);
+
+    void delete(int... breakpoints);
+
+    /** Continues until the next stop. Waits at most {@code limit}; interrupt() ends the wait early. */
+    Stop cont(Duration limit);
+
+    /** Reverse-continues; only where {@link Target#canReverse()}. */
+    Stop reverseCont(Duration limit);
+
+    /** Starts the program again from its beginning (gdb {@code run}; for rr, the replay restarts). */
+    Stop rerun(Duration limit);
+
+    Stop stepInstruction();
+
+    Stop reverseStepInstruction();
+
+    Stop finish();
+
+    /** Takes a checkpoint of the current state; its number, for {@link #restart(int)}. */
+    int checkpoint();
+
+    void restart(int checkpoint);
+
+    byte[] readMemory(long address, int length);
+
+    List<Frame> backtrace();
+
+    /** A raw gdb console command, as typed at a gdb prompt; returns what gdb printed. */
+    String console(String command);
+
+    /** Stops a running continue: the waiting call returns with Reason.INTERRUPTED. Safe from any thread. */
+    void interrupt();
+
+    /** True while a continue or step is in progress. */
+    boolean running();
+
+    /** Lines the debugged program printed since the last call (its stdout and stderr, in order). */
+    List<String> drainProgramOutput();
+
+    /** Receives every stop, in order, including those of commands run through {@link #console}. */
+    void onStop(Consumer<Stop> listener);
+
+    /** Ends gdb and every process it started (the program, a gdb server, rr). Never throws. */
+    @Override
+    void close();
+}

@@ -1,0 +1,422 @@
+// The Debugger over one gdb speaking GDB/MI: maps each operation onto MI commands and gdb's
+// answers onto values, stops and errors.
+package tandem.debugger;
+
+import tandem.mi.AsyncRecord;
+import tandem.mi.GdbDiedException;
+import tandem.mi.GdbErrorException;
+import tandem.mi.GdbLauncher;
+import tandem.mi.MiChannel;
+import tandem.mi.MiCommand;
+import tandem.mi.MiException;
+import tandem.mi.MiListener;
+import tandem.mi.MiResult;
+import tandem.mi.MiTimeoutException;
+import tandem.mi.MiTuple;
+
+import java.io.File;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+public final class GdbDebugger implements Debugger {
+
+    /** How long a command that does not resume the target may take (calls into the program included). */
+    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Pattern CHECKPOINT = Pattern.compile("[Cc]heckpoint (\\d+)");
+
+    private final Target target;
+    private final MiChannel mi;
+    private final List<Consumer<Stop>> stopListeners = new CopyOnWriteArrayList<>();
+    private volatile boolean running;
+    private volatile boolean interruptRequested;
+
+    private GdbDebugger(Target target, MiChannel mi) {
+        this.target = target;
+        this.mi = mi;
+    }
+
+    /** Starts gdb on the target and brings the program to its first stop. */
+    public static GdbDebugger open(Target target) {
+        Target.Connection how = target.connection();
+        List<String> quirk = how == Target.Connection.REMOTE ? List.of() : XsaveQuirk.nativeOptions(target.gdb().toString());
+        if (how == Target.Connection.NATIVE) return start(target, quirk);
+        GdbDebugger d = start(target, List.of());
+        if (!quirk.isEmpty() && d.tracesNatively()) {
+            // gdb settles how it moves registers when it first traces a program: start it again
+            d.mi.close();
+            return start(target, quirk);
+        }
+        return d;
+    }
+
+    private static GdbDebugger start(Target target, List<String> gdbOptions) {
+        List<String> cmd = target.commandLine(gdbOptions);
+        MiChannel channel;
+        try {
+            channel = new GdbLauncher().gdb(cmd.get(0)).miArgs(List.of()).args(cmd.subList(1, cmd.size()))
+                    .workingDir(target.workingDirectory() == null ? null : target.workingDirectory().toFile())
+                    .timeout(COMMAND_TIMEOUT).startTimeout(START_TIMEOUT).start();
+        } catch (IOException | MiException e) {
+            target.close();
+            throw new DebuggerException("could not start " + cmd.get(0) + " for " + target.description()
+                    + ": " + e.getMessage() + ". Is it installed (Debian package "
+                    + (cmd.get(0).endsWith("rr") ? "rr; or give its path with --rr" : "gdb") + "), and is the path right?");
+        }
+        GdbDebugger d = new GdbDebugger(target, channel);
+        try {
+            channel.addListener(new MiListener() {
+                @Override
+                public void onAsync(AsyncRecord record) {
+                    if (record.isStopped()) {
+                        Stop s = d.toStop(record);
+                        d.stopListeners.forEach(l -> l.accept(s));
+                    }
+                }
+            });
+            if (target.evaluatesConditions()) {
+                // the target (gdbserver, rr) tests the condition at each hit: no gdb round trip per TB
+                d.console("set breakpoint condition-evaluation target");
+            }
+            for (String c : target.startCommands()) d.console(c, START_TIMEOUT);
+            return d;
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    /** Whether gdb traces the program itself (its target stack has the native target). */
+    private boolean tracesNatively() {
+        try {
+            return console("maint print target-stack").contains("- native");
+        } catch (DebuggerException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Target target() {
+        return target;
+    }
+
+    /** The MI channel underneath, for transcripts and measurements. */
+    public MiChannel channel() {
+        return mi;
+    }
+
+    // ---- values ----
+
+    @Override
+    public String evaluate(String expression) {
+        return ask("evaluate `" + expression + "`",
+                () -> mi.send(MiCommand.of("data-evaluate-expression", expression)).record().results().string("value"));
+    }
+
+    @Override
+    public long evaluateUnsigned(String expression) {
+        String text = evaluate("(unsigned long long) (" + expression + ")");
+        try {
+            return Long.parseUnsignedLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new DebuggerException("`" + expression + "` is not a number: gdb printed " + text);
+        }
+    }
+
+    @Override
+    public String call(String expression) {
+        String v = evaluate(expression);
+        return "void".equals(v) ? "" : v;
+    }
+
+    @Override
+    public List<Frame> backtrace() {
+        return ask("backtrace", () -> {
+            List<Frame> frames = new ArrayList<>();
+            for (MiTuple f : mi.send(MiCommand.of("stack-list-frames")).record().results().list("stack").tuples()) {
+                frames.add(new Frame((int) f.number("level"), f.string("func", null),
+                        Long.decode(f.string("addr", "0")), f.string("file", null),
+                        f.has("line") ? (int) f.number("line") : 0));
+            }
+            return frames;
+        });
+    }
+
+    @Override
+    public byte[] readMemory(long address, int length) {
+        return ask("read " + length + " bytes at 0x" + Long.toHexString(address), () -> {
+            MiTuple block = mi.send(MiCommand.of("data-read-memory-bytes", "0x" + Long.toHexString(address),
+                    Integer.toString(length))).record().results().list("memory").tuples().get(0);
+            return HexFormat.of().parseHex(block.string("contents"));
+        });
+    }
+
+    // ---- breakpoints ----
+
+    @Override
+    public Breakpoint breakAt(String location, String condition) {
+        return insert(location, condition, false);
+    }
+
+    @Override
+    public Breakpoint temporaryBreakAt(String location, String condition) {
+        return insert(location, condition, true);
+    }
+
+    private Breakpoint insert(String location, String condition, boolean temporary) {
+        MiCommand c = MiCommand.of("break-insert");
+        if (temporary) c = c.option("-t");
+        if (condition != null && !condition.isBlank()) c = c.option("-c", condition);
+        MiCommand insert = c.param(location);
+        return ask("break at " + location + (condition == null || condition.isBlank() ? "" : " if " + condition), () -> {
+            MiTuple bkpt = mi.send(insert).record().results().tuple("bkpt");
+            return new Breakpoint(Integer.parseInt(bkpt.string("number")), location, condition, temporary);
+        });
+    }
+
+    @Override
+    public Breakpoint watch(String lvalue) {
+        return ask("watch " + lvalue, () -> {
+            MiTuple wpt = mi.send(MiCommand.of("break-watch", lvalue)).record().results().tuple(
+                    "wpt");
+            return new Breakpoint(Integer.parseInt(wpt.string("number")), lvalue, null, false);
+        });
+    }
+
+    @Override
+    public void condition(int breakpoint, String condition) {
+        MiCommand c = MiCommand.of("break-condition", Integer.toString(breakpoint));
+        MiCommand set = condition != null && !condition.isBlank() ? c.param(condition) : c;
+        ask("set the condition of breakpoint " + breakpoint, () -> mi.send(set));
+    }
+
+    @Override
+    public void enable(int... breakpoints) {
+        breakpointCommand("break-enable", breakpoints);
+    }
+
+    @Override
+    public void disable(int... breakpoints) {
+        breakpointCommand("break-disable", breakpoints);
+    }
+
+    @Override
+    public void delete(int... breakpoints) {
+        breakpointCommand("break-delete", breakpoints);
+    }
+
+    private void breakpointCommand(String op, int... numbers) {
+        if (numbers.length == 0) return;
+        MiCommand c = MiCommand.of(op);
+        for (int n : numbers) c = c.param(Integer.toString(n));
+        MiCommand command = c;
+        ask(op.replace('-', ' ') + " " + java.util.Arrays.toString(numbers), () -> mi.send(command));
+    }
+
+    // ---- moving ----
+
+    @Override
+    public Stop cont(Duration limit) {
+        return resume(MiCommand.of("exec-continue"), limit);
+    }
+
+    @Override
+    public Stop reverseCont(Duration limit) {
+        requireReverse("reverse-continue");
+        return resume(MiCommand.of("exec-continue").option("--reverse"), limit);
+    }
+
+    @Override
+    public Stop rerun(Duration limit) {
+        return resume(MiCommand.console(target.rerunCommand()), limit);
+    }
+
+    @Override
+    public Stop stepInstruction() {
+        return resume(MiCommand.of("exec-step-instruction"), COMMAND_TIMEOUT);
+    }
+
+    @Override
+    public Stop reverseStepInstruction() {
+        requireReverse("reverse-stepi");
+        return resume(MiCommand.of("exec-step-instruction").option("--reverse"), COMMAND_TIMEOUT);
+    }
+
+    @Override
+    public Stop finish() {
+        return resume(MiCommand.of("exec-finish"), COMMAND_TIMEOUT);
+    }
+
+    private void requireReverse(String what) {
+        if (!target.canReverse()) {
+            throw new DebuggerException(what + " needs reverse execution, which " + target.description()
+                    + " does not have (rr replays do)");
+        }
+    }
+
+    private Stop resume(MiCommand command, Duration limit) {
+        interruptRequested = false;
+        running = true;
+        try {
+            AsyncRecord stopped = mi.resume(command, limit);
+            return toStop(stopped);
+        } catch (MiTimeoutException e) {
+            interruptQuietly();
+            throw new DebuggerException(target.description() + " did not stop within " + limit.toSeconds()
+                    + " s of " + command.text() + "; it was interrupted");
+        } catch (GdbErrorException e) {
+            throw new DebuggerException(command.text() + " failed", e.getMessage(), e);
+        } catch (GdbDiedException e) {
+            throw died(e);
+        } finally {
+            running = false;
+        }
+    }
+
+    @Override
+    public int checkpoint() {
+        String out = console("checkpoint");
+        Matcher m = CHECKPOINT.matcher(out);
+        if (!m.find()) throw new DebuggerException("checkpoint failed on " + target.description(), out.trim(), null);
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Override
+    public void restart(int checkpoint) {
+        console("restart " + checkpoint);
+    }
+
+    // ---- raw gdb ----
+
+    @Override
+    public String console(String command) {
+        return console(command, Duration.ofHours(4));
+    }
+
+    /**
+     * Runs a console command as typed at a gdb prompt. When it resumes the program (continue, rc,
+     * stepi, run, an rr restart), waits for the stop and appends gdb's report of it.
+     */
+    public String console(String command, Duration limit) {
+        MiChannel.PendingStop stop = mi.expectStop("*stopped after `" + command + "`");
+        boolean resumed = false;
+        try {
+            running = true;
+            interruptRequested = false;
+            MiResult r = mi.send(MiCommand.console(command), COMMAND_TIMEOUT);
+            StringBuilder out = new StringBuilder(r.console());
+            if ("running".equals(r.resultClass())) {
+                resumed = true;
+                Stop s = toStop(stop.await(limit));
+                out.append(out.length() == 0 || out.charAt(out.length() - 1) == '\n' ? "" : "\n").append("[stopped: ").append(s).append("]\n");
+            }
+            return out.toString();
+        } catch (GdbErrorException e) {
+            throw new DebuggerException("gdb rejected `" + command + "`", e.getMessage(), e);
+        } catch (GdbDiedException e) {
+            throw died(e);
+        } catch (MiTimeoutException e) {
+            if (resumed) interruptQuietly();
+            throw new DebuggerException("`" + command + "` did not finish within " + limit.toSeconds() + " s on "
+                    + target.description());
+        } finally {
+            running = false;
+            if (!resumed) stop.cancel();
+        }
+    }
+
+    @Override
+    public void interrupt() {
+        if (!running) return;
+        interruptRequested = true;
+        interruptQuietly();
+    }
+
+    private void interruptQuietly() {
+        try {
+            mi.interrupt(Duration.ofSeconds(5));
+        } catch (RuntimeException ignored) {
+            // the waiting caller reports what happened; an interrupt must never throw at Ctrl-C
+        }
+    }
+
+    @Override
+    public boolean running() {
+        return running;
+    }
+
+    @Override
+    public List<String> drainProgramOutput() {
+        return mi.takeProgramOutput();
+    }
+
+    @Override
+    public void onStop(Consumer<Stop> listener) {
+        stopListeners.add(listener);
+    }
+
+    @Override
+    public void close() {
+        try {
+            mi.close();
+        } catch (RuntimeException ignored) {
+            // closing must not fail: the process tree is destroyed regardless
+        } finally {
+            target.close();
+        }
+    }
+
+    // ---- helpers ----
+
+    private Stop toStop(AsyncRecord r) {
+        MiTuple t = r.results();
+        Stop.Reason reason = Stop.Reason.fromMi(r.reason());
+        String signal = t.string("signal-name", null);
+        if (interruptRequested && (reason == Stop.Reason.SIGNAL_RECEIVED || reason == Stop.Reason.OTHER)
+                && (signal == null || "SIGINT".equals(signal) || "0".equals(signal))) {
+            reason = Stop.Reason.INTERRUPTED;
+        }
+        Frame frame = null;
+        if (t.has("frame")) {
+            MiTuple f = t.tuple("frame");
+            frame = new Frame(f.has("level") ? (int) f.number("level") : 0, f.string("func", null),
+                    Long.decode(f.string("addr", "0")), f.string("file", null),
+                    f.has("line") ? (int) f.number("line") : 0);
+        }
+        int bp = t.has("bkptno") ? Integer.parseInt(t.string("bkptno")) : 0;
+        if (bp == 0 && t.has("wpt")) bp = Integer.parseInt(t.tuple("wpt").string("number"));
+        // gdb reports exit codes in octal ("01")
+        Integer exit = t.has("exit-code") ? Integer.parseInt(t.string("exit-code"), 8) : null;
+        if (exit == null && reason == Stop.Reason.EXITED_NORMALLY) exit = 0;
+        return new Stop(reason, bp, frame, exit, signal);
+    }
+
+    private <T> T ask(String what, Supplier<T> op) {
+        try {
+            return op.get();
+        } catch (GdbErrorException e) {
+            throw new DebuggerException("gdb could not " + what, e.getMessage(), e);
+        } catch (GdbDiedException e) {
+            throw died(e);
+        } catch (MiTimeoutException e) {
+            throw new DebuggerException("gdb did not answer in time while trying to " + what + ": " + e.getMessage());
+        }
+    }
+
+    private DebuggerException died(GdbDiedException e) {
+        return new DebuggerException("gdb for " + target.description() + " is gone", e.getMessage(), e);
+    }
+
+    @Override
+    public String toString() {
+        return "gdb on " + target.description();
+    }
+}

@@ -1,0 +1,162 @@
+// A program behind a gdb remote server: gdbserver here, `rr replay -s PORT` in the field. gdb
+// connects with `target extended-remote`, and the server evaluates breakpoint conditions itself.
+package tandem.debugger;
+
+import org.apache.commons.exec.CommandLine;
+import org.apache.commons.exec.DefaultExecuteResultHandler;
+import org.apache.commons.exec.DefaultExecutor;
+import org.apache.commons.exec.ExecuteWatchdog;
+import org.apache.commons.exec.PumpStreamHandler;
+
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+public final class GdbServerTarget implements Target {
+    private final Path gdb;
+    private final String host;
+    private final int port;
+    private final Path program;
+    private final Path workingDirectory;
+    private final ExecuteWatchdog server;
+    private final Path serverLog;
+
+    private GdbServerTarget(Path gdb, String host, int port, Path program, Path workingDirectory,
+                            ExecuteWatchdog server, Path serverLog) {
+        this.gdb = gdb;
+        this.host = host;
+        this.port = port;
+        this.program = program;
+        this.workingDirectory = workingDirectory;
+        this.server = server;
+        this.serverLog = serverLog;
+    }
+
+    /** A server someone else started, such as {@code rr replay -s PORT}. */
+    public static GdbServerTarget connect(Path gdb, String host, int port, Path program) {
+        return new GdbServerTarget(gdb, host, port, program, null, null, null);
+    }
+
+    /**
+     * Starts {@code gdbserver} on a free local port running {@code program args < stdin} in
+     * {@code workingDirectory}; the program's output goes to {@code gdbserver.log} there.
+     */
+    public static GdbServerTarget launch(Path gdb, Path gdbserver, Path program, List<String> args,
+                                         Path workingDirectory, Path stdin) {
+        int port = freePort();
+        CommandLine cl = new CommandLine(gdbserver.toString());
+        cl.addArgument("--once", false);
+        cl.addArgument("127.0.0.1:" + port, false);
+        cl.addArgument(program.toString(), false);
+        for (String a : args) cl.addArgument(a, false);
+        Path log = workingDirectory.resolve("gdbserver.log");
+        try {
+            OutputStream out = new FileOutputStream(log.toFile());
+            InputStream in = stdin == null ? InputStream.nullInputStream() : new FileInputStream(stdin.toFile());
+            ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(Duration.ZERO).get();
+            DefaultExecutor ex = DefaultExecutor.builder().setWorkingDirectory(workingDirectory.toFile()).get();
+            ex.setWatchdog(watchdog);
+            ex.setStreamHandler(new PumpStreamHandler(out, out, in));
+            ex.execute(cl, new DefaultExecuteResultHandler());
+            awaitListening(port, log, gdbserver);
+            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log);
+        } catch (IOException e) {
+            throw new DebuggerException("could not start " + gdbserver + ": " + e.getMessage()
+                    + " (Debian package gdbserver)");
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new DebuggerException("no free local port for gdbserver: " + e.getMessage());
+        }
+    }
+
+    private static void awaitListening(int port, Path log, Path gdbserver) throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains("Listening on port")) return;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        String said = Files.exists(log) ? Files.readString(log).strip() : "";
+        throw new DebuggerException(gdbserver + " did not start listening on port " + port + " within 20 s"
+                + (said.isEmpty() ? "" : ": " + said));
+    }
+
+    @Override
+    public String description() {
+        return "gdbserver " + host + ":" + port + " (" + program.getFileName() + ")";
+    }
+
+    @Override
+    public List<String> commandLine(List<String> extraGdbOptions) {
+        List<String> c = new java.util.ArrayList<>(List.of(gdb.toString(), "--interpreter=mi3", "--nx", "-q"));
+        c.addAll(extraGdbOptions);
+        c.add(program.toString());
+        return c;
+    }
+
+    @Override
+    public Connection connection() {
+        return Connection.REMOTE;
+    }
+
+    @Override
+    public Path workingDirectory() {
+        return workingDirectory;
+    }
+
+    @Override
+    public List<String> startCommands() {
+        return List.of("set remote exec-file " + program, "target extended-remote " + host + ":" + port);
+    }
+
+    @Override
+    public Path gdb() {
+        return gdb;
+    }
+
+    @Override
+    public Path program() {
+        return program;
+    }
+
+    @Override
+    public boolean canReverse() {
+        return false;
+    }
+
+    @Override
+    public boolean canCheckpoint() {
+        return false;
+    }
+
+    @Override
+    public boolean evaluatesConditions() {
+        return true;
+    }
+
+    /** Where the served program's output goes (null for a server started elsewhere). */
+    public Path serverLog() {
+        return serverLog;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) server.destroyProcess();
+    }
+}

@@ -1,0 +1,71 @@
+// An rr replay of a trace directory: `rr replay -d GDB TRACE -- <gdb MI options>`. rr starts gdb,
+// stops the replay at the program's start, and gives gdb reverse execution and checkpoints that
+// can be restarted any number of times.
+package tandem.debugger;
+
+import java.nio.file.Path;
+import java.util.List;
+
+public record RrReplay(RrTrace trace, Path gdb, Path tty, List<String> gdbOptions) implements Target {
+
+    public RrReplay {
+        gdbOptions = List.copyOf(gdbOptions);
+    }
+
+    public RrReplay(RrTrace trace, Path gdb, Path tty) {
+        this(trace, gdb, tty, List.of());
+    }
+
+    @Override
+    public String description() {
+        return "rr replay of " + trace.directory().getFileName();
+    }
+
+    @Override
+    public List<String> commandLine(List<String> extraGdbOptions) {
+        List<String> c = new java.util.ArrayList<>(List.of(trace.rr().toString(), "replay", "-d", gdb.toString()));
+        // rr's --tty sends the replayed program's own output to a file instead of rr's stdout
+        if (tty != null) c.addAll(List.of("--tty", tty.toString()));
+        c.add(trace.directory().toString());
+        c.addAll(List.of("--", "--interpreter=mi3", "--nx", "-q"));
+        c.addAll(gdbOptions);
+        c.addAll(extraGdbOptions);
+        return c;
+    }
+
+    @Override
+    public Path workingDirectory() {
+        return trace.directory().getParent();
+    }
+
+    @Override
+    public List<String> startCommands() {
+        return List.of(); // rr has already stopped the replay at the start of the program
+    }
+
+    @Override
+    public Path program() {
+        String cmd = trace.pandaCommand();
+        return Path.of(cmd.split(" ", 2)[0]);
+    }
+
+    @Override
+    public boolean canReverse() {
+        return true;
+    }
+
+    @Override
+    public boolean canCheckpoint() {
+        return true;
+    }
+
+    @Override
+    public boolean restartKeepsCheckpoint() {
+        return true;
+    }
+
+    @Override
+    public boolean evaluatesConditions() {
+        return true;
+    }
+}

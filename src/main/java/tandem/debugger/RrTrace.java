@@ -1,0 +1,95 @@
+// An rr trace directory and what rr's own subcommands tell about it: `rr ps` (the recorded
+// processes and their command lines) and `rr dump` (the events, the last one's global_time).
+package tandem.debugger;
+
+import org.apache.commons.exec.CommandLine;
+import org.apache.commons.exec.DefaultExecutor;
+import org.apache.commons.exec.ExecuteException;
+import org.apache.commons.exec.ExecuteWatchdog;
+import org.apache.commons.exec.PumpStreamHandler;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+public record RrTrace(Path rr, Path directory) {
+
+    private static final Pattern GLOBAL_TIME = Pattern.compile("global_time:(\\d+)");
+
+    /** One line of `rr ps`: PID, PPID, EXIT (exit code, or minus the signal number), CMD. */
+    public record Process(long pid, String ppid, String exit, String command) {
+    }
+
+    /** Checks that the directory looks like an rr trace; the error says what was found instead. */
+    public RrTrace {
+        if (!Files.isDirectory(directory)) {
+            throw new DebuggerException("no rr trace at " + directory + ": it is not a directory"
+                    + " (give the directory `rr record -o DIR` wrote)");
+        }
+        if (!Files.exists(directory.resolve("version"))) {
+            throw new DebuggerException(directory + " is not an rr trace: it has no `version` file"
+                    + " (give the directory `rr record -o DIR` wrote)");
+        }
+    }
+
+    /** `rr ps TRACE`: header `PID\tPPID\tEXIT\tCMD`, then one process per line. */
+    public List<Process> processes() {
+        List<Process> ps = new ArrayList<>();
+        for (String line : run("ps", directory.toString()).split("\n")) {
+            String[] f = line.split("\t", 4);
+            if (f.length < 4 || f[0].equals("PID")) continue;
+            try {
+                ps.add(new Process(Long.parseLong(f[0].trim()), f[1].trim(), f[2].trim(), f[3].trim()));
+            } catch (NumberFormatException notAProcessLine) {
+                // rr prints nothing else here, but a warning line must not break the listing
+            }
+        }
+        if (ps.isEmpty()) throw new DebuggerException("`rr ps " + directory + "` listed no process");
+        return ps;
+    }
+
+    /** The recorded command line naming PANDA (panda-system-ARCH or qemu-system-ARCH), else the first. */
+    public String pandaCommand() {
+        List<Process> ps = processes();
+        for (Process p : ps) {
+            if (p.command().matches(".*(panda|qemu)-system-.*")) return p.command();
+        }
+        return ps.get(0).command();
+    }
+
+    /** The last event's global_time, as diverge.py reads it from `rr dump`. */
+    public long lastEvent() {
+        Matcher m = GLOBAL_TIME.matcher(run("dump", directory.toString()));
+        long last = -1;
+        while (m.find()) last = Long.parseLong(m.group(1));
+        if (last < 0) throw new DebuggerException("`rr dump " + directory + "` printed no event");
+        return last;
+    }
+
+    private String run(String... args) {
+        CommandLine cl = new CommandLine(rr.toString());
+        for (String a : args) cl.addArgument(a, false);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        DefaultExecutor ex = DefaultExecutor.builder().get();
+        ex.setStreamHandler(new PumpStreamHandler(out, err));
+        ex.setWatchdog(ExecuteWatchdog.builder().setTimeout(Duration.ofSeconds(120)).get());
+        try {
+            ex.execute(cl);
+            return out.toString(StandardCharsets.UTF_8);
+        } catch (ExecuteException e) {
+            throw new DebuggerException("`rr " + String.join(" ", args) + "` failed (exit " + e.getExitValue() + ")",
+                    err.toString(StandardCharsets.UTF_8).strip(), e);
+        } catch (IOException e) {
+            throw new DebuggerException("could not run rr at " + rr + ": " + e.getMessage()
+                    + ". Install rr (https://rr-project.org) or give its path with --rr");
+        }
+    }
+}

@@ -1,0 +1,541 @@
+package tandem.mi;
+
+import java.io.File;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A conversation with one gdb over GDB/MI (the controller of the mi layer). Start it with
+ * {@link GdbLauncher}. Thread-safe: any number of threads may {@link #send} at once; each
+ * command gets a token and its caller gets the result record carrying that token.
+ *
+ * <p>Async records, stream records and program output go, in gdb's order, to the
+ * {@link MiListener}s on one dispatcher thread. Every wait has a timeout that names what was
+ * awaited; if gdb dies, every waiter promptly gets a {@link GdbDiedException}.
+ */
+public final class MiChannel implements AutoCloseable {
+
+    /** Sent at start: async execution (needed by -exec-interrupt) and no prompts or paging. */
+    public static final List<MiCommand> SETTINGS = List.of(
+            MiCommand.of("gdb-set", "mi-async", "on"),
+            MiCommand.of("gdb-set", "pagination", "off"),
+            MiCommand.of("gdb-set", "confirm", "off"),
+            MiCommand.of("gdb-set", "width", "0"),
+            MiCommand.of("gdb-set", "height", "0"),
+            MiCommand.of("gdb-set", "print", "pretty", "off"));
+
+    /** How long {@link #interrupt} waits after -exec-interrupt before sending SIGINT. */
+    public static final Duration INTERRUPT_GRACE = Duration.ofMillis(300);
+
+    private static final int PROGRAM_OUTPUT_LINES = 10_000;
+    private static final Set<MiChannel> OPEN = ConcurrentHashMap.newKeySet();
+
+    static {
+        // no gdb, debugged program or gdbserver may outlive tandem
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (MiChannel c : OPEN) c.kill();
+        }, "mi-channel-shutdown"));
+    }
+
+    private final Duration defaultTimeout;
+    private final AtomicLong tokens = new AtomicLong(1);
+    private final Object lock = new Object();
+    private final LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>(); // in the order sent
+    private final List<StopWaiter> stopWaiters = new ArrayList<>();
+    private final List<MiListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<MiTranscript> transcripts = new CopyOnWriteArrayList<>();
+    private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    private final ArrayDeque<String> programOutput = new ArrayDeque<>();
+    private final Set<Long> inferiorPids = ConcurrentHashMap.newKeySet();
+    private final MiParser parser = new MiParser(); // used by the stdout reader thread only
+    private final Thread dispatcher;
+    private volatile GdbProcess gdb;
+    private volatile GdbDiedException death;
+    private volatile boolean closing;
+
+    private MiChannel(Duration defaultTimeout, List<MiListener> listeners, List<MiTranscript> transcripts) {
+        this.defaultTimeout = defaultTimeout;
+        this.listeners.addAll(listeners);
+        this.transcripts.addAll(transcripts);
+        this.dispatcher = new Thread(this::dispatch, "mi-dispatcher");
+        this.dispatcher.setDaemon(true);
+    }
+
+    static MiChannel start(List<String> command, File dir, Map<String, String> env, Duration timeout,
+                           Duration startTimeout, List<MiListener> listeners, List<MiTranscript> transcripts)
+            throws IOException {
+        MiChannel channel = new MiChannel(timeout, listeners, transcripts);
+        channel.dispatcher.start();
+        channel.gdb = GdbProcess.start(command, dir, env, channel::onStdout, channel::onStderr,
+                channel::onExit, startTimeout.toMillis());
+        OPEN.add(channel);
+        try {
+            for (MiCommand setting : SETTINGS) channel.send(setting, startTimeout);
+        } catch (RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return channel;
+    }
+
+    // ---- sending ------------------------------------------------------------------------
+
+    /** Sends with the default timeout; see {@link #send(MiCommand, Duration)}. */
+    public MiResult send(MiCommand command) {
+        return send(command, defaultTimeout);
+    }
+
+    /** Sends {@code -operation params...}, e.g. {@code send("-data-evaluate-expression", "x + 1")}. */
+    public MiResult send(String operation, String... parameters) {
+        return send(MiCommand.of(operation, parameters), defaultTimeout);
+    }
+
+    /**
+     * Sends a command and waits for its result record ({@code ^done}, {@code ^running},
+     * {@code ^connected}, {@code ^exit}).
+     *
+     * @throws GdbErrorException on {@code ^error}, with gdb's message verbatim
+     * @throws MiTimeoutException naming the command when no answer came in time
+     * @throws GdbDiedException when gdb is or goes away
+     */
+    public MiResult send(MiCommand command, Duration timeout) {
+        Pending p = write(command);
+        MiResult result = await(p.answer, timeout, "the answer to " + p.line, () -> forget(p.token));
+        if (result.isError()) throw new GdbErrorException(command, result);
+        return result;
+    }
+
+    /** Runs a CLI command through {@code -interpreter-exec console}; its text is {@link MiResult#console()}. */
+    public MiResult console(String cliCommand) {
+        return send(MiCommand.console(cliCommand), defaultTimeout);
+    }
+
+    public MiResult console(String cliCommand, Duration timeout) {
+        return send(MiCommand.console(cliCommand), timeout);
+    }
+
+    // ---- execution and stops ------------------------------------------------------------
+
+    /**
+     * Arms a wait for the next {@code *stopped}: call before the command that resumes the
+     * target, so a stop that comes quickly is not missed.
+     */
+    public PendingStop expectStop(String awaited) {
+        StopWaiter w = new StopWaiter(awaited);
+        synchronized (lock) {
+            failIfDead(awaited);
+            stopWaiters.add(w);
+        }
+        return w;
+    }
+
+    /**
+     * Sends a command that resumes the target ({@code -exec-continue}, {@code -exec-next},
+     * {@code -exec-run}, {@code -exec-finish}, a console {@code reverse-continue} ...), expects
+     * {@code ^running}, and waits for the {@code *stopped} that follows.
+     *
+     * @return the {@code *stopped} record: {@code reason()}, {@code tuple("frame")}, ...
+     * @throws MiTimeoutException saying "*stopped after N-exec-continue" when the target does not stop in time
+     */
+    public AsyncRecord resume(MiCommand command, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        PendingStop stop = expectStop("*stopped after " + command.text());
+        try {
+            send(command, timeout);
+        } catch (RuntimeException e) {
+            stop.cancel();
+            throw e;
+        }
+        return ((StopWaiter) stop).await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout);
+    }
+
+    /** {@code -exec-continue}, then waits for {@code *stopped}. */
+    public AsyncRecord continueToStop(Duration timeout) {
+        return resume(MiCommand.of("exec-continue"), timeout);
+    }
+
+    /**
+     * Stops a running target: {@code -exec-interrupt}, and if no {@code *stopped} comes within
+     * {@link #INTERRUPT_GRACE}, SIGINT to gdb and to the debugged processes it reported.
+     *
+     * @return the {@code *stopped} record (reason {@code signal-received}, signal-name {@code SIGINT}, usually)
+     */
+    public AsyncRecord interrupt(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        PendingStop stop = expectStop("*stopped after -exec-interrupt");
+        try {
+            send(MiCommand.of("exec-interrupt"), timeout);
+        } catch (GdbErrorException e) {
+            stop.cancel();
+            throw e;
+        }
+        try {
+            return stop.await(INTERRUPT_GRACE);
+        } catch (MiTimeoutException notYet) {
+            // -exec-interrupt needs mi-async; a gdb that ignores it (or an rr that swallows it) still honours SIGINT
+            PendingStop again = expectStop("*stopped after -exec-interrupt and SIGINT to gdb (pid " + gdb.pid() + ")");
+            stop.cancel();
+            GdbProcess.sigint(gdb.pid());
+            for (long pid : inferiorPids) {
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) GdbProcess.sigint(pid);
+            }
+            return ((StopWaiter) again).await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout);
+        }
+    }
+
+    /** A wait for the next {@code *stopped}, armed by {@link #expectStop}. */
+    public interface PendingStop {
+        /** Waits for the stop; the timeout message names what was awaited. */
+        AsyncRecord await(Duration timeout);
+
+        /** Disarms the wait. */
+        void cancel();
+    }
+
+    // ---- listeners, transcript, program output, process ---------------------------------
+
+    public void addListener(MiListener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(MiListener listener) {
+        listeners.remove(listener);
+    }
+
+    public void addTranscript(MiTranscript transcript) {
+        transcripts.add(transcript);
+    }
+
+    public void removeTranscript(MiTranscript transcript) {
+        transcripts.remove(transcript);
+    }
+
+    /**
+     * Output of the debugged program so far (non-MI lines on gdb's stdout, and {@code @} target
+     * stream text), oldest first, at most the last 10000 entries.
+     */
+    public List<String> programOutput() {
+        synchronized (programOutput) {
+            return new ArrayList<>(programOutput);
+        }
+    }
+
+    /** Returns and forgets the program output collected so far. */
+    public List<String> takeProgramOutput() {
+        synchronized (programOutput) {
+            List<String> out = new ArrayList<>(programOutput);
+            programOutput.clear();
+            return out;
+        }
+    }
+
+    /** gdb's process id. */
+    public long pid() {
+        return gdb.pid();
+    }
+
+    /** Process ids of the debugged programs gdb reported ({@code =thread-group-started,pid=...}). */
+    public Set<Long> inferiorPids() {
+        return Set.copyOf(inferiorPids);
+    }
+
+    /** The last ~20 lines gdb printed (stdout and stderr), oldest first. */
+    public List<String> lastOutput() {
+        return gdb.tail();
+    }
+
+    public boolean isAlive() {
+        return death == null && gdb.isAlive();
+    }
+
+    // ---- shutting down ------------------------------------------------------------------
+
+    /**
+     * Ends gdb: {@code -gdb-exit}, a short wait, then kills whatever is left of its process
+     * tree (the debugged program, gdbserver, rr). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closing) return;
+        closing = true;
+        List<ProcessHandle> started = new ArrayList<>(gdb.descendants());
+        for (long pid : inferiorPids) ProcessHandle.of(pid).ifPresent(started::add);
+        try {
+            if (isAlive()) {
+                try {
+                    send(MiCommand.of("gdb-exit"), Duration.ofSeconds(1));
+                } catch (MiException ignored) {
+                    // gdb busy or gone: it is killed below
+                }
+                gdb.waitFor(1000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            gdb.destroyTree(started);
+            try {
+                gdb.waitFor(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            OPEN.remove(this);
+            events.add(STOP_DISPATCHER);
+        }
+    }
+
+    /** Kills gdb and its tree at once, for the JVM shutdown hook. */
+    private void kill() {
+        closing = true;
+        List<ProcessHandle> started = new ArrayList<>();
+        for (long pid : inferiorPids) ProcessHandle.of(pid).ifPresent(started::add);
+        gdb.destroyTree(started);
+    }
+
+    // ---- reading (stdout reader thread) --------------------------------------------------
+
+    private void onStdout(String line) {
+        for (MiTranscript t : transcripts) t.line(MiTranscript.Direction.FROM_GDB, line);
+        MiRecord record = parser.parse(line);
+        if (record instanceof ResultRecord r) {
+            onResult(r);
+        } else if (record instanceof StreamRecord s) {
+            if (s.kind() == StreamRecord.Kind.TARGET) {
+                collectProgramOutput(s.text());
+            } else {
+                synchronized (lock) {
+                    Iterator<Pending> it = pending.values().iterator();
+                    if (it.hasNext()) it.next().collect(s);
+                }
+            }
+            events.add(s);
+        } else if (record instanceof AsyncRecord a) {
+            if (a.isStopped()) {
+                List<StopWaiter> waiters;
+                synchronized (lock) {
+                    waiters = new ArrayList<>(stopWaiters);
+                    stopWaiters.clear();
+                }
+                for (StopWaiter w : waiters) w.stop.complete(a);
+            } else if (a.kind() == AsyncRecord.Kind.NOTIFY && "thread-group-started".equals(a.asyncClass())) {
+                String pid = a.string("pid", null);
+                if (pid != null) inferiorPids.add(Long.parseLong(pid));
+            }
+            events.add(a);
+        } else if (record instanceof ProgramOutput o) {
+            collectProgramOutput(o.line());
+            events.add(o);
+        }
+    }
+
+    private void onResult(ResultRecord r) {
+        Pending p = null;
+        if (r.token() != null) {
+            synchronized (lock) {
+                p = pending.remove(r.token());
+            }
+        }
+        // an answer nobody waits for (timed out, or a command typed without token) is dropped
+        if (p != null) p.answer.complete(new MiResult(p.command, p.token, r, p.console.toString(), p.log.toString()));
+    }
+
+    private void onStderr(String line) {
+        for (MiTranscript t : transcripts) t.line(MiTranscript.Direction.GDB_STDERR, line);
+    }
+
+    private void collectProgramOutput(String text) {
+        synchronized (programOutput) {
+            if (programOutput.size() == PROGRAM_OUTPUT_LINES) programOutput.removeFirst();
+            programOutput.addLast(text);
+        }
+    }
+
+    /** gdb has ended and its pipes are drained (or stayed open too long): fail every waiter. */
+    private void onExit(int exitCode) {
+        GdbProcess g = gdb;
+        String how;
+        if (exitCode > 128 && exitCode < 128 + 65) {
+            how = "was killed by signal " + (exitCode - 128);
+        } else {
+            how = "exited with code " + exitCode;
+        }
+        StringBuilder msg = new StringBuilder("gdb");
+        if (g != null) msg.append(" (pid ").append(g.pid()).append(')');
+        msg.append(' ').append(how);
+        if (closing) msg.append(" after close()");
+        msg.append("; last output of gdb:");
+        List<String> tail = g == null ? List.of() : g.tail();
+        if (tail.isEmpty()) msg.append(" (none)");
+        for (String l : tail) msg.append("\n  ").append(l);
+        String base = msg.toString();
+
+        List<Pending> ps;
+        List<StopWaiter> ws;
+        synchronized (lock) {
+            death = new GdbDiedException(base, exitCode);
+            ps = new ArrayList<>(pending.values());
+            pending.clear();
+            ws = new ArrayList<>(stopWaiters);
+            stopWaiters.clear();
+        }
+        for (Pending p : ps) p.answer.completeExceptionally(died("the answer to " + p.line));
+        for (StopWaiter w : ws) w.stop.completeExceptionally(died(w.awaited));
+        // the debugged program is ptraced by gdb and normally dies with it; make sure
+        for (long pid : inferiorPids) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        OPEN.remove(this);
+        events.add(death);
+        events.add(STOP_DISPATCHER);
+    }
+
+    // ---- dispatching (dispatcher thread) -------------------------------------------------
+
+    private static final Object STOP_DISPATCHER = new Object();
+
+    private void dispatch() {
+        while (true) {
+            Object e;
+            try {
+                e = events.take();
+            } catch (InterruptedException ie) {
+                return;
+            }
+            if (e == STOP_DISPATCHER) return;
+            for (MiListener l : listeners) {
+                try {
+                    if (e instanceof AsyncRecord a) l.onAsync(a);
+                    else if (e instanceof StreamRecord s) {
+                        l.onStream(s);
+                        if (s.kind() == StreamRecord.Kind.TARGET) l.onProgramOutput(s.text(), true);
+                    } else if (e instanceof ProgramOutput o) l.onProgramOutput(o.line(), false);
+                    else if (e instanceof GdbDiedException d) l.onGdbExit(d);
+                } catch (RuntimeException | Error ignored) {
+                    // one failing listener must not starve the others or stop the dispatcher
+                }
+            }
+        }
+    }
+
+    // ---- internals ----------------------------------------------------------------------
+
+    private Pending write(MiCommand command) {
+        long token = tokens.getAndIncrement();
+        String line = command.render(token);
+        Pending p = new Pending(command, token, line);
+        synchronized (lock) {
+            failIfDead("the answer to " + line);
+            pending.put(token, p);
+        }
+        for (MiTranscript t : transcripts) t.line(MiTranscript.Direction.TO_GDB, line);
+        try {
+            gdb.writeLine(line);
+        } catch (IOException e) {
+            forget(token);
+            GdbDiedException d = death;
+            if (d != null) throw died("the answer to " + line);
+            throw new MiException("cannot write to gdb (pid " + gdb.pid() + "): " + e.getMessage(), e);
+        }
+        return p;
+    }
+
+    private void forget(long token) {
+        synchronized (lock) {
+            pending.remove(token);
+        }
+    }
+
+    private void failIfDead(String awaited) {
+        if (death != null) throw died(awaited);
+    }
+
+    private GdbDiedException died(String awaited) {
+        GdbDiedException d = death;
+        String m = d.getMessage();
+        int at = m.indexOf("; last output");
+        return new GdbDiedException(m.substring(0, at) + " while waiting for " + awaited + m.substring(at), d.exitCode());
+    }
+
+    private <T> T await(CompletableFuture<T> f, Duration timeout, String awaited, Runnable onTimeout) {
+        return await(f, timeout, timeout, awaited, onTimeout);
+    }
+
+    /** Waits {@code timeout}; a timeout reports {@code shown}, the caller's whole budget. */
+    private <T> T await(CompletableFuture<T> f, Duration timeout, Duration shown, String awaited, Runnable onTimeout) {
+        try {
+            return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            onTimeout.run();
+            throw new MiTimeoutException("timed out after " + human(shown) + " waiting for " + awaited
+                    + " from gdb (pid " + gdb.pid() + ")");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new MiException("waiting for " + awaited + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            onTimeout.run();
+            Thread.currentThread().interrupt();
+            throw new MiException("interrupted while waiting for " + awaited, e);
+        }
+    }
+
+    private static String human(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? (ms / 1000) + " s" : ms + " ms";
+    }
+
+    private static final class Pending {
+        final MiCommand command;
+        final long token;
+        final String line;
+        final CompletableFuture<MiResult> answer = new CompletableFuture<>();
+        final StringBuilder console = new StringBuilder();
+        final StringBuilder log = new StringBuilder();
+
+        Pending(MiCommand command, long token, String line) {
+            this.command = command;
+            this.token = token;
+            this.line = line;
+        }
+
+        void collect(StreamRecord s) {
+            (s.kind() == StreamRecord.Kind.CONSOLE ? console : log).append(s.text());
+        }
+    }
+
+    private final class StopWaiter implements PendingStop {
+        final String awaited;
+        final CompletableFuture<AsyncRecord> stop = new CompletableFuture<>();
+
+        StopWaiter(String awaited) {
+            this.awaited = awaited;
+        }
+
+        @Override
+        public AsyncRecord await(Duration timeout) {
+            return await(timeout, timeout);
+        }
+
+        AsyncRecord await(Duration timeout, Duration shown) {
+            return MiChannel.this.await(stop, timeout, shown, awaited, this::cancel);
+        }
+
+        @Override
+        public void cancel() {
+            synchronized (lock) {
+                stopWaiters.remove(this);
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+// PANDA's guest architectures: the one place that knows each arch's CPU state struct, where its
+// PC and general registers live, their conventional names, and the extra registers worth showing.
+package tandem.panda;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+public enum Arch {
+    MIPS("CPUMIPSState", "active_tc.PC", "active_tc.gpr", 32,
+            List.of("zero", "at", "v0", "v1", "a0", "a1", "a2", "a3",
+                    "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7",
+                    "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7",
+                    "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra"),
+            Map.of("EPC", "CP0_EPC", "EntryHi", "CP0_EntryHi", "Status", "CP0_Status", "Cause", "CP0_Cause"),
+            true, "mips", "mipsel"),
+    I386("CPUX86State", "eip", "regs", 32,
+            List.of("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"),
+            Map.of("eflags", "eflags", "cr3", "cr[3]"),
+            false, "i386"),
+    X86_64("CPUX86State", "eip", "regs", 64,
+            List.of("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                    "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"),
+            Map.of("eflags", "eflags", "cr3", "cr[3]"),
+            false, "x86_64"),
+    // 32-bit ARM keeps its PC in r15; diverge.py's "pc" field exists only on AArch64.
+    ARM("CPUARMState", "regs[15]", "regs", 32,
+            List.of("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7",
+                    "r8", "r9", "r10", "r11", "r12", "sp", "lr", "pc"),
+            Map.of("cpsr", "uncached_cpsr"),
+            false, "arm"),
+    AARCH64("CPUARMState", "pc", "xregs", 64,
+            List.of("x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
+                    "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23",
+                    "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp"),
+            Map.of("pstate", "pstate"),
+            false, "aarch64"),
+    // PPC's PC is nip; diverge.py compared lr instead, which misses straight-line divergence.
+    PPC("CPUPPCState", "nip", "gpr", 32,
+            List.of("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11",
+                    "r12", "r13", "r14", "r15", "r16", "r17", "r18", "r19", "r20", "r21", "r22",
+                    "r23", "r24", "r25", "r26", "r27", "r28", "r29", "r30", "r31"),
+            Map.of("lr", "lr", "msr", "msr"),
+            false, "ppc");
+
+    private static final Pattern BINARY = Pattern.compile("(?:panda|qemu)-system-([a-z0-9_]+)");
+
+    private final String stateStruct;
+    private final String pcField;
+    private final String registerArray;
+    private final int pointerBits;
+    private final List<String> registerNames;
+    private final Map<String, String> extraRegisters;
+    private final boolean hasSoftwareTlb;
+    private final List<String> qemuNames;
+
+    Arch(String stateStruct, String pcField, String registerArray, int pointerBits,
+         List<String> registerNames, Map<String, String> extraRegisters, boolean hasSoftwareTlb,
+         String... qemuNames) {
+        this.stateStruct = stateStruct;
+        this.pcField = pcField;
+        this.registerArray = registerArray;
+        this.pointerBits = pointerBits;
+        this.registerNames = registerNames;
+        this.extraRegisters = extraRegisters;
+        this.hasSoftwareTlb = hasSoftwareTlb;
+        this.qemuNames = List.of(qemuNames);
+    }
+
+    /** The arch named by a PANDA or QEMU binary in a command line ("panda-system-mips", "qemu-system-x86_64"). */
+    public static Optional<Arch> fromCommandLine(String commandLine) {
+        Matcher m = BINARY.matcher(commandLine);
+        while (m.find()) {
+            Optional<Arch> a = fromName(m.group(1));
+            if (a.isPresent()) return a;
+        }
+        return Optional.empty();
+    }
+
+    /** By QEMU target name ("mips", "x86_64") or enum name, case-insensitive. */
+    public static Optional<Arch> fromName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        for (Arch a : values()) {
+            if (a.name().equalsIgnoreCase(n) || a.qemuNames.contains(n)) return Optional.of(a);
+        }
+        return Optional.empty();
+    }
+
+    public static String knownNames() {
+        StringBuilder s = new StringBuilder();
+        for (Arch a : values()) s.append(s.length() == 0 ? "" : ", ").append(a.qemuNames.get(0));
+        return s.toString();
+    }
+
+    /** gdb expression of the first CPU's arch state: {@code ((CPUMIPSState *) cpus->tqh_first->env_ptr)}. */
+    public String env() {
+        return "((" + stateStruct + " *) cpus->tqh_first->env_ptr)";
+    }
+
+    /** gdb expression of a field of the arch state, e.g. {@code field("CP0_EPC")}. */
+    public String field(String path) {
+        return env() + "->" + path;
+    }
+
+    public String pcExpression() {
+        return field(pcField);
+    }
+
+    public String registerExpression(int index) {
+        return field(registerArray + "[" + index + "]");
+    }
+
+    public String stateStruct() {
+        return stateStruct;
+    }
+
+    public String pcField() {
+        return pcField;
+    }
+
+    public String registerArray() {
+        return registerArray;
+    }
+
+    public List<String> registerNames() {
+        return registerNames;
+    }
+
+    /** Display name -> field path of the arch state, for registers beyond the general ones. */
+    public Map<String, String> extraRegisters() {
+        return extraRegisters;
+    }
+
+    public int pointerBits() {
+        return pointerBits;
+    }
+
+    /** MIPS refills its TLB from guest code, and PANDA's build has rr_checksum_tlb() for it. */
+    public boolean hasSoftwareTlb() {
+        return hasSoftwareTlb;
+    }
+
+    /** The QEMU target name, as in panda-system-NAME. */
+    public String qemuName() {
+        return qemuNames.get(0);
+    }
+}

@@ -1,0 +1,172 @@
+// mini-PANDA, the demo target built with tandem: where its binaries are, and how to record with
+// it, replay with an injected bug, and open either run under gdb. Its command line follows
+// PANDA's (`-replay NAME`), plus -demo-record / -demo-instrs / -demo-bug of its own.
+package tandem.panda;
+
+import org.apache.commons.exec.CommandLine;
+import org.apache.commons.exec.DefaultExecutor;
+import org.apache.commons.exec.ExecuteException;
+import org.apache.commons.exec.ExecuteWatchdog;
+import org.apache.commons.exec.PumpStreamHandler;
+import tandem.debugger.LiveProgram;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+public final class MiniPanda {
+
+    /** The replay bugs mini-PANDA can inject, each at a guest instruction count. */
+    public enum BugKind {
+        TLB, REG, RAM, IRQ;
+
+        public static BugKind parse(String s) {
+            try {
+                return valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new PandaException("unknown bug '" + s + "': one of tlb, reg, ram, irq");
+            }
+        }
+    }
+
+    public record Bug(BugKind kind, long at) {
+        public String argument() {
+            return kind.name().toLowerCase(Locale.ROOT) + "@" + at;
+        }
+    }
+
+    /** A recording NAME in a directory: NAME-rr-snp and NAME-rr-nondet.log. */
+    public record Recording(Path binary, Path directory, String name, long instrs) {
+        public Path snapshot() {
+            return directory.resolve(name + "-rr-snp");
+        }
+
+        public Path log() {
+            return directory.resolve(name + "-rr-nondet.log");
+        }
+    }
+
+    private MiniPanda() {
+    }
+
+    /** Where the build put mini-PANDA, laid out like a PANDA build directory. */
+    public static Path buildDirectory() {
+        String p = System.getProperty("tandem.pandaBuild");
+        return Path.of(p != null ? p : "target/panda").toAbsolutePath();
+    }
+
+    /** The binary for an arch flavour: BUILD/ARCH-softmmu/panda-system-ARCH. */
+    public static Path binary(Arch arch) {
+        String a = arch.qemuName();
+        Path b = buildDirectory().resolve(a + "-softmmu").resolve("panda-system-" + a);
+        if (!Files.isExecutable(b)) {
+            throw new PandaException("mini-PANDA is not built at " + b + ": run `mvn -B package -DskipTests`"
+                    + " (needs gcc, make and zlib1g-dev)");
+        }
+        return b;
+    }
+
+    /** The MIPS build without debug information, for checking tandem's error about it. */
+    public static Path binaryWithoutDebugInfo() {
+        return buildDirectory().resolve("nodebug/mips-softmmu/panda-system-mips");
+    }
+
+    public static List<String> recordArguments(String name, long instrs) {
+        return List.of("-m", "128M", "-M", "malta", "-nographic", "-demo-record", name, "-demo-instrs", Long.toString(instrs));
+    }
+
+    public static List<String> replayArguments(String name, Bug bug) {
+        List<String> a = new ArrayList<>(List.of("-m", "128M", "-M", "malta", "-nographic", "-replay", name));
+        if (bug != null) a.addAll(List.of("-demo-bug", bug.argument()));
+        return a;
+    }
+
+    /** Records `instrs` guest instructions as NAME in `directory` (natively, no debugger). */
+    public static Recording record(Path binary, Path directory, String name, long instrs) {
+        ReplayOutput out = run(binary, directory, recordArguments(name, instrs));
+        Recording r = new Recording(binary, directory, name, instrs);
+        if (out.exitCode() != 0 || !Files.exists(r.snapshot()) || !Files.exists(r.log())) {
+            throw new PandaException("mini-PANDA failed to record " + name + " in " + directory + " (exit "
+                    + out.exitCode() + "): " + String.join("\n", out.lines()));
+        }
+        return r;
+    }
+
+    /** Replays natively, with an optional injected bug; PANDA's output and exit code. */
+    public static ReplayOutput replay(Recording r, Bug bug) {
+        return run(r.binary(), r.directory(), replayArguments(r.name(), bug));
+    }
+
+    /**
+     * The record run under gdb. It records again, so it runs in a scratch copy of the directory:
+     * re-running must never overwrite the recording it stands for.
+     */
+    public static LiveProgram recordUnderGdb(Recording r, Path gdb) {
+        try {
+            Path scratch = Files.createTempDirectory("tandem-rec-");
+            scratch.toFile().deleteOnExit();
+            return new LiveProgram(gdb, r.binary(), recordArguments(r.name(), r.instrs()), scratch, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The replay run under gdb, in the recording's directory (a replay only reads it). */
+    public static LiveProgram replayUnderGdb(Recording r, Bug bug, Path gdb) {
+        return new LiveProgram(gdb, r.binary(), replayArguments(r.name(), bug), r.directory(), null);
+    }
+
+    /** The count at which an injected bug took effect, from mini-PANDA's own report of it. */
+    public static long injectedAt(ReplayOutput out) {
+        for (String l : out.lines()) {
+            if (l.startsWith("mini-panda: injected")) {
+                String[] w = l.trim().split(" ");
+                return Long.parseLong(w[w.length - 1]);
+            }
+        }
+        throw new PandaException("the replay reported no injected bug: " + String.join("\n", out.lines()));
+    }
+
+    static ReplayOutput run(Path binary, Path directory, List<String> args) {
+        CommandLine cl = new CommandLine(binary.toString());
+        args.forEach(a -> cl.addArgument(a, false));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DefaultExecutor ex = DefaultExecutor.builder().setWorkingDirectory(directory.toFile()).get();
+        ex.setStreamHandler(new PumpStreamHandler(out, out, InputStreamNull.INSTANCE));
+        ex.setWatchdog(ExecuteWatchdog.builder().setTimeout(Duration.ofMinutes(30)).get());
+        ex.setExitValues(null);
+        int code;
+        try {
+            code = ex.execute(cl);
+        } catch (ExecuteException e) {
+            code = e.getExitValue();
+        } catch (IOException e) {
+            throw new PandaException("could not run " + binary + ": " + e.getMessage(), e);
+        }
+        List<String> lines = Arrays.asList(out.toString(StandardCharsets.UTF_8).split("\n"));
+        return new ReplayOutput(lines, code);
+    }
+
+    /** Deletes a scratch directory tree (a best effort: leftovers are in the temp folder). */
+    public static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temp folder cleanup is not worth failing for
+        }
+    }
+
+    private static final class InputStreamNull {
+        static final java.io.InputStream INSTANCE = java.io.InputStream.nullInputStream();
+    }
+}

@@ -1,0 +1,75 @@
+// rec and rep moved together: the same call runs on both at once, one thread per side, so a
+// search costs the slower side's time rather than the sum.
+package tandem.panda;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+public final class Pair implements AutoCloseable {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final PandaSession rec;
+    private final PandaSession rep;
+    private final ExecutorService sides = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "tandem-side-" + THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+
+    public Pair(PandaSession rec, PandaSession rep) {
+        this.rec = rec;
+        this.rep = rep;
+    }
+
+    public PandaSession rec() {
+        return rec;
+    }
+
+    public PandaSession rep() {
+        return rep;
+    }
+
+    /** Runs {@code call} on rec and rep concurrently; an error on either side names the side. */
+    public <T> Both<T> both(Function<PandaSession, T> call) {
+        Future<T> a = sides.submit(() -> call.apply(rec));
+        Future<T> b = sides.submit(() -> call.apply(rep));
+        return new Both<>(await(a, rec, b), await(b, rep, a));
+    }
+
+    private static <T> T await(Future<T> f, PandaSession side, Future<?> other) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            side.debugger().interrupt();
+            throw new PandaException(side.name() + ": interrupted");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            try {
+                other.get(); // let the other side finish so both stay usable
+            } catch (Exception ignored) {
+                // its own error is reported by its own await
+            }
+            if (cause instanceof RuntimeException r && r.getMessage() != null && r.getMessage().startsWith(side.name())) throw r;
+            throw new PandaException(side.name() + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    /** Stops a running move on both sides (Ctrl-C). */
+    public void interrupt() {
+        rec.debugger().interrupt();
+        rep.debugger().interrupt();
+    }
+
+    @Override
+    public void close() {
+        sides.shutdownNow();
+        try (rec; rep) {
+            // both debuggers end, even if one fails to
+        }
+    }
+}

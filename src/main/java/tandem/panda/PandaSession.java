@@ -1,0 +1,444 @@
+// One PANDA process under gdb (the rr replay of PANDA recording, or of PANDA replaying), seen in
+// guest terms: instruction counts, guest registers, TLB, checksums, disassembly.
+package tandem.panda;
+
+import tandem.debugger.Breakpoint;
+import tandem.debugger.Debugger;
+import tandem.debugger.DebuggerException;
+import tandem.debugger.Frame;
+import tandem.debugger.Stop;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+public final class PandaSession implements AutoCloseable {
+
+    /** Which side of the pair: PANDA taking the recording, or PANDA replaying it. */
+    public enum Role {
+        RECORD("rec", "rr_do_begin_record"),
+        REPLAY("rep", "rr_do_begin_replay");
+
+        public final String shortName;
+        public final String beginFunction;
+
+        Role(String shortName, String beginFunction) {
+            this.shortName = shortName;
+            this.beginFunction = beginFunction;
+        }
+    }
+
+    /** debug_counter() fires every 2^17 guest instructions in PANDA debug builds. */
+    public static final long DEBUG_COUNTER_PERIOD = 1L << 17;
+    /** The function QEMU calls once per translation block executed. */
+    public static final String EXEC_TB = "cpu_loop_exec_tb";
+    private static final String INSTR_COUNT = "cpus->tqh_first->rr_guest_instr_count";
+
+    private final String name;
+    private final Role role;
+    private final Debugger gdb;
+    private final Arch arch;
+    private final Checkpoints checkpoints = new Checkpoints();
+    private final Map<String, Boolean> symbols = new HashMap<>();
+    private volatile Duration moveLimit = Duration.ofHours(4);
+    private Integer execTbBreakpoint;
+    private Integer debugCounterBreakpoint;
+    private String countLvalue;
+    private Long ramPointer;
+    private String dumpFpuFlag;
+    private long begin = -1;
+    private int stops;
+
+    private PandaSession(String name, Role role, Debugger gdb, Arch arch) {
+        this.name = name;
+        this.role = role;
+        this.gdb = gdb;
+        this.arch = arch;
+    }
+
+    /**
+     * Wraps a debugger session on a PANDA process. Fails with a message naming what is missing
+     * when the program has no debug symbols or its arch can't be told.
+     */
+    public static PandaSession open(String name, Role role, Debugger gdb, Optional<Arch> arch) {
+        String program = gdb.target().program() == null ? "the program" : gdb.target().program().getFileName().toString();
+        try {
+            gdb.evaluate("&cpus");
+        } catch (DebuggerException e) {
+            throw new PandaException(program + " has no debug symbols tandem can use: gdb does not know `cpus` ("
+                    + e.gdbMessage() + "). Use a PANDA build configured with --enable-debug, or built with -g.", e);
+        }
+        Arch a = arch.or(() -> Arch.fromCommandLine(program)).orElseThrow(() -> new PandaException(
+                "can't tell the guest arch of " + program + ": name it with --arch (one of " + Arch.knownNames() + ")"));
+        try {
+            gdb.evaluate("sizeof(" + a.stateStruct() + ")");
+        } catch (DebuggerException e) {
+            throw new PandaException(program + " has no " + a.stateStruct() + ": it is not a " + a.qemuName()
+                    + " build of PANDA (use --arch to name the right one)", e);
+        }
+        return new PandaSession(name, role, gdb, a);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public Arch arch() {
+        return arch;
+    }
+
+    public Debugger debugger() {
+        return gdb;
+    }
+
+    public Checkpoints checkpoints() {
+        return checkpoints;
+    }
+
+    /** Debugger stops caused by moves so far (a measure of how much a search cost). */
+    public synchronized int stops() {
+        return stops;
+    }
+
+    public void moveLimit(Duration limit) {
+        this.moveLimit = limit;
+    }
+
+    /** The guest instruction count at the first TB after record or replay began (-1 before). */
+    public long begin() {
+        return begin;
+    }
+
+    // ---- moving ----
+
+    /**
+     * Runs to {@code rr_do_begin_record} (rec) or {@code rr_do_begin_replay} (rep), then to the
+     * first TB executed after it, and keeps a checkpoint there. Returns that TB's instruction count.
+     */
+    public synchronized long beginRecordOrReplay() {
+        Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
+        Stop stop = move(gdb.cont(moveLimit), role.beginFunction);
+        if (stop.breakpoint() != bp.number()) {
+            throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction);
+        }
+        int tb = execTbBreakpoint();
+        gdb.condition(tb, "");
+        enableOnly(tb);
+        move(gdb.cont(moveLimit), EXEC_TB);
+        gdb.disable(tb);
+        begin = instrCount();
+        keepCheckpoint(begin);
+        return begin;
+    }
+
+    /**
+     * Stops at the first TB executed at or after guest instruction {@code n} (the notes'
+     * {@code break cpu_loop_exec_tb if ...rr_guest_instr_count > n} stops one TB later when a TB
+     * starts exactly at n). Moves forward from here or from the nearest checkpoint at or before n,
+     * using debug_counter to cover long spans with few stops when the build has it. Returns the count reached.
+     */
+    public synchronized long toInstr(long n) {
+        if (n < 0) throw new PandaException("instruction counts start at 0, not " + n);
+        if (begin < 0) beginRecordOrReplay();
+        if (n < begin) {
+            throw new PandaException(name + ": instruction " + n + " is before the first TB after "
+                    + role.beginFunction + " (" + begin + ")");
+        }
+        long cur = instrCount();
+        if (cur == n && atExecTb()) return cur;
+        Map.Entry<Long, Integer> from = checkpoints.atOrBefore(n).orElseThrow();
+        boolean forwardFromHere = cur < n && cur >= from.getKey() && atExecTb();
+        if (!forwardFromHere) {
+            restart(from.getKey(), from.getValue());
+            cur = from.getKey();
+            if (cur == n) return cur;
+        }
+        if (hasSymbol("debug_counter") && n - cur > DEBUG_COUNTER_PERIOD) {
+            int counter = debugCounterBreakpoint();
+            gdb.condition(counter, countLvalue() + " >= " + (n - DEBUG_COUNTER_PERIOD));
+            enableOnly(counter);
+            move(gdb.cont(moveLimit), n);
+        }
+        int tb = execTbBreakpoint();
+        gdb.condition(tb, countLvalue() + " >= " + n);
+        enableOnly(tb);
+        move(gdb.cont(moveLimit), n);
+        gdb.disable(tb);
+        long reached = instrCount();
+        keepCheckpoint(reached);
+        return reached;
+    }
+
+    /** Executes exactly one TB: stops at the next cpu_loop_exec_tb. Returns the count reached. */
+    public synchronized long nextTb() {
+        if (begin < 0) beginRecordOrReplay();
+        int tb = execTbBreakpoint();
+        gdb.condition(tb, "");
+        enableOnly(tb);
+        move(gdb.cont(moveLimit), EXEC_TB);
+        gdb.disable(tb);
+        return instrCount();
+    }
+
+    private void restart(long instr, int checkpoint) {
+        gdb.restart(checkpoint);
+        synchronized (this) {
+            stops++;
+        }
+        if (!gdb.target().restartKeepsCheckpoint()) {
+            // gdb's fork checkpoints are consumed by restart: the forked copy becomes the live
+            // process. Fork a fresh copy so the count stays reachable.
+            checkpoints.put(instr, gdb.checkpoint());
+        }
+    }
+
+    private void keepCheckpoint(long instr) {
+        if (gdb.target().canCheckpoint() && !checkpoints.has(instr)) {
+            checkpoints.put(instr, gdb.checkpoint());
+        }
+    }
+
+    /** Counts the stop and turns "the program ended" into an error saying where. */
+    private Stop move(Stop stop, Object goal) {
+        synchronized (this) {
+            stops++;
+        }
+        if (stop.reason() == Stop.Reason.INTERRUPTED) {
+            throw new PandaException(name + ": interrupted on the way to " + goal + describeWhere());
+        }
+        if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
+            throw new PandaException(name + " did not reach " + goal + ": " + stop
+                    + (stop.exited() ? " (the recording ends before it)" : describeWhere()));
+        }
+        return stop;
+    }
+
+    private String describeWhere() {
+        try {
+            return " (now at guest instruction " + instrCount() + ")";
+        } catch (RuntimeException e) {
+            return "";
+        }
+    }
+
+    private boolean atExecTb() {
+        List<Frame> bt = gdb.backtrace();
+        return !bt.isEmpty() && EXEC_TB.equals(bt.get(0).function());
+    }
+
+    private void enableOnly(int breakpoint) {
+        if (execTbBreakpoint != null && execTbBreakpoint != breakpoint) gdb.disable(execTbBreakpoint);
+        if (debugCounterBreakpoint != null && debugCounterBreakpoint != breakpoint) gdb.disable(debugCounterBreakpoint);
+        gdb.enable(breakpoint);
+    }
+
+    private int execTbBreakpoint() {
+        if (execTbBreakpoint == null) execTbBreakpoint = gdb.breakAt(EXEC_TB, null).number();
+        return execTbBreakpoint;
+    }
+
+    private int debugCounterBreakpoint() {
+        if (debugCounterBreakpoint == null) debugCounterBreakpoint = gdb.breakAt("debug_counter", null).number();
+        return debugCounterBreakpoint;
+    }
+
+    /**
+     * The count as a plain memory read at a fixed address: cheaper for gdb to evaluate per hit than
+     * the pointer chain, and compilable to an agent expression for target-side evaluation.
+     */
+    private String countLvalue() {
+        if (countLvalue == null) {
+            countLvalue = "*(unsigned long long *) " + gdb.evaluateUnsigned("&" + INSTR_COUNT);
+        }
+        return countLvalue;
+    }
+
+    // ---- looking ----
+
+    public long instrCount() {
+        return gdb.evaluateUnsigned(INSTR_COUNT);
+    }
+
+    public long pc() {
+        return gdb.evaluateUnsigned(arch.pcExpression());
+    }
+
+    public Registers regs() {
+        Map<String, Long> values = new LinkedHashMap<>();
+        values.put("pc", pc());
+        List<String> names = arch.registerNames();
+        for (int i = 0; i < names.size(); i++) {
+            values.put(names.get(i), gdb.evaluateUnsigned(arch.registerExpression(i)));
+        }
+        arch.extraRegisters().forEach((label, field) -> values.put(label, gdb.evaluateUnsigned(arch.field(field))));
+        return new Registers(arch, values);
+    }
+
+    /** MIPS CP0_EPC: where the guest returns after an exception. */
+    public long epc() {
+        requireMips("epc()");
+        return gdb.evaluateUnsigned(arch.field("CP0_EPC"));
+    }
+
+    /** MIPS ASID: the low 8 bits of CP0_EntryHi. */
+    public long asid() {
+        requireMips("asid()");
+        return gdb.evaluateUnsigned(arch.field("CP0_EntryHi")) & 0xff;
+    }
+
+    private void requireMips(String what) {
+        if (arch != Arch.MIPS) throw new PandaException(what + " is MIPS-only; " + name + " is " + arch.qemuName());
+    }
+
+    public Translation v2p(long virtualAddress) {
+        long phys = gdb.evaluateUnsigned("panda_virt_to_phys(cpus->tqh_first, " + Long.toUnsignedString(virtualAddress) + ")");
+        // hwaddr is 64-bit in QEMU; -1 means "not mapped". A 32-bit all-ones answer is read the same way.
+        boolean unmapped = phys == -1L || phys == 0xffffffffL;
+        return new Translation(virtualAddress, unmapped ? OptionalLong.empty() : OptionalLong.of(phys));
+    }
+
+    public Checksums checksums() {
+        long instr = instrCount();
+        long regs = gdb.evaluateUnsigned("(unsigned int) rr_checksum_regs()");
+        long ram = hasSymbol("rr_checksum_ram") ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_ram()")
+                : ramCrc(0, ramSize());
+        Long tlb = hasSymbol("rr_checksum_tlb") ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_tlb()") : null;
+        return new Checksums(instr, regs, ram, tlb);
+    }
+
+    public boolean hasTlbChecksum() {
+        return hasSymbol("rr_checksum_tlb");
+    }
+
+    public long ramSize() {
+        return gdb.evaluateUnsigned("ram_size");
+    }
+
+    /** zlib crc32 of guest RAM [offset, offset+length), computed inside the PANDA process. */
+    public long ramCrc(long offset, long length) {
+        long crc = 0;
+        long step = 1L << 30; // crc32's length is a 32-bit uInt
+        for (long at = offset; at < offset + length; at += step) {
+            long n = Math.min(step, offset + length - at);
+            crc = gdb.evaluateUnsigned("(unsigned long) crc32(" + crc + ", (unsigned char *) " + ramPointer()
+                    + " + " + at + ", " + n + ")");
+        }
+        return crc;
+    }
+
+    /** Host address of guest RAM, found the way QEMU's memory API exposes it. */
+    public long ramPointer() {
+        if (ramPointer == null) {
+            ramPointer = gdb.evaluateUnsigned("memory_region_find(get_system_memory(), 0x2000000, 1).mr->ram_block->host");
+        }
+        return ramPointer;
+    }
+
+    /** The TB about to execute, disassembled by PANDA's own target_disas. */
+    public String disas() {
+        String range = inExecTbFrame() ? "tb->pc, tb->size" : pc() + ", 32";
+        return captureOutput("target_disas(%FILE%, cpus->tqh_first, " + range + ", 0)");
+    }
+
+    /** PANDA's cpu_dump_state text for the first CPU. */
+    public String cpuDump() {
+        return captureOutput("cpu_dump_state(cpus->tqh_first, %FILE%, (fprintf_function) fprintf, " + dumpFpuFlag() + ")");
+    }
+
+    /**
+     * CPU_DUMP_FPU by name when the build's debug info has it; gcc leaves out enums no code uses,
+     * so otherwise QEMU's value of it.
+     */
+    private String dumpFpuFlag() {
+        if (dumpFpuFlag == null) {
+            try {
+                gdb.evaluate("CPU_DUMP_FPU");
+                dumpFpuFlag = "CPU_DUMP_FPU";
+            } catch (DebuggerException e) {
+                dumpFpuFlag = "0x20000";
+            }
+        }
+        return dumpFpuFlag;
+    }
+
+    private boolean inExecTbFrame() {
+        try {
+            return atExecTb() && gdb.evaluateUnsigned("tb") != 0;
+        } catch (DebuggerException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Runs a call that prints to a FILE* into a memory stream inside the PANDA process and reads the
+     * text back. This needs neither the program's stdout (a block-buffered pipe, or rr's terminal) nor
+     * libc debug info (every libc call is cast to its declared type), and works in rr's diversions.
+     */
+    private String captureOutput(String callWithFile) {
+        long cell = gdb.evaluateUnsigned("(unsigned long) malloc(16)");
+        if (cell == 0) throw new PandaException(name + ": malloc failed in the PANDA process");
+        try {
+            gdb.evaluate("*(unsigned long *) " + cell + " = 0");
+            gdb.evaluate("*(unsigned long *) " + (cell + 8) + " = 0");
+            long file = gdb.evaluateUnsigned("(unsigned long) open_memstream((char **) " + cell
+                    + ", (unsigned long *) " + (cell + 8) + ")");
+            if (file == 0) throw new PandaException(name + ": open_memstream failed in the PANDA process");
+            String f = "(FILE *) " + file;
+            try {
+                gdb.call(callWithFile.replace("%FILE%", f));
+            } finally {
+                gdb.evaluate("(int) fclose(" + f + ")");
+            }
+            long buf = gdb.evaluateUnsigned("*(unsigned long *) " + cell);
+            long len = gdb.evaluateUnsigned("*(unsigned long *) " + (cell + 8));
+            String text = len == 0 ? "" : new String(gdb.readMemory(buf, (int) len), StandardCharsets.UTF_8);
+            if (buf != 0) gdb.evaluate("(void) free((void *) " + buf + ")");
+            return text;
+        } finally {
+            gdb.evaluate("(void) free((void *) " + cell + ")");
+        }
+    }
+
+    public List<Frame> backtrace() {
+        return gdb.backtrace();
+    }
+
+    public String eval(String expression) {
+        return gdb.evaluate(expression);
+    }
+
+    public String gdb(String command) {
+        return gdb.console(command);
+    }
+
+    /** Whether the PANDA build defines a function or global (debug_counter, rr_checksum_tlb, ...). */
+    public synchronized boolean hasSymbol(String symbol) {
+        return symbols.computeIfAbsent(symbol, s -> {
+            try {
+                gdb.evaluate("&" + s);
+                return true;
+            } catch (DebuggerException e) {
+                return false;
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        gdb.close();
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + gdb.target().description() + ")";
+    }
+}
