@@ -230,6 +230,11 @@ public final class Bisector {
                 Probe p = probe(last, true, true);
                 if (p != null && p.same()) {
                     if (pastHi) return null;
+                    if (endOf(rec) == Long.MAX_VALUE && endOf(rep) == Long.MAX_VALUE) {
+                        // both ran to a normal exit, which takes gdb's fork checkpoints with it
+                        note("both sides ran to their end; their states agree at the last stop compared (" + last + ")");
+                        return null;
+                    }
                     differIsEnd = true; // narrow() probes (last, end]; unreachable counts are "beyond"
                     return new long[]{last, end + 1};
                 }
