@@ -227,10 +227,11 @@ public final class Bisector {
             } else {
                 // the cheap signatures never differed: RAM may have, or the end lies between two stops
                 long last = seen.get(seen.size() - 1);
+                boolean bothExited = rec.ended() && rep.ended() && endOf(rec) == Long.MAX_VALUE && endOf(rep) == Long.MAX_VALUE;
                 Probe p = probe(last, true, true);
                 if (p != null && p.same()) {
                     if (pastHi) return null;
-                    if (endOf(rec) == Long.MAX_VALUE && endOf(rep) == Long.MAX_VALUE) {
+                    if (bothExited) {
                         // both ran to a normal exit, which takes gdb's fork checkpoints with it
                         note("both sides ran to their end; their states agree at the last stop compared (" + last + ")");
                         return null;
