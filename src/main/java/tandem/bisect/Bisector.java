@@ -221,6 +221,18 @@ public final class Bisector {
                 note(endedSides() + ": the search ends at guest instruction " + end);
                 if (hi < 0) hi = end;
             }
+            if (!pastHi && rec.ended() && rep.ended() && endOf(rec) == endOf(rep) && endOf(rec) != Long.MAX_VALUE) {
+                // both stopped at PANDA's end of record / replay, alive, at the same count: compare there
+                Both<Signature> sig = both(Side::cheap);
+                Both<Long> ram = both(Side::ram);
+                Signature a = sig.rec().withRam(ram.rec()), b = sig.rep().withRam(ram.rep());
+                probes++;
+                state.saw(end, a, b);
+                if (a.differences(b).isEmpty()) {
+                    note("both sides reached their end at guest instruction " + end + " with equal state");
+                    return null;
+                }
+            }
             Probe atEnd = hi >= 0 && pastHi ? probe(end, true, true) : null;
             if (atEnd != null && !atEnd.same()) {
                 differ = atEnd.instr();

@@ -21,6 +21,7 @@ final class Side {
     private final Duration limit;
     private Integer counterBp;
     private Integer tbBp;
+    private Integer endBp;
     private final boolean regsChecksum;
     private final boolean tlbChecksum;
     private final boolean ramChecksum;
@@ -113,8 +114,20 @@ final class Side {
         return true;
     }
 
+    /**
+     * PANDA's end of record / replay (rr_do_end_record, rr_do_end_replay): stopping there keeps the
+     * process, and with it gdb's fork checkpoints, alive for probes after a clean end.
+     */
+    private Integer endBreakpoint() {
+        String fn = session.role() == PandaSession.Role.RECORD ? "rr_do_end_record" : "rr_do_end_replay";
+        if (endBp == null && session.hasSymbol(fn)) endBp = gdb.breakAt(fn, null).number();
+        return endBp;
+    }
+
     private boolean go(int bp) {
-        gdb.enable(bp);
+        Integer end = endBreakpoint();
+        if (end != null) gdb.enable(bp, end);
+        else gdb.enable(bp);
         Stop stop;
         try {
             stop = gdb.cont(limit);
@@ -122,9 +135,15 @@ final class Side {
             synchronized (this) {
                 stops++;
             }
+            if (end != null) gdb.disable(bp, end);
+            else gdb.disable(bp);
         }
-        gdb.disable(bp);
         if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
+        if (end != null && stop.breakpoint() == end) {
+            count();
+            markEnded("reached the end of " + (session.role() == PandaSession.Role.RECORD ? "record" : "replay"));
+            return false;
+        }
         if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
             if (!stop.exited()) {
                 try {
