@@ -1,0 +1,122 @@
+// The divergence search on the demo target under real gdb: for every injected replay bug, at
+// several counts and guest lengths, it names the exact first divergent count and what diverged.
+package tandem.bisect
+
+import spock.lang.Shared
+import spock.lang.Specification
+import spock.lang.Unroll
+import tandem.panda.MiniPanda
+import tandem.panda.MiniPanda.Bug
+import tandem.panda.MiniPanda.BugKind
+
+class BisectorSpec extends Specification {
+    @Shared Map<Long, MiniPanda.Recording> recordings = [:]
+
+    MiniPanda.Recording recording(long instrs) {
+        recordings.computeIfAbsent(instrs) { DemoPair.record(it) }
+    }
+
+    @Unroll
+    def "finds a #kind bug injected at #at in a run of #instrs instructions"() {
+        given:
+        def r = recording(instrs)
+        def bug = new Bug(kind, at)
+        long truth = DemoPair.groundTruth(r, bug)
+        def pair = DemoPair.open(r, bug)
+
+        when:
+        def d = Bisector.search(pair, BisectOptions.defaults())
+
+        then:
+        d.diverged()
+        d.firstDiverged() == truth
+        d.lastEqual() < truth
+        check(kind, d)
+        d.toString().contains('first divergence')
+
+        cleanup:
+        pair?.close()
+
+        where:
+        kind        | at      | instrs
+        BugKind.REG | 100_000 | 200_000
+        BugKind.RAM | 100_000 | 200_000
+        BugKind.TLB | 100_000 | 200_000
+        BugKind.IRQ | 100_000 | 200_000
+        BugKind.REG | 0       | 20_000
+        BugKind.RAM | 7_777   | 20_000
+        BugKind.TLB | 19_000  | 20_000
+        BugKind.REG | 150_000 | 300_000
+        BugKind.IRQ | 260_000 | 300_000
+    }
+
+    def "says the runs never diverge when the replay has no bug"() {
+        given:
+        def pair = DemoPair.open(recording(20_000), null)
+
+        when:
+        def d = Bisector.search(pair, BisectOptions.defaults())
+
+        then:
+        !d.diverged()
+        d.headline().startsWith('the runs never diverge')
+
+        cleanup:
+        pair?.close()
+    }
+
+    def "the command prints the headline last, writes JSON and Markdown, and answers 0"() {
+        given:
+        def r = recording(20_000)
+        def bug = new Bug(BugKind.RAM, 10_000)
+        long truth = DemoPair.groundTruth(r, bug)
+        def pair = DemoPair.open(r, bug)
+        def dir = java.nio.file.Files.createTempDirectory('tandem-report-')
+        def bytes = new ByteArrayOutputStream()
+        def opts = BisectOptions.defaults().reportFile(dir.resolve('d.json')).resumeFile(dir.resolve('resume.json'))
+
+        when:
+        int code = BisectCommand.run(pair, opts, new PrintStream(bytes, true))
+        def lines = bytes.toString().readLines()
+        def json = new groovy.json.JsonSlurper().parse(dir.resolve('d.json').toFile())
+
+        then:
+        code == 0
+        lines.last() == "first divergence at guest instruction $truth"
+        json.firstDiverged == truth
+        json.lastEqual < truth
+        !json.memory.isEmpty()
+        json.recBacktrace instanceof List
+        dir.resolve('d.md').toFile().text.contains("first divergence at guest instruction $truth")
+        java.nio.file.Files.exists(dir.resolve('resume.json'))
+
+        cleanup:
+        pair?.close()
+    }
+
+    def "rejects reversed bounds with exit code 2"() {
+        given:
+        def pair = DemoPair.open(recording(20_000), new Bug(BugKind.REG, 10_000))
+        def bytes = new ByteArrayOutputStream()
+
+        when:
+        int code = BisectCommand.run(pair, BisectOptions.defaults().bounds(15_000, 5_000), new PrintStream(bytes, true))
+
+        then:
+        code == 2
+        bytes.toString().contains('reversed')
+
+        cleanup:
+        pair?.close()
+    }
+
+    static boolean check(BugKind kind, Divergence d) {
+        switch (kind) {
+            case BugKind.REG: return d.registers().contains('a3')
+            case BugKind.RAM: return !d.memory().isEmpty()
+            case BugKind.TLB: return d.tlb()
+            case BugKind.IRQ: return !d.registers().isEmpty()
+        }
+        false
+    }
+}
