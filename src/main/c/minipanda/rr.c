@@ -1,0 +1,449 @@
+/*
+ * Record/replay of nondeterministic inputs, after PANDA's rr_log.c.
+ *
+ * Record keeps the log in memory and writes NAME-rr-nondet.log at
+ * end_record; replay reads the snapshot and the whole log at
+ * rr_do_begin_replay.  Nothing is left in FILE buffers while the guest runs,
+ * because gdb's `checkpoint` forks the process.
+ *
+ * NAME-rr-nondet.log is text, one entry per line, after two '#' header lines:
+ *   # mini-panda nondet log v1 (arch mips)
+ *   # last_prog_point=N entries=E
+ *   {guest_instr_count=C} RR_INPUT_4 RR_CALLSITE_CLOCK 0x5e0123ab
+ *   {guest_instr_count=C} RR_INPUT_4 RR_CALLSITE_CONSOLE 0x0000002f   (0xffffffff: fifo empty)
+ *   {guest_instr_count=C} RR_INTERRUPT_REQUEST RR_CALLSITE_CPU_INTERRUPT 7   (Cause.IP line raised: 7 timer, 2 console)
+ *   {guest_instr_count=C} RR_END_OF_LOG - 0
+ * C is the number of guest instructions executed before the event.  Inputs
+ * are consumed by the guest's load of the port at exactly that count;
+ * interrupt requests are raised at the TB boundary at that count (the icount
+ * budget ends TBs there).  A replay fails like PANDA's:
+ *   - a port read whose next log entry is not that input at this count:
+ *     "RR rr_assertion `current_item' failed at minipanda/rr.c:LINE" (abort);
+ *   - a log entry the guest passed without consuming it:
+ *     "FOUND DISAGREEMENT!" then rr_do_end_replay(1) (abort).
+ *
+ * NAME-rr-snp is text too: the parameters that regenerate the start state
+ * (arch, ram_size, seed, instrs) and crc32s of RAM and registers to verify it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <libgen.h>
+#include <time.h>
+#include <sys/resource.h>
+#include <zlib.h>
+#include "minipanda.h"
+
+volatile RR_mode rr_mode = RR_OFF;
+uint64_t mp_record_length = 1000000;
+uint64_t mp_seed = 0x5eed;
+int mp_record_started;
+uint64_t mp_rr_next_check = UINT64_MAX;
+
+typedef enum {
+    RR_INPUT_1, RR_INPUT_2, RR_INPUT_4, RR_INPUT_8, RR_INTERRUPT_REQUEST,
+    RR_EXIT_REQUEST, RR_SKIPPED_CALL, RR_END_OF_LOG, RR_PENDING_INTERRUPTS,
+    RR_EXCEPTION, RR_LAST
+} RR_log_entry_kind;
+
+static const char *const log_entry_kind_str[RR_LAST] = {
+    "RR_INPUT_1", "RR_INPUT_2", "RR_INPUT_4", "RR_INPUT_8", "RR_INTERRUPT_REQUEST",
+    "RR_EXIT_REQUEST", "RR_SKIPPED_CALL", "RR_END_OF_LOG", "RR_PENDING_INTERRUPTS",
+    "RR_EXCEPTION",
+};
+static const char *const callsite_str[] = {
+    "-", "RR_CALLSITE_CLOCK", "RR_CALLSITE_CONSOLE", "RR_CALLSITE_CPU_INTERRUPT",
+};
+
+typedef struct RR_entry {
+    uint64_t count;
+    uint8_t kind;
+    uint8_t callsite;
+    uint32_t value;
+} RR_entry;
+
+static RR_entry *rr_log;
+static size_t rr_log_len, rr_log_cap, rr_head;
+static size_t *rr_next_async_idx;   /* replay: first non-input entry at or after i */
+static char *rr_log_name;           /* path of NAME-rr-nondet.log */
+static uint64_t rr_last_count;      /* replay: count of RR_END_OF_LOG */
+static unsigned long long rr_number_of_log_entries[RR_LAST];
+static unsigned long long rr_size_of_log_entries[RR_LAST];
+static uint64_t next_progress_count = UINT64_MAX;
+static unsigned next_progress_pct;
+static time_t rr_start_time;
+static uint64_t next_timer = UINT64_MAX;
+static uint64_t timer_prng;
+
+MP_API uint64_t rr_get_guest_instr_count(void)
+{
+    return cpus.tqh_first->rr_guest_instr_count;
+}
+
+static void rr_append(uint64_t count, int kind, int callsite, uint32_t value)
+{
+    if (rr_log_len == rr_log_cap) {
+        rr_log_cap = rr_log_cap ? rr_log_cap * 2 : 4096;
+        rr_log = realloc(rr_log, rr_log_cap * sizeof *rr_log);
+        if (!rr_log) { fprintf(stderr, "mini-panda: out of memory for the log\n"); exit(1); }
+    }
+    rr_log[rr_log_len++] = (RR_entry){ count, (uint8_t)kind, (uint8_t)callsite, value };
+}
+
+/* PANDA prints program points with qemu_log, i.e. to stderr */
+static void rr_spit_prog_point(uint64_t count)
+{
+    fflush(stdout);
+    fprintf(stderr, "{guest_instr_count=%llu}\n", (unsigned long long)count);
+    fflush(stderr);
+}
+
+static void rr_signal_disagreement(uint64_t current, uint64_t recorded)
+{
+    printf("FOUND DISAGREEMENT!\n");
+    printf("Replay program point:\n");
+    rr_spit_prog_point(current);
+    printf("\n");
+    printf("Record program point:\n");
+    rr_spit_prog_point(recorded);
+    printf("\n");
+    if (current != recorded)
+        printf(">>> guest instruction counts disagree\n");
+    fflush(stdout);
+}
+
+static void rr_assert_fail(const char *exp, const char *file, int line, uint64_t current)
+{
+    printf("RR rr_assertion `%s' failed at %s:%d\n", exp, file, line);
+    printf("Current log point:\n");
+    if (rr_head < rr_log_len) {
+        rr_spit_prog_point(rr_log[rr_head].count);
+        printf("Next log entry type: %s\n", log_entry_kind_str[rr_log[rr_head].kind]);
+    } else {
+        printf("<queue empty>\n");
+    }
+    printf("Current replay point:\n");
+    rr_spit_prog_point(current);
+    fflush(stdout);
+    abort();
+}
+
+uint32_t mp_rr_input_4(int callsite, uint32_t live_value, uint64_t count)
+{
+    if (rr_mode == RR_RECORD) {
+        rr_append(count, RR_INPUT_4, callsite, live_value);
+        return live_value;
+    }
+    if (rr_mode == RR_REPLAY) {
+        RR_entry *current_item = NULL;
+        if (rr_head < rr_log_len && rr_log[rr_head].count == count &&
+            rr_log[rr_head].kind == RR_INPUT_4 && rr_log[rr_head].callsite == callsite)
+            current_item = &rr_log[rr_head];
+        if (!current_item)
+            rr_assert_fail("current_item", __FILE__, __LINE__, count);
+        rr_head++;
+        return current_item->value;
+    }
+    return live_value;
+}
+
+void mp_rr_record_interrupt(int line, uint64_t count)
+{
+    if (rr_mode == RR_RECORD)
+        rr_append(count, RR_INTERRUPT_REQUEST, RR_CALLSITE_CPU_INTERRUPT, (uint32_t)line);
+}
+
+uint64_t mp_rr_next_async(void)
+{
+    if (rr_mode == RR_RECORD)
+        return next_timer;
+    if (rr_mode == RR_REPLAY && rr_head < rr_log_len)
+        return rr_log[rr_next_async_idx[rr_head]].count;
+    return UINT64_MAX;
+}
+
+static void replay_progress(void)
+{
+    struct rusage rusage;
+    getrusage(RUSAGE_SELF, &rusage);
+    struct timeval *tv = &rusage.ru_utime;
+    float secs = ((float)tv->tv_sec * 1000000 + (float)tv->tv_usec) / 1000000.0;
+    char *dup = strdup(rr_log_name);
+    char *name = basename(dup);
+    char *dot = strrchr(name, '.');
+    if (dot && dot - name > 10)
+        *(dot - 10) = '\0';            /* strip "-rr-nondet" */
+    printf("%s:  %10" PRIu64 " (%6.2f%%) instrs. %7.2f sec. %5.2f GB ram.\n",
+           name, rr_get_guest_instr_count(),
+           (rr_get_guest_instr_count() * 100.0) / (rr_last_count ? rr_last_count : 1),
+           secs, rusage.ru_maxrss / 1024.0 / 1024.0);
+    fflush(stdout);
+    free(dup);
+}
+
+static void set_next_check(void)
+{
+    if (rr_mode == RR_RECORD) {
+        mp_rr_next_check = next_timer;
+    } else if (rr_mode == RR_REPLAY) {
+        uint64_t c = rr_head < rr_log_len ? rr_log[rr_head].count : UINT64_MAX;
+        mp_rr_next_check = c < next_progress_count ? c : next_progress_count;
+    } else {
+        mp_rr_next_check = UINT64_MAX;
+    }
+}
+
+static void schedule_timer(uint64_t now)
+{
+    next_timer = now + 2000 + mp_prng_next(&timer_prng) % 6000;
+}
+
+/* Runs at a TB boundary once the count reaches mp_rr_next_check. */
+void mp_rr_boundary(uint64_t count)
+{
+    if (rr_mode == RR_RECORD) {
+        if (count >= next_timer) {
+            mp_rr_record_interrupt(MP_IRQ_TIMER, count);
+            mp_irq_raise(MP_IRQ_TIMER);
+            schedule_timer(count);
+        }
+    } else if (rr_mode == RR_REPLAY) {
+        while (count >= next_progress_count) {
+            replay_progress();
+            next_progress_pct += 10;
+            next_progress_count = next_progress_pct >= 100 ? UINT64_MAX
+                                  : rr_last_count * next_progress_pct / 100;
+        }
+        while (rr_head < rr_log_len && rr_log[rr_head].count <= count) {
+            RR_entry *e = &rr_log[rr_head];
+            if (e->count < count) {
+                /* the guest went past this entry without consuming it */
+                rr_signal_disagreement(count, e->count);
+                rr_do_end_replay(1);
+            }
+            if (e->kind == RR_INTERRUPT_REQUEST) {
+                rr_head++;
+                if (!mp_bug_irq_defer((int)e->value, count))
+                    mp_irq_raise((int)e->value);
+                continue;
+            }
+            if (e->kind == RR_END_OF_LOG) {
+                rr_do_end_replay(0);
+                return;
+            }
+            break;    /* an input the next instruction must read */
+        }
+    }
+    set_next_check();
+}
+
+static void split_name(const char *full, char *snp, char *log, size_t sz)
+{
+    char *p = strdup(full), *b = strdup(full);
+    snprintf(snp, sz, "%s/%s-rr-snp", dirname(p), basename(b));
+    free(p); free(b);
+    p = strdup(full); b = strdup(full);
+    snprintf(log, sz, "%s/%s-rr-nondet.log", dirname(p), basename(b));
+    free(p); free(b);
+}
+
+static void reset_counters(CPUState *cpu)
+{
+    cpu->rr_guest_instr_count = 0;
+    cpu->icount_decr.u32 = 0;
+    cpu->icount_extra = 0;
+    timers_state.qemu_icount = 0;
+    rr_log_len = rr_head = 0;
+    memset(rr_number_of_log_entries, 0, sizeof rr_number_of_log_entries);
+    memset(rr_size_of_log_entries, 0, sizeof rr_size_of_log_entries);
+}
+
+MP_API int rr_do_begin_record(const char *file_name_full, CPUState *cpu_state)
+{
+    char snp[1024], log[1024];
+    split_name(file_name_full, snp, log, sizeof snp);
+    printf("writing snapshot:\t%s\n", snp);
+    FILE *f = fopen(snp, "w");
+    if (!f) {
+        fprintf(stderr, "mini-panda: cannot write snapshot %s\n", snp);
+        return -1;
+    }
+    fprintf(f, "mini-panda snapshot 1\narch %s\nram_size %" PRIu64 "\nseed %" PRIu64
+               "\ninstrs %" PRIu64 "\nram_crc32 0x%08x\nregs_crc32 0x%08x\n",
+            MP_ARCH_NAME, (uint64_t)ram_size, mp_seed, mp_record_length,
+            rr_checksum_ram(), rr_checksum_regs());
+    fclose(f);
+    time(&rr_start_time);
+    printf("opening nondet log for write :\t%s\n", log);
+    fflush(stdout);
+    free(rr_log_name);
+    rr_log_name = strdup(log);
+    reset_counters(cpu_state);
+    timer_prng = mp_seed ^ 0x71e3;
+    schedule_timer(0);
+    rr_mode = RR_RECORD;
+    mp_record_started = 1;
+    set_next_check();
+    return 0;
+}
+
+MP_API void rr_do_end_record(void)
+{
+    if (rr_mode != RR_RECORD)
+        return;
+    uint64_t end = rr_get_guest_instr_count();
+    rr_append(end, RR_END_OF_LOG, 0, 0);
+    FILE *f = fopen(rr_log_name, "w");
+    if (!f) {
+        fprintf(stderr, "mini-panda: cannot write %s\n", rr_log_name);
+        exit(1);
+    }
+    fprintf(f, "# mini-panda nondet log v1 (arch %s)\n# last_prog_point=%" PRIu64 " entries=%zu\n",
+            MP_ARCH_NAME, end, rr_log_len);
+    for (size_t i = 0; i < rr_log_len; i++) {
+        RR_entry *e = &rr_log[i];
+        if (e->kind == RR_INPUT_4)
+            fprintf(f, "{guest_instr_count=%" PRIu64 "} %s %s 0x%08x\n", e->count,
+                    log_entry_kind_str[e->kind], callsite_str[e->callsite], e->value);
+        else
+            fprintf(f, "{guest_instr_count=%" PRIu64 "} %s %s %u\n", e->count,
+                    log_entry_kind_str[e->kind], callsite_str[e->callsite], e->value);
+    }
+    fclose(f);
+    time_t rr_end_time;
+    time(&rr_end_time);
+    printf("Time taken was: %ld seconds.\n", (long)(rr_end_time - rr_start_time));
+    printf("Checksum of guest memory: %#08x\n", rr_checksum_memory());
+    fflush(stdout);
+    rr_mode = RR_OFF;
+    next_timer = UINT64_MAX;
+    set_next_check();
+}
+
+static int parse_kind(const char *s)
+{
+    for (int k = 0; k < RR_LAST; k++)
+        if (!strcmp(s, log_entry_kind_str[k]))
+            return k;
+    return -1;
+}
+
+static int parse_callsite(const char *s)
+{
+    for (size_t k = 0; k < sizeof callsite_str / sizeof *callsite_str; k++)
+        if (!strcmp(s, callsite_str[k]))
+            return (int)k;
+    return -1;
+}
+
+MP_API int rr_do_begin_replay(const char *file_name_full, CPUState *cpu_state)
+{
+    char snp[1024], log[1024], line[512];
+    split_name(file_name_full, snp, log, sizeof snp);
+    printf("loading snapshot\n");
+    FILE *f = fopen(snp, "r");
+    if (!f) {
+        printf("... snapshot file doesn't exist?\n");
+        fflush(stdout);
+        fprintf(stderr, "mini-panda: cannot open snapshot %s\n", snp);
+        exit(1);
+    }
+    uint64_t rsz = 0, seed = 0, instrs = 0;
+    unsigned ram_crc = 0, regs_crc = 0;
+    char arch[32] = "";
+    while (fgets(line, sizeof line, f)) {
+        sscanf(line, "arch %31s", arch);
+        sscanf(line, "ram_size %" SCNu64, &rsz);
+        sscanf(line, "seed %" SCNu64, &seed);
+        sscanf(line, "instrs %" SCNu64, &instrs);
+        sscanf(line, "ram_crc32 %x", &ram_crc);
+        sscanf(line, "regs_crc32 %x", &regs_crc);
+    }
+    fclose(f);
+    if (strcmp(arch, MP_ARCH_NAME) != 0 || rsz < MP_MIN_RAM) {
+        fprintf(stderr, "mini-panda: %s is not a %s snapshot\n", snp, MP_ARCH_NAME);
+        exit(1);
+    }
+    mp_seed = seed;
+    mp_record_length = instrs;
+    mp_machine_init(rsz, seed);
+    cpu_state = cpus.tqh_first;
+    if (rr_checksum_ram() != ram_crc || rr_checksum_regs() != regs_crc) {
+        fprintf(stderr, "Failed to load vmstate\n");
+        exit(1);
+    }
+    printf("... done.\n");
+    time(&rr_start_time);
+    printf("opening nondet log for read :\t%s\n", log);
+    fflush(stdout);
+    f = fopen(log, "r");
+    if (!f) {
+        fprintf(stderr, "mini-panda: cannot open nondet log %s\n", log);
+        exit(1);
+    }
+    reset_counters(cpu_state);
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        char kind[64], cs[64], val[64];
+        uint64_t count;
+        lineno++;
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        int k, c;
+        if (sscanf(line, "{guest_instr_count=%" SCNu64 "} %63s %63s %63s", &count, kind, cs, val) != 4 ||
+            (k = parse_kind(kind)) < 0 || (c = parse_callsite(cs)) < 0) {
+            fprintf(stderr, "mini-panda: %s:%d: malformed log entry\n", log, lineno);
+            exit(1);
+        }
+        rr_append(count, k, c, (uint32_t)strtoul(val, NULL, 0));
+        rr_number_of_log_entries[k]++;
+        rr_size_of_log_entries[k] += strlen(line);
+    }
+    fclose(f);
+    if (!rr_log_len || rr_log[rr_log_len - 1].kind != RR_END_OF_LOG) {
+        fprintf(stderr, "mini-panda: %s has no RR_END_OF_LOG entry\n", log);
+        exit(1);
+    }
+    rr_last_count = rr_log[rr_log_len - 1].count;
+    rr_next_async_idx = realloc(rr_next_async_idx, rr_log_len * sizeof *rr_next_async_idx);
+    for (size_t i = rr_log_len; i-- > 0;)
+        rr_next_async_idx[i] = rr_log[i].kind == RR_INPUT_4 ? rr_next_async_idx[i + 1] : i;
+    free(rr_log_name);
+    rr_log_name = strdup(log);
+    next_progress_pct = 10;
+    next_progress_count = rr_last_count / 10;
+    rr_mode = RR_REPLAY;
+    set_next_check();
+    return 0;
+}
+
+/* The count at which the loaded replay log ends. */
+uint64_t mp_rr_replay_end(void) { return rr_last_count; }
+
+MP_API void rr_do_end_replay(int is_error)
+{
+    replay_progress();
+    if (is_error)
+        printf("ERROR: replay failed!\n");
+    else
+        printf("Replay completed successfully. 1\n");
+    time_t rr_end_time;
+    time(&rr_end_time);
+    printf("Time taken was: %ld seconds.\n", (long)(rr_end_time - rr_start_time));
+    printf("Stats:\n");
+    for (int i = 0; i < RR_LAST; i++)
+        printf("%s number = %llu, size = %llu bytes\n", log_entry_kind_str[i],
+               rr_number_of_log_entries[i], rr_size_of_log_entries[i]);
+    printf("max_queue_len = %llu\n", (unsigned long long)rr_log_len);
+    printf("Checksum of guest memory: %#08x\n", rr_checksum_memory());
+    if (rr_head + 1 == rr_log_len && rr_log[rr_head].kind == RR_END_OF_LOG)
+        printf("Replay completed successfully 2.\n");
+    else if (is_error)
+        printf("ERROR: replay failed!\n");
+    else
+        printf("Replay terminated at user request.\n");
+    fflush(stdout);
+    rr_mode = RR_OFF;
+    set_next_check();
+    if (is_error)
+        abort();
+}
