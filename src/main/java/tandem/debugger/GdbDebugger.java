@@ -46,7 +46,23 @@ public final class GdbDebugger implements Debugger {
 
     /** Starts gdb on the target and brings the program to its first stop. */
     public static GdbDebugger open(Target target) {
-        List<String> cmd = target.commandLine();
+        Target.Connection how = target.connection();
+        List<String> quirk = how == Target.Connection.REMOTE ? List.of() : XsaveQuirk.nativeOptions(target.gdb().toString());
+        if (how == Target.Connection.NATIVE) return start(target, quirk);
+        GdbDebugger d = start(target, List.of());
+        if (!quirk.isEmpty() && d.tracesNatively()) {
+            // gdb settles how it moves registers when it first traces a program: start it again
+            d.mi.close();
+            return start(target, quirk);
+        }
+        return d;
+    }
+
+    private static GdbDebugger start(Target target, List<String> gdbOptions) {
+        // before -ex commands: rr's gdb starts the program before tandem's first MI command
+        List<String> options = new ArrayList<>(List.of("-iex", "set mi-async on"));
+        options.addAll(gdbOptions);
+        List<String> cmd = target.commandLine(options);
         MiChannel channel;
         try {
             channel = new GdbLauncher().gdb(cmd.get(0)).miArgs(List.of()).args(cmd.subList(1, cmd.size()))
@@ -55,7 +71,8 @@ public final class GdbDebugger implements Debugger {
         } catch (IOException | MiException e) {
             target.close();
             throw new DebuggerException("could not start " + cmd.get(0) + " for " + target.description()
-                    + ": " + e.getMessage() + ". Is it installed (Debian package gdb), and is the path right?");
+                    + ": " + e.getMessage() + ". Is it installed (Debian package "
+                    + (cmd.get(0).endsWith("rr") ? "rr; or give its path with --rr" : "gdb") + "), and is the path right?");
         }
         GdbDebugger d = new GdbDebugger(target, channel);
         try {
@@ -77,6 +94,15 @@ public final class GdbDebugger implements Debugger {
         } catch (RuntimeException e) {
             d.close();
             throw e;
+        }
+    }
+
+    /** Whether gdb traces the program itself (its target stack has the native target). */
+    private boolean tracesNatively() {
+        try {
+            return console("maint print target-stack").contains("- native");
+        } catch (DebuggerException e) {
+            return false;
         }
     }
 
@@ -150,11 +176,11 @@ public final class GdbDebugger implements Debugger {
 
     private Breakpoint insert(String location, String condition, boolean temporary) {
         MiCommand c = MiCommand.of("break-insert");
-        if (temporary) c.option("-t");
-        if (condition != null && !condition.isBlank()) c.option("-c", condition);
-        c.param(location);
-        return ask("break at " + location, () -> {
-            MiTuple bkpt = mi.send(c).record().results().tuple("bkpt");
+        if (temporary) c = c.option("-t");
+        if (condition != null && !condition.isBlank()) c = c.option("-c", condition);
+        MiCommand insert = c.param(location);
+        return ask("break at " + location + (condition == null || condition.isBlank() ? "" : " if " + condition), () -> {
+            MiTuple bkpt = mi.send(insert).record().results().tuple("bkpt");
             return new Breakpoint(Integer.parseInt(bkpt.string("number")), location, condition, temporary);
         });
     }
@@ -171,8 +197,8 @@ public final class GdbDebugger implements Debugger {
     @Override
     public void condition(int breakpoint, String condition) {
         MiCommand c = MiCommand.of("break-condition", Integer.toString(breakpoint));
-        if (condition != null && !condition.isBlank()) c.param(condition);
-        ask("set the condition of breakpoint " + breakpoint, () -> mi.send(c));
+        MiCommand set = condition != null && !condition.isBlank() ? c.param(condition) : c;
+        ask("set the condition of breakpoint " + breakpoint, () -> mi.send(set));
     }
 
     @Override
@@ -193,8 +219,9 @@ public final class GdbDebugger implements Debugger {
     private void breakpointCommand(String op, int... numbers) {
         if (numbers.length == 0) return;
         MiCommand c = MiCommand.of(op);
-        for (int n : numbers) c.param(Integer.toString(n));
-        ask(op.replace('-', ' ') + " " + java.util.Arrays.toString(numbers), () -> mi.send(c));
+        for (int n : numbers) c = c.param(Integer.toString(n));
+        MiCommand command = c;
+        ask(op.replace('-', ' ') + " " + java.util.Arrays.toString(numbers), () -> mi.send(command));
     }
 
     // ---- moving ----

@@ -60,7 +60,7 @@ public final class GdbServerTarget implements Target {
         try {
             OutputStream out = new FileOutputStream(log.toFile());
             InputStream in = stdin == null ? InputStream.nullInputStream() : new FileInputStream(stdin.toFile());
-            ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(Duration.ZERO).get();
+            ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(ExecuteWatchdog.INFINITE_TIMEOUT_DURATION).get();
             DefaultExecutor ex = DefaultExecutor.builder().setWorkingDirectory(workingDirectory.toFile()).get();
             ex.setWatchdog(watchdog);
             ex.setStreamHandler(new PumpStreamHandler(out, out, in));
@@ -103,8 +103,16 @@ public final class GdbServerTarget implements Target {
     }
 
     @Override
-    public List<String> commandLine() {
-        return List.of(gdb.toString(), "--interpreter=mi3", "--nx", "-q", program.toString());
+    public List<String> commandLine(List<String> extraGdbOptions) {
+        List<String> c = new java.util.ArrayList<>(List.of(gdb.toString(), "--interpreter=mi3", "--nx", "-q"));
+        c.addAll(extraGdbOptions);
+        c.add(program.toString());
+        return c;
+    }
+
+    @Override
+    public Connection connection() {
+        return Connection.REMOTE;
     }
 
     @Override
@@ -115,6 +123,11 @@ public final class GdbServerTarget implements Target {
     @Override
     public List<String> startCommands() {
         return List.of("set remote exec-file " + program, "target extended-remote " + host + ":" + port);
+    }
+
+    @Override
+    public Path gdb() {
+        return gdb;
     }
 
     @Override

@@ -6,11 +6,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-public record LiveProgram(Path gdb, Path program, List<String> args, Path workingDirectory, Path stdin)
-        implements Target {
+public record LiveProgram(Path gdb, Path program, List<String> args, Path workingDirectory, Path stdin,
+                          List<String> gdbOptions) implements Target {
 
     public LiveProgram {
         args = List.copyOf(args);
+        gdbOptions = List.copyOf(gdbOptions);
+    }
+
+    public LiveProgram(Path gdb, Path program, List<String> args, Path workingDirectory, Path stdin) {
+        this(gdb, program, args, workingDirectory, stdin, List.of());
+    }
+
+    /** The same program with more gdb options, e.g. {@code -iex "set debug-file-directory /nonexistent"}. */
+    public LiveProgram withGdbOptions(String... options) {
+        List<String> o = new ArrayList<>(gdbOptions);
+        o.addAll(List.of(options));
+        return new LiveProgram(gdb, program, args, workingDirectory, stdin, o);
     }
 
     @Override
@@ -19,8 +31,17 @@ public record LiveProgram(Path gdb, Path program, List<String> args, Path workin
     }
 
     @Override
-    public List<String> commandLine() {
-        return List.of(gdb.toString(), "--interpreter=mi3", "--nx", "-q", program.toString());
+    public List<String> commandLine(List<String> extraGdbOptions) {
+        List<String> c = new ArrayList<>(List.of(gdb.toString(), "--interpreter=mi3", "--nx", "-q"));
+        c.addAll(gdbOptions);
+        c.addAll(extraGdbOptions);
+        c.add(program.toString());
+        return c;
+    }
+
+    @Override
+    public Connection connection() {
+        return Connection.NATIVE;
     }
 
     @Override

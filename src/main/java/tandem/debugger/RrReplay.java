@@ -6,7 +6,15 @@ package tandem.debugger;
 import java.nio.file.Path;
 import java.util.List;
 
-public record RrReplay(RrTrace trace, Path gdb, Path tty) implements Target {
+public record RrReplay(RrTrace trace, Path gdb, Path tty, List<String> gdbOptions) implements Target {
+
+    public RrReplay {
+        gdbOptions = List.copyOf(gdbOptions);
+    }
+
+    public RrReplay(RrTrace trace, Path gdb, Path tty) {
+        this(trace, gdb, tty, List.of());
+    }
 
     @Override
     public String description() {
@@ -14,12 +22,14 @@ public record RrReplay(RrTrace trace, Path gdb, Path tty) implements Target {
     }
 
     @Override
-    public List<String> commandLine() {
+    public List<String> commandLine(List<String> extraGdbOptions) {
         List<String> c = new java.util.ArrayList<>(List.of(trace.rr().toString(), "replay", "-d", gdb.toString()));
         // rr's --tty sends the replayed program's own output to a file instead of rr's stdout
         if (tty != null) c.addAll(List.of("--tty", tty.toString()));
         c.add(trace.directory().toString());
         c.addAll(List.of("--", "--interpreter=mi3", "--nx", "-q"));
+        c.addAll(gdbOptions);
+        c.addAll(extraGdbOptions);
         return c;
     }
 

@@ -10,8 +10,33 @@ public interface Target {
     /** A short description for messages: "rr replay of recrep", "live panda-system-mips". */
     String description();
 
+    /** How gdb reaches the program: it traces it itself, or talks to a server (gdbserver, rr). */
+    enum Connection {
+        /** gdb ptraces the program: inferior calls save and restore registers through the host kernel. */
+        NATIVE,
+        /** gdb speaks the remote protocol to a server that owns the program. */
+        REMOTE,
+        /** Not known until gdb is up (rr is a server; a test stand-in for rr runs gdb natively). */
+        UNKNOWN
+    }
+
     /** The command line of the process that speaks GDB/MI on its stdio (gdb itself, or rr replay running gdb). */
-    List<String> commandLine();
+    default List<String> commandLine() {
+        return commandLine(List.of());
+    }
+
+    /**
+     * The same with extra gdb options (such as {@code -iex "set debug-file-directory /x"}) placed
+     * where gdb reads them before it loads the program.
+     */
+    List<String> commandLine(List<String> extraGdbOptions);
+
+    /** The gdb that debugs the program (rr runs it; otherwise tandem does). */
+    Path gdb();
+
+    default Connection connection() {
+        return Connection.UNKNOWN;
+    }
 
     /** Working directory for that process. */
     Path workingDirectory();

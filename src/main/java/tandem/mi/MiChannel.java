@@ -85,7 +85,19 @@ public final class MiChannel implements AutoCloseable {
                 channel::onExit, startTimeout.toMillis());
         OPEN.add(channel);
         try {
-            for (MiCommand setting : SETTINGS) channel.send(setting, startTimeout);
+            for (MiCommand setting : SETTINGS) {
+                try {
+                    channel.send(setting, startTimeout);
+                } catch (GdbErrorException e) {
+                    // gdb refuses to change mi-async once a program runs, and rr's gdb has started
+                    // one (-ex starti, -ex target extended-remote) before reading MI: it must then
+                    // have come on from the command line (-iex "set mi-async on")
+                    if (!setting.parameters().get(0).equals("mi-async")
+                            || !"on".equals(channel.send(MiCommand.of("gdb-show", "mi-async"), startTimeout).record().results().string("value"))) {
+                        throw e;
+                    }
+                }
+            }
         } catch (RuntimeException e) {
             channel.close();
             throw e;

@@ -50,6 +50,7 @@ public final class PandaSession implements AutoCloseable {
     private Integer debugCounterBreakpoint;
     private String countLvalue;
     private Long ramPointer;
+    private String dumpFpuFlag;
     private long begin = -1;
     private int stops;
 
@@ -350,7 +351,23 @@ public final class PandaSession implements AutoCloseable {
 
     /** PANDA's cpu_dump_state text for the first CPU. */
     public String cpuDump() {
-        return captureOutput("cpu_dump_state(cpus->tqh_first, %FILE%, (fprintf_function) fprintf, CPU_DUMP_FPU)");
+        return captureOutput("cpu_dump_state(cpus->tqh_first, %FILE%, (fprintf_function) fprintf, " + dumpFpuFlag() + ")");
+    }
+
+    /**
+     * CPU_DUMP_FPU by name when the build's debug info has it; gcc leaves out enums no code uses,
+     * so otherwise QEMU's value of it.
+     */
+    private String dumpFpuFlag() {
+        if (dumpFpuFlag == null) {
+            try {
+                gdb.evaluate("CPU_DUMP_FPU");
+                dumpFpuFlag = "CPU_DUMP_FPU";
+            } catch (DebuggerException e) {
+                dumpFpuFlag = "0x20000";
+            }
+        }
+        return dumpFpuFlag;
     }
 
     private boolean inExecTbFrame() {

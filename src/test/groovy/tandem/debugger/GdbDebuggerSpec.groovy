@@ -1,0 +1,448 @@
+package tandem.debugger
+
+import spock.lang.Shared
+import spock.lang.Specification
+import spock.lang.Timeout
+import tandem.panda.Demo
+import tandem.panda.MiniPanda
+
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
+import java.nio.file.Path
+import java.time.Duration
+
+/**
+ * Every debugger operation against real gdb driving the demo target (mini-PANDA replaying a
+ * 1e5-instruction recording), run by gdb itself; the operations a target supports also through
+ * gdbserver and through `rr replay` of the test stand-in for rr.
+ */
+@Timeout(120)
+class GdbDebuggerSpec extends Specification {
+
+    static final Duration LIMIT = Duration.ofSeconds(60)
+    static final String COUNT = 'cpus->tqh_first->rr_guest_instr_count'
+
+    @Shared MiniPanda.Recording recording
+    @Shared Path trace
+    @Shared Set<Long> before
+    GdbDebugger gdb
+
+    def setupSpec() {
+        before = Demo.children()
+        recording = Demo.record(100_000)
+        trace = Demo.rrRecord(recording, 'reprep', MiniPanda.replayArguments('ls', null))
+    }
+
+    def cleanupSpec() {
+        MiniPanda.deleteTree(recording?.directory())
+        assert Demo.leftovers(before).isEmpty()
+    }
+
+    def cleanup() {
+        gdb?.close()
+    }
+
+    Target live() {
+        MiniPanda.replayUnderGdb(recording, null, Demo.GDB)
+    }
+
+    Target target(String kind) {
+        switch (kind) {
+            case 'live': return live()
+            case 'gdbserver': return GdbServerTarget.launch(Demo.GDB, Demo.GDBSERVER, recording.binary(),
+                    MiniPanda.replayArguments('ls', null), recording.directory(), null)
+            case 'rr': return new RrReplay(new RrTrace(Demo.RR, trace), Demo.GDB, null)
+        }
+        throw new IllegalArgumentException(kind)
+    }
+
+    /** Opens the target and runs it to the first TB at or after guest instruction {@code n}. */
+    GdbDebugger atTb(Target t = live(), long n = 30_000) {
+        gdb = GdbDebugger.open(t)
+        def bp = gdb.temporaryBreakAt('cpu_loop_exec_tb', "$COUNT >= $n")
+        def stop = gdb.cont(LIMIT)
+        assert stop.reason() == Stop.Reason.BREAKPOINT_HIT && stop.breakpoint() == bp.number()
+        gdb
+    }
+
+    def "opening stops the program at its first instruction, in the dynamic loader"() {
+        when:
+        gdb = GdbDebugger.open(live())
+
+        then:
+        gdb.backtrace()[0].function() == '_start'
+        !gdb.running()
+    }
+
+    def "evaluate gives gdb's text and evaluateUnsigned the unsigned 64-bit value"() {
+        given:
+        atTb()
+
+        expect:
+        gdb.evaluate(expression) ==~ text
+        Long.toUnsignedString(gdb.evaluateUnsigned(expression)) ==~ unsigned
+
+        where:
+        expression                                 | text                 | unsigned
+        '2 + 3'                                    | '5'                  | '5'
+        '(int) -5'                                 | '-5'                 | '18446744073709551611'
+        '(signed char) -1'                         | '-1 .*'              | '18446744073709551615'
+        'rr_mode'                                  | 'RR_REPLAY'          | '2'
+        'RR_RECORD'                                | 'RR_RECORD'          | '1'
+        '(void *) 0x7f81cac0'                      | '0x7f81cac0'         | '2139212480'
+        'cpus->tqh_first'                          | /0x[0-9a-f]+ <.*>/   | /\d+/
+        'ram_size'                                 | '134217728'          | '134217728'
+    }
+
+    def "evaluateUnsigned reads a pointer as its address"() {
+        given:
+        atTb()
+
+        expect:
+        gdb.evaluateUnsigned('cpus->tqh_first') == gdb.evaluateUnsigned('(unsigned long) cpus.tqh_first')
+        gdb.evaluateUnsigned('&ram_size') != 0
+    }
+
+    def "a value that is not a number is an error with gdb's words"() {
+        given:
+        atTb()
+
+        when:
+        gdb.evaluateUnsigned('debug_counter()')
+
+        then:
+        def e = thrown(DebuggerException)
+        e.message.contains('debug_counter()')
+        e.gdbMessage() == 'Invalid cast.'
+    }
+
+    def "an expression gdb rejects is a DebuggerException carrying gdb's message"() {
+        given:
+        atTb()
+
+        when:
+        gdb.evaluate('no_such_symbol + 1')
+
+        then:
+        def e = thrown(DebuggerException)
+        e.gdbMessage() == 'No symbol "no_such_symbol" in current context.'
+        e.message.contains('no_such_symbol + 1')
+    }
+
+    def "call runs a function in the program: its value, or empty for void"() {
+        given:
+        atTb()
+
+        expect:
+        gdb.call('rr_checksum_regs()') ==~ /\d+/
+        gdb.call('rr_get_guest_instr_count()') == gdb.evaluate(COUNT)
+        gdb.call('debug_counter()') == ''
+        and: 'the program goes on after calls'
+        gdb.cont(LIMIT).exited()
+    }
+
+    def "a conditional breakpoint stops where its condition holds"() {
+        given:
+        gdb = GdbDebugger.open(live())
+
+        when:
+        def bp = gdb.breakAt('cpu_loop_exec_tb', "$COUNT >= 40000")
+        def stop = gdb.cont(LIMIT)
+
+        then:
+        bp.condition() == "$COUNT >= 40000"
+        !bp.temporary()
+        stop.reason() == Stop.Reason.BREAKPOINT_HIT
+        stop.breakpoint() == bp.number()
+        stop.frame().function() == 'cpu_loop_exec_tb'
+        gdb.evaluateUnsigned(COUNT) >= 40000
+        gdb.evaluateUnsigned(COUNT) < 40000 + 100
+    }
+
+    def "condition changes a breakpoint's condition; an empty one removes it"() {
+        given:
+        atTb()
+        def bp = gdb.breakAt('cpu_loop_exec_tb', null)
+
+        when:
+        gdb.condition(bp.number(), "$COUNT >= 60000")
+        gdb.cont(LIMIT)
+
+        then:
+        gdb.evaluateUnsigned(COUNT) >= 60000
+
+        when:
+        long at = gdb.evaluateUnsigned(COUNT)
+        gdb.condition(bp.number(), '')
+        gdb.cont(LIMIT)
+
+        then: 'the next TB'
+        gdb.evaluateUnsigned(COUNT) > at
+        gdb.evaluateUnsigned(COUNT) < at + 100
+    }
+
+    def "a temporary breakpoint stops once; disabled or deleted ones do not stop"() {
+        given:
+        atTb()
+        def a = gdb.breakAt('mp_tb_find', null)
+        def b = gdb.breakAt('rr_do_end_replay', null)
+
+        when:
+        gdb.disable(a.number(), b.number())
+        def stop = gdb.cont(LIMIT)
+
+        then: 'the replay runs to its end'
+        stop.exited()
+        stop.reason() == Stop.Reason.EXITED_NORMALLY || stop.exitCode() == 0
+
+        when: 'from the start again, enabled'
+        gdb.enable(a.number())
+        stop = gdb.rerun(LIMIT)
+
+        then:
+        stop.breakpoint() == a.number()
+
+        when:
+        gdb.delete(a.number())
+        gdb.enable(b.number())
+        stop = gdb.cont(LIMIT)
+
+        then: 'the end of the replay'
+        stop.breakpoint() == b.number()
+        gdb.console('info breakpoints') =~ /rr_do_end_replay/
+        !(gdb.console('info breakpoints') =~ /mp_tb_find/)
+
+        when: 'a temporary breakpoint'
+        def t = gdb.temporaryBreakAt('mp_tb_find', null)
+        gdb.rerun(LIMIT)
+
+        then:
+        t.temporary()
+        gdb.backtrace()[0].function() == 'mp_tb_find'
+        !(gdb.console('info breakpoints') =~ /mp_tb_find/)
+    }
+
+    def "stepInstruction moves one machine instruction; finish returns to the caller"() {
+        given:
+        atTb()
+        long pc = gdb.evaluateUnsigned('$pc')
+
+        when:
+        def step = gdb.stepInstruction()
+
+        then:
+        step.reason() == Stop.Reason.END_STEPPING_RANGE
+        gdb.evaluateUnsigned('$pc') != pc
+
+        when:
+        long count = gdb.evaluateUnsigned(COUNT)
+        def fin = gdb.finish()
+
+        then:
+        fin.reason() == Stop.Reason.FUNCTION_FINISHED
+        fin.frame().function() == 'mp_run_until'
+        gdb.evaluateUnsigned(COUNT) > count
+    }
+
+    def "a checkpoint taken at a TB can be restarted after moving on"() {
+        given:
+        atTb()
+        long at = gdb.evaluateUnsigned(COUNT)
+
+        when:
+        int cp = gdb.checkpoint()
+        gdb.temporaryBreakAt('cpu_loop_exec_tb', "$COUNT >= 80000")
+        gdb.cont(LIMIT)
+
+        then:
+        gdb.evaluateUnsigned(COUNT) >= 80000
+
+        when:
+        gdb.restart(cp)
+
+        then:
+        gdb.evaluateUnsigned(COUNT) == at
+        gdb.backtrace()[0].function() == 'cpu_loop_exec_tb'
+    }
+
+    def "readMemory returns the bytes at an address"() {
+        given:
+        atTb()
+
+        when:
+        byte[] bytes = gdb.readMemory(gdb.evaluateUnsigned("&$COUNT"), 8)
+
+        then:
+        bytes.length == 8
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong() == gdb.evaluateUnsigned(COUNT)
+    }
+
+    def "reading unmapped memory is an error with gdb's words"() {
+        given:
+        atTb()
+
+        when:
+        gdb.readMemory(0x10, 4)
+
+        then:
+        def e = thrown(DebuggerException)
+        e.gdbMessage() =~ /(?i)(cannot access|unable to read) memory/
+    }
+
+    def "backtrace lists the frames, innermost first, with files and lines"() {
+        given:
+        atTb()
+
+        when:
+        def frames = gdb.backtrace()
+
+        then:
+        frames*.function().take(3) == ['cpu_loop_exec_tb', 'mp_run_until', 'main']
+        frames[0].file().endsWith('cpu_exec.c')
+        frames[0].line() > 0
+        frames*.level() == (0..<frames.size()).toList()
+    }
+
+    def "console runs commands as typed at a gdb prompt, snippets from the notes included"() {
+        given:
+        atTb()
+        gdb.breakAt('cpu_loop_exec_tb', "$COUNT > 50000")
+
+        expect:
+        gdb.console('info breakpoints') =~ /cpu_loop_exec_tb/
+        gdb.console('p/x 255').trim() ==~ /\$\d+ = 0xff/
+        gdb.console('p cpus->tqh_first->rr_guest_instr_count').trim() ==~ /\$\d+ = \d+/
+        gdb.console('p/x ((CPUMIPSState *) (cpus->tqh_first->env_ptr))->CP0_EntryHi').trim() ==~ /\$\d+ = 0x[0-9a-f]+/
+
+        when: 'a console command that resumes waits for the stop'
+        def out = gdb.console('continue')
+
+        then:
+        out.contains('[stopped: breakpoint-hit')
+        gdb.evaluateUnsigned(COUNT) > 50000
+    }
+
+    def "a console command gdb rejects is an error with gdb's message"() {
+        given:
+        gdb = GdbDebugger.open(live())
+
+        when:
+        gdb.console('frobnicate')
+
+        then:
+        def e = thrown(DebuggerException)
+        e.gdbMessage().contains('Undefined command: "frobnicate"')
+    }
+
+    def "reverse execution on a target without it is a clear error"() {
+        given:
+        atTb()
+
+        when:
+        op(gdb)
+
+        then:
+        def e = thrown(DebuggerException)
+        e.message.contains('needs reverse execution')
+        e.message.contains('live panda-system-mips')
+        and: 'the session is still usable'
+        gdb.evaluateUnsigned(COUNT) >= 30000
+
+        where:
+        op << [{ it.reverseCont(LIMIT) }, { it.reverseStepInstruction() }]
+    }
+
+    def "interrupt ends a long continue with INTERRUPTED and the session stays usable"() {
+        given: 'a condition that never holds: gdb tests it at every TB, so the replay crawls'
+        def longer = Demo.record(3_000_000)
+        atTb(MiniPanda.replayUnderGdb(longer, null, Demo.GDB))
+        gdb.breakAt('cpu_loop_exec_tb', "$COUNT == 1")
+        def interrupter = Thread.start {
+            while (!gdb.running()) sleep 10
+            sleep 500
+            gdb.interrupt()
+        }
+
+        when:
+        def stop = gdb.cont(LIMIT)
+        interrupter.join()
+
+        then:
+        stop.reason() == Stop.Reason.INTERRUPTED
+        !gdb.running()
+        gdb.evaluateUnsigned(COUNT) > 30000
+        gdb.evaluate('1 + 1') == '2'
+        gdb.console('delete').isEmpty()
+        gdb.cont(LIMIT).exited()
+
+        cleanup:
+        gdb?.close()
+        MiniPanda.deleteTree(longer?.directory())
+    }
+
+    def "gdb killed from outside: the next operation says gdb is gone"() {
+        given:
+        atTb()
+
+        when:
+        ProcessHandle.of(gdb.channel().pid()).ifPresent { it.destroyForcibly() }
+        sleep 300
+        gdb.evaluate(COUNT)
+
+        then:
+        def e = thrown(DebuggerException)
+        e.message.contains('is gone')
+        e.message.contains('live panda-system-mips')
+    }
+
+    def "close ends gdb and the program it debugs"() {
+        given:
+        def mine = Demo.children()
+        atTb()
+        assert (Demo.children() - mine).size() >= 2 // gdb and mini-PANDA
+
+        when:
+        gdb.close()
+
+        then:
+        Demo.leftovers(mine).isEmpty()
+    }
+
+    def "the program's output is captured"() {
+        given:
+        gdb = GdbDebugger.open(live())
+
+        when:
+        gdb.cont(LIMIT)
+
+        then:
+        gdb.drainProgramOutput().any { it.contains('Replay completed successfully') }
+        gdb.drainProgramOutput().isEmpty()
+    }
+
+    def "the same operations on each target (#kind)"() {
+        given:
+        atTb(target(kind))
+
+        expect:
+        gdb.target().connection() == connection
+        gdb.evaluateUnsigned(COUNT) >= 30000
+        gdb.evaluate('rr_mode') == 'RR_REPLAY'
+        gdb.call('rr_checksum_regs()') ==~ /\d+/
+        gdb.backtrace()[0].function() == 'cpu_loop_exec_tb'
+        gdb.readMemory(gdb.evaluateUnsigned("&$COUNT"), 8).length == 8
+        gdb.console('p/x 255').contains('0xff')
+        gdb.stepInstruction().reason() == Stop.Reason.END_STEPPING_RANGE
+        gdb.finish().frame().function() == 'mp_run_until'
+        gdb.target().canCheckpoint() == checkpoints
+        !checkpoints || gdb.checkpoint() > 0
+        gdb.target().evaluatesConditions() == targetConditions
+
+        where:
+        kind        | connection                   | checkpoints | targetConditions
+        'live'      | Target.Connection.NATIVE     | true        | false
+        'gdbserver' | Target.Connection.REMOTE     | false       | true
+        // the stand-in runs plain gdb: fork checkpoints, no reverse execution, gdb tests conditions
+        'rr'        | Target.Connection.UNKNOWN    | true        | true
+    }
+}
