@@ -25,4 +25,21 @@ class ConsoleVerbs implements Verbs {
     int run(Path script, List<String> args) {
         ScriptRunner.run(Sessions.none(), script, args)
     }
+
+    @Override
+    void warmup() {
+        StringWriter sink = new StringWriter()
+        Context ctx = new Context(new PrintWriter(sink), new Render(true, 120), false)
+        Evaluator ev = new Evaluator(ctx)
+        ['x = 3', 'toInstr 5000', 'regs()', 'p cpus', 'help', 'use rep', '$ true'].each { String l ->
+            Completeness.incomplete(l)
+            ev.evaluate(l)
+        }
+        ev.show(new tandem.panda.Both<String>('a\nb', 'a\nc'))
+        org.jline.terminal.Terminal t = org.jline.terminal.TerminalBuilder.builder().dumb(true)
+                .streams(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream()).build()
+        org.jline.reader.LineReaderBuilder.builder().terminal(t).parser(new ConsoleParser())
+                .completer(new ConsoleCompleter(ctx)).build()
+        t.close()
+    }
 }

@@ -82,6 +82,7 @@ class GdbLines {
         String cmd = rewriteDelete(stripPrompt(line).trim(), userBreakpoints)
         String word = cmd.split(/[\s\/]/, 2)[0]
         StringBuilder out = new StringBuilder()
+        s.debugger().drainProgramOutput()   // what the program printed before this line is not its answer
         String answer
         try {
             answer = s.gdb(cmd)

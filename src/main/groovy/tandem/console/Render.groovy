@@ -27,7 +27,7 @@ class Render {
     String value(Object v) {
         if (v instanceof Both) return both((Both) v)
         if (v instanceof List && ((List) v).every { it instanceof Frame }) return ((List) v).join('\n')
-        return String.valueOf(v)
+        return String.valueOf(v).replaceAll(/\n+$/, '')
     }
 
     String both(Both b) {
@@ -39,9 +39,15 @@ class Render {
         }
         String a = text(x), c = text(y)
         if (!a.contains('\n') && !c.contains('\n') && a.length() + c.length() < width - 20) {
-            return rows([['', a, c]]) + summary(b)
+            return scalar(a, c) + '  ' + summary(b)
         }
         return columns(a, c) + summary(b)
+    }
+
+    /** One line: "rec 5000 | rep 5001", the pair highlighted when they differ. */
+    private String scalar(String a, String c) {
+        String line = "rec ${a} | rep ${c}"
+        a == c ? line : (ansi ? DIFF_ON + line + OFF : '* ' + line)
     }
 
     private static String text(Object v) {

@@ -125,11 +125,13 @@ class Repl {
         watch.setControlChar(Attributes.ControlChar.VMIN, 0)
         watch.setControlChar(Attributes.ControlChar.VTIME, 1)
         terminal.setAttributes(watch)
+        StringBuilder typedAhead = new StringBuilder()
         try {
             worker.start()
             int presses = 0
             while (worker.alive) {
                 int ch = terminal.reader().read(100L)
+                if (ch >= 0 && ch != 3) typedAhead.append((char) ch)
                 if (ch != 3) continue
                 presses++
                 if (presses == 1) {
@@ -146,6 +148,8 @@ class Repl {
             }
         } finally {
             terminal.setAttributes(saved)
+            // what was typed (or pasted) meanwhile is the next input, not lost
+            if (typedAhead.length() > 0) reader.runMacro(typedAhead.toString())
         }
         return keepGoing[0]
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A console for finding out why a PANDA replay diverges from its recording.",
-        subcommands = {Main.Console.class, Main.Demo.class, Main.Run.class, Doctor.class, CommandLine.HelpCommand.class},
+        subcommands = {Main.Console.class, Main.Demo.class, Main.Run.class, Doctor.class, Main.Warmup.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  tandem demo                      a recording, a replay that fails on a MIPS TLB bug, and the console on both",
                 "  tandem console recrep reprep     the console on two rr traces (PANDA recording, PANDA replaying)",
@@ -101,6 +101,17 @@ public final class Main implements Runnable {
         @Override
         public Integer call() {
             return Verbs.load().demo(new Verbs.Demo(bug, at, instrs, gdb), script);
+        }
+    }
+
+    /** Run by the launcher once, to record the classes tandem loads into a class-data archive. */
+    @Command(name = "warmup", hidden = true)
+    static final class Warmup implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            new CommandLine(new Main()).getUsageMessage();
+            Verbs.load().warmup();
+            return 0;
         }
     }
 

@@ -23,6 +23,9 @@ public interface Verbs {
     /** Runs a script with the console's bindings and DSL; {@code args} bound as a list. */
     int run(Path script, List<String> args);
 
+    /** Exercises the console's classes once (for the launcher's class-data archive); prints nothing. */
+    void warmup();
+
     /** The class the command line instantiates. */
     String IMPLEMENTATION = "tandem.console.ConsoleVerbs";
 

@@ -367,6 +367,9 @@ public final class MiChannel implements AutoCloseable {
 
     private void onStderr(String line) {
         for (MiTranscript t : transcripts) t.line(MiTranscript.Direction.GDB_STDERR, line);
+        // the debugged program shares gdb's stderr: what it prints there (cpu_dump_state(..., stderr, ...))
+        // is program output too
+        collectProgramOutput(line);
     }
 
     private void collectProgramOutput(String text) {
