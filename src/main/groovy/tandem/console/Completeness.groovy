@@ -1,0 +1,67 @@
+// Whether a piece of input is a whole statement yet: an incomplete one (an open brace, a trailing
+// operator or backslash, an unclosed triple-quoted string) continues on the next line.
+package tandem.console
+
+import groovy.transform.CompileStatic
+import org.codehaus.groovy.control.CompilationUnit
+import org.codehaus.groovy.control.CompilerConfiguration
+import org.codehaus.groovy.control.MultipleCompilationErrorsException
+import org.codehaus.groovy.control.Phases
+import org.codehaus.groovy.control.messages.SyntaxErrorMessage
+import org.codehaus.groovy.syntax.SyntaxException
+
+@CompileStatic
+class Completeness {
+
+    static boolean incomplete(String input) {
+        if (input.replaceAll(/[\r\n]+$/, '') ==~ /(?s).*\\[ \t]*/) return true
+        List<String> lines = input.readLines()
+        if (lines.size() == 1 && (isDirect(input))) return false
+        if (input.trim().isEmpty()) return false
+        if (tripleQuotesOpen(input)) return true
+        try {
+            CompilationUnit cu = new CompilationUnit(new CompilerConfiguration())
+            cu.addSource('input.groovy', input)
+            cu.compile(Phases.CONVERSION)
+            return false
+        } catch (MultipleCompilationErrorsException e) {
+            def first = e.errorCollector.errors ? e.errorCollector.errors[0] : null
+            if (!(first instanceof SyntaxErrorMessage)) return false
+            SyntaxException s = ((SyntaxErrorMessage) first).cause
+            if (s.message?.contains("'<EOF>'")) return true
+            String last = lines ? lines[-1] : ''
+            boolean atEnd = s.line >= lines.size() && s.startColumn > last.length()
+            return atEnd || openBrackets(input) > 0
+        }
+    }
+
+    /** Lines the console runs without Groovy: gdb commands, shell lines, exit. */
+    static boolean isDirect(String line) {
+        String t = line.trim()
+        t.startsWith('$ ') || t.startsWith('!') || GdbLines.isGdb(t) || t in ['exit', 'quit']
+    }
+
+    private static boolean tripleQuotesOpen(String s) {
+        (s.count('"""') % 2 == 1) || (s.count("'''") % 2 == 1)
+    }
+
+    /** Open minus closed brackets outside quotes (a rough count: enough to keep reading). */
+    static int openBrackets(String s) {
+        int depth = 0
+        Character quote = null
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i)
+            if (quote != null) {
+                if (ch == ('\\' as char)) i++
+                else if (ch == quote) quote = null
+                continue
+            }
+            switch (ch) {
+                case '"': case "'": quote = ch; break
+                case '(': case '[': case '{': depth++; break
+                case ')': case ']': case '}': depth--; break
+            }
+        }
+        return depth
+    }
+}

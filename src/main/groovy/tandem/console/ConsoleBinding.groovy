@@ -1,0 +1,41 @@
+// The variables every line and script sees: rec, rep and both (waiting for the sessions on first
+// use), out, and whatever the user assigns (`x = 3` persists from line to line).
+package tandem.console
+
+import groovy.transform.CompileStatic
+
+@CompileStatic
+class ConsoleBinding extends Binding {
+    final Context ctx
+    final BothSides both
+
+    ConsoleBinding(Context ctx) {
+        this.ctx = ctx
+        this.both = new BothSides(ctx)
+        super.setVariable('out', ctx.out)
+    }
+
+    @Override
+    Object getVariable(String name) {
+        switch (name) {
+            case 'rec': return ctx.pair().rec()
+            case 'rep': return ctx.pair().rep()
+            case 'both': return both
+            case 'ctx': return ctx
+            default: return super.getVariable(name)
+        }
+    }
+
+    @Override
+    boolean hasVariable(String name) {
+        name in ['rec', 'rep', 'both', 'ctx'] || super.hasVariable(name)
+    }
+
+    @Override
+    void setVariable(String name, Object value) {
+        if (name in ['rec', 'rep', 'both', 'ctx']) {
+            throw new IllegalArgumentException("`$name` is tandem's own name; pick another variable name")
+        }
+        super.setVariable(name, value)
+    }
+}

@@ -1,0 +1,56 @@
+// What one console (REPL, piped input or script) works with: the sessions, the focus, where
+// output goes and how it is rendered, and the last error kept for lastError().
+package tandem.console
+
+import groovy.transform.CompileStatic
+import tandem.panda.Pair
+import tandem.panda.PandaException
+import tandem.panda.PandaSession
+
+@CompileStatic
+class Context {
+    volatile Sessions sessions = Sessions.none()
+    /** 'rec', 'rep' or 'both': where verbs and gdb lines go. */
+    volatile String focus = 'both'
+    final PrintWriter out
+    final Render render
+    /** A person is watching a terminal: show progress and waiting messages. */
+    final boolean interactive
+    volatile Throwable lastError
+    /** Breakpoints the user made with gdb lines, per side: switched off during tandem's own moves. */
+    final Map<String, Set<Integer>> userBreakpoints = new java.util.concurrent.ConcurrentHashMap<String, Set<Integer>>()
+
+    Context(PrintWriter out, Render render, boolean interactive) {
+        this.out = out
+        this.render = render
+        this.interactive = interactive
+    }
+
+    /** Replaces the sessions (a script opening its own), closing the previous ones. */
+    void use(Sessions s) {
+        Sessions old = sessions
+        sessions = s
+        focus = 'both'
+        userBreakpoints.values().each { it.clear() }
+        old?.close()
+    }
+
+    /** The pair, waiting for it (and saying so on a terminal) while it starts. */
+    Pair pair() {
+        Sessions s = sessions
+        if (s.isOpening() && interactive) {
+            out.println(render.dim("waiting for the sessions: ${s.status.collect { k, v -> "$k $v" }.join(', ') ?: 'starting'}"))
+            out.flush()
+        }
+        return s.pair()
+    }
+
+    Set<Integer> breakpointsOf(PandaSession s) {
+        userBreakpoints.computeIfAbsent(s.name()) { new LinkedHashSet<Integer>() }
+    }
+
+    void requireFocus(String f) {
+        if (!(f in ['rec', 'rep', 'both'])) throw new PandaException("use rec, use rep or use both, not '$f'")
+        focus = f
+    }
+}

@@ -1,0 +1,165 @@
+// Runs one input of the console: shell lines, gdb lines (to the focus), advice for lines that
+// start rr by hand, and Groovy with the DSL; prints the answer, and one clear message on error
+// (the stack trace is kept for lastError()).
+package tandem.console
+
+import groovy.transform.CompileStatic
+import org.codehaus.groovy.control.CompilerConfiguration
+import org.codehaus.groovy.control.MultipleCompilationErrorsException
+import org.codehaus.groovy.control.customizers.ImportCustomizer
+import org.codehaus.groovy.runtime.InvokerInvocationException
+import tandem.debugger.DebuggerException
+import tandem.panda.Both
+import tandem.panda.Pair
+import tandem.panda.PandaException
+import tandem.panda.PandaSession
+
+import java.util.concurrent.CompletableFuture
+import java.util.function.Function
+
+@CompileStatic
+class Evaluator {
+    /** Commands that resume the target: shown with a progress line, stopped by Ctrl-C. */
+    static final Set<String> MOVES = ['continue', 'c', 'cont', 'rc', 'reverse-continue', 'finish', 'until', 'advance',
+                                      'run', 'r', 'next', 'n', 'step', 's', 'restart', 'reverse-finish'] as Set<String>
+
+    final Context ctx
+    final ConsoleBinding binding
+    private final CompletableFuture<GroovyShell> shell
+    int errors
+
+    Evaluator(Context ctx) {
+        this.ctx = ctx
+        this.binding = new ConsoleBinding(ctx)
+        // compiling the first line costs a few hundred ms of class loading: done while the user types
+        this.shell = CompletableFuture.supplyAsync {
+            GroovyShell sh = new GroovyShell(Evaluator.classLoader, binding, config())
+            sh.parse('1 + 1')
+            sh
+        }
+    }
+
+    static CompilerConfiguration config() {
+        CompilerConfiguration c = new CompilerConfiguration()
+        c.scriptBaseClass = TandemScript.name
+        c.addCompilationCustomizers(new ImportCustomizer().addStarImports('tandem.panda', 'tandem.debugger'))
+        return c
+    }
+
+    GroovyShell shell() {
+        shell.join()
+    }
+
+    /** Evaluates one input (possibly several lines); false when it asks to leave. */
+    boolean evaluate(String input) {
+        String text = input.replaceAll(/\\[ \t]*\r?\n/, ' ')
+        StringBuilder pending = new StringBuilder()
+        for (String line : text.readLines()) {
+            if (pending.length() == 0 && line.trim() in ['exit', 'quit', 'exit()', 'quit()']) return false
+            if (pending.length() == 0 && (Completeness.isDirect(line) || GdbLines.advice(line, ctx.sessions) != null)) {
+                one(line)
+                continue
+            }
+            pending << line << '\n'
+            if (!Completeness.incomplete(pending.toString())) {
+                one(pending.toString())
+                pending.setLength(0)
+            }
+        }
+        if (pending.toString().trim()) one(pending.toString())
+        return true
+    }
+
+    private void one(String input) {
+        String t = input.trim()
+        if (!t) return
+        try {
+            show(dispatch(t))
+        } catch (Throwable e) {
+            Throwable cause = unwrap(e)
+            ctx.lastError = cause
+            errors++
+            ctx.out.println(ctx.render.error('error: ' + message(cause, t)))
+        } finally {
+            ctx.out.flush()
+        }
+    }
+
+    Object dispatch(String t) {
+        if (t.startsWith('$ ') || t.startsWith('!')) return Shell.run(t.substring(t.startsWith('!') ? 1 : 2))
+        String advice = GdbLines.advice(t, ctx.sessions)
+        if (advice != null) return advice
+        if (GdbLines.isGdb(t)) return gdbLine(GdbLines.stripPrompt(t).trim())
+        return groovy(t)
+    }
+
+    private Object gdbLine(String cmd) {
+        String word = cmd.split(/[\s\/]/, 2)[0]
+        Progress progress = MOVES.contains(word) ? new Progress(ctx, cmd) : null
+        try {
+            Pair p = ctx.pair()
+            Closure<String> run = { PandaSession s ->
+                String out = GdbLines.run(s, cmd, ctx.breakpointsOf(s))
+                progress?.arrived(s.name(), 'a stop')
+                out
+            }
+            switch (ctx.focus) {
+                case 'rec': return run.call(p.rec())
+                case 'rep': return run.call(p.rep())
+                default: return p.both(run as Function<PandaSession, Object>)
+            }
+        } finally {
+            progress?.close()
+        }
+    }
+
+    private Object groovy(String t) {
+        Script s = shell().parse(t)
+        s.binding = binding
+        return s.run()
+    }
+
+    void show(Object result) {
+        if (result == null) return
+        if (result instanceof Both) {
+            ctx.out.println(ctx.render.both((Both) result).replaceAll(/\n+$/, ''))
+        } else {
+            String s = ctx.render.value(result)
+            if (s) ctx.out.println(s)
+        }
+    }
+
+    static Throwable unwrap(Throwable e) {
+        Throwable t = e
+        while ((t instanceof InvokerInvocationException || t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException
+                || t instanceof java.lang.reflect.InvocationTargetException) && t.cause != null) {
+            t = t.cause
+        }
+        return t
+    }
+
+    /** One line a user can act on, for any error. */
+    static String message(Throwable e, String input) {
+        if (e instanceof PandaException || e instanceof DebuggerException) return e.message
+        if (e instanceof MissingPropertyException) {
+            String p = ((MissingPropertyException) e).property
+            if (Help.VERBS.containsKey(p)) return "`$p` needs an argument: ${Help.VERBS[p][0]}"
+            return "unknown name `$p`: not a verb, a variable or a gdb command (help lists the verbs)"
+        }
+        if (e instanceof MissingMethodException) {
+            MissingMethodException m = (MissingMethodException) e
+            String args = m.arguments.collect { it == null ? 'null' : it.getClass().simpleName }.join(', ')
+            if (Help.VERBS.containsKey(m.method)) return "`${m.method}` does not take ($args): ${Help.VERBS[m.method][0]}"
+            return "no verb or method `${m.method}($args)`" + (m.type in [TandemScript] || Script.isAssignableFrom(m.type) ? ' (help lists the verbs)' : " on ${m.type.simpleName}")
+        }
+        if (e instanceof MultipleCompilationErrorsException) {
+            def errs = ((MultipleCompilationErrorsException) e).errorCollector.errors
+            String first = errs ? errs[0].toString().readLines().find { it.trim() && !it.startsWith('startup failed') } : e.message
+            first = (first ?: e.message).replaceAll(/^\S+\.groovy: /, '').replaceAll(/^Script\d+\.groovy: /, '')
+            return "not Groovy, a gdb line or a shell line (shell lines start with `\$ `): ${first.trim()}"
+        }
+        if (e instanceof InterruptedException) return 'interrupted'
+        return "${e.getClass().simpleName}: ${e.message}"
+    }
+}

@@ -1,0 +1,199 @@
+// `tandem doctor`: checks what tandem needs on this machine (rr, gdb, gdbserver, performance
+// counters, ptrace) and in a PANDA build (the symbols it calls and reads), and says what to fix.
+package tandem.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Checks rr, gdb, gdbserver, hardware performance counters, ptrace permissions and,",
+                "with --panda, that a PANDA build has the symbols tandem uses. Says what to fix.",
+                "Exit code 0 when nothing is missing, 1 otherwise."},
+        footer = {"", "Examples:",
+                "  tandem doctor",
+                "  tandem doctor --panda ~/git/panda/build/mips-softmmu/panda-system-mips --rr /usr/local/bin/rr"})
+public final class Doctor implements java.util.concurrent.Callable<Integer> {
+
+    /** Symbols tandem cannot work without: where the runs begin, the TB loop, the count, the checksums. */
+    static final List<String> NEEDED_FUNCTIONS = List.of("rr_do_begin_record", "rr_do_begin_replay",
+            "cpu_loop_exec_tb", "rr_checksum_regs", "panda_virt_to_phys", "target_disas", "cpu_dump_state");
+    static final List<String> NEEDED_VARIABLES = List.of("cpus");
+    /** Symbols that make searches faster or richer when present. */
+    static final Map<String, String> USEFUL = new LinkedHashMap<>();
+
+    static {
+        USEFUL.put("debug_counter", "long moves use it to stop every 2^17 instructions instead of every TB");
+        USEFUL.put("rr_checksum_tlb", "checksums() include the TLB (MIPS)");
+        USEFUL.put("rr_checksum_ram", "RAM checksums without crc32 over ram_size");
+        USEFUL.put("crc32", "memory bisection over guest RAM (zlib)");
+    }
+
+    @Option(names = "--panda", paramLabel = "PATH", description = "a PANDA binary (panda-system-ARCH) to check")
+    Path panda;
+    @Option(names = "--rr", paramLabel = "PATH", description = "rr executable (default: ${DEFAULT-VALUE})", defaultValue = "rr")
+    String rr;
+    @Option(names = "--gdb", paramLabel = "PATH", description = "gdb executable (default: ${DEFAULT-VALUE})", defaultValue = "gdb")
+    String gdb;
+
+    private int problems;
+
+    @Override
+    public Integer call() {
+        String rrVersion = firstLine(rr, "--version");
+        check("rr", rrVersion != null, rrVersion,
+                "not found (" + rr + "): install rr 5.x (https://rr-project.org, Debian package rr) or give --rr PATH");
+        String gdbVersion = firstLine(gdb, "--version");
+        check("gdb", gdbVersion != null, gdbVersion, "not found (" + gdb + "): install gdb (Debian package gdb)");
+        String serverVersion = firstLine("gdbserver", "--version");
+        check("gdbserver", serverVersion != null, serverVersion,
+                "not found: install gdbserver (Debian package gdbserver); only the gdbserver target needs it");
+        perfCounters(rrVersion != null);
+        ptrace();
+        if (panda != null) pandaSymbols();
+        System.out.println(problems == 0 ? "all good" : problems + " problem" + (problems == 1 ? "" : "s") + " to fix (see above)");
+        return problems == 0 ? 0 : 1;
+    }
+
+    private void perfCounters(boolean haveRr) {
+        String paranoid = read("/proc/sys/kernel/perf_event_paranoid");
+        if (paranoid == null) {
+            check("perf counters", false, null, "/proc/sys/kernel/perf_event_paranoid is missing: this kernel has no perf events, rr cannot run");
+        } else {
+            int level = Integer.parseInt(paranoid.trim());
+            check("perf_event_paranoid", level <= 1, level + " (rr needs <= 1)",
+                    level + ", rr needs <= 1: sudo sysctl kernel.perf_event_paranoid=1");
+        }
+        if (!haveRr) {
+            note("rr's own check", "not run: it needs rr (recording /bin/true is how rr tests the counters)");
+            return;
+        }
+        try {
+            Path dir = Files.createTempDirectory("tandem-doctor-");
+            ProcessBuilder pb = new ProcessBuilder(rr, "record", "-o", dir.resolve("t").toString(), "/bin/true")
+                    .redirectErrorStream(true);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            boolean done = p.waitFor(60, TimeUnit.SECONDS);
+            check("rr record /bin/true", done && p.exitValue() == 0, "works",
+                    "failed: " + lastLine(out) + " (no hardware performance counters here? rr needs a real CPU or a VM with the PMU exposed)");
+            deleteTree(dir);
+        } catch (IOException | InterruptedException e) {
+            check("rr record /bin/true", false, null, "could not run: " + e.getMessage());
+        }
+    }
+
+    private void ptrace() {
+        String scope = read("/proc/sys/kernel/yama/ptrace_scope");
+        if (scope == null) {
+            note("ptrace_scope", "no Yama module: ptrace is allowed");
+            return;
+        }
+        int s = Integer.parseInt(scope.trim());
+        String what = switch (s) {
+            case 0 -> "0 (any process of the user)";
+            case 1 -> "1 (only descendants: fine, gdb and rr start what they trace)";
+            case 2 -> "2 (root only)";
+            default -> s + " (ptrace disabled)";
+        };
+        check("ptrace_scope", s <= 1, what, what + ": gdb and rr need ptrace: sudo sysctl kernel.yama.ptrace_scope=1");
+    }
+
+    private void pandaSymbols() {
+        if (!Files.isExecutable(panda)) {
+            check("PANDA binary", false, null, panda + " is not an executable file");
+            return;
+        }
+        List<String> all = new ArrayList<>(NEEDED_FUNCTIONS);
+        all.addAll(NEEDED_VARIABLES);
+        all.addAll(USEFUL.keySet());
+        List<String> cmd = new ArrayList<>(List.of(gdb, "-batch", "-nx"));
+        for (String s : all) cmd.addAll(List.of("-ex", "info address " + s));
+        cmd.add(panda.toString());
+        String out = runAll(true, cmd.toArray(new String[0]));
+        if (out == null) {
+            check("PANDA symbols", false, null, "gdb could not read " + panda);
+            return;
+        }
+        // without debug info gdb knows PANDA's functions only as minimal symbols, and `cpus` not at all
+        boolean noDebug = out.contains("Symbol \"cpu_loop_exec_tb\" is at") && out.contains("compiled without debugging");
+        List<String> missing = new ArrayList<>();
+        for (String s : NEEDED_FUNCTIONS) if (!defines(out, s)) missing.add(s);
+        for (String s : NEEDED_VARIABLES) if (!defines(out, s)) missing.add(s);
+        check("PANDA symbols", missing.isEmpty() && !noDebug, panda.getFileName() + " has " + String.join(", ", NEEDED_FUNCTIONS) + ", cpus",
+                (noDebug ? "no debug information; " : "")
+                        + (missing.isEmpty() ? "" : "missing " + String.join(", ", missing) + "; ")
+                        + "build PANDA with debug info (./configure --enable-debug, or CFLAGS=-g)");
+        USEFUL.forEach((s, why) -> note(s, defines(out, s) ? "present" : "absent: " + why));
+    }
+
+    /** `info address NAME` answers "Symbol \"NAME\" is ..." when gdb knows it, "No symbol ..." otherwise. */
+    private static boolean defines(String infoOutput, String symbol) {
+        return infoOutput.contains("Symbol \"" + symbol + "\" is");
+    }
+
+    private void check(String what, boolean ok, String good, String bad) {
+        if (!ok) problems++;
+        System.out.printf("%-4s %-22s %s%n", ok ? "ok" : "FIX", what, ok ? good : bad);
+    }
+
+    private static void note(String what, String text) {
+        System.out.printf("%-4s %-22s %s%n", "--", what, text);
+    }
+
+    private static String read(String path) {
+        try {
+            return Files.readString(Path.of(path));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String firstLine(String... command) {
+        String out = runAll(command);
+        return out == null ? null : out.lines().findFirst().orElse("").strip();
+    }
+
+    private static String lastLine(String text) {
+        List<String> l = text.lines().toList();
+        return l.isEmpty() ? "(no output)" : l.get(l.size() - 1);
+    }
+
+    /** The command's output, or null when it can't be run or fails. */
+    private static String runAll(String... command) {
+        return runAll(false, command);
+    }
+
+    private static String runAll(boolean anyExitCode, String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 || anyExitCode ? out : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
