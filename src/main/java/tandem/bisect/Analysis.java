@@ -1,0 +1,270 @@
+// What differs at the bracket, and which write made it differ: registers by name, guest-physical
+// RAM ranges (crc32 halving down to 4 bytes), the TLB, the PC; then, from the last equal count,
+// hardware watchpoints (x86 has 4 debug registers: groups of 4) on what differs, on both sides,
+// up to the first differing count, and the first write one side made that the other did not.
+package tandem.bisect;
+
+import tandem.debugger.Breakpoint;
+import tandem.debugger.DebuggerException;
+import tandem.debugger.Stop;
+import tandem.panda.Arch;
+import tandem.panda.Both;
+import tandem.panda.PandaException;
+import tandem.panda.PandaSession;
+import tandem.panda.Registers;
+import tandem.panda.Translation;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+final class Analysis {
+    /** A watchable location: a name, and its host address and size on each side. */
+    record Location(String name, long recAddress, long repAddress, int size) {
+        long address(Side s, Side rec) {
+            return s == rec ? recAddress : repAddress;
+        }
+    }
+
+    private static final int HW_WATCHPOINTS = 4;
+    private static final int MAX_MEMORY_RANGES = 64;
+    private static final int MAX_EVENTS = 200;
+
+    private final Bisector b;
+    private final Side rec;
+    private final Side rep;
+
+    Analysis(Bisector b) {
+        this.b = b;
+        this.rec = b.rec();
+        this.rep = b.rep();
+    }
+
+    Divergence at(long lastEqual, long firstDiverged) {
+        Bisector.Probe p = b.probe(firstDiverged, true, false);
+        if (p == null || p.instr() != firstDiverged) {
+            throw new PandaException("can't get both sides back to guest instruction " + firstDiverged
+                    + (p == null ? ": a side ends before it" : ": they meet at " + p.instr()));
+        }
+        Both<Registers> regs = b.both(s -> s.session.regs());
+        List<RegisterDiff> regDiffs = new ArrayList<>();
+        regs.rec().diff(regs.rep()).forEach((name, v) -> regDiffs.add(new RegisterDiff(name, v[0], v[1])));
+        boolean tlb = p.rec().tlb() != null && !p.rec().tlb().equals(p.rep().tlb());
+        List<MemoryRange> memory = new ArrayList<>();
+        if (!p.rec().ram().equals(p.rep().ram())) {
+            long size = rec.session.ramSize();
+            memory = differingRam(0, size);
+        }
+        long recPc = regs.rec().get("pc"), repPc = regs.rep().get("pc");
+        Both<String> disas = b.both(s -> safe(() -> s.session.disas()));
+        List<String> v2p = new ArrayList<>();
+        Both<String> pcs = b.both(s -> safe(() -> s.session.v2p(s == rec ? recPc : repPc).toString()));
+        v2p.add("rec pc " + pcs.rec());
+        v2p.add("rep pc " + pcs.rep());
+        for (RegisterDiff r : regDiffs) {
+            if (r.name().equals("pc")) continue;
+            Both<String> t = b.both(s -> safe(() -> describe(s.session.v2p(s == rec ? r.rec() : r.rep()))));
+            if (t.rec().contains("->") && !t.rec().endsWith("unmapped") || t.rep().contains("->") && !t.rep().endsWith("unmapped")) {
+                v2p.add("rec " + r.name() + " " + t.rec());
+                v2p.add("rep " + r.name() + " " + t.rep());
+            }
+        }
+        Both<List<String>> bt = b.both(Side::backtrace);
+        List<String> recBt = bt.rec(), repBt = bt.rep();
+        String cause = "";
+        List<WatchEvent> events = new ArrayList<>();
+        if (lastEqual < 0) {
+            b.note("rep differs already at the first TB after record/replay began: nothing earlier to watch from");
+        } else {
+            List<Location> where = locations(regDiffs, tlb, memory);
+            List<List<Location>> groups = new ArrayList<>();
+            for (int i = 0; i < where.size() && groups.size() < b.opts().maxWatchGroups(); i += HW_WATCHPOINTS) {
+                groups.add(where.subList(i, Math.min(where.size(), i + HW_WATCHPOINTS)));
+            }
+            for (List<Location> group : groups) {
+                Both<List<WatchEvent>> seen = b.both(s -> watch(s, group, lastEqual, firstDiverged));
+                events.addAll(seen.rec());
+                events.addAll(seen.rep());
+                WatchEvent[] first = firstDifference(seen.rec(), seen.rep());
+                if (first != null) {
+                    WatchEvent r = first[0], q = first[1];
+                    WatchEvent mover = q != null ? q : r;
+                    WatchEvent other = mover == q ? r : q;
+                    String otherSide = mover.side().equals("rep") ? "rec" : "rep";
+                    cause = "saw behavior in " + mover.side() + " not seen in " + otherSide + ": " + mover
+                            + (other == null ? "; " + otherSide + " made no such write" : "; " + other);
+                    if (r != null) recBt = r.backtrace();
+                    if (q != null) repBt = q.backtrace();
+                    break;
+                }
+            }
+            if (cause.isEmpty() && !where.isEmpty()) {
+                b.note("the watchpoints saw the same writes on both sides: what differs was not written by a watched location's store"
+                        + " (watched: " + where.stream().limit((long) HW_WATCHPOINTS * b.opts().maxWatchGroups()).map(Location::name).toList() + ")");
+            }
+        }
+        List<String> names = new ArrayList<>();
+        regDiffs.forEach(r -> names.add(r.name()));
+        return new Divergence(true, b.lo(), b.hi() >= 0 ? b.hi() : firstDiverged, lastEqual, firstDiverged,
+                names, regDiffs, memory, tlb, recPc, repPc, recBt, repBt, disas.rec(), disas.rep(), v2p, cause,
+                events, b.notes(), b.probes(), b.stops(), b.elapsedMillis());
+    }
+
+    private static String describe(Translation t) {
+        return t.toString();
+    }
+
+    private static String safe(java.util.function.Supplier<String> f) {
+        try {
+            return f.get();
+        } catch (RuntimeException e) {
+            return "(" + e.getMessage() + ")";
+        }
+    }
+
+    // ---- RAM ----
+
+    /** crc32 halving on both sides at once, down to 4-byte ranges; adjacent ones merged. */
+    private List<MemoryRange> differingRam(long offset, long length) {
+        List<MemoryRange> out = new ArrayList<>();
+        halve(offset, length, out);
+        List<MemoryRange> merged = new ArrayList<>();
+        for (MemoryRange r : out) {
+            if (!merged.isEmpty() && merged.get(merged.size() - 1).end() == r.start()) {
+                MemoryRange last = merged.remove(merged.size() - 1);
+                merged.add(new MemoryRange(last.start(), last.length() + r.length()));
+            } else {
+                merged.add(r);
+            }
+        }
+        if (out.size() >= MAX_MEMORY_RANGES) b.note("more than " + MAX_MEMORY_RANGES + " RAM words differ: listing the first ones");
+        return merged;
+    }
+
+    private void halve(long offset, long length, List<MemoryRange> out) {
+        if (out.size() >= MAX_MEMORY_RANGES) return;
+        if (length <= 4) {
+            out.add(new MemoryRange(offset, length));
+            return;
+        }
+        long half = (length / 2 + 3) & ~3L;
+        long[][] parts = {{offset, half}, {offset + half, length - half}};
+        for (long[] part : parts) {
+            if (part[1] <= 0) continue;
+            Both<Long> crc = b.both(s -> s.session.ramCrc(part[0], part[1]));
+            if (!crc.rec().equals(crc.rep())) halve(part[0], part[1], out);
+        }
+    }
+
+    // ---- watching ----
+
+    private List<Location> locations(List<RegisterDiff> regs, boolean tlb, List<MemoryRange> memory) {
+        List<Location> where = new ArrayList<>();
+        Arch arch = rec.session.arch();
+        for (RegisterDiff r : regs) {
+            String expr = expression(arch, r.name());
+            if (expr == null) continue;
+            Both<Long> addr = b.both(s -> s.gdb.evaluateUnsigned("&" + expr));
+            int size = (int) rec.gdb.evaluateUnsigned("sizeof(" + expr + ")");
+            where.add(new Location(r.name(), addr.rec(), addr.rep(), Math.min(size, 8)));
+        }
+        for (MemoryRange m : memory) {
+            for (long a = m.start(); a < m.end() && where.size() < 64; a += 4) {
+                long at = a;
+                Both<Long> host = b.both(s -> s.session.ramPointer() + at);
+                where.add(new Location(String.format("ram 0x%x", at), host.rec(), host.rep(), 4));
+            }
+        }
+        if (tlb) where.addAll(tlbWords());
+        return where;
+    }
+
+    /** The TLB words that differ (MIPS: env->tlb->mmu.r4k.tlb[]), found by reading both copies. */
+    private List<Location> tlbWords() {
+        List<Location> out = new ArrayList<>();
+        if (rec.session.arch() != Arch.MIPS) return out;
+        try {
+            String base = rec.session.arch().field("tlb->mmu.r4k.tlb");
+            Both<Long> addr = b.both(s -> s.gdb.evaluateUnsigned("&" + base + "[0]"));
+            int entry = (int) rec.gdb.evaluateUnsigned("sizeof(" + base + "[0])");
+            int n = (int) rec.gdb.evaluateUnsigned(rec.session.arch().field("tlb->nb_tlb"));
+            Both<byte[]> mem = b.both(s -> s.gdb.readMemory(s == rec ? addr.rec() : addr.rep(), entry * n));
+            for (int off = 0; off + 4 <= entry * n && out.size() < 16; off += 4) {
+                boolean differs = false;
+                for (int k = 0; k < 4; k++) differs |= mem.rec()[off + k] != mem.rep()[off + k];
+                if (differs) {
+                    out.add(new Location("tlb[" + off / entry + "]+" + off % entry, addr.rec() + off, addr.rep() + off, 4));
+                }
+            }
+        } catch (DebuggerException e) {
+            b.note("can't read the TLB entries to watch them: " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static String expression(Arch arch, String register) {
+        if (register.equals("pc")) return arch.pcExpression();
+        int i = arch.registerNames().indexOf(register);
+        if (i >= 0) return arch.registerExpression(i);
+        String field = arch.extraRegisters().get(register);
+        return field == null ? null : arch.field(field);
+    }
+
+    /**
+     * From the last equal count to the first differing one on one side, every write to the group's
+     * locations, with the code that made it.
+     */
+    private List<WatchEvent> watch(Side s, List<Location> group, long from, long until) {
+        List<WatchEvent> events = new ArrayList<>();
+        if (!s.moveTo(from)) return events;
+        List<Integer> made = new ArrayList<>();
+        Map<Location, String> lvalues = new LinkedHashMap<>();
+        Map<Location, Long> values = new LinkedHashMap<>();
+        try {
+            for (Location l : group) {
+                String lv = "*(" + (l.size() == 8 ? "unsigned long long" : l.size() == 2 ? "unsigned short"
+                        : l.size() == 1 ? "unsigned char" : "unsigned int") + " *) " + l.address(s, rec);
+                lvalues.put(l, lv);
+                values.put(l, s.gdb.evaluateUnsigned(lv));
+                made.add(s.gdb.watch(lv).number());
+            }
+            Breakpoint stop = s.gdb.breakAt(PandaSession.EXEC_TB,
+                    "cpus->tqh_first->rr_guest_instr_count >= " + until);
+            made.add(stop.number());
+            while (events.size() < MAX_EVENTS) {
+                Stop st = s.gdb.cont(b.opts().moveLimit());
+                if (st.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(s.name + ": interrupted");
+                if (st.exited() || st.reason() == Stop.Reason.SIGNAL_RECEIVED) break;
+                if (st.reason() != Stop.Reason.WATCHPOINT_TRIGGER) break; // the stop at `until`
+                long count = s.session.instrCount();
+                List<String> bt = s.backtrace();
+                for (Location l : group) {
+                    long v = s.gdb.evaluateUnsigned(lvalues.get(l));
+                    if (v != values.get(l)) {
+                        values.put(l, v);
+                        events.add(new WatchEvent(s.name, l.name(), count, v, bt.subList(0, Math.min(8, bt.size()))));
+                    }
+                }
+            }
+        } finally {
+            for (int n : made) {
+                try {
+                    s.gdb.delete(n);
+                } catch (DebuggerException ignored) {
+                    // the process may be gone; its watchpoints with it
+                }
+            }
+        }
+        return events;
+    }
+
+    /** The first write one side made that the other side did not make the same way: {rec's, rep's}. */
+    private static WatchEvent[] firstDifference(List<WatchEvent> r, List<WatchEvent> q) {
+        for (int i = 0; i < Math.max(r.size(), q.size()); i++) {
+            WatchEvent x = i < r.size() ? r.get(i) : null, y = i < q.size() ? q.get(i) : null;
+            if (x == null || !x.sameAs(y)) return new WatchEvent[]{x, y};
+        }
+        return null;
+    }
+}

@@ -1,0 +1,451 @@
+// The divergence search: finds the first guest instruction count at which rep's state differs from
+// rec's, and what differs there. See Strategy for the two ways it moves; both share the probe (both
+// sides to the same count, synced TB by TB, signatures compared), the narrowing bisection, and the
+// analysis at the bracket (registers, RAM ranges, TLB, then watchpoints for the write that did it).
+package tandem.bisect;
+
+import tandem.debugger.Breakpoint;
+import tandem.debugger.DebuggerException;
+import tandem.debugger.Stop;
+import tandem.panda.Arch;
+import tandem.panda.Both;
+import tandem.panda.Pair;
+import tandem.panda.PandaException;
+import tandem.panda.PandaSession;
+import tandem.panda.Registers;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+public final class Bisector {
+    /** Scan stops between checkpoints: a probe in the bracket never re-executes more than this many buckets. */
+    private static final int CHECKPOINT_EVERY = 8;
+    private static final int MAX_SYNC_STEPS = 100_000;
+    private static final int MAX_MEMORY_RANGES = 64;
+    private static final int MAX_WATCH_EVENTS = 200;
+
+    /** A comparison of both sides at one common count; null signatures when a side can't get there. */
+    record Probe(long instr, Signature rec, Signature rep, boolean same) {
+    }
+
+    private final Pair pair;
+    private final BisectOptions opts;
+    private final BisectListener listener;
+    private final Side rec;
+    private final Side rep;
+    private final List<String> notes = new ArrayList<>();
+    private final long started = System.nanoTime();
+    private final int baseStops;
+    private ResumeState state;
+    private int probes;
+    private long lo;
+    private long hi;
+    /** The bracket's upper end is where a side ended, not a count known to differ. */
+    private boolean differIsEnd;
+
+    private Bisector(Pair pair, BisectOptions opts) {
+        this.pair = pair;
+        this.opts = opts;
+        this.listener = opts.listener();
+        this.rec = new Side(pair.rec(), opts.moveLimit());
+        this.rep = new Side(pair.rep(), opts.moveLimit());
+        this.baseStops = pair.rec().stops() + pair.rep().stops();
+    }
+
+    /** Runs a search. Bad input and lost debuggers are PandaExceptions saying what to do. */
+    public static Divergence search(Pair pair, BisectOptions opts) {
+        return new Bisector(pair, opts).run();
+    }
+
+    private Divergence run() {
+        checkSameBuild();
+        if (!rec.hasRegsChecksum() || !rep.hasRegsChecksum()) {
+            note("this PANDA build has no rr_checksum_regs(): comparing registers read one by one and a crc32 of RAM");
+        }
+        if (!rec.hasTlbChecksum() && rec.session.arch().hasSoftwareTlb()) {
+            note("this PANDA build has no rr_checksum_tlb(): TLB differences are not compared");
+        }
+        loadResumeFile();
+        Both<Long> begins = both(s -> s.session.begin() >= 0 ? s.session.begin() : s.session.beginRecordOrReplay());
+        long first = Math.max(begins.rec(), begins.rep());
+        lo = opts.lo() != null ? opts.lo() : state.lo >= 0 ? state.lo : first;
+        hi = opts.hi() != null ? opts.hi() : opts.instrMax() != null ? opts.instrMax() : state.hi;
+        if (lo < first) {
+            throw new PandaException("lo " + lo + " is before the first TB after record/replay began (" + first
+                    + "): use a lo of at least " + first);
+        }
+        if (hi >= 0 && hi <= lo) {
+            throw new PandaException("the bounds are reversed or empty: lo " + lo + ", hi " + hi + " (want lo < hi)");
+        }
+        state.lo = lo;
+        state.hi = hi;
+        state.strategy = opts.strategy().name();
+        save();
+
+        long[] bracket = opts.skipBisectTime() ? givenBracket()
+                : opts.strategy() == Strategy.DIVERGE ? divergeBracket() : tandemBracket();
+        if (bracket == null) {
+            state.phase = ResumeState.Phase.DONE;
+            save();
+            return Divergence.none(lo, hi >= 0 ? hi : Math.max(rec.lastSeen(), rep.lastSeen()), notes, probes, stops(), elapsedMillis());
+        }
+        state.phase = ResumeState.Phase.ANALYSE;
+        state.equalAt = bracket[0];
+        state.differAt = bracket[1];
+        save();
+        Divergence d = new Analysis(this).at(bracket[0], bracket[1]);
+        state.phase = ResumeState.Phase.DONE;
+        save();
+        return d;
+    }
+
+    // ---- input checks ----
+
+    private void checkSameBuild() {
+        Arch a = pair.rec().arch(), b = pair.rep().arch();
+        if (a != b) {
+            throw new PandaException("rec is a " + a.qemuName() + " PANDA and rep a " + b.qemuName()
+                    + " one: give the two traces of one recording (PANDA recording it, PANDA replaying it)");
+        }
+        for (String size : List.of("sizeof(CPUState)", "sizeof(" + a.stateStruct() + ")", "ram_size")) {
+            Both<Long> v = both(s -> s.gdb.evaluateUnsigned(size));
+            if (!v.rec().equals(v.rep())) {
+                throw new PandaException("rec and rep are different PANDA builds or machines: " + size + " is "
+                        + v.rec() + " in rec and " + v.rep() + " in rep. Record and replay with the same build and -m.");
+            }
+        }
+    }
+
+    private void loadResumeFile() {
+        state = new ResumeState();
+        if (opts.resumeFile() == null || !Files.exists(opts.resumeFile())) return;
+        ResumeState old = ResumeState.load(opts.resumeFile());
+        if (old.phase == ResumeState.Phase.START) return;
+        state = old;
+        note("resuming from " + opts.resumeFile() + ": equal at " + old.equalAt + ", differing at " + old.differAt);
+    }
+
+    // ---- brackets: {last count equal on both sides (-1: none), first count differing} or null ----
+
+    /** --skip-bisect-time: the bounds are the bracket, checked rather than trusted blindly. */
+    private long[] givenBracket() {
+        if (hi < 0) throw new PandaException("--skip-bisect-time needs both bounds: --instr-bounds=LO,HI");
+        Probe h = probe(hi, true, true);
+        if (h == null) throw new PandaException("a side ends before hi " + hi + " (" + endedSides() + ")");
+        if (h.same()) throw new PandaException("rec and rep agree at hi " + hi + ": it is not a bracket; drop --skip-bisect-time");
+        Probe l = probe(lo, true, true);
+        if (l == null || !l.same()) throw new PandaException("rec and rep already differ at lo " + lo + ": it is not a bracket");
+        return new long[]{l.instr(), h.instr()};
+    }
+
+    private long[] tandemBracket() {
+        long equal, differ;
+        if (state.phase.compareTo(ResumeState.Phase.NARROW) >= 0 && state.equalAt >= 0) {
+            equal = state.equalAt;
+            differ = state.differAt;
+        } else {
+            Probe start = probe(lo, true, true);
+            if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
+            if (!start.same()) return new long[]{-1, start.instr()};
+            equal = start.instr();
+            long[] scanned = scan(equal);
+            if (scanned == null) return null;
+            equal = scanned[0];
+            differ = scanned[1];
+        }
+        if (differ - equal <= 1 && !differIsEnd) return new long[]{equal, differ};
+        state.phase = ResumeState.Phase.NARROW;
+        return narrow(equal, differ, true, true);
+    }
+
+    /**
+     * Forward from an equal count, both sides at once, stopping only at debug_counter (every 2^17 guest
+     * instructions) and comparing the cheap signatures. Then back over the scan's stops with full
+     * signatures (RAM too), doubling the step, to the last one that is fully equal. Returns the
+     * bracket {equal, differing-or-end}, or null when the runs agree up to hi or their end.
+     */
+    private long[] scan(long from) {
+        state.phase = ResumeState.Phase.SCAN;
+        if (!pair.rec().hasSymbol("debug_counter")) {
+            note("no debug_counter in this build: bisecting [lo, hi] with TB breakpoints instead of scanning");
+            long end = hi >= 0 ? hi : upperBoundFromEnd();
+            differIsEnd = true;
+            return new long[]{from, end + 1};
+        }
+        List<Long> seen = new ArrayList<>(List.of(from));
+        long differ = -1;
+        boolean pastHi = false;
+        while (true) {
+            Both<Boolean> moved = both(Side::nextCounter);
+            if (!moved.rec() || !moved.rep()) break;
+            long c = sync();
+            if (c < 0) break;
+            if (hi >= 0 && c >= hi) {
+                pastHi = true;
+                break;
+            }
+            Both<Signature> sig = both(Side::cheap);
+            probes++;
+            state.saw(c, sig.rec(), sig.rep());
+            if (!sig.rec().differences(sig.rep()).isEmpty()) {
+                differ = c;
+                break;
+            }
+            seen.add(c);
+            if (seen.size() % CHECKPOINT_EVERY == 0) {
+                both(s -> {
+                    s.keepCheckpoint(c);
+                    return null;
+                });
+            }
+            progress("scan", seen.get(seen.size() - 1), hi >= 0 ? hi : c, hi >= 0 ? (int) ((hi - c) >> 17) : 0);
+            if (seen.size() % 64 == 0) save();
+        }
+        if (differ < 0) {
+            long end;
+            if (pastHi) {
+                end = hi;
+            } else {
+                end = Math.min(rec.ended() ? rec.lastSeen() : Long.MAX_VALUE, rep.ended() ? rep.lastSeen() : Long.MAX_VALUE);
+                note(endedSides() + ": the search ends at guest instruction " + end);
+                if (hi < 0) hi = end;
+            }
+            Probe atEnd = hi >= 0 && pastHi ? probe(end, true, true) : null;
+            if (atEnd != null && !atEnd.same()) {
+                differ = atEnd.instr();
+            } else {
+                // the cheap signatures never differed: RAM may have, or the end lies between two stops
+                long last = seen.get(seen.size() - 1);
+                Probe p = probe(last, true, true);
+                if (p != null && p.same()) {
+                    if (pastHi) return null;
+                    differIsEnd = true; // narrow() probes (last, end]; unreachable counts are "beyond"
+                    return new long[]{last, end + 1};
+                }
+                differ = last;
+            }
+        }
+        state.differAt = differ;
+        // gallop back over the scan's stops to the last fully equal one
+        int i = seen.size() - 1, step = 1;
+        while (i > 0) {
+            if (seen.get(i) >= differ) {
+                i--;
+                continue;
+            }
+            Probe p = probe(seen.get(i), true, true);
+            if (p != null && p.same()) break;
+            if (p != null) differ = p.instr();
+            i -= step;
+            step *= 2;
+        }
+        long equal = seen.get(Math.max(i, 0));
+        state.equalAt = equal;
+        save();
+        return new long[]{equal, differ};
+    }
+
+    /**
+     * Bisection between an equal count and a differing one (or an end beyond which nothing can be
+     * compared), down to two adjacent TB boundaries that both sides have.
+     */
+    private long[] narrow(long equal, long differ, boolean parallel, boolean cheapFirst) {
+        boolean differKnown = !differIsEnd;
+        differIsEnd = false;
+        long upper = differ;
+        while (upper - equal > 1) {
+            long m = equal + (upper - equal) / 2;
+            Probe p = probe(m, parallel, cheapFirst);
+            if (p == null || p.instr() >= differ) {
+                upper = m;
+            } else if (p.same()) {
+                equal = p.instr();
+            } else {
+                differ = p.instr();
+                upper = differ;
+                differKnown = true;
+            }
+            state.equalAt = equal;
+            state.differAt = differ;
+            save();
+            progress("narrow", equal, differ, 64 - Long.numberOfLeadingZeros(Math.max(1, upper - equal)));
+        }
+        if (!differKnown) {
+            note("rec and rep agree at every TB both reach up to " + equal + "; rep's end at " + differ
+                    + " is not a state difference");
+            return null;
+        }
+        return new long[]{equal, differ};
+    }
+
+    /** diverge.py: hi from a run of rep to its end, then a plain bisection over [lo, hi] with full checksums. */
+    private long[] divergeBracket() {
+        if (hi < 0) hi = upperBoundFromEnd();
+        Probe start = probe(lo, false, false);
+        if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
+        if (!start.same()) return new long[]{-1, start.instr()};
+        Probe end = probe(hi, false, false);
+        long differ = end == null ? hi + 1 : end.instr();
+        if (end != null && end.same()) return null;
+        differIsEnd = end == null;
+        state.phase = ResumeState.Phase.NARROW;
+        return narrow(start.instr(), differ, false, false);
+    }
+
+    /**
+     * The last TB count rep reaches: diverge.py runs to the end and reverse-continues twice to the
+     * last cpu_loop_exec_tb where the target can reverse; otherwise rep runs forward to its end
+     * (PANDA's abort) and the count is read there, or from its failure output.
+     */
+    long upperBoundFromEnd() {
+        PandaSession s = rep.session;
+        if (s.debugger().target().canReverse()) {
+            try {
+                Stop end = s.debugger().cont(opts.moveLimit());
+                Breakpoint tb = s.debugger().breakAt(PandaSession.EXEC_TB, null);
+                s.debugger().reverseCont(opts.moveLimit());
+                s.debugger().reverseCont(opts.moveLimit());
+                s.debugger().delete(tb.number());
+                long last = s.instrCount();
+                note("upper bound from reverse execution to rep's last TB (after " + end + "): " + last);
+                return last;
+            } catch (DebuggerException e) {
+                note("reverse execution failed (" + e.getMessage() + "): running rep forward to its end instead");
+            }
+        }
+        while (rep.nextCounter()) {
+            // debug_counter stops only: a few per million instructions
+        }
+        long last = rep.lastSeen();
+        if (last < 0) {
+            var out = new tandem.panda.ReplayOutput(s.debugger().drainProgramOutput(), 0).lastInstr();
+            if (out.isEmpty()) throw new PandaException("can't tell where rep ends: give --instr-max");
+            last = out.getAsLong();
+        }
+        note("upper bound: rep ends at guest instruction " + last + " (" + rep.endedHow() + ")");
+        return last;
+    }
+
+    // ---- probing ----
+
+    /**
+     * Both sides to the first common TB boundary at or after n; compares signatures there. Null
+     * when a side ends before any. cheapFirst: RAM crc32 only when regs and TLB agree.
+     */
+    Probe probe(long n, boolean parallel, boolean cheapFirst) {
+        Both<Boolean> moved = parallel ? both(s -> s.moveTo(n)) : new Both<>(rec.moveTo(n), rep.moveTo(n));
+        if (!moved.rec() || !moved.rep()) return null;
+        long c = sync();
+        if (c < 0) return null;
+        probes++;
+        Both<Signature> sig = parallel ? both(Side::cheap) : new Both<>(rec.cheap(), rep.cheap());
+        boolean same = sig.rec().differences(sig.rep()).isEmpty();
+        if (same || !cheapFirst) {
+            Both<Long> ram = parallel ? both(Side::ram) : new Both<>(rec.ram(), rep.ram());
+            sig = new Both<>(sig.rec().withRam(ram.rec()), sig.rep().withRam(ram.rep()));
+            same = sig.rec().differences(sig.rep()).isEmpty();
+        }
+        state.saw(c, sig.rec(), sig.rep());
+        return new Probe(c, sig.rec(), sig.rep(), same);
+    }
+
+    /** diverge.py's sync: step whichever side is behind until both stand at the same count. -1 if one ends. */
+    long sync() {
+        long a = rec.count(), b = rep.count();
+        for (int steps = 0; a != b; steps++) {
+            if (steps > MAX_SYNC_STEPS) {
+                throw new PandaException("rec and rep share no TB boundary within " + MAX_SYNC_STEPS
+                        + " TBs of " + Math.min(a, b) + ": their TB boundaries never meet (are TB chaining or the icount budget different?)");
+            }
+            Side behind = a < b ? rec : rep;
+            if (!behind.nextTb()) return -1;
+            if (behind == rec) a = rec.lastSeen();
+            else b = rep.lastSeen();
+        }
+        return a;
+    }
+
+    // ---- plumbing ----
+
+    Side rec() {
+        return rec;
+    }
+
+    Side rep() {
+        return rep;
+    }
+
+    BisectOptions opts() {
+        return opts;
+    }
+
+    <T> Both<T> both(Function<Side, T> call) {
+        return pair.both(s -> call.apply(s == pair.rec() ? rec : rep));
+    }
+
+    void note(String message) {
+        notes.add(message);
+        listener.note(message);
+    }
+
+    List<String> notes() {
+        return notes;
+    }
+
+    int probes() {
+        return probes;
+    }
+
+    long lo() {
+        return lo;
+    }
+
+    long hi() {
+        return hi;
+    }
+
+    int stops() {
+        return pair.rec().stops() + pair.rep().stops() + rec.stops() + rep.stops() - baseStops;
+    }
+
+    long elapsedMillis() {
+        return (System.nanoTime() - started) / 1_000_000;
+    }
+
+    private String endedSides() {
+        List<String> s = new ArrayList<>();
+        for (Side x : List.of(rec, rep)) if (x.ended()) s.add(x.name + " ended at " + x.lastSeen() + " (" + x.endedHow() + ")");
+        return s.isEmpty() ? "neither side ended" : String.join("; ", s);
+    }
+
+    private void progress(String phase, long l, long h, int left) {
+        Duration elapsed = Duration.ofMillis(elapsedMillis());
+        Duration perProbe = probes == 0 ? Duration.ZERO : elapsed.dividedBy(probes);
+        listener.progress(new BisectListener.Progress(phase, l, h, probes, left, elapsed, perProbe.multipliedBy(left), stops()));
+    }
+
+    private void save() {
+        state.recCheckpoints = new ArrayList<>(pair.rec().checkpoints().snapshot().keySet());
+        state.repCheckpoints = new ArrayList<>(pair.rep().checkpoints().snapshot().keySet());
+        state.save(opts.resumeFile());
+    }
+
+    static Map<String, long[]> regDiff(Registers a, Registers b) {
+        return new LinkedHashMap<>(a.diff(b));
+    }
+
+    static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    @SuppressWarnings("unused")
+    private static String arr(long[] a) {
+        return Arrays.toString(a);
+    }
+}

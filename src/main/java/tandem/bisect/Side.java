@@ -1,0 +1,196 @@
+// One side of the search (rec or rep) as the search moves it: its own breakpoints on debug_counter
+// and cpu_loop_exec_tb (so PandaSession's stay as it left them), its signature functions, and
+// whether it has ended (exited, or stopped by a fatal signal such as PANDA's abort()).
+package tandem.bisect;
+
+import tandem.debugger.Debugger;
+import tandem.debugger.DebuggerException;
+import tandem.debugger.Stop;
+import tandem.panda.PandaException;
+import tandem.panda.PandaSession;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32;
+
+final class Side {
+    final PandaSession session;
+    final Debugger gdb;
+    final String name;
+    private final Duration limit;
+    private Integer counterBp;
+    private Integer tbBp;
+    private final boolean regsChecksum;
+    private final boolean tlbChecksum;
+    private final boolean ramChecksum;
+    private int stops;
+    private boolean ended;
+    private String endedHow = "";
+    private long lastSeen = -1;
+
+    Side(PandaSession session, Duration limit) {
+        this.session = session;
+        this.gdb = session.debugger();
+        this.name = session.name();
+        this.limit = limit;
+        this.regsChecksum = session.hasSymbol("rr_checksum_regs");
+        this.tlbChecksum = session.hasSymbol("rr_checksum_tlb");
+        this.ramChecksum = session.hasSymbol("rr_checksum_ram");
+        try {
+            // PANDA ends a failed replay with abort(): stop there, but never hand the signal back when
+            // a checkpoint of this process is resumed later, or the resumed copy dies of it at once
+            gdb.console("handle SIGABRT stop print nopass");
+        } catch (DebuggerException e) {
+            throw new PandaException(name + ": gdb refused `handle SIGABRT`: " + e.getMessage(), e);
+        }
+        try {
+            // a breakpoint hit costs gdb far less when it need not lift and re-insert every breakpoint
+            gdb.console("set breakpoint always-inserted on");
+        } catch (DebuggerException ignored) {
+            // an older gdb: slower, not wrong
+        }
+    }
+
+    boolean hasRegsChecksum() {
+        return regsChecksum;
+    }
+
+    boolean hasTlbChecksum() {
+        return tlbChecksum;
+    }
+
+    synchronized int stops() {
+        return stops;
+    }
+
+    boolean ended() {
+        return ended;
+    }
+
+    String endedHow() {
+        return endedHow;
+    }
+
+    /** The last guest instruction count seen on this side (at the end: where it ended). */
+    long lastSeen() {
+        return lastSeen;
+    }
+
+    long count() {
+        lastSeen = session.instrCount();
+        return lastSeen;
+    }
+
+    // ---- moving ----
+
+    /** To the first TB at or after n, from the nearest checkpoint (PandaSession's mover). False if the side ends first. */
+    boolean moveTo(long n) {
+        if (ended) revive(n);
+        try {
+            session.toInstr(n);
+            count();
+            return true;
+        } catch (PandaException e) {
+            if (interrupted(e)) throw e;
+            markEnded(e.getMessage());
+            return false;
+        }
+    }
+
+    /** Forward to the next debug_counter call, then to the TB that follows it. False if the side ends first. */
+    boolean nextCounter() {
+        if (!session.hasSymbol("debug_counter")) throw new PandaException(name + " has no debug_counter");
+        if (counterBp == null) counterBp = gdb.breakAt("debug_counter", null).number();
+        return go(counterBp) && nextTb();
+    }
+
+    /** Forward exactly one TB. False if the side ends first. */
+    boolean nextTb() {
+        if (tbBp == null) tbBp = gdb.breakAt(PandaSession.EXEC_TB, null).number();
+        if (!go(tbBp)) return false;
+        count();
+        return true;
+    }
+
+    private boolean go(int bp) {
+        gdb.enable(bp);
+        Stop stop;
+        try {
+            stop = gdb.cont(limit);
+        } finally {
+            synchronized (this) {
+                stops++;
+            }
+        }
+        gdb.disable(bp);
+        if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
+        if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
+            if (!stop.exited()) {
+                try {
+                    count(); // PANDA's abort(): the process is still there to ask
+                } catch (RuntimeException ignored) {
+                    // keep the last count seen
+                }
+            }
+            markEnded(stop.toString());
+            return false;
+        }
+        return true;
+    }
+
+    private void markEnded(String how) {
+        ended = true;
+        endedHow = how;
+    }
+
+    /** After the end, a checkpoint at or before n brings the side back. */
+    private void revive(long n) {
+        if (session.checkpoints().atOrBefore(n).isEmpty()) {
+            throw new PandaException(name + " ended (" + endedHow + ") and has no checkpoint before " + n);
+        }
+        ended = false;
+        endedHow = "";
+    }
+
+    private static boolean interrupted(PandaException e) {
+        return e.getMessage() != null && e.getMessage().contains("interrupted");
+    }
+
+    void keepCheckpoint(long at) {
+        if (gdb.target().canCheckpoint() && !session.checkpoints().has(at)) {
+            session.checkpoints().put(at, gdb.checkpoint());
+        }
+    }
+
+    // ---- signatures ----
+
+    /** regs (and TLB) signature: two calls into the process, or the registers read one by one without rr_checksum_regs. */
+    Signature cheap() {
+        long instr = count();
+        long regs;
+        if (regsChecksum) {
+            regs = gdb.evaluateUnsigned("(unsigned int) rr_checksum_regs()");
+        } else {
+            CRC32 crc = new CRC32();
+            session.regs().values().forEach((k, v) -> {
+                crc.update(k.getBytes());
+                for (int i = 0; i < 8; i++) crc.update((int) (v >>> (8 * i)));
+            });
+            regs = crc.getValue();
+        }
+        Long tlb = tlbChecksum ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_tlb()") : null;
+        return new Signature(instr, regs, tlb, null);
+    }
+
+    long ram() {
+        if (ramChecksum) return gdb.evaluateUnsigned("(unsigned int) rr_checksum_ram()");
+        return session.ramCrc(0, session.ramSize());
+    }
+
+    List<String> backtrace() {
+        List<String> bt = new ArrayList<>();
+        session.backtrace().forEach(f -> bt.add(f.toString()));
+        return bt;
+    }
+}

@@ -1,0 +1,33 @@
+// Test fixture: a mini-PANDA recording and the pair of gdb sessions on it (rec: the recording run
+// again under gdb; rep: its replay with an injected bug), as `tandem bisect` would get them.
+package tandem.bisect
+
+import tandem.debugger.GdbDebugger
+import tandem.panda.Arch
+import tandem.panda.MiniPanda
+import tandem.panda.Pair
+import tandem.panda.PandaSession
+
+import java.nio.file.Files
+import java.nio.file.Path
+
+class DemoPair {
+    static final Path GDB = Path.of('/usr/bin/gdb')
+
+    static MiniPanda.Recording record(long instrs) {
+        Path dir = Files.createTempDirectory('tandem-bisect-')
+        MiniPanda.record(MiniPanda.binary(Arch.MIPS), dir, 'demo', instrs)
+    }
+
+    /** The count where the injected bug took effect, from a native replay (ground truth). */
+    static long groundTruth(MiniPanda.Recording r, MiniPanda.Bug bug) {
+        MiniPanda.injectedAt(MiniPanda.replay(r, bug))
+    }
+
+    static Pair open(MiniPanda.Recording r, MiniPanda.Bug bug) {
+        def recGdb = GdbDebugger.open(MiniPanda.recordUnderGdb(r, GDB))
+        def repGdb = GdbDebugger.open(MiniPanda.replayUnderGdb(r, bug, GDB))
+        new Pair(PandaSession.open('rec', PandaSession.Role.RECORD, recGdb, Optional.of(Arch.MIPS)),
+                PandaSession.open('rep', PandaSession.Role.REPLAY, repGdb, Optional.of(Arch.MIPS)))
+    }
+}
