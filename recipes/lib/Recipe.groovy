@@ -253,7 +253,7 @@ class Recipe {
 
     Properties state() {
         Properties p = new Properties()
-        if (Files.exists(stateFile)) stateFile.withReader { p.load(it) }
+        if (Files.exists(stateFile)) stateFile.toFile().withReader { p.load(it) }
         p
     }
 
@@ -261,7 +261,7 @@ class Recipe {
         if (dryRun) { show("(dry run: would save ${values} to ${stateFile})"); return }
         Properties p = state()
         values.each { k, v -> p.setProperty(k, String.valueOf(v)) }
-        stateFile.withWriter { p.store(it, 'tandem walkthrough state: written by recipes/03 and 06') }
+        stateFile.toFile().withWriter { p.store(it, 'tandem walkthrough state: written by recipes/03 and 06') }
         show("saved ${values.collect { k, v -> "$k=$v" }.join(', ')} to ${stateFile}")
     }
 
