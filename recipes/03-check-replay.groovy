@@ -39,4 +39,8 @@ long last = replay.lastInstr().orElseThrow {
     new tandem.panda.PandaException("${STEP}: the replay failed but printed no instruction count (no progress line, no {guest_instr_count=N})")
 }
 r.show("max instr count reached during replay: $last")
-r.save(instrMax: last, recording: r.name)
+Map values = [instrMax: last, recording: r.name]
+// the demo says where its injected bug took effect: the answer step 6 must find
+String injected = replay.lines().find { it.startsWith('mini-panda: injected') }
+if (injected) values.injectedAt = injected.trim().split(' ')[-1] as long
+r.save(values)
