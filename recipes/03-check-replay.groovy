@@ -24,7 +24,7 @@ def r = new GroovyClassLoader(getClass().classLoader).parseClass(new File(dir, '
 
 r.header("check that replaying '${r.name}' fails")
 r.requirePanda()
-r.requireGuest()
+r.requireKernel()
 r.require(['recording snapshot': r.work.resolve("${r.name}-rr-snp"), 'recording log': r.work.resolve("${r.name}-rr-nondet.log")])
 List<String> cmd = [r.pandaCommand()] + r.replayArgs()
 def res = r.run(cmd, r.work)

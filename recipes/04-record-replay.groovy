@@ -24,7 +24,7 @@ def r = new GroovyClassLoader(getClass().classLoader).parseClass(new File(dir, '
 
 r.header("rr recording of PANDA replaying '${r.name}' (and failing)")
 r.requirePanda()
-r.requireGuest()
+r.requireKernel()
 r.requireRr()
 r.require(['recording snapshot': r.work.resolve("${r.name}-rr-snp"), 'recording log': r.work.resolve("${r.name}-rr-nondet.log")])
 if (!r.dryRun && java.nio.file.Files.exists(r.rep)) {

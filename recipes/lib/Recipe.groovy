@@ -127,6 +127,11 @@ class Recipe {
         if (!demo) require(['guest disk image (--qcow)': qcow, 'guest kernel (--kernel)': kernel])
     }
 
+    /** A replay needs the kernel but not the disk image (the notes' replay command has no qcow). */
+    void requireKernel() {
+        if (!demo) require(['guest kernel (--kernel)': kernel])
+    }
+
     void requireRr() {
         if (dryRun) return
         String r = rr

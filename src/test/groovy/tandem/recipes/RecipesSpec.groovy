@@ -135,7 +135,7 @@ class RecipesSpec extends Specification {
         file                      | args                                                                               | message
         '02-record.groovy'        | ['--panda-build', '/nonexistent/build']                                            | 'PANDA build directory not found: /nonexistent/build'
         '02-record.groovy'        | ['--panda-build', MiniPanda.buildDirectory().toString(), '--qcow', '/no/disk.qcow'] | 'guest disk image (--qcow) not found: /no/disk.qcow'
-        '03-check-replay.groovy'  | ['--panda-build', MiniPanda.buildDirectory().toString(), '--qcow', '/no/disk.qcow'] | 'guest disk image (--qcow) not found: /no/disk.qcow'
+        '03-check-replay.groovy'  | ['--panda-build', MiniPanda.buildDirectory().toString(), '--kernel', '/no/vmlinux'] | 'guest kernel (--kernel) not found: /no/vmlinux'
         '04-record-replay.groovy' | ['--panda-build', '/nonexistent/build']                                            | 'PANDA build directory not found: /nonexistent/build'
     }
 }
