@@ -39,8 +39,9 @@ if (!tandem.console.BisectHook.available()) {
 r.open()
 // the console's verb; tandem.bisect's own entry (Bisector.search(pair, options)) where the
 // console's hook does not know it yet
-Class bisector = Class.forName(tandem.console.BisectHook.BISECTOR)
-boolean direct = bisector.methods.any { it.name == 'search' && java.lang.reflect.Modifier.isStatic(it.modifiers) && it.parameterCount == 2 }
+Class bisector = null
+try { bisector = Class.forName(tandem.console.BisectHook.BISECTOR) } catch (ClassNotFoundException ignored) { }
+boolean direct = bisector != null && bisector.methods.any { it.name == 'search' && java.lang.reflect.Modifier.isStatic(it.modifiers) && it.parameterCount == 2 }
 def d = r.dsl("bisect $lo, ${hi < 0 ? 'XX' : hi}") {
     if (!direct) return bisect(lo, hi)
     def listener = [progress: { p -> r.show("  ${p}") }, note: { m -> r.show("  note: ${m}") }]
