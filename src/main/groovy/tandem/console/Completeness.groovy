@@ -14,7 +14,7 @@ import org.codehaus.groovy.syntax.SyntaxException
 class Completeness {
 
     static boolean incomplete(String input) {
-        if (input ==~ /(?s).*\\[ \t]*$/) return true
+        if (input.replaceAll(/[\r\n]+$/, '') ==~ /(?s).*\\[ \t]*/) return true
         List<String> lines = input.readLines()
         if (lines.size() == 1 && (isDirect(input))) return false
         if (input.trim().isEmpty()) return false

@@ -52,12 +52,26 @@ class Render {
 
     private static String text(Object v) {
         if (v instanceof List && ((List) v).every { it instanceof Frame }) return ((List) v).join('\n')
-        return String.valueOf(v).replaceAll(/\n+$/, '')
+        return expandTabs(String.valueOf(v).replaceAll(/\n+$/, ''))
+    }
+
+    /** Columns line up only without tabs: every tab to the next multiple of 8. */
+    static String expandTabs(String s) {
+        if (s.indexOf('\t') < 0) return s
+        s.readLines().collect { String l ->
+            StringBuilder b = new StringBuilder()
+            for (char ch : l.toCharArray()) {
+                if (ch == ('\t' as char)) { b.append(' ' * (8 - b.length() % 8)) } else b.append(ch)
+            }
+            b.toString()
+        }.join('\n')
     }
 
     private String summary(Both b) {
-        String d = b.diff()
-        d == 'same' ? dim('(same)') : mark(d)
+        List<String> d = b.differences()
+        if (d.isEmpty()) return dim('(same)')
+        if (d.size() > 6) return mark("differ: ${d.size()} lines, from ${d[0]} on")
+        return mark(b.diff())
     }
 
     private String registers(Registers a, Registers b) {

@@ -137,6 +137,12 @@ abstract class TandemScript extends Script {
         return BisectHook.bisect(p, lo.longValue(), hi.longValue(), progress)
     }
 
+    /** Prints a value the way the console shows it (side by side for both). */
+    void show(Object value) {
+        ctx.out.println(ctx.render.value(value).replaceAll(/\n+$/, ''))
+        ctx.out.flush()
+    }
+
     def help() { ctx.out.println(Help.text(ctx.render)); null }
     def getHelp() { help() }
 

@@ -29,11 +29,14 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
             "cpu_loop_exec_tb", "rr_checksum_regs", "panda_virt_to_phys", "target_disas", "cpu_dump_state");
     static final List<String> NEEDED_VARIABLES = List.of("cpus");
     /** Symbols that make searches faster or richer when present. */
-    static final Map<String, String> USEFUL = new LinkedHashMap<>(Map.of(
-            "debug_counter", "long moves use it to stop every 2^17 instructions instead of every TB",
-            "rr_checksum_tlb", "checksums() include the TLB (MIPS)",
-            "rr_checksum_ram", "RAM checksums without crc32 over ram_size",
-            "crc32", "memory bisection over guest RAM (zlib)"));
+    static final Map<String, String> USEFUL = new LinkedHashMap<>();
+
+    static {
+        USEFUL.put("debug_counter", "long moves use it to stop every 2^17 instructions instead of every TB");
+        USEFUL.put("rr_checksum_tlb", "checksums() include the TLB (MIPS)");
+        USEFUL.put("rr_checksum_ram", "RAM checksums without crc32 over ram_size");
+        USEFUL.put("crc32", "memory bisection over guest RAM (zlib)");
+    }
 
     @Option(names = "--panda", paramLabel = "PATH", description = "a PANDA binary (panda-system-ARCH) to check")
     Path panda;
@@ -110,29 +113,32 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
             check("PANDA binary", false, null, panda + " is not an executable file");
             return;
         }
-        String fn = String.join("|", new ArrayList<String>() {{
-            addAll(NEEDED_FUNCTIONS);
-            addAll(USEFUL.keySet());
-        }});
-        String out = runAll(gdb, "-batch", "-nx", "-ex", "info functions ^(" + fn + ")$",
-                "-ex", "info variables ^(" + String.join("|", NEEDED_VARIABLES) + ")$", panda.toString());
+        List<String> all = new ArrayList<>(NEEDED_FUNCTIONS);
+        all.addAll(NEEDED_VARIABLES);
+        all.addAll(USEFUL.keySet());
+        List<String> cmd = new ArrayList<>(List.of(gdb, "-batch", "-nx"));
+        for (String s : all) cmd.addAll(List.of("-ex", "info address " + s));
+        cmd.add(panda.toString());
+        String out = runAll(true, cmd.toArray(new String[0]));
         if (out == null) {
             check("PANDA symbols", false, null, "gdb could not read " + panda);
             return;
         }
-        boolean noDebug = out.contains("Non-debugging symbols") && !out.contains("File ");
+        // without debug info gdb knows PANDA's functions only as minimal symbols, and `cpus` not at all
+        boolean noDebug = out.contains("Symbol \"cpu_loop_exec_tb\" is at") && out.contains("compiled without debugging");
         List<String> missing = new ArrayList<>();
         for (String s : NEEDED_FUNCTIONS) if (!defines(out, s)) missing.add(s);
         for (String s : NEEDED_VARIABLES) if (!defines(out, s)) missing.add(s);
         check("PANDA symbols", missing.isEmpty() && !noDebug, panda.getFileName() + " has " + String.join(", ", NEEDED_FUNCTIONS) + ", cpus",
-                (noDebug ? "no debug information (gdb lists only non-debugging symbols); " : "")
+                (noDebug ? "no debug information; " : "")
                         + (missing.isEmpty() ? "" : "missing " + String.join(", ", missing) + "; ")
                         + "build PANDA with debug info (./configure --enable-debug, or CFLAGS=-g)");
         USEFUL.forEach((s, why) -> note(s, defines(out, s) ? "present" : "absent: " + why));
     }
 
+    /** `info address NAME` answers "Symbol \"NAME\" is ..." when gdb knows it, "No symbol ..." otherwise. */
     private static boolean defines(String infoOutput, String symbol) {
-        return infoOutput.matches("(?s).*[\\s*]" + symbol + "(\\(|;|\\[| |\\n).*");
+        return infoOutput.contains("Symbol \"" + symbol + "\" is");
     }
 
     private void check(String what, boolean ok, String good, String bad) {
@@ -164,6 +170,10 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
 
     /** The command's output, or null when it can't be run or fails. */
     private static String runAll(String... command) {
+        return runAll(false, command);
+    }
+
+    private static String runAll(boolean anyExitCode, String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
@@ -172,7 +182,7 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
                 p.destroyForcibly();
                 return null;
             }
-            return p.exitValue() == 0 ? out : null;
+            return p.exitValue() == 0 || anyExitCode ? out : null;
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {

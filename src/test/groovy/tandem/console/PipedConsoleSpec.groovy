@@ -1,0 +1,60 @@
+package tandem.console
+
+import spock.lang.Specification
+import spock.lang.Timeout
+
+@Timeout(180)
+class PipedConsoleSpec extends Specification {
+
+    def "the demo console reads its commands from a pipe: DSL verbs, pasted gdb lines, errors"() {
+        given:
+        String input = '''\
+            toInstr 5000
+            regs()
+            v2p 0x7f81cac0
+            (rr) p cpus->tqh_first->rr_guest_instr_count
+            call cpu_dump_state((CPUState*) cpus->tqh_first, stderr, fprintf, CPU_DUMP_FPU)
+            x = [1,
+              2]
+            x.sum() + 40
+            use rep
+            instr()
+            $ echo from \\
+              the shell
+            rr replay reprep
+            nosuchthing
+            '''.stripIndent()
+
+        def before = TandemProcess.demoProcesses()
+
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], input)
+
+        then: 'the demo shows the failing replay first'
+        r.out.contains("replaying 'ls' with a tlb bug at guest instruction 10000")
+        r.out =~ /last instruction count reached: \d+/
+
+        and: 'both sides answer side by side, in plain text'
+        r.out =~ /rec 50\d\d \| rep 50\d\d/
+        r.out =~ /(?m)^  pc\s+0x[0-9a-f]{8}\s+0x[0-9a-f]{8}$/
+        r.out.contains('0x7f81cac0 -> unmapped')
+        r.out =~ /rec \$1 = 50\d\d \| rep \$1 = 50\d\d/
+        r.out.contains('GPR00: r0 00000000')
+        !r.out.contains('\u001b[')
+
+        and: 'state persists, multi-line input continues, the focus moves'
+        r.out.contains('42')
+        r.out.contains('focus: rep')
+        r.out.readLines().any { it ==~ /50\d\d/ }
+        r.out.contains('from the shell')
+        r.out.contains('tandem already replays both runs')
+
+        and: 'an error is one message, and the exit code says there was one'
+        r.out.contains('error: unknown name `nosuchthing`')
+        !r.out.contains('at org.codehaus')
+        r.code == 1
+
+        and: 'no demo process is left'
+        TandemProcess.leftovers(before).isEmpty()
+    }
+}

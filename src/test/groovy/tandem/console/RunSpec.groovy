@@ -1,0 +1,96 @@
+package tandem.console
+
+import spock.lang.Specification
+import spock.lang.TempDir
+import spock.lang.Timeout
+
+import java.nio.file.Path
+
+@Timeout(180)
+class RunSpec extends Specification {
+    @TempDir
+    Path dir
+
+    def "a script opens the demo itself, uses the DSL and gets its arguments"() {
+        given:
+        Path script = dir.resolve('probe.groovy')
+        script.toFile().text = '''\
+            println "args=$args"
+            demo(bug: 'reg', at: 3000, instrs: 10000)
+            toInstr args[0] as long
+            c = checksums()
+            println "same=${c.same()}"
+            use rec
+            println "instr=${instr()}"
+            show regs()
+            '''.stripIndent()
+
+        def before = TandemProcess.demoProcesses()
+
+        when:
+        def r = TandemProcess.run(['run', script.toString(), '2000'])
+
+        then:
+        r.code == 0
+        r.out.contains('args=[2000]')
+        r.out.contains('same=true')
+        r.out =~ /instr=20\d\d/
+        r.err == ''
+        TandemProcess.leftovers(before).isEmpty()
+    }
+
+    def "a failing script exits non-zero with one message naming its line"() {
+        given:
+        Path script = dir.resolve('broken.groovy')
+        script.toFile().text = 'println "start"\nx = 1\nregs()\n'
+
+        when:
+        def r = TandemProcess.run(['run', script.toString()])
+
+        then:
+        r.code == 1
+        r.out.contains('start')
+        r.err.trim() ==~ /tandem: broken.groovy:3: no sessions are open.*/
+        !r.err.contains('\tat ')
+    }
+
+    def "demo --run runs a script on the demo pair"() {
+        given:
+        Path script = dir.resolve('pair.groovy')
+        script.toFile().text = 'toInstr 4000\nprintln both.instrCount()\n'
+
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '10000', '--at', '6000', '--run', script.toString()])
+
+        then:
+        r.code == 0
+        r.out =~ /rec: 40\d\d/
+    }
+
+    def "--help and --version answer for every verb"() {
+        expect:
+        TandemProcess.run([verb, '--help'].findAll()).out.contains(text)
+
+        where:
+        verb      | text
+        'console' | 'tandem console recrep reprep'
+        'demo'    | '--bug'
+        'run'     | "demo(bug: 'tlb', at: 1000000)"
+        'doctor'  | '--panda'
+        null      | 'Examples'
+    }
+
+    def "doctor says what to fix"() {
+        when:
+        def r = TandemProcess.run(['doctor', '--rr', '/nonexistent/rr', '--panda',
+                                   System.getProperty('tandem.pandaBuild', 'target/panda') + '/mips-softmmu/panda-system-mips'])
+
+        then:
+        r.code == 1
+        r.out =~ /FIX\s+rr\s+not found/
+        r.out =~ /ok\s+gdb/
+        r.out =~ /ok\s+PANDA symbols/
+        r.out.contains("rr's own check")
+        r.out.contains('ptrace')
+    }
+}
