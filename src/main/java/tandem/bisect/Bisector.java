@@ -212,7 +212,12 @@ public final class Bisector {
             if (pastHi) {
                 end = hi;
             } else {
-                end = Math.min(rec.ended() ? rec.lastSeen() : Long.MAX_VALUE, rep.ended() ? rep.lastSeen() : Long.MAX_VALUE);
+                end = Math.min(endOf(rec), endOf(rep));
+                if (end == Long.MAX_VALUE) {
+                    // both exited: PANDA's progress lines say how far rep got
+                    end = new tandem.panda.ReplayOutput(rep.gdb.drainProgramOutput(), 0).lastInstr()
+                            .orElse(Math.max(rec.lastSeen(), rep.lastSeen()));
+                }
                 note(endedSides() + ": the search ends at guest instruction " + end);
                 if (hi < 0) hi = end;
             }
@@ -222,9 +227,15 @@ public final class Bisector {
             } else {
                 // the cheap signatures never differed: RAM may have, or the end lies between two stops
                 long last = seen.get(seen.size() - 1);
+                boolean bothExited = rec.ended() && rep.ended() && endOf(rec) == Long.MAX_VALUE && endOf(rep) == Long.MAX_VALUE;
                 Probe p = probe(last, true, true);
                 if (p != null && p.same()) {
                     if (pastHi) return null;
+                    if (bothExited) {
+                        // both ran to a normal exit, which takes gdb's fork checkpoints with it
+                        note("both sides ran to their end; their states agree at the last stop compared (" + last + ")");
+                        return null;
+                    }
                     differIsEnd = true; // narrow() probes (last, end]; unreachable counts are "beyond"
                     return new long[]{last, end + 1};
                 }
@@ -330,6 +341,11 @@ public final class Bisector {
         }
         note("upper bound: rep ends at guest instruction " + last + " (" + rep.endedHow() + ")");
         return last;
+    }
+
+    /** Where a side ended, if it is known: a side that exited can't be asked, its last count seen is stale. */
+    private static long endOf(Side s) {
+        return s.ended() && !s.endedHow().startsWith("exited") ? s.lastSeen() : Long.MAX_VALUE;
     }
 
     // ---- probing ----

@@ -167,6 +167,50 @@ final class Side {
 
     /** regs (and TLB) signature: two calls into the process, or the registers read one by one without rr_checksum_regs. */
     Signature cheap() {
+        if (regsBlock == null) locateBlocks();
+        if (regsBlock.length > 0) {
+            // one memory read per block instead of gdb inferior calls, which cost milliseconds each
+            long instr = count();
+            CRC32 r = new CRC32();
+            r.update(gdb.readMemory(regsBlock[0], (int) regsBlock[1]));
+            r.update(gdb.readMemory(pcBlock[0], (int) pcBlock[1]));
+            Long tlb = null;
+            if (tlbChecksum) {
+                // not the raw entries: their bitfield padding is not part of the TLB's state
+                tlb = gdb.evaluateUnsigned("(unsigned int) rr_checksum_tlb()");
+            }
+            return new Signature(instr, r.getValue(), tlb, null);
+        }
+        return calledSignature();
+    }
+
+    private long[] regsBlock;
+    private long[] pcBlock;
+    private long[] tlbBlock;
+
+    /** Host address and size of the register array, the PC and (MIPS) the TLB array, read directly. */
+    private void locateBlocks() {
+        var arch = session.arch();
+        try {
+            String regs = arch.field(arch.registerArray());
+            regsBlock = new long[]{gdb.evaluateUnsigned("&" + regs), gdb.evaluateUnsigned("sizeof(" + regs + ")")};
+            pcBlock = new long[]{gdb.evaluateUnsigned("&" + arch.pcExpression()), gdb.evaluateUnsigned("sizeof(" + arch.pcExpression() + ")")};
+            tlbBlock = new long[0];
+            if (arch.hasSoftwareTlb()) {
+                try {
+                    String tlb = arch.field("tlb->mmu.r4k.tlb");
+                    long n = gdb.evaluateUnsigned(arch.field("tlb->nb_tlb"));
+                    tlbBlock = new long[]{gdb.evaluateUnsigned("&" + tlb + "[0]"), n * gdb.evaluateUnsigned("sizeof(" + tlb + "[0])")};
+                } catch (DebuggerException noTlbArray) {
+                    tlbBlock = new long[0];
+                }
+            }
+        } catch (DebuggerException e) {
+            regsBlock = new long[0];
+        }
+    }
+
+    private Signature calledSignature() {
         long instr = count();
         long regs;
         if (regsChecksum) {

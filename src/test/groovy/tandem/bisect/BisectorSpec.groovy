@@ -32,6 +32,7 @@ class BisectorSpec extends Specification {
         d.firstDiverged() == truth
         d.lastEqual() < truth
         check(kind, d)
+        d.toString().contains('first divergence')
 
         cleanup:
         pair?.close()
@@ -42,6 +43,71 @@ class BisectorSpec extends Specification {
         BugKind.RAM | 100_000 | 200_000
         BugKind.TLB | 100_000 | 200_000
         BugKind.IRQ | 100_000 | 200_000
+        BugKind.REG | 0       | 20_000
+        BugKind.RAM | 7_777   | 20_000
+        BugKind.TLB | 19_000  | 20_000
+        BugKind.REG | 150_000 | 300_000
+        BugKind.IRQ | 260_000 | 300_000
+    }
+
+    def "says the runs never diverge when the replay has no bug"() {
+        given:
+        def pair = DemoPair.open(recording(20_000), null)
+
+        when:
+        def d = Bisector.search(pair, BisectOptions.defaults())
+
+        then:
+        !d.diverged()
+        d.headline().startsWith('the runs never diverge')
+
+        cleanup:
+        pair?.close()
+    }
+
+    def "the command prints the headline last, writes JSON and Markdown, and answers 0"() {
+        given:
+        def r = recording(20_000)
+        def bug = new Bug(BugKind.RAM, 10_000)
+        long truth = DemoPair.groundTruth(r, bug)
+        def pair = DemoPair.open(r, bug)
+        def dir = java.nio.file.Files.createTempDirectory('tandem-report-')
+        def bytes = new ByteArrayOutputStream()
+        def opts = BisectOptions.defaults().reportFile(dir.resolve('d.json')).resumeFile(dir.resolve('resume.json'))
+
+        when:
+        int code = BisectCommand.run(pair, opts, new PrintStream(bytes, true))
+        def lines = bytes.toString().readLines()
+        def json = new groovy.json.JsonSlurper().parse(dir.resolve('d.json').toFile())
+
+        then:
+        code == 0
+        lines.last() == "first divergence at guest instruction $truth"
+        json.firstDiverged == truth
+        json.lastEqual < truth
+        !json.memory.isEmpty()
+        json.recBacktrace instanceof List
+        dir.resolve('d.md').toFile().text.contains("first divergence at guest instruction $truth")
+        java.nio.file.Files.exists(dir.resolve('resume.json'))
+
+        cleanup:
+        pair?.close()
+    }
+
+    def "rejects reversed bounds with exit code 2"() {
+        given:
+        def pair = DemoPair.open(recording(20_000), new Bug(BugKind.REG, 10_000))
+        def bytes = new ByteArrayOutputStream()
+
+        when:
+        int code = BisectCommand.run(pair, BisectOptions.defaults().bounds(15_000, 5_000), new PrintStream(bytes, true))
+
+        then:
+        code == 2
+        bytes.toString().contains('reversed')
+
+        cleanup:
+        pair?.close()
     }
 
     static boolean check(BugKind kind, Divergence d) {
