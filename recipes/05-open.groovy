@@ -1,0 +1,34 @@
+// Step 5 of the notes, "Replaying either of those Mozilla RRs" / "Further debugging with rr":
+//   >     rr replay recrep
+//   >     rr replay reprep
+//   > Use one of these to get to start of record/replay.
+//   >     break rr_do_begin_record
+//   >     break rr_do_begin_replay
+// Opens both traces in tandem's console: rec stopped at rr_do_begin_record, rep at
+// rr_do_begin_replay (then both at their first TB), and shows where each is.
+// From the REPL, after `open(...)`, the same is: instr(); pc().
+//
+// Parameters (defaults are the notes' values):
+//   --panda-build DIR  ~/git/panda/build      --arch A    mips
+//   --rec DIR          recrep                 --rep DIR   reprep   (in the build directory)
+//   --rr PATH          /usr/local/bin/rr, else rr on the PATH (--demo: src/test/rr/rr)
+//   --gdb PATH         gdb
+//   --dry-run          print the commands only
+//   --demo             the demo's traces in --work DIR (target/walkthrough)
+// Run: tandem run recipes/05-open.groovy [--demo] [--dry-run] ...
+STEP = '05-open'
+// the shared helpers: recipes/lib/Recipe.groovy, next to this file
+def here = getClass().protectionDomain.codeSource?.location
+// loaded with evaluate(new File(...)) from the console: run again with the console's DSL
+if (!(this instanceof tandem.console.TandemScript) && here?.protocol == 'file') {
+    return new GroovyShell(getClass().classLoader, binding, tandem.console.Evaluator.config()).evaluate(new File(here.toURI()))
+}
+File dir = here?.protocol == 'file' && here.path.endsWith('.groovy') ? new File(here.toURI()).parentFile
+        : new File(System.getProperty('tandem.home') ?: '.', 'recipes')
+def r = new GroovyClassLoader(getClass().classLoader).parseClass(new File(dir, 'lib/Recipe.groovy')).newInstance(this, STEP)
+
+r.header('open both replays: rec at rr_do_begin_record, rep at rr_do_begin_replay')
+r.open()
+r.dsl('instr()') { instr() }
+r.dsl('pc()') { pc() }
+if (!r.dryRun) r.show("both replays are open and stopped at their first TB after record / replay began")

@@ -1,0 +1,312 @@
+// What every recipe shares: its parameters (the notes' values as defaults, or the demo target's),
+// printing and running the exact commands, driving PANDA's serial console and monitor, and the
+// state file kept next to the traces (the replay's last instruction count, the divergence found).
+//
+// Loaded by each recipe with
+//   def Recipe = new GroovyClassLoader(getClass().classLoader).parseClass(new File(<recipes>/lib/Recipe.groovy))
+//   def r = Recipe.newInstance(this, '<step>')
+import tandem.panda.MiniPanda
+import tandem.panda.PandaException
+
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.concurrent.TimeUnit
+
+class Recipe {
+    static final String HOME = System.getProperty('user.home')
+    static final List<String> FLAGS = ['--demo', '--dry-run', '--no-loadvm', '--help']
+    static final String STATE = 'tandem-state.properties'
+
+    final Script script
+    final String step
+    final Map<String, String> o = [:]
+    final PrintWriter out
+
+    Recipe(Script script, String step) {
+        this.script = script
+        this.step = step
+        this.out = script.binding.hasVariable('out') ? (PrintWriter) script.binding.getVariable('out')
+                : new PrintWriter(System.out, true)
+        List<String> a = script.binding.hasVariable('args') ? (script.binding.getVariable('args') as List<String>) : []
+        parse(a.findAll { it != '--' })
+    }
+
+    private void parse(List<String> a) {
+        for (int i = 0; i < a.size(); i++) {
+            String w = a[i]
+            if (!w.startsWith('--')) throw new PandaException("$step: unexpected argument '$w' (options are --name VALUE)")
+            if (w in FLAGS) { o[w.substring(2)] = 'true'; continue }
+            int eq = w.indexOf('=')
+            if (eq > 0) { o[w.substring(2, eq)] = w.substring(eq + 1); continue }
+            if (i + 1 >= a.size()) throw new PandaException("$step: option $w needs a value")
+            o[w.substring(2)] = a[++i]
+        }
+    }
+
+    // ---- parameters ----
+
+    boolean isDemo() { o.demo == 'true' }
+    boolean isDryRun() { o['dry-run'] == 'true' }
+    String opt(String name, Object dflt) { o.containsKey(name) ? o[name] : (dflt == null ? null : dflt.toString()) }
+    long num(String name, Object dflt) {
+        String v = opt(name, dflt)
+        if (v == null) return -1L
+        v.startsWith('0x') ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v.replace('_', ''))
+    }
+
+    static String expand(String p) { p == '~' ? HOME : p.startsWith('~/') ? HOME + p.substring(1) : p }
+
+    /** tandem's checkout: the stand-in rr and the work directory live there. */
+    static Path home() {
+        String h = System.getProperty('tandem.home')
+        Path.of(h ?: '.').toAbsolutePath().normalize()
+    }
+
+    Path getBuild() {
+        Path.of(expand(opt('panda-build', demo ? MiniPanda.buildDirectory().toString() : '~/git/panda/build'))).toAbsolutePath().normalize()
+    }
+    String getArch() { opt('arch', 'mips') }
+    String getName() { opt('name', 'ls') }
+    String getQcow() { expand(opt('qcow', '~/.panda/debian_7.3_mips.qcow')) }
+    String getKernel() { expand(opt('kernel', '~/.panda/vmlinux-3.2.0-4-4kc-malta')) }
+    String getGdb() { opt('gdb', 'gdb') }
+    /** The binary as the notes write it, relative to the build directory. */
+    String getPandaRel() { "./${arch}-softmmu/panda-system-${arch}" }
+    Path getPanda() { build.resolve("${arch}-softmmu/panda-system-${arch}") }
+    /** Where commands run and the traces and recording live: the build dir (notes) or --work (demo). */
+    Path getWork() {
+        demo ? home().resolve(expand(opt('work', 'target/walkthrough'))).normalize() : Path.of(expand(opt('work', build.toString()))).toAbsolutePath()
+    }
+    Path getRec() { work.resolve(expand(opt('rec', 'recrep'))).normalize() }
+    Path getRep() { work.resolve(expand(opt('rep', 'reprep'))).normalize() }
+    String getRr() {
+        if (o.rr) return expand(o.rr)
+        if (demo) return home().resolve('src/test/rr/rr').toString()
+        Files.isExecutable(Path.of('/usr/local/bin/rr')) ? '/usr/local/bin/rr' : 'rr'
+    }
+    long getInstrs() { num('instrs', 200_000) }
+    String getBug() { opt('bug', "tlb@${instrs.intdiv(2)}") }
+
+    /** The guest part of PANDA's command line: the notes' for real PANDA, the demo's own otherwise. */
+    List<String> recordArgs() {
+        demo ? ['-m', '128M', '-M', 'malta', '-nographic', '-demo-instrs', "$instrs".toString()]
+             : [qcow, '-m', '1g', '-M', 'malta', '-kernel', kernel, '-append', 'root=/dev/sda1', '-nographic']
+    }
+
+    List<String> replayArgs() {
+        demo ? ['-m', '128M', '-M', 'malta', '-nographic', '-replay', name, '-demo-bug', bug]
+             : ['-m', '1g', '-M', 'malta', '-kernel', kernel, '-replay', name]
+    }
+
+    /** The PANDA binary as written on a command line run from the work directory. */
+    String pandaCommand() { demo ? panda.toString() : (work == build ? pandaRel : panda.toString()) }
+
+    // ---- checks ----
+
+    void header(String text) {
+        out.println("== $step: $text")
+        out.flush()
+    }
+
+    /** Fails at once, naming the first missing piece (skipped on --dry-run). */
+    void require(Map<String, Object> things) {
+        if (dryRun) return
+        things.each { String what, Object p ->
+            if (p == null || !Files.exists(Path.of(p.toString()))) {
+                throw new PandaException("$step: $what not found: $p" + (what.contains('build') || what.contains('PANDA') ?
+                        ' (give --panda-build DIR, or --demo for the demo target)' : ' (give its path, or fetch the guest files: see recipes/01-guest-files.groovy)'))
+            }
+        }
+    }
+
+    void requirePanda() {
+        require(['PANDA build directory': build, 'PANDA binary': panda])
+    }
+
+    void requireGuest() {
+        if (!demo) require(['guest disk image (--qcow)': qcow, 'guest kernel (--kernel)': kernel])
+    }
+
+    /** A replay needs the kernel but not the disk image (the notes' replay command has no qcow). */
+    void requireKernel() {
+        if (!demo) require(['guest kernel (--kernel)': kernel])
+    }
+
+    void requireRr() {
+        if (dryRun) return
+        String r = rr
+        boolean found = r.contains('/') ? Files.isExecutable(Path.of(r)) : System.getenv('PATH').split(':').any { Files.isExecutable(Path.of(it, r)) }
+        if (!found) throw new PandaException("$step: rr not found: $r (give --rr PATH)")
+    }
+
+    // ---- commands ----
+
+    static String quote(String s) { s ==~ /[A-Za-z0-9_@%+=:,.\/~-]+/ ? s : "'" + s.replace("'", "'\\''") + "'" }
+    static String line(List<String> cmd) { cmd.collect { quote(it) }.join(' ') }
+
+    void show(String s) { out.println(s); out.flush() }
+
+    /** Runs a command in {@code dir}, echoing its output; its exit code and output lines. */
+    Map run(List<String> cmd, Path dir, long timeoutMinutes = 30) {
+        show("\$ cd ${dir}")
+        show("\$ ${line(cmd)}")
+        if (dryRun) return [code: 0, lines: []]
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File('/dev/null'))).start()
+        List<String> lines = []
+        p.inputStream.eachLine('UTF-8') { String l -> lines << l; echo(l) }
+        if (!p.waitFor(timeoutMinutes, TimeUnit.MINUTES)) { p.destroyForcibly(); throw new PandaException("$step: timed out: ${line(cmd)}") }
+        [code: p.exitValue(), lines: lines]
+    }
+
+    /** Long progress output is thinned: every line is kept, but only some are shown. */
+    private int shownProgress
+    void echo(String l) {
+        if (l =~ /^\S+:\s+\d+ \(\s*[0-9.]+%\) instrs\./) {
+            if (shownProgress++ % 5 != 0) return
+        }
+        out.println('  ' + l); out.flush()
+    }
+
+    /**
+     * Starts PANDA's -nographic console behind {@code cmd} and drives it: {@code script} gets
+     * send(text), monitor(command) and expect(text, seconds).
+     */
+    Map drive(List<String> cmd, Path dir, Closure script) {
+        show("\$ cd ${dir}")
+        show("\$ ${line(cmd)}")
+        Console c = new Console(this, dryRun ? null : new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start())
+        script.delegate = c
+        script.resolveStrategy = Closure.DELEGATE_FIRST
+        script.call(c)
+        return c.finish()
+    }
+
+    static class Console {
+        final Recipe r
+        final Process p
+        final StringBuffer seen = new StringBuffer()
+        int mark
+        boolean inMonitor
+        Thread reader
+
+        Console(Recipe r, Process p) {
+            this.r = r; this.p = p
+            if (p == null) return
+            reader = Thread.start {
+                StringBuilder l = new StringBuilder()
+                Reader in = new InputStreamReader(p.inputStream, 'UTF-8')
+                int ch
+                while ((ch = in.read()) >= 0) {
+                    seen.append((char) ch)
+                    if (ch == 10) { r.echo(l.toString()); l.setLength(0) } else l.append((char) ch)
+                }
+                if (l) r.echo(l.toString())
+            }
+        }
+
+        void send(String text, String note = null) {
+            r.show("  >> ${note ?: text.trim()}")
+            if (p == null) return
+            p.outputStream.write(text.getBytes('UTF-8')); p.outputStream.flush()
+        }
+
+        /** Waits until the program prints {@code text} (after the last expect). */
+        void expect(String text, int seconds = 60) {
+            if (p == null) return
+            long end = System.currentTimeMillis() + seconds * 1000L
+            while (System.currentTimeMillis() < end) {
+                int i = seen.indexOf(text, mark)
+                if (i >= 0) { mark = i + text.length(); return }
+                if (!p.alive) break
+                Thread.sleep(50)
+            }
+            throw new PandaException("${r.step}: no '${text.trim()}' from PANDA within ${seconds}s" + (p.alive ? '' : " (it exited with ${p.exitValue()})"))
+        }
+
+        /** Ctrl-A c: switch between the guest's serial console and the monitor. */
+        void toggle() {
+            send('\u0001c', inMonitor ? 'Ctrl-A c (back to the guest console)' : 'Ctrl-A c (to the monitor)')
+            inMonitor = !inMonitor
+            if (inMonitor) expect('(qemu) ')
+        }
+
+        void monitor(String command) {
+            if (!inMonitor) toggle()
+            send(command + '\n', "(qemu) $command")
+            if (command != 'q') expect('(qemu) ', 600)
+        }
+
+        void guest(String text, int settleSeconds = 0) {
+            if (inMonitor) toggle()
+            send(text + '\n', "guest\$ $text")
+            if (settleSeconds > 0 && p != null) Thread.sleep(settleSeconds * 1000L)
+        }
+
+        Map finish() {
+            if (p == null) return [code: 0, lines: []]
+            p.outputStream.close()
+            if (!p.waitFor(30, TimeUnit.MINUTES)) { p.destroyForcibly(); throw new PandaException("${r.step}: PANDA did not quit") }
+            reader.join(5000)
+            [code: p.exitValue(), lines: seen.toString().readLines()]
+        }
+    }
+
+    // ---- state next to the traces ----
+
+    Path getStateFile() { work.resolve(STATE) }
+
+    Properties state() {
+        Properties p = new Properties()
+        if (Files.exists(stateFile)) stateFile.toFile().withReader { p.load(it) }
+        p
+    }
+
+    void save(Map<String, Object> values) {
+        if (dryRun) { show("(dry run: would save ${values} to ${stateFile})"); return }
+        Properties p = state()
+        values.each { k, v -> p.setProperty(k, String.valueOf(v)) }
+        stateFile.toFile().withWriter { p.store(it, 'tandem walkthrough state: written by recipes/03 and 06') }
+        show("saved ${values.collect { k, v -> "$k=$v" }.join(', ')} to ${stateFile}")
+    }
+
+    /** A number from the options, else from the state file, else a clear error. */
+    long fromState(String option, String key, String why) {
+        if (o.containsKey(option)) return num(option, null)
+        String v = state().getProperty(key)
+        if (v != null) return Long.parseLong(v)
+        if (dryRun) return -1L
+        throw new PandaException("$step: no --$option given and no $key in ${stateFile}: $why")
+    }
+
+    // ---- the two replays, in tandem's console ----
+
+    /** Opens the two traces with the console's open(...), printing what it runs. */
+    void open() {
+        requireRr()
+        require(['rr trace of PANDA recording (--rec)': rec, 'rr trace of PANDA replaying (--rep)': rep])
+        show("\$ ${line([rr, 'replay', rec.toString()])}      # rec, under tandem's gdb: break rr_do_begin_record; continue")
+        show("\$ ${line([rr, 'replay', rep.toString()])}      # rep, under tandem's gdb: break rr_do_begin_replay; continue")
+        show("tandem> open(rec: '${rec}', rep: '${rep}', rr: '${rr}', gdb: '${gdb}', arch: '${arch}')")
+        if (dryRun) return
+        script.invokeMethod('open', [[rec: rec.toString(), rep: rep.toString(), rr: rr, gdb: gdb, arch: arch]] as Object[])
+    }
+
+    /** Shows a DSL call, then runs it (unless --dry-run). */
+    Object dsl(String text, Closure c) {
+        show("tandem> $text")
+        if (dryRun) return null
+        Object v = c.call()
+        if (v != null) {
+            String s = v instanceof tandem.panda.Both ? ctxRender(v) : String.valueOf(v)
+            s.readLines().each { out.println('  ' + it) }
+            out.flush()
+        }
+        v
+    }
+
+    String ctxRender(Object both) {
+        def ctx = script.binding.hasVariable('ctx') ? script.binding.getVariable('ctx') : null
+        ctx != null ? ctx.render.both(both).replaceAll(/\n+$/, '') : both.toString()
+    }
+}

@@ -1,0 +1,141 @@
+// The recipes (recipes/NN-*.groovy) through tandem's own `tandem run` entry, in-process: the
+// whole walkthrough on the demo target in order (steps 2 -> 8 for real, through the stand-in rr),
+// the real-PANDA command lines of --dry-run against the notes, and the errors for missing files.
+package tandem.recipes
+
+import spock.lang.Shared
+import spock.lang.Specification
+import tandem.cli.Main
+import tandem.panda.MiniPanda
+
+import java.nio.file.Files
+import java.nio.file.Path
+
+class RecipesSpec extends Specification {
+    static final String HOME = System.getProperty('user.home')
+    static final Path BASE = Path.of('.').toAbsolutePath().normalize()
+
+    @Shared Path work
+
+    def setupSpec() {
+        System.setProperty('tandem.home', BASE.toString())
+        work = Files.createTempDirectory('tandem-walkthrough-')
+    }
+
+    def cleanupSpec() {
+        MiniPanda.deleteTree(work)
+    }
+
+    /** `tandem run recipes/FILE ARGS`: exit code, stdout, stderr (also shown as it runs). */
+    static Map tandem(String file, List<String> args) {
+        def out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream()
+        PrintStream oldOut = System.out, oldErr = System.err
+        System.setOut(new PrintStream(new Tee(oldOut, out), true, 'UTF-8'))
+        System.setErr(new PrintStream(new Tee(oldErr, err), true, 'UTF-8'))
+        int code
+        try {
+            code = Main.execute((['run', "recipes/$file", '--'] + args) as String[])
+        } finally {
+            System.out.flush(); System.err.flush()
+            System.setOut(oldOut); System.setErr(oldErr)
+        }
+        [code: code, out: out.toString('UTF-8'), err: err.toString('UTF-8')]
+    }
+
+    static class Tee extends OutputStream {
+        final OutputStream a, b
+        Tee(OutputStream a, OutputStream b) { this.a = a; this.b = b }
+        void write(int c) { a.write(c); b.write(c) }
+        void write(byte[] buf, int off, int len) { a.write(buf, off, len); b.write(buf, off, len) }
+        void flush() { a.flush(); b.flush() }
+    }
+
+    Properties state() {
+        def p = new Properties()
+        work.resolve('tandem-state.properties').toFile().withReader { p.load(it) }
+        p
+    }
+
+    def "the walkthrough runs on the demo target, steps 1 to 8 in order, and finds the injected divergence"() {
+        given:
+        def demo = ['--demo', '--work', work.toString(), '--instrs', '200000', '--bug', 'tlb@100000']
+
+        when:
+        def s1 = tandem('01-guest-files.groovy', demo)
+        def s2 = tandem('02-record.groovy', demo)
+        def s3 = tandem('03-check-replay.groovy', demo)
+        def afterStep3 = state()
+        def s4 = tandem('04-record-replay.groovy', demo)
+        def s5 = tandem('05-open.groovy', demo)
+        def s6 = tandem('06-bisect.groovy', demo)
+        def found = state()
+        def s7 = tandem('07-inspect.groovy', demo)
+        def s8 = tandem('08-walk.groovy', demo)
+        long injected = afterStep3.getProperty('injectedAt') as long
+
+        then:
+        verifyAll {
+            [s1, s2, s3, s4, s5, s6, s7, s8]*.code == [0] * 8
+            s1.out.contains('panda-system-mips -m 128M -M malta -nographic -demo-instrs 200000')
+            s2.out.contains('src/test/rr/rr record -o recrep ')
+            s2.out.contains('>> (qemu) begin_record ls')
+            s2.out.contains('>> guest$ /bin/ls /etc')
+            Files.isDirectory(work.resolve('recrep')) && Files.exists(work.resolve('ls-rr-nondet.log'))
+            s3.out.contains('FOUND DISAGREEMENT!')
+            (afterStep3.getProperty('instrMax') as long) > injected
+            injected >= 100_000 && injected < 100_100
+            s4.out.contains('-replay ls -demo-bug tlb@100000')
+            Files.isDirectory(work.resolve('reprep'))
+            s5.out.contains('both replays are open')
+            s6.out.contains("bisect 0, ${afterStep3.getProperty('instrMax')}")
+            s7.out.contains("toInstr ${found.getProperty('firstDiverged')}")
+            s7.out =~ /rec and rep differ in: .*tlb/
+            s8.out.contains("rec and rep first differ at guest instruction $injected")
+            // the search must land on the count where the bug took effect
+            (found.getProperty('firstDiverged') as long) == injected
+        }
+    }
+
+    def "--dry-run prints the notes' command lines, with paths expanded"() {
+        given:
+        String rr = Files.isExecutable(Path.of('/usr/local/bin/rr')) ? '/usr/local/bin/rr' : 'rr'
+        String qcow = "$HOME/.panda/debian_7.3_mips.qcow", kernel = "$HOME/.panda/vmlinux-3.2.0-4-4kc-malta"
+        String build = "$HOME/git/panda/build"
+
+        when:
+        def s = (1..8).collect { n ->
+            String f = new File('recipes').list().find { it.startsWith(String.format('%02d-', n)) }
+            tandem(f, ['--dry-run'])
+        }
+
+        then:
+        s*.code == [0] * 8
+        s[0].out.contains("$build/mips-softmmu/panda-system-mips -L $build/mips-softmmu/pc-bios -os linux-32-debian:3.2.0-4-4kc-malta $qcow -m 1g -M malta -kernel $kernel -append root=/dev/sda1 -nographic -loadvm root")
+        s[1].out.contains("\$ cd $build\n")
+        s[1].out.contains("\$ $rr record -o recrep ./mips-softmmu/panda-system-mips $qcow -m 1g -M malta -kernel $kernel -append root=/dev/sda1 -nographic\n")
+        s[1].out.contains('>> (qemu) loadvm root')
+        s[2].out.contains("\$ ./mips-softmmu/panda-system-mips -m 1g -M malta -kernel $kernel -replay ls\n")
+        s[3].out.contains("\$ $rr record -o reprep ./mips-softmmu/panda-system-mips -m 1g -M malta -kernel $kernel -replay ls\n")
+        s[4].out.contains("\$ $rr replay $build/recrep")
+        s[4].out.contains("\$ $rr replay $build/reprep")
+        s[5].out.contains("diverge.py --rr $rr $build/recrep $build/reprep --instr-max=XX")
+        s[6].out.contains('call panda_virt_to_phys(cpus->tqh_first, 0x7f81cac0)')
+        s[7].out.contains('(rr) break cpu_loop_exec_tb')
+    }
+
+    def "a missing PANDA build or guest file fails at once, naming it"() {
+        when:
+        def r = tandem(file, args)
+
+        then:
+        r.code == 1
+        r.err.contains(message)
+
+        where:
+        file                      | args                                                                               | message
+        '02-record.groovy'        | ['--panda-build', '/nonexistent/build']                                            | 'PANDA build directory not found: /nonexistent/build'
+        '02-record.groovy'        | ['--panda-build', MiniPanda.buildDirectory().toString(), '--qcow', '/no/disk.qcow'] | 'guest disk image (--qcow) not found: /no/disk.qcow'
+        '03-check-replay.groovy'  | ['--panda-build', MiniPanda.buildDirectory().toString(), '--kernel', '/no/vmlinux'] | 'guest kernel (--kernel) not found: /no/vmlinux'
+        '04-record-replay.groovy' | ['--panda-build', '/nonexistent/build']                                            | 'PANDA build directory not found: /nonexistent/build'
+    }
+}
