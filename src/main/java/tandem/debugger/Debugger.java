@@ -59,6 +59,11 @@ public interface Debugger extends AutoCloseable {
 
     void restart(int checkpoint);
 
+    /** Whether a checkpoint can be restarted again after a restart to it. */
+    default boolean restartKeepsCheckpoint() {
+        return target().restartKeepsCheckpoint();
+    }
+
     byte[] readMemory(long address, int length);
 
     List<Frame> backtrace();

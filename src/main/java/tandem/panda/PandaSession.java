@@ -222,7 +222,7 @@ public final class PandaSession implements AutoCloseable {
         synchronized (this) {
             stops++;
         }
-        if (!gdb.target().restartKeepsCheckpoint()) {
+        if (!gdb.restartKeepsCheckpoint()) {
             // gdb's fork checkpoints are consumed by restart: the forked copy becomes the live
             // process. Fork a fresh copy so the count stays reachable.
             checkpoints.put(instr, gdb.checkpoint());
