@@ -31,33 +31,17 @@ r.header('find the divergence')
 long hi = r.fromState('instr-max', 'instrMax', 'run recipes/03-check-replay.groovy first, or give --instr-max N')
 long lo = r.num('lo', 0)
 r.show("diverge.py's equivalent: python ../panda/scripts/diverge.py --rr ${r.rr} ${r.rec} ${r.rep} --instr-max=${hi < 0 ? 'XX' : hi}")
-if (!tandem.console.BisectHook.available()) {
-    throw new tandem.panda.PandaException("${STEP}: the divergence search is not available in this build of tandem: " +
-            "it comes with tandem.bisect (class ${tandem.console.BisectHook.BISECTOR}), which is missing. " +
-            "Meanwhile bisect by hand: toInstr N and checksums() on both sides, halving [$lo, $hi]")
-}
 r.open()
-// the console's verb; tandem.bisect's own entry (Bisector.search(pair, options)) where the
-// console's hook does not know it yet
-Class bisector = null
-try { bisector = Class.forName(tandem.console.BisectHook.BISECTOR) } catch (ClassNotFoundException ignored) { }
-boolean direct = bisector != null && bisector.methods.any { it.name == 'search' && java.lang.reflect.Modifier.isStatic(it.modifiers) && it.parameterCount == 2 }
-def d = r.dsl("bisect $lo, ${hi < 0 ? 'XX' : hi}") {
-    if (!direct) return bisect(lo, hi)
-    def listener = [progress: { p -> r.show("  ${p}") }, note: { m -> r.show("  note: ${m}") }]
-            .asType(Class.forName('tandem.bisect.BisectListener'))
-    def opts = Class.forName('tandem.bisect.BisectOptions').defaults().bounds(lo, hi).listener(listener)
-    bisector.search(ctx.pair(), opts)
-}
+def d = r.dsl("bisect $lo, ${hi < 0 ? 'XX' : hi}") { bisect(lo, hi) }
 if (r.dryRun) return
-boolean diverged = d.respondsTo('diverged') ? d.diverged() : true
+boolean diverged = d.diverged()
 if (!diverged) {
     r.show("no divergence found in [$lo, $hi]")
     r.save(lastEqual: hi, firstDiverged: -1)
     return
 }
-long lastEqual = d.respondsTo('lastEqual') ? d.lastEqual() : -1
-long first = d.respondsTo('firstDiverged') ? d.firstDiverged() : -1
-r.show(d.respondsTo('headline') ? d.headline() : "first divergence at guest instruction $first")
-if (d.respondsTo('backHere')) r.show("args to get back here: ${d.backHere()}")
+long lastEqual = d.lastEqual()
+long first = d.firstDiverged()
+r.show(d.headline())
+r.show("args to get back here: ${d.backHere()}")
 r.save(lastEqual: lastEqual, firstDiverged: first)
