@@ -367,9 +367,10 @@ public final class MiChannel implements AutoCloseable {
 
     private void onStderr(String line) {
         for (MiTranscript t : transcripts) t.line(MiTranscript.Direction.GDB_STDERR, line);
-        // the debugged program shares gdb's stderr: what it prints there (cpu_dump_state(..., stderr, ...))
-        // is program output too
+        // gdb itself reports through MI on stdout; its stderr is the debugged program's, which
+        // inherits it (PANDA prints its failure text and a replay's ground truth there)
         collectProgramOutput(line);
+        events.add(new ProgramOutput(line));
     }
 
     private void collectProgramOutput(String text) {

@@ -45,7 +45,10 @@ public final class PandaSession implements AutoCloseable {
     private final Arch arch;
     private final Checkpoints checkpoints = new Checkpoints();
     private final Map<String, Boolean> symbols = new HashMap<>();
+    /** Goal count -> the count of the first TB at or after it, as found by earlier moves. */
+    private final Map<Long, Long> firstTbAtOrAfter = new HashMap<>();
     private volatile Duration moveLimit = Duration.ofHours(4);
+    private volatile boolean useDebugCounter = true;
     private Integer execTbBreakpoint;
     private Integer debugCounterBreakpoint;
     private String countLvalue;
@@ -113,6 +116,14 @@ public final class PandaSession implements AutoCloseable {
         this.moveLimit = limit;
     }
 
+    /**
+     * Whether toInstr may cover long spans with debug_counter (on by default; it is used only when
+     * the build has it). Off, every span is one conditional breakpoint on cpu_loop_exec_tb.
+     */
+    public void useDebugCounter(boolean use) {
+        this.useDebugCounter = use;
+    }
+
     /** The guest instruction count at the first TB after record or replay began (-1 before). */
     public long begin() {
         return begin;
@@ -144,7 +155,10 @@ public final class PandaSession implements AutoCloseable {
      * Stops at the first TB executed at or after guest instruction {@code n} (the notes'
      * {@code break cpu_loop_exec_tb if ...rr_guest_instr_count > n} stops one TB later when a TB
      * starts exactly at n). Moves forward from here or from the nearest checkpoint at or before n,
-     * using debug_counter to cover long spans with few stops when the build has it. Returns the count reached.
+     * using debug_counter to cover long spans with few stops when the build has it; the last stretch
+     * (at most two debug_counter periods, 2^18 instructions) goes TB by TB on a conditional
+     * breakpoint. A goal reached before, or the count of a TB boundary, costs no move when the
+     * session is already there. Returns the count reached.
      */
     public synchronized long toInstr(long n) {
         if (n < 0) throw new PandaException("instruction counts start at 0, not " + n);
@@ -154,17 +168,29 @@ public final class PandaSession implements AutoCloseable {
                     + role.beginFunction + " (" + begin + ")");
         }
         long cur = instrCount();
-        if (cur == n && atExecTb()) return cur;
-        Map.Entry<Long, Integer> from = checkpoints.atOrBefore(n).orElseThrow();
-        boolean forwardFromHere = cur < n && cur >= from.getKey() && atExecTb();
+        Long known = firstTbAtOrAfter.get(n);
+        // counts only grow, so a count at a TB boundary names that boundary
+        if ((cur == n || (known != null && cur == known)) && atExecTb()) return cur;
+        if (known != null && checkpoints.has(known)) {
+            restart(known, checkpoints.snapshot().get(known));
+            return known;
+        }
+        Optional<Map.Entry<Long, Integer>> from = checkpoints.atOrBefore(n);
+        boolean forwardFromHere = cur < n && atExecTb() && (from.isEmpty() || cur >= from.get().getKey());
         if (!forwardFromHere) {
-            restart(from.getKey(), from.getValue());
-            cur = from.getKey();
+            if (from.isEmpty()) {
+                throw new PandaException(name + ": can't go back from instruction " + cur + " to " + n + ": "
+                        + gdb.target().description() + " has no checkpoints (an rr replay or a live program has)");
+            }
+            restart(from.get().getKey(), from.get().getValue());
+            cur = from.get().getKey();
             if (cur == n) return cur;
         }
-        if (hasSymbol("debug_counter") && n - cur > DEBUG_COUNTER_PERIOD) {
+        if (useDebugCounter && n - cur > 2 * DEBUG_COUNTER_PERIOD && hasSymbol("debug_counter")) {
+            // debug_counter fires at least once per period, so its first call at or past n - 2 periods
+            // comes before n: the TB breakpoint below can never find itself past its goal
             int counter = debugCounterBreakpoint();
-            gdb.condition(counter, countLvalue() + " >= " + (n - DEBUG_COUNTER_PERIOD));
+            gdb.condition(counter, countLvalue() + " >= " + (n - 2 * DEBUG_COUNTER_PERIOD));
             enableOnly(counter);
             move(gdb.cont(moveLimit), n);
         }
@@ -174,6 +200,8 @@ public final class PandaSession implements AutoCloseable {
         move(gdb.cont(moveLimit), n);
         gdb.disable(tb);
         long reached = instrCount();
+        firstTbAtOrAfter.put(n, reached);
+        firstTbAtOrAfter.put(reached, reached);
         keepCheckpoint(reached);
         return reached;
     }

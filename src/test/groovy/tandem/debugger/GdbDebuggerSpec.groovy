@@ -420,6 +420,34 @@ class GdbDebuggerSpec extends Specification {
         gdb.drainProgramOutput().isEmpty()
     }
 
+    def "a live program is fed its recorded stdin: the monitor records as typed"() {
+        given: 'what a user typed at the PANDA monitor (Ctrl-A c switches to it)'
+        def dir = java.nio.file.Files.createTempDirectory('tandem-stdin-')
+        def stdin = dir.resolve('typed')
+        java.nio.file.Files.write(stdin, ('\u0001c\nbegin_record typed\n\u0001c\n/bin/ls /etc\n\u0001c\nend_record\nq\n').getBytes('ISO-8859-1'))
+        gdb = GdbDebugger.open(new LiveProgram(Demo.GDB, recording.binary(),
+                ['-m', '128M', '-M', 'malta', '-nographic', '-demo-instrs', '50000'], dir, stdin))
+        def begin = gdb.breakAt('rr_do_begin_record', null)
+
+        when:
+        def stop = gdb.cont(LIMIT)
+
+        then:
+        stop.breakpoint() == begin.number()
+
+        when:
+        stop = gdb.cont(LIMIT)
+
+        then:
+        stop.exited()
+        java.nio.file.Files.exists(dir.resolve('typed-rr-snp'))
+        java.nio.file.Files.exists(dir.resolve('typed-rr-nondet.log'))
+        java.nio.file.Files.readString(dir.resolve('typed-rr-nondet.log')).contains('RR_CALLSITE_CONSOLE')
+
+        cleanup:
+        MiniPanda.deleteTree(dir)
+    }
+
     def "the same operations on each target (#kind)"() {
         given:
         atTb(target(kind))

@@ -1,0 +1,96 @@
+package tandem.panda
+
+import spock.lang.Specification
+import spock.lang.Timeout
+import tandem.debugger.GdbDebugger
+
+import java.nio.file.Files
+
+/**
+ * Every arch profile under gdb on its demo flavour (BUILD/ARCH-softmmu/panda-system-ARCH): each
+ * flavour runs the same guest but keeps its registers in that arch's CPU state struct, as PANDA
+ * does, so the profile's expressions are checked against real debug info.
+ */
+@Timeout(120)
+class ArchSpec extends Specification {
+
+    def "the arch is told by the PANDA or QEMU binary in a command line"() {
+        expect:
+        Arch.fromCommandLine(commandLine) == Optional.ofNullable(arch)
+
+        where:
+        commandLine                                                    | arch
+        '/home/u/panda/build/mips-softmmu/panda-system-mips -replay ls' | Arch.MIPS
+        './mipsel-softmmu/panda-system-mipsel -m 1g'                   | Arch.MIPS
+        'qemu-system-i386 -hda x.qcow2'                                 | Arch.I386
+        'panda-system-x86_64'                                           | Arch.X86_64
+        'panda-system-arm -M virt'                                      | Arch.ARM
+        'panda-system-aarch64'                                          | Arch.AARCH64
+        'panda-system-ppc'                                              | Arch.PPC
+        'my-emulator -replay ls'                                        | null
+        'panda-system-sparc'                                            | null
+    }
+
+    def "an arch is named by its QEMU name or enum name; unknown names give nothing"() {
+        expect:
+        Arch.fromName('x86_64') == Optional.of(Arch.X86_64)
+        Arch.fromName('AARCH64') == Optional.of(Arch.AARCH64)
+        Arch.fromName('sparc').isEmpty()
+        Arch.knownNames() == 'mips, i386, x86_64, arm, aarch64, ppc'
+    }
+
+    def "#arch under gdb: pc and registers read from its CPU state; TLB checksum only on MIPS"() {
+        given:
+        def binary = MiniPanda.binary(arch)
+        def dir = Files.createTempDirectory("tandem-${arch.qemuName()}-")
+        def recording = MiniPanda.record(binary, dir, 'ls', 20_000)
+        def s = PandaSession.open('rep', PandaSession.Role.REPLAY,
+                GdbDebugger.open(MiniPanda.replayUnderGdb(recording, null, Demo.GDB)), Optional.empty())
+
+        when:
+        long reached = s.toInstr(10_000)
+        def regs = s.regs()
+        def sums = s.checksums()
+
+        then: 'the profile came from the binary name'
+        s.arch() == arch
+        reached >= 10_000
+        regs.get('pc') == s.pc()
+        s.pc() != 0
+        // ARM's r15 is its pc: one name, one value
+        regs.values().keySet() == (['pc'] + arch.registerNames() + arch.extraRegisters().keySet()) as Set
+        regs.toString().readLines().size() > 1
+        s.hasTlbChecksum() == (arch == Arch.MIPS)
+        (sums.tlb() != null) == (arch == Arch.MIPS)
+        sums.instr() == reached
+
+        and: 'the same guest runs in every flavour, so the general registers agree with MIPS'
+        regs.values().values().any { it != 0 }
+
+        cleanup:
+        s?.close()
+        MiniPanda.deleteTree(dir)
+
+        where:
+        arch << Arch.values().findAll { Files.isExecutable(MiniPanda.buildDirectory().resolve("${it.qemuName()}-softmmu/panda-system-${it.qemuName()}")) }
+    }
+
+    def "epc and asid are MIPS-only and say so elsewhere"() {
+        given:
+        def dir = Files.createTempDirectory('tandem-arm-')
+        def recording = MiniPanda.record(MiniPanda.binary(Arch.ARM), dir, 'ls', 5_000)
+        def s = PandaSession.open('rep', PandaSession.Role.REPLAY,
+                GdbDebugger.open(MiniPanda.replayUnderGdb(recording, null, Demo.GDB)), Optional.empty())
+
+        when:
+        s.epc()
+
+        then:
+        def e = thrown(PandaException)
+        e.message == 'epc() is MIPS-only; rep is arm'
+
+        cleanup:
+        s?.close()
+        MiniPanda.deleteTree(dir)
+    }
+}
