@@ -13,10 +13,6 @@ import java.util.function.Consumer
 
 class BisectHook {
 
-    static boolean available() {
-        true
-    }
-
     static Object bisect(Pair pair, long lo, long hi, Consumer<String> progress) {
         if (lo > hi) throw new PandaException("bisect $lo, $hi: the low bound is above the high one")
         BisectListener listener = new BisectListener() {

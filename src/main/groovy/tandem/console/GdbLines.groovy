@@ -69,7 +69,7 @@ class GdbLines {
                     'then open them with `tandem console recrep reprep`.'
         }
         if (l ==~ /^python3?\s+.*diverge\.py.*/) {
-            return "diverge.py's search is `bisect lo, hi` here (${BisectHook.available() ? 'available' : 'not available yet: it comes with tandem.bisect'})."
+            return "diverge.py's search is `bisect lo, hi` here."
         }
         return null
     }

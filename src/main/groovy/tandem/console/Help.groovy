@@ -38,8 +38,7 @@ class Help {
     static String text(Render r) {
         StringBuilder s = new StringBuilder('Verbs act on the focus (rec, rep or both); `both` answers side by side.\n')
         VERBS.each { String verb, List<String> e ->
-            String note = verb == 'bisect' && !BisectHook.available() ? ' [not available yet: comes with tandem.bisect]' : ''
-            s << '  ' << e[0].padRight(46) << ' ' << e[1] << note << '\n'
+            s << '  ' << e[0].padRight(46) << ' ' << e[1] << '\n'
         }
         s << '''\
 Sessions and values: rec.regs(), rep.eval('x'), both.checksums(); x = 3 keeps x for later lines.
