@@ -29,6 +29,7 @@ class Help {
             'eval'      : ["eval 'cpus->tqh_first->rr_guest_instr_count'", "an expression's value as gdb prints it"],
             'bisect'    : ['bisect 0, 1718780', 'first divergence between two counts'],
             'lastError' : ['lastError()', 'the full stack trace of the last error'],
+            'load'      : ["load 'recipes/07-inspect.groovy', '--demo'", 'run a recipe or script here, with these bindings'],
             'help'      : ['help', 'this list'],
             'exit'      : ['exit', 'leave (or Ctrl-D); ends every gdb and rr tandem started'],
     ]

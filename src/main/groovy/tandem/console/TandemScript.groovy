@@ -143,6 +143,17 @@ abstract class TandemScript extends Script {
         ctx.out.flush()
     }
 
+    /**
+     * Runs a script file (a recipe) here, with this console's bindings and DSL; its `args` are the
+     * strings given after the path: `load 'recipes/07-inspect.groovy', '--demo'`.
+     */
+    def load(String path, String... scriptArgs) {
+        File f = new File(path)
+        if (!f.isFile()) throw new PandaException("load: no script at ${f.absolutePath}")
+        binding.setVariable('args', scriptArgs as List<String>)
+        new GroovyShell(getClass().classLoader, binding, Evaluator.config()).evaluate(f)
+    }
+
     def help() { ctx.out.println(Help.text(ctx.render)); null }
     def getHelp() { help() }
 

@@ -39,6 +39,8 @@ public final class Main implements Runnable {
 
     static int execute(String[] args) {
         CommandLine cl = new CommandLine(new Main());
+        // everything after the script's path is the script's own: `tandem run recipes/07-inspect.groovy --demo`
+        cl.getSubcommands().get("run").setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(true);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("tandem: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 2;
@@ -120,7 +122,7 @@ public final class Main implements Runnable {
                     "the script opens its sessions with demo(...) or open(rec: ..., rep: ...).",
                     "Exit code 0 on success; on failure the error is printed and the exit code is 1."},
             footer = {"", "Examples:",
-                    "  tandem run recipes/demo-tlb.groovy",
+                    "  tandem run recipes/07-inspect.groovy --demo --at 100005",
                     "  tandem run check.groovy recrep reprep 1718780",
                     "", "A script:",
                     "  open(rec: args[0], rep: args[1])      // or: demo(bug: 'tlb', at: 1000000)",

@@ -57,4 +57,22 @@ class PipedConsoleSpec extends Specification {
         and: 'no demo process is left'
         TandemProcess.leftovers(before).isEmpty()
     }
+
+    def "load runs a script file with the console's bindings and the arguments given after its path"() {
+        given:
+        def script = File.createTempFile('tandem-load-', '.groovy')
+        script.text = 'println "loaded ${args.join(\'+\')} at ${rec.instrCount()}"\n'
+        String input = "load '${script.absolutePath}', 'x', 'y'\nload '/no/such/recipe.groovy'\n"
+
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], input)
+
+        then:
+        r.out.contains('loaded x+y at 0')
+        r.out.contains('error: load: no script at /no/such/recipe.groovy')
+        r.code == 1
+
+        cleanup:
+        script.delete()
+    }
 }
