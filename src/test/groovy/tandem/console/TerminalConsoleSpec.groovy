@@ -1,16 +1,14 @@
 package tandem.console
 
-import spock.lang.IgnoreIf
 import spock.lang.Shared
 import spock.lang.Specification
 import spock.lang.Stepwise
 import spock.lang.Timeout
 
 // The real REPL in a real terminal: tmux runs `tandem demo`, keys are typed with send-keys and
-// the screen is read with capture-pane.
+// the screen is read with capture-pane. tmux is a test dependency: .ci/run installs it.
 @Stepwise
 @Timeout(300)
-@IgnoreIf({ !['bash', '-c', 'command -v tmux'].execute().waitFor() == 0 })
 class TerminalConsoleSpec extends Specification {
     @Shared String session = "tandem-spec-${ProcessHandle.current().pid()}"
     @Shared File log = File.createTempFile('tandem-tmux', '.log')
