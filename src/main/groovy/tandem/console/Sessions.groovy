@@ -6,7 +6,6 @@ package tandem.console
 import groovy.transform.CompileStatic
 import tandem.debugger.Debugger
 import tandem.debugger.GdbDebugger
-import tandem.debugger.LiveProgram
 import tandem.debugger.RrReplay
 import tandem.debugger.RrTrace
 import tandem.debugger.Target
@@ -136,33 +135,11 @@ class Sessions implements AutoCloseable {
         onClose << c
     }
 
-    /**
-     * Stops a running move on both sides (Ctrl-C), never blocking the caller. gdb's own interrupt
-     * can get lost while gdb is busy testing a breakpoint condition at every TB of a live program;
-     * the program then gets SIGINT directly, which gdb always reports as a stop.
-     */
+    /** Stops a running move on both sides (Ctrl-C), never blocking the caller. */
     void interrupt() {
-        List<Debugger> ds = started.findAll { it instanceof Debugger } as List<Debugger>
-        ds.each { Debugger d -> daemon('tandem-interrupt') { d.interrupt() } }
-        daemon('tandem-interrupt-program') {
-            for (int i = 0; i < 6; i++) {
-                Thread.sleep(500)
-                List<Debugger> busy = ds.findAll { Debugger d -> d.running() && d.target() instanceof LiveProgram }
-                if (busy.isEmpty()) return
-                busy.each { Debugger d ->
-                    ((GdbDebugger) d).channel().inferiorPids().each { Long pid ->
-                        new ProcessBuilder('kill', '-INT', pid.toString()).start().waitFor()
-                    }
-                }
-            }
-        }
+        started.findAll { it instanceof Debugger }.each { ((Debugger) it).interrupt() }
     }
 
-    private static void daemon(String name, Closure work) {
-        Thread t = new Thread({ try { work.call() } catch (Throwable ignored) { } } as Runnable, name)
-        t.daemon = true
-        t.start()
-    }
 
     /** Ends gdb and everything it started, on both sides, even while they are starting. */
     @Override

@@ -71,7 +71,7 @@ public interface Debugger extends AutoCloseable {
     /** A raw gdb console command, as typed at a gdb prompt; returns what gdb printed. */
     String console(String command);
 
-    /** Stops a running continue: the waiting call returns with Reason.INTERRUPTED. Safe from any thread. */
+    /** Stops a running continue: the waiting call returns with Reason.INTERRUPTED. Safe from any thread; never blocks. */
     void interrupt();
 
     /** True while a continue or step is in progress. */

@@ -355,7 +355,23 @@ public final class GdbDebugger implements Debugger {
     public void interrupt() {
         if (!running) return;
         interruptRequested = true;
-        interruptQuietly();
+        Thread t = new Thread(() -> {
+            interruptQuietly();
+            // gdb can lose an interrupt that comes while it tests a breakpoint condition at every
+            // hit of a program it traces itself; SIGINT to the program is always reported as a stop
+            for (int i = 0; i < 10 && running && target.connection() != Target.Connection.REMOTE; i++) {
+                try {
+                    Thread.sleep(300);
+                    if (running) mi.interruptPrograms();
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    return; // the program is gone: the waiting caller says so
+                }
+            }
+        }, "tandem-interrupt");
+        t.setDaemon(true);
+        t.start();
     }
 
     private void interruptQuietly() {

@@ -261,6 +261,13 @@ public final class MiChannel implements AutoCloseable {
         return gdb.pid();
     }
 
+    /** Sends SIGINT to every debugged program gdb reported that is still alive. */
+    public void interruptPrograms() {
+        for (long pid : inferiorPids) {
+            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) GdbProcess.sigint(pid);
+        }
+    }
+
     /** Process ids of the debugged programs gdb reported ({@code =thread-group-started,pid=...}). */
     public Set<Long> inferiorPids() {
         return Set.copyOf(inferiorPids);
