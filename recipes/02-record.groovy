@@ -20,15 +20,7 @@
 //                      --instrs N (200000) guest instructions
 // Run: tandem run recipes/02-record.groovy [--demo] [--dry-run] ...
 STEP = '02-record'
-// the shared helpers: recipes/lib/Recipe.groovy, next to this file
-def here = getClass().protectionDomain.codeSource?.location
-// loaded with evaluate(new File(...)) from the console: run again with the console's DSL
-if (!(this instanceof tandem.console.TandemScript) && here?.protocol == 'file') {
-    return new GroovyShell(getClass().classLoader, binding, tandem.console.Evaluator.config()).evaluate(new File(here.toURI()))
-}
-File dir = here?.protocol == 'file' && here.path.endsWith('.groovy') ? new File(here.toURI()).parentFile
-        : new File(System.getProperty('tandem.home') ?: '.', 'recipes')
-def r = new GroovyClassLoader(getClass().classLoader).parseClass(new File(dir, 'lib/Recipe.groovy')).newInstance(this, STEP)
+def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 
 r.header("rr recording of PANDA taking the recording '${r.name}'")
 r.requirePanda()

@@ -16,15 +16,7 @@
 //                      --bug KIND@N (default tlb@100000)
 // Run: tandem run recipes/04-record-replay.groovy [--demo] [--dry-run] ...
 STEP = '04-record-replay'
-// the shared helpers: recipes/lib/Recipe.groovy, next to this file
-def here = getClass().protectionDomain.codeSource?.location
-// loaded with evaluate(new File(...)) from the console: run again with the console's DSL
-if (!(this instanceof tandem.console.TandemScript) && here?.protocol == 'file') {
-    return new GroovyShell(getClass().classLoader, binding, tandem.console.Evaluator.config()).evaluate(new File(here.toURI()))
-}
-File dir = here?.protocol == 'file' && here.path.endsWith('.groovy') ? new File(here.toURI()).parentFile
-        : new File(System.getProperty('tandem.home') ?: '.', 'recipes')
-def r = new GroovyClassLoader(getClass().classLoader).parseClass(new File(dir, 'lib/Recipe.groovy')).newInstance(this, STEP)
+def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 
 r.header("rr recording of PANDA replaying '${r.name}' (and failing)")
 r.requirePanda()

@@ -17,15 +17,7 @@
 //   --demo             the demo's traces in --work DIR (target/walkthrough)
 // Run: tandem run recipes/05-open.groovy [--demo] [--dry-run] ...
 STEP = '05-open'
-// the shared helpers: recipes/lib/Recipe.groovy, next to this file
-def here = getClass().protectionDomain.codeSource?.location
-// loaded with evaluate(new File(...)) from the console: run again with the console's DSL
-if (!(this instanceof tandem.console.TandemScript) && here?.protocol == 'file') {
-    return new GroovyShell(getClass().classLoader, binding, tandem.console.Evaluator.config()).evaluate(new File(here.toURI()))
-}
-File dir = here?.protocol == 'file' && here.path.endsWith('.groovy') ? new File(here.toURI()).parentFile
-        : new File(System.getProperty('tandem.home') ?: '.', 'recipes')
-def r = new GroovyClassLoader(getClass().classLoader).parseClass(new File(dir, 'lib/Recipe.groovy')).newInstance(this, STEP)
+def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 
 r.header('open both replays: rec at rr_do_begin_record, rep at rr_do_begin_replay')
 r.open()

@@ -22,15 +22,7 @@
 //   --demo             the demo's traces in --work DIR (target/walkthrough)
 // Run: tandem run recipes/07-inspect.groovy [--demo] [--dry-run] [--at N] [--addr A] ...
 STEP = '07-inspect'
-// the shared helpers: recipes/lib/Recipe.groovy, next to this file
-def here = getClass().protectionDomain.codeSource?.location
-// loaded with evaluate(new File(...)) from the console: run again with the console's DSL
-if (!(this instanceof tandem.console.TandemScript) && here?.protocol == 'file') {
-    return new GroovyShell(getClass().classLoader, binding, tandem.console.Evaluator.config()).evaluate(new File(here.toURI()))
-}
-File dir = here?.protocol == 'file' && here.path.endsWith('.groovy') ? new File(here.toURI()).parentFile
-        : new File(System.getProperty('tandem.home') ?: '.', 'recipes')
-def r = new GroovyClassLoader(getClass().classLoader).parseClass(new File(dir, 'lib/Recipe.groovy')).newInstance(this, STEP)
+def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 
 r.header('inspect both replays side by side')
 long at = r.o.containsKey('at') ? r.num('at', null) : {

@@ -144,6 +144,17 @@ abstract class TandemScript extends Script {
     }
 
     /**
+     * The recipes' shared helpers (recipes/lib/Recipe.groovy, beside the running recipe, else under
+     * tandem's home) for the step named {@code step}.
+     */
+    def recipe(String step) {
+        URL here = getClass().protectionDomain.codeSource?.location
+        File dir = here?.protocol == 'file' && here.path.endsWith('.groovy') ? new File(here.toURI()).parentFile
+                : new File(System.getProperty('tandem.home') ?: '.', 'recipes')
+        new GroovyClassLoader(getClass().classLoader).parseClass(new File(dir, 'lib/Recipe.groovy')).newInstance(this, step)
+    }
+
+    /**
      * Runs a script file (a recipe) here, with this console's bindings and DSL; its `args` are the
      * strings given after the path: `load 'recipes/07-inspect.groovy', '--demo'`.
      */
