@@ -87,7 +87,7 @@ public final class Main implements Runnable {
             footer = {"", "Examples:",
                     "  tandem demo                              MIPS TLB bug at 1000000 of 2000000 instructions",
                     "  tandem demo --bug reg --at 5000 --instrs 20000",
-                    "  tandem demo --run recipes/regs.groovy    run a script on the pair instead of the REPL"})
+                    "  tandem demo --run check.groovy           run a script on the pair instead of the REPL"})
     static final class Demo implements Callable<Integer> {
         @Option(names = "--bug", paramLabel = "KIND", description = "tlb, reg, ram or irq (default: ${DEFAULT-VALUE})", defaultValue = "tlb")
         String bug;
