@@ -64,7 +64,6 @@ public final class Bisector {
     }
 
     private Divergence run() {
-        checkSameBuild();
         if (!rec.hasRegsChecksum() || !rep.hasRegsChecksum()) {
             note("this PANDA build has no rr_checksum_regs(): comparing registers read one by one and a crc32 of RAM");
         }
@@ -73,6 +72,8 @@ public final class Bisector {
         }
         loadResumeFile();
         Both<Long> begins = both(s -> s.session.begin() >= 0 ? s.session.begin() : s.session.beginRecordOrReplay());
+        // ram_size comes from -m: compare once both programs have started, not at their first instruction
+        checkSameBuild();
         long first = Math.max(begins.rec(), begins.rep());
         lo = opts.lo() != null ? opts.lo() : state.lo >= 0 ? state.lo : first;
         hi = opts.hi() != null ? opts.hi() : opts.instrMax() != null ? opts.instrMax() : state.hi;
