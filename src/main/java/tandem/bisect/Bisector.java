@@ -142,7 +142,9 @@ public final class Bisector {
         if (h.same()) throw new PandaException("rec and rep agree at hi " + hi + ": it is not a bracket; drop --skip-bisect-time");
         Probe l = probe(lo, true, true);
         if (l == null || !l.same()) throw new PandaException("rec and rep already differ at lo " + lo + ": it is not a bracket");
-        return new long[]{l.instr(), h.instr()};
+        // the bracket is trusted, not its width: narrow inside it so the count named is the first that differs
+        state.phase = ResumeState.Phase.NARROW;
+        return narrow(l.instr(), h.instr(), true, true);
     }
 
     private long[] tandemBracket() {
