@@ -213,12 +213,11 @@ class BisectInputSpec extends Specification {
         kind << [BugKind.REG, BugKind.RAM]
     }
 
-    def "a reg bug on x86_64 is found exactly and named by x86_64's register names"() {
+    def "a reg bug on #arch is found exactly and named by #arch's register names"() {
         given:
-        def r = MiniPanda.record(MiniPanda.binary(Arch.X86_64), Files.createTempDirectory('tandem-x86-'), 'demo', 20_000)
+        def r = MiniPanda.record(MiniPanda.binary(arch), Files.createTempDirectory('tandem-arch-reg-'), 'demo', 20_000)
         long truth = DemoPair.groundTruth(r, REG)
-        def p = pair(MiniPanda.recordUnderGdb(r, DemoPair.GDB), MiniPanda.replayUnderGdb(r, REG, DemoPair.GDB),
-                Arch.X86_64, Arch.X86_64)
+        def p = pair(MiniPanda.recordUnderGdb(r, DemoPair.GDB), MiniPanda.replayUnderGdb(r, REG, DemoPair.GDB), arch, arch)
 
         when:
         def d = Bisector.search(p, BisectOptions.defaults())
@@ -227,12 +226,17 @@ class BisectInputSpec extends Specification {
         d.diverged()
         d.firstDiverged() == truth
         !d.registers().isEmpty()
-        d.registers().every { it in Arch.X86_64.registerNames() || it in ['rip', 'eip', 'pc', 'eflags', 'cr3'] }
-        !d.registers().any { it in ['a3', 't0', 'gpr[7]'] }
+        d.registers().every { it in arch.registerNames() || it in extra }
+        !d.registers().any { it in ['a3', 't0'] || it.contains('[') }
 
         cleanup:
         p?.close()
         MiniPanda.deleteTree(r.directory())
+
+        where:
+        arch        | extra
+        Arch.X86_64 | ['rip', 'eip', 'pc', 'eflags', 'cr3']
+        Arch.ARM    | ['pc', 'cpsr']
     }
 
     def "Ctrl-C mid-search stops it with an error, keeps the resume file, and a second run continues to the exact count"() {
@@ -244,11 +248,13 @@ class BisectInputSpec extends Specification {
         def resume = dir.resolve('bisect.resume')
         def p = DemoPair.open(r, bug)
         def done = new AtomicBoolean()
+        long firstCtrlC = 0
         Thread ctrlC = null
         def listener = new BisectListener() {
             @Override
             void progress(BisectListener.Progress pr) {
                 if (ctrlC == null) {
+                    firstCtrlC = System.nanoTime()
                     ctrlC = Thread.start {
                         while (!done.get()) { p.interrupt(); sleep 50 }
                     }
@@ -258,19 +264,20 @@ class BisectInputSpec extends Specification {
         List<Integer> code = []
 
         when:
-        long t0 = System.nanoTime()
         def out = run(p, BisectOptions.defaults().resumeFile(resume).listener(listener), code)
         done.set(true)
         ctrlC?.join()
-        long seconds = (System.nanoTime() - t0).intdiv(1_000_000_000L)
+        long stoppedAfterMillis = (System.nanoTime() - firstCtrlC).intdiv(1_000_000L)
         def saved = ResumeState.load(resume)
 
         then:
         code == [2]
         out.contains('bisect failed')
-        out.contains('interrupted')
+        // gdb says "interrupted" for a move; a Ctrl-C landing inside a checkpoint restart shows as a signal
+        out =~ /interrupted|signaled/
         out.contains("--resume=$resume")
-        seconds < 60
+        firstCtrlC > 0
+        stoppedAfterMillis < 5_000
         saved.phase != ResumeState.Phase.DONE
 
         when:

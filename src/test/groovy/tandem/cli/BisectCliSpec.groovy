@@ -133,5 +133,22 @@ class BisectCliSpec extends Specification {
         ['REC', 'REP', '--strategy=sideways']     | 'sideways'
     }
 
+    def "tandem bisect: exit 2 naming both archs when rec and rep are PANDAs of different archs"() {
+        given:
+        def dir = Files.createTempDirectory('tandem-bisect-x86-')
+        def x86 = MiniPanda.record(MiniPanda.binary(Arch.X86_64), dir, 'ls', 20_000)
+        def x86rep = Demo.rrRecord(x86, 'reprep', MiniPanda.replayArguments('ls', BUG))
+
+        when:
+        def r = tandem([recrep.toString(), x86rep.toString()])
+
+        then:
+        r.code == 2
+        r.out.contains('rec is a mips PANDA and rep a x86_64 one')
+
+        cleanup:
+        MiniPanda.deleteTree(dir)
+    }
+
     static final String NOT_RR = Files.createTempDirectory('not-rr-').toString()
 }
