@@ -160,6 +160,12 @@ extern int mp_bug_irq_pending;
 void mp_bug_arm(void);
 
 /* checksum.c */
+#ifdef MINIPANDA_NO_CHECKSUMS
+/* a PANDA build without the rr_checksum_* helpers: same code, other names, so gdb can't call them */
+#define rr_checksum_regs mp_crc_regs
+#define rr_checksum_ram mp_crc_ram
+#define rr_checksum_tlb mp_crc_tlb
+#endif
 uint32_t rr_checksum_regs(void);
 uint32_t rr_checksum_ram(void);
 uint32_t rr_checksum_memory(void);

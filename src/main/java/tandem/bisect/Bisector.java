@@ -64,7 +64,6 @@ public final class Bisector {
     }
 
     private Divergence run() {
-        checkSameBuild();
         if (!rec.hasRegsChecksum() || !rep.hasRegsChecksum()) {
             note("this PANDA build has no rr_checksum_regs(): comparing registers read one by one and a crc32 of RAM");
         }
@@ -73,6 +72,8 @@ public final class Bisector {
         }
         loadResumeFile();
         Both<Long> begins = both(s -> s.session.begin() >= 0 ? s.session.begin() : s.session.beginRecordOrReplay());
+        // ram_size comes from -m: compare once both programs have started, not at their first instruction
+        checkSameBuild();
         long first = Math.max(begins.rec(), begins.rep());
         lo = opts.lo() != null ? opts.lo() : state.lo >= 0 ? state.lo : first;
         hi = opts.hi() != null ? opts.hi() : opts.instrMax() != null ? opts.instrMax() : state.hi;
@@ -141,7 +142,9 @@ public final class Bisector {
         if (h.same()) throw new PandaException("rec and rep agree at hi " + hi + ": it is not a bracket; drop --skip-bisect-time");
         Probe l = probe(lo, true, true);
         if (l == null || !l.same()) throw new PandaException("rec and rep already differ at lo " + lo + ": it is not a bracket");
-        return new long[]{l.instr(), h.instr()};
+        // the bracket is trusted, not its width: narrow inside it so the count named is the first that differs
+        state.phase = ResumeState.Phase.NARROW;
+        return narrow(l.instr(), h.instr(), true, true);
     }
 
     private long[] tandemBracket() {

@@ -6,20 +6,30 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tandem.bisect.BisectCommand;
+import tandem.bisect.BisectOptions;
 import tandem.console.Verbs;
+import tandem.debugger.GdbDebugger;
+import tandem.debugger.RrReplay;
+import tandem.debugger.RrTrace;
+import tandem.panda.Arch;
+import tandem.panda.Pair;
+import tandem.panda.PandaSession;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A console for finding out why a PANDA replay diverges from its recording.",
-        subcommands = {Main.Console.class, Main.Demo.class, Main.Run.class, Doctor.class, Main.Warmup.class, CommandLine.HelpCommand.class},
+        subcommands = {Main.Console.class, Main.Bisect.class, Main.Demo.class, Main.Run.class, Doctor.class, Main.Warmup.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  tandem demo                      a recording, a replay that fails on a MIPS TLB bug, and the console on both",
                 "  tandem console recrep reprep     the console on two rr traces (PANDA recording, PANDA replaying)",
                 "  tandem run recipes/regs.groovy   a script with the console's DSL",
+                "  tandem bisect recrep reprep      the first guest instruction where the replay diverges",
                 "  tandem doctor --panda ./mips-softmmu/panda-system-mips"})
 public final class Main implements Runnable {
 
@@ -78,6 +88,96 @@ public final class Main implements Runnable {
         @Override
         public Integer call() {
             return Verbs.load().console(new Verbs.Traces(rec, rep, rr, gdb, arch));
+        }
+    }
+
+    @Command(name = "bisect", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            description = {"Finds the first guest instruction where the replay (REPTRACE) diverges from the",
+                    "recording (RECTRACE), and what differs there: registers, RAM, TLB, both backtraces.",
+                    "The last line is `first divergence at guest instruction N`.",
+                    "Exit code 0: found; 1: the runs never diverge; 2: an error (bad input, a lost debugger)."},
+            footer = {"", "Examples:",
+                    "  tandem bisect recrep reprep",
+                    "  tandem bisect recrep reprep --instr-bounds=1700000,1718780 --report divergence.json",
+                    "  tandem bisect recrep reprep --resume=bisect.resume   (again after Ctrl-C: continues)"})
+    static final class Bisect implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "RECTRACE", description = "rr trace of PANDA recording (rr record -o recrep ...)")
+        Path rec;
+        @Parameters(index = "1", paramLabel = "REPTRACE", description = "rr trace of PANDA replaying (rr record -o reprep ... -replay NAME)")
+        Path rep;
+        @Option(names = "--rr", paramLabel = "PATH", description = "rr executable (default: rr on the PATH)", defaultValue = "rr")
+        Path rr;
+        @Option(names = "--gdb", paramLabel = "PATH", description = "gdb executable (default: gdb on the PATH)", defaultValue = "gdb")
+        Path gdb;
+        @Option(names = "--arch", paramLabel = "A", description = "guest arch: mips, i386, x86_64, arm, aarch64, ppc (default: from each trace's PANDA binary)")
+        String arch;
+        @Option(names = "--instr-bounds", paramLabel = "LO,HI", description = "search only between these guest instruction counts")
+        String bounds;
+        @Option(names = "--instr-max", paramLabel = "M", description = "the highest count to search to (default: where a side ends)")
+        String instrMax;
+        @Option(names = "--skip-bisect-time", description = "trust --instr-bounds as the bracket (LO equal, HI differing)")
+        boolean skipBisectTime;
+        @Option(names = "--strategy", paramLabel = "S", description = "tandem (default) or diverge (diverge.py's way)")
+        String strategy;
+        @Option(names = "--resume", paramLabel = "FILE", description = "keep the search's progress here; continue from it when it exists")
+        Path resume;
+        @Option(names = "--report", paramLabel = "FILE", description = "write the divergence as JSON to FILE and as Markdown beside it")
+        Path report;
+
+        @Override
+        public Integer call() {
+            BisectOptions opts;
+            Optional<Arch> forced;
+            try {
+                opts = BisectOptions.parse(flags());
+                forced = arch == null ? Optional.empty() : Optional.of(Arch.fromName(arch).orElseThrow(() ->
+                        new IllegalArgumentException("unknown arch '" + arch + "': one of " + Arch.knownNames())));
+            } catch (RuntimeException e) {
+                System.out.println("bisect failed: " + e.getMessage());
+                return BisectCommand.ERROR;
+            }
+            PandaSession recSide = null;
+            PandaSession repSide = null;
+            try {
+                recSide = open("rec", PandaSession.Role.RECORD, rec, forced);
+                repSide = open("rep", PandaSession.Role.REPLAY, rep, forced);
+            } catch (RuntimeException e) {
+                System.out.println("bisect failed: " + e.getMessage());
+                if (recSide != null) recSide.close();
+                return BisectCommand.ERROR;
+            }
+            try (Pair pair = new Pair(recSide, repSide)) {
+                try {
+                    pair.both(PandaSession::beginRecordOrReplay);
+                } catch (RuntimeException e) {
+                    System.out.println("bisect failed: " + e.getMessage());
+                    return BisectCommand.ERROR;
+                }
+                return BisectCommand.run(pair, opts, System.out);
+            }
+        }
+
+        private PandaSession open(String name, PandaSession.Role role, Path dir, Optional<Arch> forced) {
+            RrTrace trace = new RrTrace(rr, dir.toAbsolutePath());
+            Optional<Arch> a = forced.isPresent() ? forced : Arch.fromCommandLine(trace.pandaCommand());
+            GdbDebugger d = GdbDebugger.open(new RrReplay(trace, gdb, null));
+            try {
+                return PandaSession.open(name, role, d, a);
+            } catch (RuntimeException e) {
+                d.close();
+                throw new RuntimeException(name + " (" + dir + "): " + e.getMessage(), e);
+            }
+        }
+
+        private List<String> flags() {
+            List<String> f = new ArrayList<>();
+            if (bounds != null) f.add("--instr-bounds=" + bounds);
+            if (instrMax != null) f.add("--instr-max=" + instrMax);
+            if (skipBisectTime) f.add("--skip-bisect-time");
+            if (strategy != null) f.add("--strategy=" + strategy);
+            if (resume != null) f.add("--resume=" + resume);
+            if (report != null) f.add("--report=" + report);
+            return f;
         }
     }
 

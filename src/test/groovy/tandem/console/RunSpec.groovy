@@ -77,6 +77,7 @@ class RunSpec extends Specification {
         'demo'    | '--bug'
         'run'     | "demo(bug: 'tlb', at: 1000000)"
         'doctor'  | '--panda'
+        'bisect'  | '--instr-bounds=LO,HI'
         null      | 'Examples'
     }
 

@@ -1,0 +1,32 @@
+// The console's `bisect lo, hi` verb, typed at the piped REPL of `tandem demo`: the search runs on
+// the console's pair and its answer, the exact count, shows in the output.
+package tandem.console
+
+import spock.lang.Specification
+import spock.lang.Timeout
+import tandem.panda.Arch
+import tandem.panda.Demo
+import tandem.panda.MiniPanda
+
+@Timeout(180)
+class ConsoleBisectSpec extends Specification {
+
+    def "bisect lo, hi at the demo console names the first divergent guest instruction"() {
+        given: 'the ground truth: where the demo replay takes the tlb bug'
+        def r = Demo.record(20_000)
+        long truth = MiniPanda.injectedAt(MiniPanda.replay(r, new MiniPanda.Bug(MiniPanda.BugKind.TLB, 10_000)))
+        def before = TandemProcess.demoProcesses()
+
+        when:
+        def out = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], 'bisect 0, 20000\n')
+
+        then:
+        out.code == 0
+        out.out.contains("first divergence at guest instruction $truth")
+        out.out =~ /(?m)^.*tlb.*$/
+        TandemProcess.leftovers(before).isEmpty()
+
+        cleanup:
+        MiniPanda.deleteTree(r?.directory())
+    }
+}
