@@ -127,6 +127,7 @@ class Repl {
         terminal.setAttributes(watch)
         StringBuilder typedAhead = new StringBuilder()
         try {
+            ctx.sessions.clearInterrupt()
             worker.start()
             int presses = 0
             while (worker.alive) {

@@ -137,7 +137,14 @@ class Sessions implements AutoCloseable {
 
     /** Stops a running move on both sides (Ctrl-C), never blocking the caller. */
     void interrupt() {
-        started.findAll { it instanceof Debugger }.each { ((Debugger) it).interrupt() }
+        Pair p = pairIfReady()
+        if (p != null) p.interrupt()
+        else started.findAll { it instanceof Debugger }.each { ((Debugger) it).interrupt() }
+    }
+
+    /** A new command runs: a Ctrl-C given to the last one no longer applies. */
+    void clearInterrupt() {
+        pairIfReady()?.clearInterrupt()
     }
 
 

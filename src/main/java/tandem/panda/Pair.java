@@ -45,7 +45,7 @@ public final class Pair implements AutoCloseable {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            side.debugger().interrupt();
+            side.interrupt();
             throw new PandaException(side.name() + ": interrupted");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
@@ -59,10 +59,15 @@ public final class Pair implements AutoCloseable {
         }
     }
 
-    /** Stops a running move on both sides (Ctrl-C). */
+    /** Stops the moves of both sides (Ctrl-C) until {@link #clearInterrupt()}. Never blocks. */
     public void interrupt() {
-        rec.debugger().interrupt();
-        rep.debugger().interrupt();
+        rec.interrupt();
+        rep.interrupt();
+    }
+
+    public void clearInterrupt() {
+        rec.clearInterrupt();
+        rep.clearInterrupt();
     }
 
     @Override

@@ -56,6 +56,7 @@ public final class PandaSession implements AutoCloseable {
     private String dumpFpuFlag;
     private long begin = -1;
     private int stops;
+    private volatile boolean interrupted;
 
     private PandaSession(String name, Role role, Debugger gdb, Arch arch) {
         this.name = name;
@@ -137,14 +138,14 @@ public final class PandaSession implements AutoCloseable {
      */
     public synchronized long beginRecordOrReplay() {
         Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
-        Stop stop = move(gdb.cont(moveLimit), role.beginFunction);
+        Stop stop = go(role.beginFunction);
         if (stop.breakpoint() != bp.number()) {
             throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction);
         }
         int tb = execTbBreakpoint();
         gdb.condition(tb, "");
         enableOnly(tb);
-        move(gdb.cont(moveLimit), EXEC_TB);
+        go(EXEC_TB);
         gdb.disable(tb);
         begin = instrCount();
         keepCheckpoint(begin);
@@ -192,12 +193,12 @@ public final class PandaSession implements AutoCloseable {
             int counter = debugCounterBreakpoint();
             gdb.condition(counter, countLvalue() + " >= " + (n - 2 * DEBUG_COUNTER_PERIOD));
             enableOnly(counter);
-            move(gdb.cont(moveLimit), n);
+            go(n);
         }
         int tb = execTbBreakpoint();
         gdb.condition(tb, countLvalue() + " >= " + n);
         enableOnly(tb);
-        move(gdb.cont(moveLimit), n);
+        go(n);
         gdb.disable(tb);
         long reached = instrCount();
         firstTbAtOrAfter.put(n, reached);
@@ -212,7 +213,7 @@ public final class PandaSession implements AutoCloseable {
         int tb = execTbBreakpoint();
         gdb.condition(tb, "");
         enableOnly(tb);
-        move(gdb.cont(moveLimit), EXEC_TB);
+        go(EXEC_TB);
         gdb.disable(tb);
         return instrCount();
     }
@@ -233,6 +234,30 @@ public final class PandaSession implements AutoCloseable {
         if (gdb.target().canCheckpoint() && !checkpoints.has(instr)) {
             checkpoints.put(instr, gdb.checkpoint());
         }
+    }
+
+    /**
+     * Stops the move in progress (Ctrl-C) and every move after it until {@link #clearInterrupt()}:
+     * a move of several continues must not carry on with the next one. Never blocks.
+     */
+    public void interrupt() {
+        interrupted = true;
+        gdb.interrupt();
+    }
+
+    /** Lets moves run again after {@link #interrupt()}: the console calls it before each command. */
+    public void clearInterrupt() {
+        interrupted = false;
+    }
+
+    public boolean interrupted() {
+        return interrupted;
+    }
+
+    /** Continues to the next stop on the way to {@code goal}, unless interrupted. */
+    private Stop go(Object goal) {
+        if (interrupted) throw new PandaException(name + ": interrupted on the way to " + goal + describeWhere());
+        return move(gdb.cont(moveLimit), goal);
     }
 
     /** Counts the stop and turns "the program ended" into an error saying where. */
