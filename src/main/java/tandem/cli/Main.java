@@ -4,6 +4,7 @@ package tandem.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tandem.bisect.BisectCommand;
@@ -65,6 +66,20 @@ public final class Main implements Runnable {
         }
     }
 
+    /** The two rr traces and the tools that replay them: what `console` and `bisect` share. */
+    static final class TraceArgs {
+        @Parameters(index = "0", paramLabel = "RECTRACE", description = "rr trace of PANDA recording (rr record -o recrep ...)")
+        Path rec;
+        @Parameters(index = "1", paramLabel = "REPTRACE", description = "rr trace of PANDA replaying (rr record -o reprep ... -replay NAME)")
+        Path rep;
+        @Option(names = "--rr", paramLabel = "PATH", description = "rr executable (default: rr on the PATH)", defaultValue = "rr")
+        Path rr;
+        @Option(names = "--gdb", paramLabel = "PATH", description = "gdb executable (default: gdb on the PATH)", defaultValue = "gdb")
+        Path gdb;
+        @Option(names = "--arch", paramLabel = "A", description = "guest arch: mips, i386, x86_64, arm, aarch64, ppc (default: from each trace's PANDA binary)")
+        String arch;
+    }
+
     @Command(name = "console", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = {"Opens the REPL on two rr traces: `rec` (PANDA taking the recording) and `rep`",
                     "(PANDA replaying it and failing), both run to the first TB after rr_do_begin_record /",
@@ -74,20 +89,12 @@ public final class Main implements Runnable {
                     "  tandem console --rr /usr/local/bin/rr --arch mips recrep reprep",
                     "  echo 'toInstr 1718780; regs()' | tandem console recrep reprep"})
     static final class Console implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "RECTRACE", description = "rr trace of PANDA recording (rr record -o recrep ...)")
-        Path rec;
-        @Parameters(index = "1", paramLabel = "REPTRACE", description = "rr trace of PANDA replaying (rr record -o reprep ... -replay NAME)")
-        Path rep;
-        @Option(names = "--rr", paramLabel = "PATH", description = "rr executable (default: rr on the PATH)", defaultValue = "rr")
-        Path rr;
-        @Option(names = "--gdb", paramLabel = "PATH", description = "gdb executable (default: gdb on the PATH)", defaultValue = "gdb")
-        Path gdb;
-        @Option(names = "--arch", paramLabel = "A", description = "guest arch: mips, i386, x86_64, arm, aarch64, ppc (default: from the PANDA binary's name)")
-        String arch;
+        @Mixin
+        TraceArgs traces;
 
         @Override
         public Integer call() {
-            return Verbs.load().console(new Verbs.Traces(rec, rep, rr, gdb, arch));
+            return Verbs.load().console(new Verbs.Traces(traces.rec, traces.rep, traces.rr, traces.gdb, traces.arch));
         }
     }
 
@@ -101,16 +108,8 @@ public final class Main implements Runnable {
                     "  tandem bisect recrep reprep --instr-bounds=1700000,1718780 --report divergence.json",
                     "  tandem bisect recrep reprep --resume=bisect.resume   (again after Ctrl-C: continues)"})
     static final class Bisect implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "RECTRACE", description = "rr trace of PANDA recording (rr record -o recrep ...)")
-        Path rec;
-        @Parameters(index = "1", paramLabel = "REPTRACE", description = "rr trace of PANDA replaying (rr record -o reprep ... -replay NAME)")
-        Path rep;
-        @Option(names = "--rr", paramLabel = "PATH", description = "rr executable (default: rr on the PATH)", defaultValue = "rr")
-        Path rr;
-        @Option(names = "--gdb", paramLabel = "PATH", description = "gdb executable (default: gdb on the PATH)", defaultValue = "gdb")
-        Path gdb;
-        @Option(names = "--arch", paramLabel = "A", description = "guest arch: mips, i386, x86_64, arm, aarch64, ppc (default: from each trace's PANDA binary)")
-        String arch;
+        @Mixin
+        TraceArgs traces;
         @Option(names = "--instr-bounds", paramLabel = "LO,HI", description = "search only between these guest instruction counts")
         String bounds;
         @Option(names = "--instr-max", paramLabel = "M", description = "the highest count to search to (default: where a side ends)")
@@ -130,6 +129,7 @@ public final class Main implements Runnable {
             Optional<Arch> forced;
             try {
                 opts = BisectOptions.parse(flags());
+                String arch = traces.arch;
                 forced = arch == null ? Optional.empty() : Optional.of(Arch.fromName(arch).orElseThrow(() ->
                         new IllegalArgumentException("unknown arch '" + arch + "': one of " + Arch.knownNames())));
             } catch (RuntimeException e) {
@@ -139,8 +139,8 @@ public final class Main implements Runnable {
             PandaSession recSide = null;
             PandaSession repSide = null;
             try {
-                recSide = open("rec", PandaSession.Role.RECORD, rec, forced);
-                repSide = open("rep", PandaSession.Role.REPLAY, rep, forced);
+                recSide = open("rec", PandaSession.Role.RECORD, traces.rec, forced);
+                repSide = open("rep", PandaSession.Role.REPLAY, traces.rep, forced);
             } catch (RuntimeException e) {
                 System.out.println("bisect failed: " + e.getMessage());
                 if (recSide != null) recSide.close();
@@ -158,11 +158,10 @@ public final class Main implements Runnable {
         }
 
         private PandaSession open(String name, PandaSession.Role role, Path dir, Optional<Arch> forced) {
-            RrTrace trace = new RrTrace(rr, dir.toAbsolutePath());
-            Optional<Arch> a = forced.isPresent() ? forced : Arch.fromCommandLine(trace.pandaCommand());
-            GdbDebugger d = GdbDebugger.open(new RrReplay(trace, gdb, null));
+            // the arch comes from each trace's own PANDA binary (rr ps), so a mismatch shows
+            GdbDebugger d = GdbDebugger.open(new RrReplay(new RrTrace(traces.rr, dir.toAbsolutePath()), traces.gdb, null));
             try {
-                return PandaSession.open(name, role, d, a);
+                return PandaSession.open(name, role, d, forced);
             } catch (RuntimeException e) {
                 d.close();
                 throw new RuntimeException(name + " (" + dir + "): " + e.getMessage(), e);
