@@ -141,7 +141,7 @@ public final class MiniPanda {
         args.forEach(a -> cl.addArgument(a, false));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         DefaultExecutor ex = DefaultExecutor.builder().setWorkingDirectory(directory.toFile()).get();
-        ex.setStreamHandler(new PumpStreamHandler(out, out, InputStreamNull.INSTANCE));
+        ex.setStreamHandler(new PumpStreamHandler(out, out, java.io.InputStream.nullInputStream()));
         ex.setWatchdog(ExecuteWatchdog.builder().setTimeout(Duration.ofMinutes(30)).get());
         ex.setExitValues(null);
         int code;
@@ -164,9 +164,5 @@ public final class MiniPanda {
         } catch (IOException ignored) {
             // temp folder cleanup is not worth failing for
         }
-    }
-
-    private static final class InputStreamNull {
-        static final java.io.InputStream INSTANCE = java.io.InputStream.nullInputStream();
     }
 }
