@@ -6,6 +6,7 @@ package tandem.bisect;
 
 import tandem.debugger.Breakpoint;
 import tandem.debugger.DebuggerException;
+import tandem.debugger.OpStats;
 import tandem.debugger.Stop;
 import tandem.panda.Arch;
 import tandem.panda.Both;
@@ -72,6 +73,7 @@ public final class Bisector {
             note("this PANDA build has no rr_checksum_tlb(): TLB differences are not compared");
         }
         loadResumeFile();
+        OpStats.phase("1 begin");
         Both<Long> begins = both(s -> s.session.begin() >= 0 ? s.session.begin() : s.session.beginRecordOrReplay());
         long first = Math.max(begins.rec(), begins.rep());
         lo = opts.lo() != null ? opts.lo() : state.lo >= 0 ? state.lo : first;
@@ -91,15 +93,18 @@ public final class Bisector {
         long[] bracket = opts.skipBisectTime() ? givenBracket()
                 : opts.strategy() == Strategy.DIVERGE ? divergeBracket() : tandemBracket();
         if (bracket == null) {
+            OpStats.phase("-");
             state.phase = ResumeState.Phase.DONE;
             save();
             return Divergence.none(lo, hi >= 0 ? hi : Math.max(rec.lastSeen(), rep.lastSeen()), notes, probes, stops(), elapsedMillis());
         }
+        OpStats.phase("5 analysis");
         state.phase = ResumeState.Phase.ANALYSE;
         state.equalAt = bracket[0];
         state.differAt = bracket[1];
         save();
         Divergence d = new Analysis(this).at(bracket[0], bracket[1]);
+        OpStats.phase("-");
         state.phase = ResumeState.Phase.DONE;
         save();
         return d;
@@ -154,14 +159,176 @@ public final class Bisector {
             if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
             if (!start.same()) return new long[]{-1, start.instr()};
             equal = start.instr();
-            long[] scanned = scan(equal);
+            long[] scanned = strideScan(equal);
             if (scanned == null) return null;
             equal = scanned[0];
             differ = scanned[1];
         }
         if (differ - equal <= 1 && !differIsEnd) return new long[]{equal, differ};
         state.phase = ResumeState.Phase.NARROW;
-        return narrow(equal, differ, true, true);
+        return narrowCheap(equal, differ);
+    }
+
+    /** Counts compared with full signatures (RAM too) or kept by the scan, each with a checkpoint on both sides. */
+    private final List<Long> verified = new ArrayList<>();
+
+    /**
+     * Forward from an equal count, both sides at once, to counts lo + 2^17 * 2^k: a debug_counter
+     * breakpoint whose condition (count >= target) gdb evaluates once per 2^17 guest instructions,
+     * one stop per target, so O(log n) compared stops. Each stop compares the cheap signatures and
+     * keeps a checkpoint. Returns {last equal stop, first differing stop or end + 1} (differIsEnd
+     * set for the latter), or null when the runs agree up to hi or their end.
+     */
+    private long[] strideScan(long from) {
+        state.phase = ResumeState.Phase.SCAN;
+        OpStats.phase("2 scan");
+        if (!pair.rec().hasSymbol("debug_counter")) return scan(from);
+        verified.add(from);
+        long last = from;
+        long step = PandaSession.DEBUG_COUNTER_PERIOD;
+        while (true) {
+            long target = from + step;
+            if (hi >= 0 && target >= hi) {
+                Probe h = probe(hi, true, true);
+                if (h == null) {
+                    differIsEnd = true;
+                    return new long[]{last, hi + 1};
+                }
+                if (h.same()) {
+                    verified.add(h.instr());
+                    return null;
+                }
+                return new long[]{last, h.instr()};
+            }
+            Both<Boolean> moved = both(s -> s.moveNear(target));
+            long c = moved.rec() && moved.rep() ? sync() : -1;
+            if (c < 0) {
+                // a side ended between the last stop and this one: PANDA's abort on a failed replay
+                long end = Math.min(endOf(rec), endOf(rep));
+                if (end == Long.MAX_VALUE) {
+                    end = new tandem.panda.ReplayOutput(rep.gdb.drainProgramOutput(), 0).lastInstr()
+                            .orElse(Math.max(rec.lastSeen(), rep.lastSeen()));
+                }
+                note(endedSides() + ": the search ends at guest instruction " + end);
+                if (hi < 0) hi = end;
+                if (rec.ended() && rep.ended() && endOf(rec) == Long.MAX_VALUE && endOf(rep) == Long.MAX_VALUE) {
+                    // both ran to a normal exit, which takes gdb's fork checkpoints with it
+                    Probe p = probe(last, true, true);
+                    if (p != null && p.same()) {
+                        note("both sides ran to their end; their states agree at the last stop compared (" + last + ")");
+                        return null;
+                    }
+                    return new long[]{from, last};
+                }
+                if (rec.ended() && rep.ended() && endOf(rec) == endOf(rep)) {
+                    // both stopped at PANDA's end of record / replay, alive, at the same count: compare there
+                    Both<Signature> sig = both(Side::cheap);
+                    Both<Long> ram = both(Side::ram);
+                    Signature a = sig.rec().withRam(ram.rec()), b = sig.rep().withRam(ram.rep());
+                    probes++;
+                    state.saw(end, a, b);
+                    if (a.differences(b).isEmpty()) {
+                        note("both sides reached their end at guest instruction " + end + " with equal state");
+                        return null;
+                    }
+                }
+                differIsEnd = true;
+                return new long[]{last, end + 1};
+            }
+            Both<Signature> sig = both(Side::cheap);
+            probes++;
+            state.saw(c, sig.rec(), sig.rep());
+            if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{last, c};
+            long at = c;
+            both(s -> {
+                s.keepCheckpointHere();
+                return null;
+            });
+            verified.add(at);
+            last = at;
+            state.equalAt = at;
+            progress("scan", last, hi >= 0 ? hi : last, 0);
+            save();
+            step *= 2;
+        }
+    }
+
+    /**
+     * Bisection between an equal count and a differing one (or an end) on the cheap signatures:
+     * probes at a debug_counter period start while the bracket holds one (a cheap move), TB by TB
+     * below that; a checkpoint at each equal probe. RAM is compared once, at the final equal
+     * count: equal there, the bracket is exact (regs, TLB and RAM agree at it, the next common TB
+     * boundary differs); different, RAM diverged earlier with regs and TLB equal, and the bracket is
+     * searched again with full signatures from the last count where RAM agreed.
+     */
+    private long[] narrowCheap(long equal, long differ) {
+        OpStats.phase("4 narrow");
+        boolean differKnown = !differIsEnd;
+        differIsEnd = false;
+        long upper = differ;
+        final long period = PandaSession.DEBUG_COUNTER_PERIOD;
+        while (upper - equal > 1) {
+            long mid = equal + (upper - equal) / 2;
+            long t = (mid / period) * period;
+            if (t <= equal) t += period;
+            boolean coarse = t > equal && t + 2 * 512 < upper;
+            long m = coarse ? t : mid;
+            Both<Boolean> moved = both(s -> coarse ? s.moveNear(m) : s.moveTo(m, false));
+            long c = moved.rec() && moved.rep() ? sync() : -1;
+            Probe p = null;
+            if (c >= 0) {
+                probes++;
+                Both<Signature> sig = both(Side::cheap);
+                state.saw(c, sig.rec(), sig.rep());
+                p = new Probe(c, sig.rec(), sig.rep(), sig.rec().differences(sig.rep()).isEmpty());
+            }
+            if (p == null || p.instr() >= differ) {
+                upper = m;
+            } else if (p.same()) {
+                equal = p.instr();
+                both(s -> {
+                    s.keepCheckpointHere();
+                    return null;
+                });
+            } else {
+                differ = p.instr();
+                upper = differ;
+                differKnown = true;
+            }
+            state.equalAt = equal;
+            state.differAt = differ;
+            progress("narrow", equal, differ, 64 - Long.numberOfLeadingZeros(Math.max(1, upper - equal)));
+        }
+        save();
+        OpStats.phase("4b verify ram");
+        long e = equal;
+        Probe full = probe(e, true, false);
+        if (full != null && full.same()) {
+            if (!differKnown) {
+                note("rec and rep agree at every TB both reach up to " + equal + "; rep's end at " + differ
+                        + " is not a state difference");
+                return null;
+            }
+            return new long[]{equal, differ};
+        }
+        if (full == null) throw new PandaException("can't get both sides back to guest instruction " + e);
+        note("registers and TLB agree up to " + e + " but RAM differs there: searching again with RAM compared at every probe");
+        // the last count known to agree in full: galloping back over the scan's stops
+        int i = verified.size() - 1, step = 1;
+        long upperFull = e;
+        while (i > 0) {
+            if (verified.get(i) >= upperFull) {
+                i--;
+                continue;
+            }
+            Probe p = probe(verified.get(i), true, true);
+            if (p != null && p.same()) break;
+            if (p != null) upperFull = p.instr();
+            i -= step;
+            step *= 2;
+        }
+        long from = verified.get(Math.max(i, 0));
+        return narrow(from, upperFull, true, true);
     }
 
     /**
@@ -171,6 +338,7 @@ public final class Bisector {
      * bracket {equal, differing-or-end}, or null when the runs agree up to hi or their end.
      */
     private long[] scan(long from) {
+        OpStats.phase("2 scan");
         state.phase = ResumeState.Phase.SCAN;
         if (!pair.rec().hasSymbol("debug_counter")) {
             note("no debug_counter in this build: bisecting [lo, hi] with TB breakpoints instead of scanning");
@@ -255,6 +423,7 @@ public final class Bisector {
             }
         }
         state.differAt = differ;
+        OpStats.phase("3 gallop");
         // gallop back over the scan's stops to the last fully equal one
         int i = seen.size() - 1, step = 1;
         while (i > 0) {
@@ -279,6 +448,7 @@ public final class Bisector {
      * compared), down to two adjacent TB boundaries that both sides have.
      */
     private long[] narrow(long equal, long differ, boolean parallel, boolean cheapFirst) {
+        OpStats.phase("4 narrow");
         boolean differKnown = !differIsEnd;
         differIsEnd = false;
         long upper = differ;
@@ -309,7 +479,9 @@ public final class Bisector {
 
     /** diverge.py: hi from a run of rep to its end, then a plain bisection over [lo, hi] with full checksums. */
     private long[] divergeBracket() {
+        OpStats.phase("2 upper bound");
         if (hi < 0) hi = upperBoundFromEnd();
+        OpStats.phase("4 narrow");
         Probe start = probe(lo, false, false);
         if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
         if (!start.same()) return new long[]{-1, start.instr()};
@@ -392,7 +564,7 @@ public final class Bisector {
                         + " TBs of " + Math.min(a, b) + ": their TB boundaries never meet (are TB chaining or the icount budget different?)");
             }
             Side behind = a < b ? rec : rep;
-            if (!behind.nextTb()) return -1;
+            if (!OpStats.time("sync step", behind::nextTb)) return -1;
             if (behind == rec) a = rec.lastSeen();
             else b = rep.lastSeen();
         }

@@ -87,9 +87,14 @@ final class Side {
 
     /** To the first TB at or after n, from the nearest checkpoint (PandaSession's mover). False if the side ends first. */
     boolean moveTo(long n) {
+        return moveTo(n, true);
+    }
+
+    /** moveTo; keep: whether the count reached gets a checkpoint. */
+    boolean moveTo(long n, boolean keep) {
         if (ended) revive(n);
         try {
-            session.toInstr(n);
+            session.toInstr(n, keep);
             count();
             return true;
         } catch (PandaException e) {
@@ -99,10 +104,39 @@ final class Side {
         }
     }
 
+    /**
+     * To the TB boundary of the first debug_counter call at or after n (one stop per 2^17 guest
+     * instructions on the way, each a condition gdb evaluates), from the nearest checkpoint. No
+     * checkpoint is kept. False if the side ends first.
+     */
+    boolean moveNear(long n) {
+        if (ended) revive(n);
+        if (!session.hasSymbol("debug_counter")) return moveTo(n, false);
+        long target = ((n + PandaSession.DEBUG_COUNTER_PERIOD - 1) / PandaSession.DEBUG_COUNTER_PERIOD) * PandaSession.DEBUG_COUNTER_PERIOD;
+        try {
+            session.readyToMoveTo(target);
+            if (counterBp == null) counterBp = gdb.breakAt("debug_counter", null).number();
+            gdb.condition(counterBp, countLvalue() + " >= " + target);
+            // debug_counter runs at a TB boundary, right before that TB's cpu_loop_exec_tb; stopping
+            // at PANDA's end of record/replay keeps the process (and its checkpoints) alive
+            return go(counterBp) && nextTb();
+        } catch (PandaException e) {
+            if (interrupted(e)) throw e;
+            markEnded(e.getMessage());
+            return false;
+        }
+    }
+
+    /** A checkpoint at the current count, unless there is one. */
+    void keepCheckpointHere() {
+        keepCheckpoint(lastSeen);
+    }
+
     /** Forward to the next debug_counter call, then to the TB that follows it. False if the side ends first. */
     boolean nextCounter() {
         if (!session.hasSymbol("debug_counter")) throw new PandaException(name + " has no debug_counter");
         if (counterBp == null) counterBp = gdb.breakAt("debug_counter", null).number();
+        gdb.condition(counterBp, "");
         return go(counterBp) && nextTb();
     }
 
@@ -174,6 +208,16 @@ final class Side {
 
     private static boolean interrupted(PandaException e) {
         return e.getMessage() != null && e.getMessage().contains("interrupted");
+    }
+
+    private String countLvalue;
+
+    /** The count as a plain memory read at a fixed address: cheap for gdb to evaluate at each hit. */
+    private String countLvalue() {
+        if (countLvalue == null) {
+            countLvalue = "*(unsigned long long *) " + gdb.evaluateUnsigned("&cpus->tqh_first->rr_guest_instr_count");
+        }
+        return countLvalue;
     }
 
     void keepCheckpoint(long at) {
