@@ -43,7 +43,7 @@ final class Analysis {
     }
 
     Divergence at(long lastEqual, long firstDiverged) {
-        Bisector.Probe p = b.probe(firstDiverged, true, false);
+        Bisector.Probe p = b.probe(firstDiverged, true, false, false);
         if (p == null || p.instr() != firstDiverged) {
             throw new PandaException("can't get both sides back to guest instruction " + firstDiverged
                     + (p == null ? ": a side ends before it" : ": they meet at " + p.instr()));

@@ -25,6 +25,14 @@ import java.util.Map;
 import java.util.function.Function;
 
 public final class Bisector {
+    /** Scan strides (guest instructions) from which a scan stop keeps a checkpoint. */
+    private static final long SCAN_CHECKPOINT_STEP = 16 * PandaSession.DEBUG_COUNTER_PERIOD;
+    /** A bracket this narrow (guest instructions, some 16 TBs) is swept TB by TB rather than bisected. */
+    private static final long SWEEP_BELOW = 512;
+    /** An equal probe this far (guest instructions) past the nearest checkpoint gets one. */
+    private static final long CHECKPOINT_DISTANCE = 16384;
+    /** More than the guest instructions in one TB. */
+    private static final long TB_SLACK = 512;
     /** Scan stops between checkpoints: a probe in the bracket never re-executes more than this many buckets. */
     private static final int CHECKPOINT_EVERY = 8;
     private static final int MAX_SYNC_STEPS = 100_000;
@@ -240,10 +248,13 @@ public final class Bisector {
             state.saw(c, sig.rec(), sig.rep());
             if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{last, c};
             long at = c;
-            both(s -> {
-                s.keepCheckpointHere();
-                return null;
-            });
+            if (step >= SCAN_CHECKPOINT_STEP) {
+                // shorter strides are cheaper to run again from the checkpoint before than to fork
+                both(s -> {
+                    s.keepCheckpointHere();
+                    return null;
+                });
+            }
             verified.add(at);
             last = at;
             state.equalAt = at;
@@ -267,11 +278,28 @@ public final class Bisector {
         differIsEnd = false;
         long upper = differ;
         final long period = PandaSession.DEBUG_COUNTER_PERIOD;
+        // a failed replay ends soon after it diverges: look back from the upper end first, doubling
+        long gallop = 2 * TB_SLACK;
+        boolean atEqual = false;
         while (upper - equal > 1) {
+            if (upper - equal <= SWEEP_BELOW) {
+                long[] swept = sweep(equal, differ, upper, atEqual);
+                if (swept != null) {
+                    equal = swept[0];
+                    differ = swept[1];
+                    differKnown |= swept[2] != 0;
+                }
+                break;
+            }
             long mid = equal + (upper - equal) / 2;
             long t = (mid / period) * period;
+            if (gallop > 0) {
+                long g = ((upper - gallop) / period) * period;
+                if (g > equal && upper - g >= 2 * TB_SLACK) t = g;
+                else gallop = 0;
+            }
             if (t <= equal) t += period;
-            boolean coarse = t > equal && t + 2 * 512 < upper;
+            boolean coarse = t > equal && t + 2 * TB_SLACK < upper;
             long m = coarse ? t : mid;
             Both<Boolean> moved = both(s -> coarse ? s.moveNear(m) : s.moveTo(m, false));
             long c = moved.rec() && moved.rep() ? sync() : -1;
@@ -282,18 +310,27 @@ public final class Bisector {
                 state.saw(c, sig.rec(), sig.rep());
                 p = new Probe(c, sig.rec(), sig.rep(), sig.rec().differences(sig.rep()).isEmpty());
             }
+            atEqual = false;
             if (p == null || p.instr() >= differ) {
                 upper = m;
+                if (gallop > 0) gallop = Math.max(period, gallop * 2);
             } else if (p.same()) {
                 equal = p.instr();
+                gallop = 0;
+                atEqual = true;
+                long e = equal;
+                // a checkpoint costs about as much as gdb stopping at a few hundred TBs: fork only
+                // where running again from the nearest checkpoint would cost more
                 both(s -> {
-                    s.keepCheckpointHere();
+                    long from = s.session.checkpoints().atOrBefore(e).map(Map.Entry::getKey).orElse(-1L);
+                    if (from < 0 || e - from > CHECKPOINT_DISTANCE) s.keepCheckpointHere();
                     return null;
                 });
             } else {
                 differ = p.instr();
                 upper = differ;
                 differKnown = true;
+                if (gallop > 0) gallop = Math.max(period, gallop * 2);
             }
             state.equalAt = equal;
             state.differAt = differ;
@@ -477,8 +514,35 @@ public final class Bisector {
         return new long[]{equal, differ};
     }
 
+    /**
+     * Both sides TB by TB from the equal count to the upper end, comparing the cheap signatures
+     * at each common boundary: cheaper than bisecting a few TBs, each probe of which restarts.
+     * Returns {last equal, first differing, 1 if that differs in state (0: an end)} or null when
+     * the sides can't be brought to the equal count.
+     */
+    private long[] sweep(long equal, long differ, long upper, boolean atEqual) {
+        if (!atEqual) {
+            Both<Boolean> moved = both(s -> s.moveTo(equal, false));
+            if (!moved.rec() || !moved.rep() || sync() != equal) return null;
+        }
+        long e = equal;
+        while (true) {
+            Both<Boolean> moved = both(Side::nextTb);
+            long c = moved.rec() && moved.rep() ? sync() : -1;
+            if (c < 0 || c >= differ) return new long[]{e, differ, 0};
+            probes++;
+            Both<Signature> sig = both(Side::cheap);
+            state.saw(c, sig.rec(), sig.rep());
+            if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{e, c, 1};
+            e = c;
+            if (c >= upper) return new long[]{e, differ, 0};
+        }
+    }
+
     /** diverge.py: hi from a run of rep to its end, then a plain bisection over [lo, hi] with full checksums. */
     private long[] divergeBracket() {
+        // diverge.py's breakpoint conditions: the icount expression, evaluated by gdb at each hit
+        for (Side s : List.of(rec, rep)) s.session.countCondition(PandaSession.ICOUNT_EXPRESSION);
         OpStats.phase("2 upper bound");
         if (hi < 0) hi = upperBoundFromEnd();
         OpStats.phase("4 narrow");
@@ -514,10 +578,8 @@ public final class Bisector {
                 note("reverse execution failed (" + e.getMessage() + "): running rep forward to its end instead");
             }
         }
-        while (rep.nextCounter()) {
-            // debug_counter stops only: a few per million instructions
-        }
-        long last = rep.lastSeen();
+        // diverge.py lets rep run to its end with no breakpoint in the way: one continue
+        long last = rep.runToEnd();
         if (last < 0) {
             var out = new tandem.panda.ReplayOutput(s.debugger().drainProgramOutput(), 0).lastInstr();
             if (out.isEmpty()) throw new PandaException("can't tell where rep ends: give --instr-max");
@@ -539,7 +601,12 @@ public final class Bisector {
      * when a side ends before any. cheapFirst: RAM crc32 only when regs and TLB agree.
      */
     Probe probe(long n, boolean parallel, boolean cheapFirst) {
-        Both<Boolean> moved = parallel ? both(s -> s.moveTo(n)) : new Both<>(rec.moveTo(n), rep.moveTo(n));
+        return probe(n, parallel, cheapFirst, true);
+    }
+
+    /** probe; keep: whether the count reached gets a checkpoint on each side. */
+    Probe probe(long n, boolean parallel, boolean cheapFirst, boolean keep) {
+        Both<Boolean> moved = parallel ? both(s -> s.moveTo(n, keep)) : new Both<>(rec.moveTo(n, keep), rep.moveTo(n, keep));
         if (!moved.rec() || !moved.rep()) return null;
         long c = sync();
         if (c < 0) return null;

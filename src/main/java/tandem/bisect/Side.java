@@ -149,6 +149,32 @@ final class Side {
     }
 
     /**
+     * Forward with no breakpoint but PANDA's end of record / replay: to where this side ends (its
+     * abort, its exit, or that end), in one continue. Returns the count there, -1 when it exited.
+     */
+    long runToEnd() {
+        Integer end = endBreakpoint();
+        if (end != null) gdb.enable(end);
+        Stop stop;
+        try {
+            stop = gdb.cont(limit);
+        } finally {
+            synchronized (this) {
+                stops++;
+            }
+            if (end != null) gdb.disable(end);
+        }
+        if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
+        if (!stop.exited()) {
+            count();
+            markEnded(end != null && stop.breakpoint() == end ? "reached the end of replay" : stop.toString());
+            return lastSeen;
+        }
+        markEnded(stop.toString());
+        return -1;
+    }
+
+    /**
      * PANDA's end of record / replay (rr_do_end_record, rr_do_end_replay): stopping there keeps the
      * process, and with it gdb's fork checkpoints, alive for probes after a clean end.
      */

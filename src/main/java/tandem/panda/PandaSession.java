@@ -353,10 +353,25 @@ public final class PandaSession implements AutoCloseable {
     }
 
     /**
+     * The expression diverge.py puts in its breakpoint conditions: QEMU's icount bookkeeping, equal
+     * to the guest instruction count at every TB boundary, three loads and a pointer chase for gdb.
+     */
+    public static final String ICOUNT_EXPRESSION =
+            "timers_state.qemu_icount - (int32_t)cpus->tqh_first->icount_decr.u32 - cpus->tqh_first->icount_extra";
+
+    private volatile String countCondition;
+
+    /** The count expression breakpoint conditions use (null: a plain read of the count at its address). */
+    public void countCondition(String expression) {
+        this.countCondition = expression;
+    }
+
+    /**
      * The count as a plain memory read at a fixed address: cheaper for gdb to evaluate per hit than
      * the pointer chain, and compilable to an agent expression for target-side evaluation.
      */
     private String countLvalue() {
+        if (countCondition != null) return "(" + countCondition + ")";
         if (countLvalue == null) {
             countLvalue = "*(unsigned long long *) " + gdb.evaluateUnsigned("&" + INSTR_COUNT);
         }
