@@ -27,8 +27,8 @@ import java.util.function.Function;
 public final class Bisector {
     /** Scan strides (guest instructions) from which a scan stop keeps a checkpoint. */
     private static final long SCAN_CHECKPOINT_STEP = 16 * PandaSession.DEBUG_COUNTER_PERIOD;
-    /** A bracket this narrow (guest instructions, some 16 TBs) is swept TB by TB rather than bisected. */
-    private static final long SWEEP_BELOW = 512;
+    /** A bracket this narrow (guest instructions, some 70 TBs) is swept TB by TB rather than bisected. */
+    private static final long SWEEP_BELOW = 2048;
     /** An equal probe this far (guest instructions) past the nearest checkpoint gets one. */
     private static final long CHECKPOINT_DISTANCE = 16384;
     /** More than the guest instructions in one TB. */
@@ -208,7 +208,12 @@ public final class Bisector {
                 }
                 return new long[]{last, h.instr()};
             }
-            Both<Boolean> moved = both(s -> s.moveNear(target));
+            Both<Boolean> moved = both(s -> {
+                boolean ok = s.moveNear(target);
+                // a failed replay aborts: the other side need not run on to the target
+                if (!ok && s.ended()) (s == rec ? rep : rec).yieldNow();
+                return ok;
+            });
             long c = moved.rec() && moved.rep() ? sync() : -1;
             if (c < 0) {
                 // a side ended between the last stop and this one: PANDA's abort on a failed replay
@@ -525,17 +530,42 @@ public final class Bisector {
             Both<Boolean> moved = both(s -> s.moveTo(equal, false));
             if (!moved.rec() || !moved.rep() || sync() != equal) return null;
         }
-        long e = equal;
-        while (true) {
-            Both<Boolean> moved = both(Side::nextTb);
-            long c = moved.rec() && moved.rep() ? sync() : -1;
-            if (c < 0 || c >= differ) return new long[]{e, differ, 0};
-            probes++;
-            Both<Signature> sig = both(Side::cheap);
-            state.saw(c, sig.rec(), sig.rep());
-            if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{e, c, 1};
-            e = c;
-            if (c >= upper) return new long[]{e, differ, 0};
+        both(s -> {
+            s.beginSweep();
+            return null;
+        });
+        try {
+            long e = equal;
+            while (true) {
+                // one continue per side per TB; the side behind catches up the same way
+                Both<Boolean> moved = both(Side::sweepStep);
+                long c = -1;
+                if (moved.rec() && moved.rep()) {
+                    long a = rec.lastSeen(), b = rep.lastSeen();
+                    for (int steps = 0; a != b && steps < MAX_SYNC_STEPS; steps++) {
+                        Side behind = a < b ? rec : rep;
+                        if (!behind.sweepStep()) break;
+                        if (behind == rec) a = rec.lastSeen();
+                        else b = rep.lastSeen();
+                    }
+                    c = a == b ? a : -1;
+                }
+                if (c < 0 || c >= differ) return new long[]{e, differ, 0};
+                probes++;
+                Both<Signature> sig = both(Side::cheapHere);
+                state.saw(c, sig.rec(), sig.rep());
+                if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{e, c, 1};
+                e = c;
+                if (c >= upper) return new long[]{e, differ, 0};
+            }
+        } finally {
+            for (Side s : List.of(rec, rep)) {
+                try {
+                    s.endSweep();
+                } catch (RuntimeException ignored) {
+                    // a side that exited has no breakpoints to disable
+                }
+            }
         }
     }
 

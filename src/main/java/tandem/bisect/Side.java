@@ -110,6 +110,7 @@ final class Side {
      * checkpoint is kept. False if the side ends first.
      */
     boolean moveNear(long n) {
+        yielding = false;
         if (ended) revive(n);
         if (!session.hasSymbol("debug_counter")) return moveTo(n, false);
         long target = ((n + PandaSession.DEBUG_COUNTER_PERIOD - 1) / PandaSession.DEBUG_COUNTER_PERIOD) * PandaSession.DEBUG_COUNTER_PERIOD;
@@ -146,6 +147,59 @@ final class Side {
         if (!go(tbBp)) return false;
         count();
         return true;
+    }
+
+    /** Readies {@link #sweepStep()}: the TB breakpoint (and the end one) stay enabled until {@link #endSweep()}. */
+    void beginSweep() {
+        if (tbBp == null) tbBp = gdb.breakAt(PandaSession.EXEC_TB, null).number();
+        gdb.condition(tbBp, "");
+        Integer end = endBreakpoint();
+        if (end != null) gdb.enable(tbBp, end);
+        else gdb.enable(tbBp);
+    }
+
+    void endSweep() {
+        Integer end = endBreakpoint();
+        if (end != null) gdb.disable(tbBp, end);
+        else gdb.disable(tbBp);
+    }
+
+    /** Forward exactly one TB between beginSweep and endSweep: one continue and one read of the count. */
+    boolean sweepStep() {
+        Stop stop;
+        try {
+            stop = gdb.cont(limit);
+        } finally {
+            synchronized (this) {
+                stops++;
+            }
+        }
+        if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
+        if (stop.breakpoint() == tbBp && !stop.exited()) {
+            count();
+            return true;
+        }
+        if (!stop.exited()) {
+            try {
+                count();
+            } catch (RuntimeException ignored) {
+                // keep the last count seen
+            }
+        }
+        markEnded(endBp != null && stop.breakpoint() == endBp ? "reached the end of "
+                + (session.role() == PandaSession.Role.RECORD ? "record" : "replay") : stop.toString());
+        return false;
+    }
+
+    /** The cheap signature at the count last read (no new read of the count). */
+    Signature cheapHere() {
+        if (regsBlock == null) locateBlocks();
+        if (regsBlock.length == 0) return calledSignature();
+        CRC32 r = new CRC32();
+        r.update(gdb.readMemory(regsBlock[0], (int) regsBlock[1]));
+        r.update(gdb.readMemory(pcBlock[0], (int) pcBlock[1]));
+        Long tlb = tlbChecksum ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_tlb()") : null;
+        return new Signature(lastSeen, r.getValue(), tlb, null);
     }
 
     /**
@@ -198,7 +252,10 @@ final class Side {
             if (end != null) gdb.disable(bp, end);
             else gdb.disable(bp);
         }
-        if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
+        if (stop.reason() == Stop.Reason.INTERRUPTED) {
+            if (yielding) return false; // stopped for the other side, somewhere mid-TB
+            throw new PandaException(name + ": interrupted");
+        }
         if (end != null && stop.breakpoint() == end) {
             count();
             markEnded("reached the end of " + (session.role() == PandaSession.Role.RECORD ? "record" : "replay"));
@@ -216,6 +273,17 @@ final class Side {
             return false;
         }
         return true;
+    }
+
+    private volatile boolean yielding;
+
+    /**
+     * Stops a move running on this side because the other side ended: its comparisons are over.
+     * The move returns false without this side counting as ended; the next move restarts from a checkpoint.
+     */
+    void yieldNow() {
+        yielding = true;
+        gdb.interrupt();
     }
 
     private void markEnded(String how) {
