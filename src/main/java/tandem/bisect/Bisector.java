@@ -177,8 +177,10 @@ public final class Bisector {
         return narrowCheap(equal, differ);
     }
 
-    /** Counts compared with full signatures (RAM too) or kept by the scan, each with a checkpoint on both sides. */
+    /** lo, and the scan's stops, whose cheap signatures agreed (lo's full one). */
     private final List<Long> verified = new ArrayList<>();
+    /** Counts the narrowing found equal on the cheap signatures, in the order found (increasing). */
+    private final List<Long> cheapSame = new ArrayList<>();
 
     /**
      * Forward from an equal count, both sides at once, to counts lo + 2^17 * 2^k: a debug_counter
@@ -321,6 +323,7 @@ public final class Bisector {
                 if (gallop > 0) gallop = Math.max(period, gallop * 2);
             } else if (p.same()) {
                 equal = p.instr();
+                cheapSame.add(equal);
                 gallop = 0;
                 atEqual = true;
                 long e = equal;
@@ -355,21 +358,25 @@ public final class Bisector {
         }
         if (full == null) throw new PandaException("can't get both sides back to guest instruction " + e);
         note("registers and TLB agree up to " + e + " but RAM differs there: searching again with RAM compared at every probe");
-        // the last count known to agree in full: galloping back over the scan's stops
-        int i = verified.size() - 1, step = 1;
+        // the last count known to agree in full: galloping back over the counts the cheap signatures
+        // found equal (the scan's, then the narrowing's), nearest first
+        java.util.TreeSet<Long> known = new java.util.TreeSet<>(verified);
+        known.addAll(cheapSame);
+        List<Long> candidates = new ArrayList<>(known);
+        int i = candidates.size() - 1, step = 1;
         long upperFull = e;
         while (i > 0) {
-            if (verified.get(i) >= upperFull) {
+            if (candidates.get(i) >= upperFull) {
                 i--;
                 continue;
             }
-            Probe p = probe(verified.get(i), true, true);
+            Probe p = probe(candidates.get(i), true, true);
             if (p != null && p.same()) break;
             if (p != null) upperFull = p.instr();
             i -= step;
             step *= 2;
         }
-        long from = verified.get(Math.max(i, 0));
+        long from = candidates.get(Math.max(i, 0));
         return narrow(from, upperFull, true, true);
     }
 
