@@ -579,7 +579,17 @@ public final class Bisector {
     /** diverge.py: hi from a run of rep to its end, then a plain bisection over [lo, hi] with full checksums. */
     private long[] divergeBracket() {
         // diverge.py's breakpoint conditions: the icount expression, evaluated by gdb at each hit
-        for (Side s : List.of(rec, rep)) s.session.countCondition(PandaSession.ICOUNT_EXPRESSION);
+        for (Side s : List.of(rec, rep)) {
+            s.session.countCondition(PandaSession.ICOUNT_EXPRESSION);
+            if (s.gdb.target().evaluatesConditions()) {
+                // diverge.py's gdb tests each hit itself: a round trip per TB, not rr's own test
+                try {
+                    s.gdb.console("set breakpoint condition-evaluation host");
+                } catch (DebuggerException ignored) {
+                    // a gdb without the setting evaluates on the host anyway
+                }
+            }
+        }
         OpStats.phase("2 upper bound");
         if (hi < 0) hi = upperBoundFromEnd();
         OpStats.phase("4 narrow");
