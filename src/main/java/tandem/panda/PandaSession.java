@@ -191,7 +191,7 @@ public final class PandaSession implements AutoCloseable {
             // debug_counter is called at the first TB boundary of each period, less than one TB
             // (TB_MAX_INSNS) past the period's start: its call for the last period starting a TB
             // short of n comes before n, so the TB breakpoint below never finds itself past its goal
-            hopToCounter(bucket);
+            hopToCounter(bucket, n);
         }
         int tb = execTbBreakpoint();
         gdb.condition(tb, countLvalue() + " >= " + n);
@@ -231,11 +231,11 @@ public final class PandaSession implements AutoCloseable {
     }
 
     /** Forward to the first debug_counter call at or past count `at`: one gdb-evaluated condition per period. */
-    private void hopToCounter(long at) {
+    private void hopToCounter(long at, long goal) {
         int counter = debugCounterBreakpoint();
         gdb.condition(counter, countLvalue() + " >= " + at);
         enableOnly(counter);
-        move(gdb.cont(moveLimit), at);
+        move(gdb.cont(moveLimit), goal);
         gdb.disable(counter);
     }
 
@@ -252,7 +252,7 @@ public final class PandaSession implements AutoCloseable {
         long cur = instrCount();
         boolean atTb = cur < target && atExecTb();
         cur = fromNearest(target, cur, atTb);
-        hopToCounter(target);
+        hopToCounter(target, n);
         // debug_counter runs at a TB boundary, right before that TB's cpu_loop_exec_tb
         int tb = execTbBreakpoint();
         gdb.condition(tb, "");
