@@ -347,7 +347,7 @@ public final class Bisector {
         save();
         OpStats.phase("4b verify ram");
         long e = equal;
-        Probe full = probe(e, true, false);
+        Probe full = probe(e, true, false, false);
         if (full != null && full.same()) {
             if (!differKnown) {
                 note("rec and rep agree at every TB both reach up to " + equal + "; rep's end at " + differ
@@ -537,6 +537,13 @@ public final class Bisector {
             Both<Boolean> moved = both(s -> s.moveTo(equal, false));
             if (!moved.rec() || !moved.rep() || sync() != equal) return null;
         }
+        // the RAM check and the watchpoints come back to the sweep's last equal count: from here,
+        // not from a checkpoint hundreds of TBs back
+        both(s -> {
+            long from = s.session.checkpoints().atOrBefore(equal).map(Map.Entry::getKey).orElse(-1L);
+            if (from < 0 || equal - from > SWEEP_BELOW) s.keepCheckpointHere();
+            return null;
+        });
         both(s -> {
             s.beginSweep();
             return null;
