@@ -6,6 +6,7 @@ package tandem.bisect;
 
 import tandem.debugger.Breakpoint;
 import tandem.debugger.DebuggerException;
+import tandem.debugger.OpStats;
 import tandem.debugger.Stop;
 import tandem.panda.Arch;
 import tandem.panda.Both;
@@ -42,11 +43,12 @@ final class Analysis {
     }
 
     Divergence at(long lastEqual, long firstDiverged) {
-        Bisector.Probe p = b.probe(firstDiverged, true, false);
+        Bisector.Probe p = b.probe(firstDiverged, true, false, false);
         if (p == null || p.instr() != firstDiverged) {
             throw new PandaException("can't get both sides back to guest instruction " + firstDiverged
                     + (p == null ? ": a side ends before it" : ": they meet at " + p.instr()));
         }
+        OpStats.phase("5b analysis regs+ram");
         Both<Registers> regs = b.both(s -> s.session.regs());
         List<RegisterDiff> regDiffs = new ArrayList<>();
         regs.rec().diff(regs.rep()).forEach((name, v) -> regDiffs.add(new RegisterDiff(name, v[0], v[1])));
@@ -56,6 +58,7 @@ final class Analysis {
             long size = rec.session.ramSize();
             memory = differingRam(0, size);
         }
+        OpStats.phase("5c analysis disas+v2p+bt");
         long recPc = regs.rec().get("pc"), repPc = regs.rep().get("pc");
         Both<String> disas = b.both(s -> safe(() -> s.session.disas()));
         List<String> v2p = new ArrayList<>();
@@ -77,6 +80,7 @@ final class Analysis {
         if (lastEqual < 0) {
             b.note("rep differs already at the first TB after record/replay began: nothing earlier to watch from");
         } else {
+            OpStats.phase("5d analysis watch");
             List<Location> where = locations(regDiffs, tlb, memory);
             List<List<Location>> groups = new ArrayList<>();
             for (int i = 0; i < where.size() && groups.size() < b.opts().maxWatchGroups(); i += HW_WATCHPOINTS) {
@@ -233,6 +237,7 @@ final class Analysis {
                     "cpus->tqh_first->rr_guest_instr_count >= " + until);
             made.add(stop.number());
             while (events.size() < MAX_EVENTS) {
+                if (s.session.interrupted()) throw new PandaException(s.name + ": interrupted");
                 Stop st = s.gdb.cont(b.opts().moveLimit());
                 if (st.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(s.name + ": interrupted");
                 if (st.exited() || st.reason() == Stop.Reason.SIGNAL_RECEIVED) break;

@@ -6,6 +6,7 @@ package tandem.bisect;
 
 import tandem.debugger.Breakpoint;
 import tandem.debugger.DebuggerException;
+import tandem.debugger.OpStats;
 import tandem.debugger.Stop;
 import tandem.panda.Arch;
 import tandem.panda.Both;
@@ -24,6 +25,14 @@ import java.util.Map;
 import java.util.function.Function;
 
 public final class Bisector {
+    /** Scan strides (guest instructions) from which a scan stop keeps a checkpoint. */
+    private static final long SCAN_CHECKPOINT_STEP = 16 * PandaSession.DEBUG_COUNTER_PERIOD;
+    /** A bracket this narrow (guest instructions, some 70 TBs) is swept TB by TB rather than bisected. */
+    private static final long SWEEP_BELOW = 2048;
+    /** An equal probe this far (guest instructions) past the nearest checkpoint gets one. */
+    private static final long CHECKPOINT_DISTANCE = 16384;
+    /** More than the guest instructions in one TB. */
+    private static final long TB_SLACK = 512;
     /** Scan stops between checkpoints: a probe in the bracket never re-executes more than this many buckets. */
     private static final int CHECKPOINT_EVERY = 8;
     private static final int MAX_SYNC_STEPS = 100_000;
@@ -71,6 +80,7 @@ public final class Bisector {
             note("this PANDA build has no rr_checksum_tlb(): TLB differences are not compared");
         }
         loadResumeFile();
+        OpStats.phase("1 begin");
         Both<Long> begins = both(s -> s.session.begin() >= 0 ? s.session.begin() : s.session.beginRecordOrReplay());
         // ram_size comes from -m: compare once both programs have started, not at their first instruction
         checkSameBuild();
@@ -92,15 +102,18 @@ public final class Bisector {
         long[] bracket = opts.skipBisectTime() ? givenBracket()
                 : opts.strategy() == Strategy.DIVERGE ? divergeBracket() : tandemBracket();
         if (bracket == null) {
+            OpStats.phase("-");
             state.phase = ResumeState.Phase.DONE;
             save();
             return Divergence.none(lo, hi >= 0 ? hi : Math.max(rec.lastSeen(), rep.lastSeen()), notes, probes, stops(), elapsedMillis());
         }
+        OpStats.phase("5 analysis");
         state.phase = ResumeState.Phase.ANALYSE;
         state.equalAt = bracket[0];
         state.differAt = bracket[1];
         save();
         Divergence d = new Analysis(this).at(bracket[0], bracket[1]);
+        OpStats.phase("-");
         state.phase = ResumeState.Phase.DONE;
         save();
         return d;
@@ -157,14 +170,217 @@ public final class Bisector {
             if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
             if (!start.same()) return new long[]{-1, start.instr()};
             equal = start.instr();
-            long[] scanned = scan(equal);
+            long[] scanned = strideScan(equal);
             if (scanned == null) return null;
             equal = scanned[0];
             differ = scanned[1];
         }
         if (differ - equal <= 1 && !differIsEnd) return new long[]{equal, differ};
         state.phase = ResumeState.Phase.NARROW;
-        return narrow(equal, differ, true, true);
+        return narrowCheap(equal, differ);
+    }
+
+    /** lo, and the scan's stops, whose cheap signatures agreed (lo's full one). */
+    private final List<Long> verified = new ArrayList<>();
+    /** Counts the narrowing found equal on the cheap signatures, in the order found (increasing). */
+    private final List<Long> cheapSame = new ArrayList<>();
+
+    /**
+     * Forward from an equal count, both sides at once, to counts lo + 2^17 * 2^k: a debug_counter
+     * breakpoint whose condition (count >= target) gdb evaluates once per 2^17 guest instructions,
+     * one stop per target, so O(log n) compared stops. Each stop compares the cheap signatures and
+     * keeps a checkpoint. Returns {last equal stop, first differing stop or end + 1} (differIsEnd
+     * set for the latter), or null when the runs agree up to hi or their end.
+     */
+    private long[] strideScan(long from) {
+        state.phase = ResumeState.Phase.SCAN;
+        OpStats.phase("2 scan");
+        if (!pair.rec().hasSymbol("debug_counter")) return scan(from);
+        verified.add(from);
+        long last = from;
+        long step = PandaSession.DEBUG_COUNTER_PERIOD;
+        while (true) {
+            long target = from + step;
+            if (hi >= 0 && target >= hi) {
+                Probe h = probe(hi, true, true);
+                if (h == null) {
+                    differIsEnd = true;
+                    return new long[]{last, hi + 1};
+                }
+                if (h.same()) {
+                    verified.add(h.instr());
+                    return null;
+                }
+                return new long[]{last, h.instr()};
+            }
+            Both<Boolean> moved = both(s -> {
+                boolean ok = s.moveNear(target);
+                // a failed replay aborts: the other side need not run on to the target
+                if (!ok && s.ended()) (s == rec ? rep : rec).yieldNow();
+                return ok;
+            });
+            long c = moved.rec() && moved.rep() ? sync() : -1;
+            if (c < 0) {
+                // a side ended between the last stop and this one: PANDA's abort on a failed replay
+                long end = Math.min(endOf(rec), endOf(rep));
+                if (end == Long.MAX_VALUE) {
+                    end = new tandem.panda.ReplayOutput(rep.gdb.drainProgramOutput(), 0).lastInstr()
+                            .orElse(Math.max(rec.lastSeen(), rep.lastSeen()));
+                }
+                note(endedSides() + ": the search ends at guest instruction " + end);
+                if (hi < 0) hi = end;
+                if (rec.ended() && rep.ended() && endOf(rec) == Long.MAX_VALUE && endOf(rep) == Long.MAX_VALUE) {
+                    // both ran to a normal exit, which takes gdb's fork checkpoints with it
+                    Probe p = probe(last, true, true);
+                    if (p != null && p.same()) {
+                        note("both sides ran to their end; their states agree at the last stop compared (" + last + ")");
+                        return null;
+                    }
+                    return new long[]{from, last};
+                }
+                if (rec.ended() && rep.ended() && endOf(rec) == endOf(rep)) {
+                    // both stopped at PANDA's end of record / replay, alive, at the same count: compare there
+                    Both<Signature> sig = both(Side::cheap);
+                    Both<Long> ram = both(Side::ram);
+                    Signature a = sig.rec().withRam(ram.rec()), b = sig.rep().withRam(ram.rep());
+                    probes++;
+                    state.saw(end, a, b);
+                    if (a.differences(b).isEmpty()) {
+                        note("both sides reached their end at guest instruction " + end + " with equal state");
+                        return null;
+                    }
+                }
+                differIsEnd = true;
+                return new long[]{last, end + 1};
+            }
+            Both<Signature> sig = both(Side::cheap);
+            probes++;
+            state.saw(c, sig.rec(), sig.rep());
+            if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{last, c};
+            long at = c;
+            if (step >= SCAN_CHECKPOINT_STEP) {
+                // shorter strides are cheaper to run again from the checkpoint before than to fork
+                both(s -> {
+                    s.keepCheckpointHere();
+                    return null;
+                });
+            }
+            verified.add(at);
+            last = at;
+            state.equalAt = at;
+            progress("scan", last, hi >= 0 ? hi : last, 0);
+            save();
+            step *= 2;
+        }
+    }
+
+    /**
+     * Bisection between an equal count and a differing one (or an end) on the cheap signatures:
+     * probes at a debug_counter period start while the bracket holds one (a cheap move), TB by TB
+     * below that; a checkpoint at each equal probe. RAM is compared once, at the final equal
+     * count: equal there, the bracket is exact (regs, TLB and RAM agree at it, the next common TB
+     * boundary differs); different, RAM diverged earlier with regs and TLB equal, and the bracket is
+     * searched again with full signatures from the last count where RAM agreed.
+     */
+    private long[] narrowCheap(long equal, long differ) {
+        OpStats.phase("4 narrow");
+        boolean differKnown = !differIsEnd;
+        differIsEnd = false;
+        long upper = differ;
+        final long period = PandaSession.DEBUG_COUNTER_PERIOD;
+        // a failed replay ends soon after it diverges: look back from the upper end first, doubling
+        long gallop = 2 * TB_SLACK;
+        boolean atEqual = false;
+        while (upper - equal > 1) {
+            if (upper - equal <= SWEEP_BELOW) {
+                long[] swept = sweep(equal, differ, upper, atEqual);
+                if (swept != null) {
+                    equal = swept[0];
+                    differ = swept[1];
+                    differKnown |= swept[2] != 0;
+                }
+                break;
+            }
+            long mid = equal + (upper - equal) / 2;
+            long t = (mid / period) * period;
+            if (gallop > 0) {
+                long g = ((upper - gallop) / period) * period;
+                if (g > equal && upper - g >= 2 * TB_SLACK) t = g;
+                else gallop = 0;
+            }
+            if (t <= equal) t += period;
+            boolean coarse = t > equal && t + 2 * TB_SLACK < upper;
+            long m = coarse ? t : mid;
+            Both<Boolean> moved = both(s -> coarse ? s.moveNear(m) : s.moveTo(m, false));
+            long c = moved.rec() && moved.rep() ? sync() : -1;
+            Probe p = null;
+            if (c >= 0) {
+                probes++;
+                Both<Signature> sig = both(Side::cheap);
+                state.saw(c, sig.rec(), sig.rep());
+                p = new Probe(c, sig.rec(), sig.rep(), sig.rec().differences(sig.rep()).isEmpty());
+            }
+            atEqual = false;
+            if (p == null || p.instr() >= differ) {
+                upper = m;
+                if (gallop > 0) gallop = Math.max(period, gallop * 2);
+            } else if (p.same()) {
+                equal = p.instr();
+                cheapSame.add(equal);
+                gallop = 0;
+                atEqual = true;
+                long e = equal;
+                // a checkpoint costs about as much as gdb stopping at a few hundred TBs: fork only
+                // where running again from the nearest checkpoint would cost more
+                both(s -> {
+                    long from = s.session.checkpoints().atOrBefore(e).map(Map.Entry::getKey).orElse(-1L);
+                    if (from < 0 || e - from > CHECKPOINT_DISTANCE) s.keepCheckpointHere();
+                    return null;
+                });
+            } else {
+                differ = p.instr();
+                upper = differ;
+                differKnown = true;
+                if (gallop > 0) gallop = Math.max(period, gallop * 2);
+            }
+            state.equalAt = equal;
+            state.differAt = differ;
+            progress("narrow", equal, differ, 64 - Long.numberOfLeadingZeros(Math.max(1, upper - equal)));
+        }
+        save();
+        OpStats.phase("4b verify ram");
+        long e = equal;
+        Probe full = probe(e, true, false, false);
+        if (full != null && full.same()) {
+            if (!differKnown) {
+                note("rec and rep agree at every TB both reach up to " + equal + "; rep's end at " + differ
+                        + " is not a state difference");
+                return null;
+            }
+            return new long[]{equal, differ};
+        }
+        if (full == null) throw new PandaException("can't get both sides back to guest instruction " + e);
+        note("registers and TLB agree up to " + e + " but RAM differs there: searching again with RAM compared at every probe");
+        // the last count known to agree in full: galloping back over the counts the cheap signatures
+        // found equal (the scan's, then the narrowing's), nearest first
+        java.util.TreeSet<Long> known = new java.util.TreeSet<>(verified);
+        known.addAll(cheapSame);
+        List<Long> candidates = new ArrayList<>(known);
+        int i = candidates.size() - 1, step = 1;
+        long upperFull = e;
+        while (i > 0) {
+            if (candidates.get(i) >= upperFull) {
+                i--;
+                continue;
+            }
+            Probe p = probe(candidates.get(i), true, true);
+            if (p != null && p.same()) break;
+            if (p != null) upperFull = p.instr();
+            i -= step;
+            step *= 2;
+        }
+        long from = candidates.get(Math.max(i, 0));
+        return narrow(from, upperFull, true, true);
     }
 
     /**
@@ -174,6 +390,7 @@ public final class Bisector {
      * bracket {equal, differing-or-end}, or null when the runs agree up to hi or their end.
      */
     private long[] scan(long from) {
+        OpStats.phase("2 scan");
         state.phase = ResumeState.Phase.SCAN;
         if (!pair.rec().hasSymbol("debug_counter")) {
             note("no debug_counter in this build: bisecting [lo, hi] with TB breakpoints instead of scanning");
@@ -258,6 +475,7 @@ public final class Bisector {
             }
         }
         state.differAt = differ;
+        OpStats.phase("3 gallop");
         // gallop back over the scan's stops to the last fully equal one
         int i = seen.size() - 1, step = 1;
         while (i > 0) {
@@ -282,6 +500,7 @@ public final class Bisector {
      * compared), down to two adjacent TB boundaries that both sides have.
      */
     private long[] narrow(long equal, long differ, boolean parallel, boolean cheapFirst) {
+        OpStats.phase("4 narrow");
         boolean differKnown = !differIsEnd;
         differIsEnd = false;
         long upper = differ;
@@ -310,9 +529,80 @@ public final class Bisector {
         return new long[]{equal, differ};
     }
 
+    /**
+     * Both sides TB by TB from the equal count to the upper end, comparing the cheap signatures
+     * at each common boundary: cheaper than bisecting a few TBs, each probe of which restarts.
+     * Returns {last equal, first differing, 1 if that differs in state (0: an end)} or null when
+     * the sides can't be brought to the equal count.
+     */
+    private long[] sweep(long equal, long differ, long upper, boolean atEqual) {
+        if (!atEqual) {
+            Both<Boolean> moved = both(s -> s.moveTo(equal, false));
+            if (!moved.rec() || !moved.rep() || sync() != equal) return null;
+        }
+        // the RAM check and the watchpoints come back to the sweep's last equal count: from here,
+        // not from a checkpoint hundreds of TBs back
+        both(s -> {
+            long from = s.session.checkpoints().atOrBefore(equal).map(Map.Entry::getKey).orElse(-1L);
+            if (from < 0 || equal - from > SWEEP_BELOW) s.keepCheckpointHere();
+            return null;
+        });
+        both(s -> {
+            s.beginSweep();
+            return null;
+        });
+        try {
+            long e = equal;
+            while (true) {
+                // one continue per side per TB; the side behind catches up the same way
+                Both<Boolean> moved = both(Side::sweepStep);
+                long c = -1;
+                if (moved.rec() && moved.rep()) {
+                    long a = rec.lastSeen(), b = rep.lastSeen();
+                    for (int steps = 0; a != b && steps < MAX_SYNC_STEPS; steps++) {
+                        Side behind = a < b ? rec : rep;
+                        if (!behind.sweepStep()) break;
+                        if (behind == rec) a = rec.lastSeen();
+                        else b = rep.lastSeen();
+                    }
+                    c = a == b ? a : -1;
+                }
+                if (c < 0 || c >= differ) return new long[]{e, differ, 0};
+                probes++;
+                Both<Signature> sig = both(Side::cheapHere);
+                state.saw(c, sig.rec(), sig.rep());
+                if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{e, c, 1};
+                e = c;
+                if (c >= upper) return new long[]{e, differ, 0};
+            }
+        } finally {
+            for (Side s : List.of(rec, rep)) {
+                try {
+                    s.endSweep();
+                } catch (RuntimeException ignored) {
+                    // a side that exited has no breakpoints to disable
+                }
+            }
+        }
+    }
+
     /** diverge.py: hi from a run of rep to its end, then a plain bisection over [lo, hi] with full checksums. */
     private long[] divergeBracket() {
+        // diverge.py's breakpoint conditions: the icount expression, evaluated by gdb at each hit
+        for (Side s : List.of(rec, rep)) {
+            s.session.countCondition(PandaSession.ICOUNT_EXPRESSION);
+            if (s.gdb.target().evaluatesConditions()) {
+                // diverge.py's gdb tests each hit itself: a round trip per TB, not rr's own test
+                try {
+                    s.gdb.console("set breakpoint condition-evaluation host");
+                } catch (DebuggerException ignored) {
+                    // a gdb without the setting evaluates on the host anyway
+                }
+            }
+        }
+        OpStats.phase("2 upper bound");
         if (hi < 0) hi = upperBoundFromEnd();
+        OpStats.phase("4 narrow");
         Probe start = probe(lo, false, false);
         if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
         if (!start.same()) return new long[]{-1, start.instr()};
@@ -345,10 +635,8 @@ public final class Bisector {
                 note("reverse execution failed (" + e.getMessage() + "): running rep forward to its end instead");
             }
         }
-        while (rep.nextCounter()) {
-            // debug_counter stops only: a few per million instructions
-        }
-        long last = rep.lastSeen();
+        // diverge.py lets rep run to its end with no breakpoint in the way: one continue
+        long last = rep.runToEnd();
         if (last < 0) {
             var out = new tandem.panda.ReplayOutput(s.debugger().drainProgramOutput(), 0).lastInstr();
             if (out.isEmpty()) throw new PandaException("can't tell where rep ends: give --instr-max");
@@ -370,7 +658,12 @@ public final class Bisector {
      * when a side ends before any. cheapFirst: RAM crc32 only when regs and TLB agree.
      */
     Probe probe(long n, boolean parallel, boolean cheapFirst) {
-        Both<Boolean> moved = parallel ? both(s -> s.moveTo(n)) : new Both<>(rec.moveTo(n), rep.moveTo(n));
+        return probe(n, parallel, cheapFirst, true);
+    }
+
+    /** probe; keep: whether the count reached gets a checkpoint on each side. */
+    Probe probe(long n, boolean parallel, boolean cheapFirst, boolean keep) {
+        Both<Boolean> moved = parallel ? both(s -> s.moveTo(n, keep)) : new Both<>(rec.moveTo(n, keep), rep.moveTo(n, keep));
         if (!moved.rec() || !moved.rep()) return null;
         long c = sync();
         if (c < 0) return null;
@@ -395,7 +688,7 @@ public final class Bisector {
                         + " TBs of " + Math.min(a, b) + ": their TB boundaries never meet (are TB chaining or the icount budget different?)");
             }
             Side behind = a < b ? rec : rep;
-            if (!behind.nextTb()) return -1;
+            if (!OpStats.time("sync step", behind::nextTb)) return -1;
             if (behind == rec) a = rec.lastSeen();
             else b = rep.lastSeen();
         }

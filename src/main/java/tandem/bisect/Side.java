@@ -87,9 +87,14 @@ final class Side {
 
     /** To the first TB at or after n, from the nearest checkpoint (PandaSession's mover). False if the side ends first. */
     boolean moveTo(long n) {
+        return moveTo(n, true);
+    }
+
+    /** moveTo; keep: whether the count reached gets a checkpoint. */
+    boolean moveTo(long n, boolean keep) {
         if (ended) revive(n);
         try {
-            session.toInstr(n);
+            session.toInstr(n, keep);
             count();
             return true;
         } catch (PandaException e) {
@@ -99,10 +104,40 @@ final class Side {
         }
     }
 
+    /**
+     * To the TB boundary of the first debug_counter call at or after n (one stop per 2^17 guest
+     * instructions on the way, each a condition gdb evaluates), from the nearest checkpoint. No
+     * checkpoint is kept. False if the side ends first.
+     */
+    boolean moveNear(long n) {
+        yielding = false;
+        if (ended) revive(n);
+        if (!session.hasSymbol("debug_counter")) return moveTo(n, false);
+        long target = ((n + PandaSession.DEBUG_COUNTER_PERIOD - 1) / PandaSession.DEBUG_COUNTER_PERIOD) * PandaSession.DEBUG_COUNTER_PERIOD;
+        try {
+            session.readyToMoveTo(target);
+            if (counterBp == null) counterBp = gdb.breakAt("debug_counter", null).number();
+            gdb.condition(counterBp, countLvalue() + " >= " + target);
+            // debug_counter runs at a TB boundary, right before that TB's cpu_loop_exec_tb; stopping
+            // at PANDA's end of record/replay keeps the process (and its checkpoints) alive
+            return go(counterBp) && nextTb();
+        } catch (PandaException e) {
+            if (interrupted(e)) throw e;
+            markEnded(e.getMessage());
+            return false;
+        }
+    }
+
+    /** A checkpoint at the current count, unless there is one. */
+    void keepCheckpointHere() {
+        keepCheckpoint(lastSeen);
+    }
+
     /** Forward to the next debug_counter call, then to the TB that follows it. False if the side ends first. */
     boolean nextCounter() {
         if (!session.hasSymbol("debug_counter")) throw new PandaException(name + " has no debug_counter");
         if (counterBp == null) counterBp = gdb.breakAt("debug_counter", null).number();
+        gdb.condition(counterBp, "");
         return go(counterBp) && nextTb();
     }
 
@@ -112,6 +147,75 @@ final class Side {
         if (!go(tbBp)) return false;
         count();
         return true;
+    }
+
+    /** Readies {@link #sweepStep()}: the TB breakpoint (and the end one) stay enabled until {@link #endSweep()}. */
+    void beginSweep() {
+        if (tbBp == null) tbBp = gdb.breakAt(PandaSession.EXEC_TB, null).number();
+        gdb.condition(tbBp, "");
+        Integer end = endBreakpoint();
+        if (end != null) gdb.enable(tbBp, end);
+        else gdb.enable(tbBp);
+    }
+
+    void endSweep() {
+        Integer end = endBreakpoint();
+        if (end != null) gdb.disable(tbBp, end);
+        else gdb.disable(tbBp);
+    }
+
+    /** Forward exactly one TB between beginSweep and endSweep: one continue and one read of the count. */
+    boolean sweepStep() {
+        Stop stop = cont();
+        if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
+        if (stop.breakpoint() == tbBp && !stop.exited()) {
+            count();
+            return true;
+        }
+        if (!stop.exited()) {
+            try {
+                count();
+            } catch (RuntimeException ignored) {
+                // keep the last count seen
+            }
+        }
+        markEnded(endBp != null && stop.breakpoint() == endBp ? "reached the end of "
+                + (session.role() == PandaSession.Role.RECORD ? "record" : "replay") : stop.toString());
+        return false;
+    }
+
+    /** The cheap signature at the count last read (no new read of the count). */
+    Signature cheapHere() {
+        if (regsBlock == null) locateBlocks();
+        if (regsBlock.length == 0) return calledSignature();
+        CRC32 r = new CRC32();
+        r.update(gdb.readMemory(regsBlock[0], (int) regsBlock[1]));
+        r.update(gdb.readMemory(pcBlock[0], (int) pcBlock[1]));
+        Long tlb = tlbChecksum ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_tlb()") : null;
+        return new Signature(lastSeen, r.getValue(), tlb, null);
+    }
+
+    /**
+     * Forward with no breakpoint but PANDA's end of record / replay: to where this side ends (its
+     * abort, its exit, or that end), in one continue. Returns the count there, -1 when it exited.
+     */
+    long runToEnd() {
+        Integer end = endBreakpoint();
+        if (end != null) gdb.enable(end);
+        Stop stop;
+        try {
+            stop = cont();
+        } finally {
+            if (end != null) gdb.disable(end);
+        }
+        if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
+        if (!stop.exited()) {
+            count();
+            markEnded(end != null && stop.breakpoint() == end ? "reached the end of replay" : stop.toString());
+            return lastSeen;
+        }
+        markEnded(stop.toString());
+        return -1;
     }
 
     /**
@@ -124,21 +228,33 @@ final class Side {
         return endBp;
     }
 
+    /** One continue, counted; refused once the search was interrupted (Ctrl-C), between moves too. */
+    private Stop cont() {
+        if (session.interrupted()) throw new PandaException(name + ": interrupted");
+        try {
+            return gdb.cont(limit);
+        } finally {
+            synchronized (this) {
+                stops++;
+            }
+        }
+    }
+
     private boolean go(int bp) {
         Integer end = endBreakpoint();
         if (end != null) gdb.enable(bp, end);
         else gdb.enable(bp);
         Stop stop;
         try {
-            stop = gdb.cont(limit);
+            stop = cont();
         } finally {
-            synchronized (this) {
-                stops++;
-            }
             if (end != null) gdb.disable(bp, end);
             else gdb.disable(bp);
         }
-        if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
+        if (stop.reason() == Stop.Reason.INTERRUPTED) {
+            if (yielding) return false; // stopped for the other side, somewhere mid-TB
+            throw new PandaException(name + ": interrupted");
+        }
         if (end != null && stop.breakpoint() == end) {
             count();
             markEnded("reached the end of " + (session.role() == PandaSession.Role.RECORD ? "record" : "replay"));
@@ -158,6 +274,17 @@ final class Side {
         return true;
     }
 
+    private volatile boolean yielding;
+
+    /**
+     * Stops a move running on this side because the other side ended: its comparisons are over.
+     * The move returns false without this side counting as ended; the next move restarts from a checkpoint.
+     */
+    void yieldNow() {
+        yielding = true;
+        gdb.interrupt();
+    }
+
     private void markEnded(String how) {
         ended = true;
         endedHow = how;
@@ -174,6 +301,16 @@ final class Side {
 
     private static boolean interrupted(PandaException e) {
         return e.getMessage() != null && e.getMessage().contains("interrupted");
+    }
+
+    private String countLvalue;
+
+    /** The count as a plain memory read at a fixed address: cheap for gdb to evaluate at each hit. */
+    private String countLvalue() {
+        if (countLvalue == null) {
+            countLvalue = "*(unsigned long long *) " + gdb.evaluateUnsigned("&cpus->tqh_first->rr_guest_instr_count");
+        }
+        return countLvalue;
     }
 
     void keepCheckpoint(long at) {

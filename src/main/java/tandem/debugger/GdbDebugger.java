@@ -135,6 +135,10 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public String evaluate(String expression) {
+        return OpStats.time(OpStats.kindOf(expression), () -> evaluateNow(expression));
+    }
+
+    private String evaluateNow(String expression) {
         return ask("evaluate `" + expression + "`",
                 () -> mi.send(MiCommand.of("data-evaluate-expression", expression)).record().results().string("value"));
     }
@@ -157,6 +161,10 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public List<Frame> backtrace() {
+        return OpStats.time("backtrace", this::backtraceNow);
+    }
+
+    private List<Frame> backtraceNow() {
         return ask("backtrace", () -> {
             List<Frame> frames = new ArrayList<>();
             for (MiTuple f : mi.send(MiCommand.of("stack-list-frames")).record().results().list("stack").tuples()) {
@@ -170,6 +178,10 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public byte[] readMemory(long address, int length) {
+        return OpStats.time("read memory", () -> readMemoryNow(address, length));
+    }
+
+    private byte[] readMemoryNow(long address, int length) {
         return ask("read " + length + " bytes at 0x" + Long.toHexString(address), () -> {
             MiTuple block = mi.send(MiCommand.of("data-read-memory-bytes", "0x" + Long.toHexString(address),
                     Integer.toString(length))).record().results().list("memory").tuples().get(0);
@@ -213,7 +225,7 @@ public final class GdbDebugger implements Debugger {
     public void condition(int breakpoint, String condition) {
         MiCommand c = MiCommand.of("break-condition", Integer.toString(breakpoint));
         MiCommand set = condition != null && !condition.isBlank() ? c.param(condition) : c;
-        ask("set the condition of breakpoint " + breakpoint, () -> mi.send(set));
+        OpStats.time("break-condition", () -> ask("set the condition of breakpoint " + breakpoint, () -> mi.send(set)));
     }
 
     @Override
@@ -236,7 +248,7 @@ public final class GdbDebugger implements Debugger {
         MiCommand c = MiCommand.of(op);
         for (int n : numbers) c = c.param(Integer.toString(n));
         MiCommand command = c;
-        ask(op.replace('-', ' ') + " " + java.util.Arrays.toString(numbers), () -> mi.send(command));
+        OpStats.time(op, () -> ask(op.replace('-', ' ') + " " + java.util.Arrays.toString(numbers), () -> mi.send(command)));
     }
 
     // ---- moving ----
@@ -281,6 +293,11 @@ public final class GdbDebugger implements Debugger {
     }
 
     private Stop resume(MiCommand command, Duration limit) {
+        return OpStats.time(command.text().contains("reverse") ? "reverse-continue" : command.text().contains("step") ? "stepi" : "continue",
+                () -> resumeNow(command, limit));
+    }
+
+    private Stop resumeNow(MiCommand command, Duration limit) {
         interruptRequested = false;
         running = true;
         try {
@@ -301,7 +318,7 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public int checkpoint() {
-        String out = console("checkpoint");
+        String out = OpStats.time("checkpoint", () -> console("checkpoint"));
         Matcher m = CHECKPOINT.matcher(out);
         if (!m.find()) throw new DebuggerException("checkpoint failed on " + target.description(), out.trim(), null);
         return Integer.parseInt(m.group(1));
@@ -309,7 +326,7 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public void restart(int checkpoint) {
-        console("restart " + checkpoint);
+        OpStats.time("restart", () -> console("restart " + checkpoint));
     }
 
     // ---- raw gdb ----

@@ -125,13 +125,15 @@ public final class MiniPanda {
         return new LiveProgram(gdb, r.binary(), replayArguments(r.name(), bug), r.directory(), null);
     }
 
+    private static final java.util.regex.Pattern INJECTED =
+            java.util.regex.Pattern.compile("mini-panda: injected \\S+ bug at guest instruction (\\d+)");
+
     /** The count at which an injected bug took effect, from mini-PANDA's own report of it. */
     public static long injectedAt(ReplayOutput out) {
         for (String l : out.lines()) {
-            if (l.startsWith("mini-panda: injected")) {
-                String[] w = l.trim().split(" ");
-                return Long.parseLong(w[w.length - 1]);
-            }
+            // stdout and stderr share one stream: the guest's console text may share the line
+            java.util.regex.Matcher m = INJECTED.matcher(l);
+            if (m.find()) return Long.parseLong(m.group(1));
         }
         throw new PandaException("the replay reported no injected bug: " + String.join("\n", out.lines()));
     }

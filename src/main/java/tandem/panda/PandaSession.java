@@ -162,6 +162,14 @@ public final class PandaSession implements AutoCloseable {
      * session is already there. Returns the count reached.
      */
     public synchronized long toInstr(long n) {
+        return toInstr(n, true);
+    }
+
+    /**
+     * {@link #toInstr(long)}; keep: whether the count reached gets a checkpoint (a fork, some
+     * 20 ms): a search that knows it will not come back here saves it.
+     */
+    public synchronized long toInstr(long n, boolean keep) {
         if (n < 0) throw new PandaException("instruction counts start at 0, not " + n);
         if (begin < 0) beginRecordOrReplay();
         if (n < begin) {
@@ -171,29 +179,20 @@ public final class PandaSession implements AutoCloseable {
         long cur = instrCount();
         Long known = firstTbAtOrAfter.get(n);
         // counts only grow, so a count at a TB boundary names that boundary
-        if ((cur == n || (known != null && cur == known)) && atExecTb()) return cur;
+        boolean atTb = (cur == n || (known != null && cur == known) || cur < n) && atExecTb();
+        if ((cur == n || (known != null && cur == known)) && atTb) return cur;
         if (known != null && checkpoints.has(known)) {
             restart(known, checkpoints.snapshot().get(known));
             return known;
         }
-        Optional<Map.Entry<Long, Integer>> from = checkpoints.atOrBefore(n);
-        boolean forwardFromHere = cur < n && atExecTb() && (from.isEmpty() || cur >= from.get().getKey());
-        if (!forwardFromHere) {
-            if (from.isEmpty()) {
-                throw new PandaException(name + ": can't go back from instruction " + cur + " to " + n + ": "
-                        + gdb.target().description() + " has no checkpoints (an rr replay or a live program has)");
-            }
-            restart(from.get().getKey(), from.get().getValue());
-            cur = from.get().getKey();
-            if (cur == n) return cur;
-        }
-        if (useDebugCounter && n - cur > 2 * DEBUG_COUNTER_PERIOD && hasSymbol("debug_counter")) {
-            // debug_counter fires at least once per period, so its first call at or past n - 2 periods
-            // comes before n: the TB breakpoint below can never find itself past its goal
-            int counter = debugCounterBreakpoint();
-            gdb.condition(counter, countLvalue() + " >= " + (n - 2 * DEBUG_COUNTER_PERIOD));
-            enableOnly(counter);
-            go(n);
+        cur = fromNearest(n, cur, atTb);
+        if (cur == n) return cur;
+        long bucket = lastCounterBucketBefore(n);
+        if (useDebugCounter && bucket > cur && hasSymbol("debug_counter")) {
+            // debug_counter is called at the first TB boundary of each period, less than one TB
+            // (TB_MAX_INSNS) past the period's start: its call for the last period starting a TB
+            // short of n comes before n, so the TB breakpoint below never finds itself past its goal
+            hopToCounter(bucket, n);
         }
         int tb = execTbBreakpoint();
         gdb.condition(tb, countLvalue() + " >= " + n);
@@ -203,8 +202,82 @@ public final class PandaSession implements AutoCloseable {
         long reached = instrCount();
         firstTbAtOrAfter.put(n, reached);
         firstTbAtOrAfter.put(reached, reached);
-        keepCheckpoint(reached);
+        if (keep) keepCheckpoint(reached);
         return reached;
+    }
+
+    /** A TB is at most this many guest instructions (QEMU's TCG_MAX_INSNS is 512). */
+    private static final long TB_SLACK = 512;
+
+    /** The start of the last debug_counter period whose counter call surely comes at or before n (-1: none). */
+    private static long lastCounterBucketBefore(long n) {
+        long b = ((n - TB_SLACK) / DEBUG_COUNTER_PERIOD) * DEBUG_COUNTER_PERIOD;
+        return n - TB_SLACK < 0 ? -1 : b;
+    }
+
+    /**
+     * Restarts from the nearest checkpoint at or before n unless going forward from here is
+     * nearer (we are at a TB boundary before n, past that checkpoint). Returns the count then.
+     */
+    private long fromNearest(long n, long cur, boolean atTb) {
+        Optional<Map.Entry<Long, Integer>> from = checkpoints.atOrBefore(n);
+        boolean forwardFromHere = cur < n && atTb && (from.isEmpty() || cur >= from.get().getKey());
+        if (forwardFromHere) return cur;
+        if (from.isEmpty()) {
+            throw new PandaException(name + ": can't go back from instruction " + cur + " to " + n + ": "
+                    + gdb.target().description() + " has no checkpoints (an rr replay or a live program has)");
+        }
+        restart(from.get().getKey(), from.get().getValue());
+        return from.get().getKey();
+    }
+
+    /** Forward to the first debug_counter call at or past count `at`: one gdb-evaluated condition per period. */
+    private void hopToCounter(long at, long goal) {
+        int counter = debugCounterBreakpoint();
+        gdb.condition(counter, countLvalue() + " >= " + at);
+        enableOnly(counter);
+        go(goal);
+        gdb.disable(counter);
+    }
+
+    /**
+     * To the TB boundary where debug_counter is called for the first period starting at or after
+     * n (within one period and one TB past n), from the nearest checkpoint: the cheap move, one stop
+     * per period rather than per TB. Without debug_counter, {@link #toInstr(long, boolean)}.
+     * Keeps no checkpoint. Returns the count reached.
+     */
+    public synchronized long toCounter(long n) {
+        if (begin < 0) beginRecordOrReplay();
+        if (!useDebugCounter || !hasSymbol("debug_counter")) return toInstr(n, false);
+        long target = ((n + DEBUG_COUNTER_PERIOD - 1) / DEBUG_COUNTER_PERIOD) * DEBUG_COUNTER_PERIOD;
+        long cur = instrCount();
+        boolean atTb = cur < target && atExecTb();
+        cur = fromNearest(target, cur, atTb);
+        hopToCounter(target, n);
+        // debug_counter runs at a TB boundary, right before that TB's cpu_loop_exec_tb
+        int tb = execTbBreakpoint();
+        gdb.condition(tb, "");
+        enableOnly(tb);
+        go(EXEC_TB);
+        gdb.disable(tb);
+        long reached = instrCount();
+        firstTbAtOrAfter.put(reached, reached);
+        return reached;
+    }
+
+    /**
+     * Readies a forward move to n: stays when this is a TB boundary before n past the nearest
+     * checkpoint at or before n, else restarts from that checkpoint. Returns the count then.
+     */
+    public synchronized long readyToMoveTo(long n) {
+        if (begin < 0) beginRecordOrReplay();
+        long cur = instrCount();
+        return fromNearest(n, cur, cur < n && atExecTb());
+    }
+
+    /** Keeps a checkpoint at the current count (a TB boundary the caller will come back to). */
+    public synchronized void keepCheckpointHere() {
+        keepCheckpoint(instrCount());
     }
 
     /** Executes exactly one TB: stops at the next cpu_loop_exec_tb. Returns the count reached. */
@@ -305,10 +378,25 @@ public final class PandaSession implements AutoCloseable {
     }
 
     /**
+     * The expression diverge.py puts in its breakpoint conditions: QEMU's icount bookkeeping, equal
+     * to the guest instruction count at every TB boundary, three loads and a pointer chase for gdb.
+     */
+    public static final String ICOUNT_EXPRESSION =
+            "timers_state.qemu_icount - (int32_t)cpus->tqh_first->icount_decr.u32 - cpus->tqh_first->icount_extra";
+
+    private volatile String countCondition;
+
+    /** The count expression breakpoint conditions use (null: a plain read of the count at its address). */
+    public void countCondition(String expression) {
+        this.countCondition = expression;
+    }
+
+    /**
      * The count as a plain memory read at a fixed address: cheaper for gdb to evaluate per hit than
      * the pointer chain, and compilable to an agent expression for target-side evaluation.
      */
     private String countLvalue() {
+        if (countCondition != null) return "(" + countCondition + ")";
         if (countLvalue == null) {
             countLvalue = "*(unsigned long long *) " + gdb.evaluateUnsigned("&" + INSTR_COUNT);
         }
