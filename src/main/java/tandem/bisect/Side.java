@@ -223,7 +223,7 @@ final class Side {
      * process, and with it gdb's fork checkpoints, alive for probes after a clean end.
      */
     private Integer endBreakpoint() {
-        String fn = session.role() == PandaSession.Role.RECORD ? "rr_do_end_record" : "rr_do_end_replay";
+        String fn = session.role().endFunction;
         if (endBp == null && session.hasSymbol(fn)) endBp = gdb.breakAt(fn, null).number();
         return endBp;
     }

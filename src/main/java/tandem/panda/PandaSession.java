@@ -21,15 +21,17 @@ public final class PandaSession implements AutoCloseable {
 
     /** Which side of the pair: PANDA taking the recording, or PANDA replaying it. */
     public enum Role {
-        RECORD("rec", "rr_do_begin_record"),
-        REPLAY("rep", "rr_do_begin_replay");
+        RECORD("rec", "rr_do_begin_record", "rr_do_end_record"),
+        REPLAY("rep", "rr_do_begin_replay", "rr_do_end_replay");
 
         public final String shortName;
         public final String beginFunction;
+        public final String endFunction;
 
-        Role(String shortName, String beginFunction) {
+        Role(String shortName, String beginFunction, String endFunction) {
             this.shortName = shortName;
             this.beginFunction = beginFunction;
+            this.endFunction = endFunction;
         }
     }
 
@@ -51,6 +53,7 @@ public final class PandaSession implements AutoCloseable {
     private volatile boolean useDebugCounter = true;
     private Integer execTbBreakpoint;
     private Integer debugCounterBreakpoint;
+    private Integer endBreakpoint;
     private String countLvalue;
     private Long ramPointer;
     private String dumpFpuFlag;
@@ -176,7 +179,7 @@ public final class PandaSession implements AutoCloseable {
             throw new PandaException(name + ": instruction " + n + " is before the first TB after "
                     + role.beginFunction + " (" + begin + ")");
         }
-        long cur = instrCount();
+        long cur = here();
         Long known = firstTbAtOrAfter.get(n);
         // counts only grow, so a count at a TB boundary names that boundary
         boolean atTb = (cur == n || (known != null && cur == known) || cur < n) && atExecTb();
@@ -216,6 +219,18 @@ public final class PandaSession implements AutoCloseable {
     }
 
     /**
+     * The count here, or Long.MAX_VALUE when the program can't be asked (it ran to its end, by a
+     * move of this session or by a command typed at gdb): only a checkpoint brings it back.
+     */
+    private long here() {
+        try {
+            return instrCount();
+        } catch (DebuggerException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
      * Restarts from the nearest checkpoint at or before n unless going forward from here is
      * nearer (we are at a TB boundary before n, past that checkpoint). Returns the count then.
      */
@@ -224,8 +239,9 @@ public final class PandaSession implements AutoCloseable {
         boolean forwardFromHere = cur < n && atTb && (from.isEmpty() || cur >= from.get().getKey());
         if (forwardFromHere) return cur;
         if (from.isEmpty()) {
-            throw new PandaException(name + ": can't go back from instruction " + cur + " to " + n + ": "
-                    + gdb.target().description() + " has no checkpoints (an rr replay or a live program has)");
+            String from0 = cur == Long.MAX_VALUE ? "the end of the program" : "instruction " + cur;
+            throw new PandaException(name + ": can't go back from " + from0 + " to " + n + ": "
+                    + gdb.target().description() + " has no checkpoint before it (an rr replay or a live program keeps them)");
         }
         restart(from.get().getKey(), from.get().getValue());
         return from.get().getKey();
@@ -250,7 +266,7 @@ public final class PandaSession implements AutoCloseable {
         if (begin < 0) beginRecordOrReplay();
         if (!useDebugCounter || !hasSymbol("debug_counter")) return toInstr(n, false);
         long target = ((n + DEBUG_COUNTER_PERIOD - 1) / DEBUG_COUNTER_PERIOD) * DEBUG_COUNTER_PERIOD;
-        long cur = instrCount();
+        long cur = here();
         boolean atTb = cur < target && atExecTb();
         cur = fromNearest(target, cur, atTb);
         hopToCounter(target, n);
@@ -271,7 +287,7 @@ public final class PandaSession implements AutoCloseable {
      */
     public synchronized long readyToMoveTo(long n) {
         if (begin < 0) beginRecordOrReplay();
-        long cur = instrCount();
+        long cur = here();
         return fromNearest(n, cur, cur < n && atExecTb());
     }
 
@@ -330,7 +346,34 @@ public final class PandaSession implements AutoCloseable {
     /** Continues to the next stop on the way to {@code goal}, unless interrupted. */
     private Stop go(Object goal) {
         if (interrupted) throw new PandaException(name + ": interrupted on the way to " + goal + describeWhere());
-        return move(gdb.cont(moveLimit), goal);
+        Integer end = endBreakpoint();
+        if (end != null) gdb.enable(end);
+        Stop stop;
+        try {
+            stop = gdb.cont(moveLimit);
+        } finally {
+            if (end != null) gdb.disable(end);
+        }
+        if (end != null && stop.breakpoint() == end) {
+            synchronized (this) {
+                stops++;
+            }
+            throw new PandaException(name + " did not reach " + goal + ": the recording ends before it, at guest instruction "
+                    + here() + " (stopped in " + role.endFunction + ")");
+        }
+        return move(stop, goal);
+    }
+
+    /**
+     * PANDA's end of record / replay: a move stops there rather than letting the program exit,
+     * so the process, and with it gdb's fork checkpoints, stays for the next move.
+     */
+    private Integer endBreakpoint() {
+        if (endBreakpoint == null && hasSymbol(role.endFunction)) {
+            endBreakpoint = gdb.breakAt(role.endFunction, null).number();
+            gdb.disable(endBreakpoint);
+        }
+        return endBreakpoint;
     }
 
     /** Counts the stop and turns "the program ended" into an error saying where. */
