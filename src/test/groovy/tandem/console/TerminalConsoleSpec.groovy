@@ -52,7 +52,7 @@ class TerminalConsoleSpec extends Specification {
         String s = screen(400)
 
         then:
-        s.contains('Breakpoint 3 at')                                    // break rr_do_begin_record
+        s =~ /Breakpoint \d+ at 0x\w+: file minipanda\/rr.c/           // break rr_do_begin_record
         s =~ /Breakpoint \d+ at 0x\w+: file minipanda\/cpu_exec.c/
         s =~ /0x8000\w{4}:  \w+/                                         // target_disas output
         s.contains('GPR00: r0 00000000')                                 // cpu_dump_state to stderr
