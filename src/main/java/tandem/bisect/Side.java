@@ -21,7 +21,6 @@ final class Side {
     private final Duration limit;
     private Integer counterBp;
     private Integer tbBp;
-    private Integer endBp;
     private final boolean regsChecksum;
     private final boolean tlbChecksum;
     private final boolean ramChecksum;
@@ -179,7 +178,7 @@ final class Side {
                 // keep the last count seen
             }
         }
-        markEnded(endBp != null && stop.breakpoint() == endBp ? "reached the end of "
+        markEnded(endBreakpoint() != null && stop.breakpoint() == endBreakpoint() ? "reached the end of "
                 + (session.role() == PandaSession.Role.RECORD ? "record" : "replay") : stop.toString());
         return false;
     }
@@ -218,14 +217,9 @@ final class Side {
         return -1;
     }
 
-    /**
-     * PANDA's end of record / replay (rr_do_end_record, rr_do_end_replay): stopping there keeps the
-     * process, and with it gdb's fork checkpoints, alive for probes after a clean end.
-     */
+    /** PandaSession's breakpoint at PANDA's end of record / replay: see PandaSession.endBreakpoint. */
     private Integer endBreakpoint() {
-        String fn = session.role().endFunction;
-        if (endBp == null && session.hasSymbol(fn)) endBp = gdb.breakAt(fn, null).number();
-        return endBp;
+        return session.endBreakpoint();
     }
 
     /** One continue, counted; refused once the search was interrupted (Ctrl-C), between moves too. */

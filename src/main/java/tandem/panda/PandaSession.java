@@ -366,9 +366,11 @@ public final class PandaSession implements AutoCloseable {
 
     /**
      * PANDA's end of record / replay: a move stops there rather than letting the program exit,
-     * so the process, and with it gdb's fork checkpoints, stays for the next move.
+     * so the process, and with it gdb's fork checkpoints, stays for the next move. Disabled
+     * between moves; null when the build has no such function. Callers that move the program
+     * themselves (the divergence search) enable it around their own continues.
      */
-    private Integer endBreakpoint() {
+    public synchronized Integer endBreakpoint() {
         if (endBreakpoint == null && hasSymbol(role.endFunction)) {
             endBreakpoint = gdb.breakAt(role.endFunction, null).number();
             gdb.disable(endBreakpoint);
