@@ -38,6 +38,8 @@ public final class GdbDebugger implements Debugger {
     private final List<Consumer<Stop>> stopListeners = new CopyOnWriteArrayList<>();
     private volatile boolean running;
     private volatile boolean interruptRequested;
+    /** Counts the commands that may run the program, so an interrupt knows which one it was for. */
+    private final java.util.concurrent.atomic.AtomicLong moves = new java.util.concurrent.atomic.AtomicLong();
 
     private GdbDebugger(Target target, MiChannel mi) {
         this.target = target;
@@ -300,6 +302,7 @@ public final class GdbDebugger implements Debugger {
     private Stop resumeNow(MiCommand command, Duration limit) {
         interruptRequested = false;
         running = true;
+        moves.incrementAndGet();
         try {
             AsyncRecord stopped = mi.resume(command, limit);
             return toStop(stopped);
@@ -345,6 +348,7 @@ public final class GdbDebugger implements Debugger {
         boolean resumed = false;
         try {
             running = true;
+            moves.incrementAndGet();
             interruptRequested = false;
             MiResult r = mi.send(MiCommand.console(command), COMMAND_TIMEOUT);
             StringBuilder out = new StringBuilder(r.console());
@@ -372,14 +376,18 @@ public final class GdbDebugger implements Debugger {
     public void interrupt() {
         if (!running) return;
         interruptRequested = true;
+        long move = moves.get();
         Thread t = new Thread(() -> {
             interruptQuietly();
             // gdb can lose an interrupt that comes while it tests a breakpoint condition at every
-            // hit of a program it traces itself; SIGINT to the program is always reported as a stop
-            for (int i = 0; i < 10 && running && target.connection() != Target.Connection.REMOTE; i++) {
+            // hit of a program it traces itself; SIGINT to the program is always reported as a stop.
+            // Only while the same move runs: a signal landing in the next command (a restart's
+            // calls into the program) would break that command instead.
+            for (int i = 0; i < 10 && running && moves.get() == move
+                    && target.connection() != Target.Connection.REMOTE; i++) {
                 try {
                     Thread.sleep(300);
-                    if (running) mi.interruptPrograms();
+                    if (running && moves.get() == move) mi.interruptPrograms();
                 } catch (InterruptedException e) {
                     return;
                 } catch (RuntimeException e) {
