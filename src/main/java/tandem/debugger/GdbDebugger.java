@@ -115,6 +115,14 @@ public final class GdbDebugger implements Debugger {
         return restartKeepsCheckpoint;
     }
 
+    private Boolean tracesNatively;
+
+    /** tracesNatively, asked once: the target stack does not change under a session. */
+    private synchronized boolean tracesNativelyOnce() {
+        if (tracesNatively == null) tracesNatively = tracesNatively();
+        return tracesNatively;
+    }
+
     private boolean tracesNatively() {
         try {
             return console("maint print target-stack").contains("- native");
@@ -329,8 +337,31 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public void restart(int checkpoint) {
-        OpStats.time("restart", () -> console("restart " + checkpoint));
+        if (!tracesNativelyOnce()) {
+            OpStats.time("restart", () -> console("restart " + checkpoint));
+            return;
+        }
+        // gdb restores the fork's file offsets with calls to lseek in it: a SIGINT still pending
+        // there (an interrupt that raced the stop it was for) would abort them and the restart
+        String saved = signalHandling("SIGINT");
+        console("handle SIGINT nostop noprint nopass");
+        try {
+            OpStats.time("restart", () -> console("restart " + checkpoint));
+        } finally {
+            console("handle SIGINT " + saved);
+        }
     }
+
+    /** How gdb handles a signal now, as `handle` takes it: "stop print nopass" and the like. */
+    private String signalHandling(String signal) {
+        Matcher m = Pattern.compile("(?m)^" + signal + "\\s+(Yes|No)\\s+(Yes|No)\\s+(Yes|No)").matcher(console("info signals " + signal));
+        if (!m.find()) return "stop print nopass"; // gdb's default for SIGINT
+        return (m.group(1).equals("Yes") ? "stop" : "nostop") + " " + (m.group(2).equals("Yes") ? "print" : "noprint")
+                + " " + (m.group(3).equals("Yes") ? "pass" : "nopass");
+    }
+
+    /** gdb's "Switching to Thread 0x7ffff7db3740 (LWP 31335)" or "Switching to process 31335" after a restart. */
+    private static final Pattern SWITCHED = Pattern.compile("Switching to (?:Thread \\S+ \\(LWP (\\d+)\\)|process (\\d+))");
 
     // ---- raw gdb ----
 
@@ -352,6 +383,11 @@ public final class GdbDebugger implements Debugger {
             interruptRequested = false;
             MiResult r = mi.send(MiCommand.console(command), COMMAND_TIMEOUT);
             StringBuilder out = new StringBuilder(r.console());
+            if (command.startsWith("restart")) {
+                // a fork checkpoint is another process: interrupts must go to it from now on
+                Matcher m = SWITCHED.matcher(out);
+                if (m.find() && tracesNativelyOnce()) mi.programSwitched(Long.parseLong(m.group(1) != null ? m.group(1) : m.group(2)));
+            }
             if ("running".equals(r.resultClass())) {
                 resumed = true;
                 Stop s = toStop(stop.await(limit));

@@ -62,6 +62,8 @@ public final class MiChannel implements AutoCloseable {
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final ArrayDeque<String> programOutput = new ArrayDeque<>();
     private final Set<Long> inferiorPids = ConcurrentHashMap.newKeySet();
+    /** The process gdb runs now, when known: after a checkpoint restart it is not the one first started. */
+    private volatile long currentProgram = -1;
     private final MiParser parser = new MiParser(); // used by the stdout reader thread only
     private final Thread dispatcher;
     private volatile GdbProcess gdb;
@@ -203,9 +205,7 @@ public final class MiChannel implements AutoCloseable {
             PendingStop again = expectStop("*stopped after -exec-interrupt and SIGINT to gdb (pid " + gdb.pid() + ")");
             stop.cancel();
             GdbProcess.sigint(gdb.pid());
-            for (long pid : inferiorPids) {
-                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) GdbProcess.sigint(pid);
-            }
+            interruptPrograms();
             return ((StopWaiter) again).await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout);
         }
     }
@@ -263,9 +263,37 @@ public final class MiChannel implements AutoCloseable {
 
     /** Sends SIGINT to every debugged program gdb reported that is still alive. */
     public void interruptPrograms() {
-        for (long pid : inferiorPids) {
-            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) GdbProcess.sigint(pid);
+        // only the process running now: a SIGINT queued in a stopped checkpoint fork would hit
+        // whoever restarts it later
+        for (long pid : currentProgram > 0 ? Set.of(currentProgram) : inferiorPids) {
+            if (runs(pid)) GdbProcess.sigint(pid);
         }
+    }
+
+    /**
+     * Whether the process runs, as opposed to being stopped under ptrace (at a breakpoint, or by
+     * the interrupt already), a zombie, or gone. A SIGINT sent to a stopped program stays pending
+     * and hits its next resumption, which may be a call gdb makes in it (a restart's lseek).
+     */
+    static boolean runs(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            int end = stat.lastIndexOf(')');
+            char state = end >= 0 && end + 2 < stat.length() ? stat.charAt(end + 2) : 'X';
+            return state == 'R' || state == 'S' || state == 'D';
+        } catch (java.io.IOException | RuntimeException e) {
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        }
+    }
+
+    /**
+     * Tells the channel which process gdb runs now, when gdb switched to another one without
+     * starting it (gdb's {@code restart N} to a fork checkpoint): interrupts go to it, and it is
+     * ended with the rest at close.
+     */
+    public void programSwitched(long pid) {
+        inferiorPids.add(pid);
+        currentProgram = pid;
     }
 
     /** Process ids of the debugged programs gdb reported ({@code =thread-group-started,pid=...}). */
@@ -352,7 +380,10 @@ public final class MiChannel implements AutoCloseable {
                 for (StopWaiter w : waiters) w.stop.complete(a);
             } else if (a.kind() == AsyncRecord.Kind.NOTIFY && "thread-group-started".equals(a.asyncClass())) {
                 String pid = a.string("pid", null);
-                if (pid != null) inferiorPids.add(Long.parseLong(pid));
+                if (pid != null) {
+                    inferiorPids.add(Long.parseLong(pid));
+                    currentProgram = Long.parseLong(pid);
+                }
             }
             events.add(a);
         } else if (record instanceof ProgramOutput o) {

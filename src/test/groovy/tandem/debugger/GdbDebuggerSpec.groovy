@@ -380,6 +380,79 @@ class GdbDebuggerSpec extends Specification {
         MiniPanda.deleteTree(longer?.directory())
     }
 
+    def "after a restart, an interrupt stops the restarted process and leaves no SIGINT in a waiting checkpoint"() {
+        given: 'the program restarted from a checkpoint, the process it left behind kept as another'
+        def longer = Demo.record(3_000_000)
+        atTb(MiniPanda.replayUnderGdb(longer, null, Demo.GDB))
+        int cp = gdb.checkpoint()
+        gdb.temporaryBreakAt('cpu_loop_exec_tb', "$COUNT >= 60000")
+        gdb.cont(LIMIT)
+        gdb.restart(cp)
+        gdb.checkpoint()
+        long running = programPid()
+        gdb.breakAt('cpu_loop_exec_tb', "$COUNT == 1")
+        def interrupter = Thread.start {
+            while (!gdb.running()) sleep 10
+            sleep 500
+            gdb.interrupt()
+        }
+
+        when: 'continue typed as in the console: gdb drops -exec-interrupt then, and SIGINTs follow'
+        def said = gdb.console('continue', LIMIT)
+        interrupter.join()
+        sleep 3500 // past any follow-up SIGINT the interrupt could still send
+        def waiting = checkpointPids() - running
+
+        then:
+        said.contains('[stopped: interrupted')
+        gdb.channel().inferiorPids().contains(running)
+        waiting.size() >= 2
+        waiting.every { !sigintPending(it) }
+
+        cleanup:
+        gdb?.close()
+        MiniPanda.deleteTree(longer?.directory())
+    }
+
+    def "a SIGINT left pending in a checkpoint does not break its restart"() {
+        given:
+        atTb()
+        long at = gdb.evaluateUnsigned(COUNT)
+        int cp = gdb.checkpoint()
+        long waiting = (checkpointPids() - programPid()).first()
+
+        when: 'a late interrupt signals the stopped fork: the signal waits in it'
+        ['kill', '-INT', "$waiting"].execute().waitFor()
+        assert sigintPending(waiting)
+        gdb.temporaryBreakAt('cpu_loop_exec_tb', "$COUNT >= 80000")
+        gdb.cont(LIMIT)
+        gdb.restart(cp)
+
+        then:
+        gdb.evaluateUnsigned(COUNT) == at
+        gdb.console('info signals SIGINT') =~ /SIGINT\s+Yes\s+Yes\s+No/
+    }
+
+    long programPid() {
+        def m = gdb.console('info inferiors') =~ /process (\d+)/
+        assert m.find()
+        Long.parseLong(m.group(1))
+    }
+
+    /** The processes gdb keeps as checkpoints, and the one running. */
+    Set<Long> checkpointPids() {
+        (gdb.console('info checkpoints') =~ /process (\d+)/).collect { Long.parseLong(it[1]) } as Set
+    }
+
+    /** SIGINT (signal 2) waiting in the process's private or shared pending set. */
+    static boolean sigintPending(long pid) {
+        def status = new File("/proc/$pid/status").readLines()
+        ['SigPnd:', 'ShdPnd:'].any { key ->
+            def line = status.find { it.startsWith(key) }
+            (new BigInteger(line.substring(key.length()).trim(), 16) & 2G) != 0G
+        }
+    }
+
     def "gdb killed from outside: the next operation says gdb is gone"() {
         given:
         atTb()
