@@ -41,9 +41,13 @@ public final class GdbDebugger implements Debugger {
     /** Counts the commands that may run the program, so an interrupt knows which one it was for. */
     private final java.util.concurrent.atomic.AtomicLong moves = new java.util.concurrent.atomic.AtomicLong();
 
-    private GdbDebugger(Target target, MiChannel mi) {
+    /** The CPU this session claimed for gdb and its program (-1: none, or the target's own). */
+    private final int claimedCpu;
+
+    private GdbDebugger(Target target, MiChannel mi, int claimedCpu) {
         this.target = target;
         this.mi = mi;
+        this.claimedCpu = claimedCpu;
     }
 
     /** Starts gdb on the target and brings the program to its first stop. */
@@ -65,18 +69,22 @@ public final class GdbDebugger implements Debugger {
         List<String> options = new ArrayList<>(List.of("-iex", "set mi-async on"));
         options.addAll(gdbOptions);
         List<String> cmd = target.commandLine(options);
+        // a program gdb traces runs where gdb does; a local server (gdbserver) chose its CPU already
+        int claimed = target.cpu() < 0 && target.connection() == Target.Connection.NATIVE ? CpuPinning.claim() : -1;
+        List<String> run = CpuPinning.pinned(target.cpu() >= 0 ? target.cpu() : claimed, cmd);
         MiChannel channel;
         try {
-            channel = new GdbLauncher().gdb(cmd.get(0)).miArgs(List.of()).args(cmd.subList(1, cmd.size()))
+            channel = new GdbLauncher().gdb(run.get(0)).miArgs(List.of()).args(run.subList(1, run.size()))
                     .workingDir(target.workingDirectory() == null ? null : target.workingDirectory().toFile())
                     .timeout(COMMAND_TIMEOUT).startTimeout(START_TIMEOUT).start();
         } catch (IOException | MiException e) {
+            CpuPinning.release(claimed);
             target.close();
             throw new DebuggerException("could not start " + cmd.get(0) + " for " + target.description()
                     + ": " + e.getMessage() + ". Is it installed (Debian package "
                     + (cmd.get(0).endsWith("rr") ? "rr; or give its path with --rr" : "gdb") + "), and is the path right?");
         }
-        GdbDebugger d = new GdbDebugger(target, channel);
+        GdbDebugger d = new GdbDebugger(target, channel, claimed);
         try {
             channel.addListener(new MiListener() {
                 @Override
@@ -465,6 +473,7 @@ public final class GdbDebugger implements Debugger {
         } catch (RuntimeException ignored) {
             // closing must not fail: the process tree is destroyed regardless
         } finally {
+            CpuPinning.release(claimedCpu);
             target.close();
         }
     }

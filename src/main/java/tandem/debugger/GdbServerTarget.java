@@ -27,9 +27,10 @@ public final class GdbServerTarget implements Target {
     private final Path workingDirectory;
     private final ExecuteWatchdog server;
     private final Path serverLog;
+    private final int cpu;
 
     private GdbServerTarget(Path gdb, String host, int port, Path program, Path workingDirectory,
-                            ExecuteWatchdog server, Path serverLog) {
+                            ExecuteWatchdog server, Path serverLog, int cpu) {
         this.gdb = gdb;
         this.host = host;
         this.port = port;
@@ -37,11 +38,12 @@ public final class GdbServerTarget implements Target {
         this.workingDirectory = workingDirectory;
         this.server = server;
         this.serverLog = serverLog;
+        this.cpu = cpu;
     }
 
     /** A server someone else started, such as {@code rr replay -s PORT}. */
     public static GdbServerTarget connect(Path gdb, String host, int port, Path program) {
-        return new GdbServerTarget(gdb, host, port, program, null, null, null);
+        return new GdbServerTarget(gdb, host, port, program, null, null, null, -1);
     }
 
     /**
@@ -51,23 +53,28 @@ public final class GdbServerTarget implements Target {
     public static GdbServerTarget launch(Path gdb, Path gdbserver, Path program, List<String> args,
                                          Path workingDirectory, Path stdin) {
         int port = freePort();
-        CommandLine cl = new CommandLine(gdbserver.toString());
-        cl.addArgument("--once", false);
-        cl.addArgument("127.0.0.1:" + port, false);
-        cl.addArgument(program.toString(), false);
-        for (String a : args) cl.addArgument(a, false);
+        List<String> command = new java.util.ArrayList<>(List.of(gdbserver.toString(), "--once", "127.0.0.1:" + port, program.toString()));
+        command.addAll(args);
+        // gdbserver, its program and (GdbDebugger) gdb share a CPU: see CpuPinning
+        int cpu = CpuPinning.claim();
+        command = CpuPinning.pinned(cpu, command);
+        CommandLine cl = new CommandLine(command.get(0));
+        for (String a : command.subList(1, command.size())) cl.addArgument(a, false);
         Path log = workingDirectory.resolve("gdbserver.log");
+        ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(ExecuteWatchdog.INFINITE_TIMEOUT_DURATION).get();
         try {
             OutputStream out = new FileOutputStream(log.toFile());
             InputStream in = stdin == null ? InputStream.nullInputStream() : new FileInputStream(stdin.toFile());
-            ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(ExecuteWatchdog.INFINITE_TIMEOUT_DURATION).get();
             DefaultExecutor ex = DefaultExecutor.builder().setWorkingDirectory(workingDirectory.toFile()).get();
             ex.setWatchdog(watchdog);
             ex.setStreamHandler(new PumpStreamHandler(out, out, in));
             ex.execute(cl, new DefaultExecuteResultHandler());
             awaitListening(port, log, gdbserver);
-            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log);
-        } catch (IOException e) {
+            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu);
+        } catch (IOException | RuntimeException e) {
+            watchdog.destroyProcess(); // a server that never listened must not outlive tandem
+            CpuPinning.release(cpu);
+            if (e instanceof RuntimeException r) throw r;
             throw new DebuggerException("could not start " + gdbserver + ": " + e.getMessage()
                     + " (Debian package gdbserver)");
         }
@@ -156,7 +163,13 @@ public final class GdbServerTarget implements Target {
     }
 
     @Override
+    public int cpu() {
+        return cpu;
+    }
+
+    @Override
     public void close() {
         if (server != null) server.destroyProcess();
+        CpuPinning.release(cpu);
     }
 }

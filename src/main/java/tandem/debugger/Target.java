@@ -66,6 +66,14 @@ public interface Target {
         return "run";
     }
 
+    /**
+     * The CPU this target's own server process runs on, for gdb to join it (see CpuPinning); -1
+     * when it has none, and then gdb picks one for a program it traces natively.
+     */
+    default int cpu() {
+        return -1;
+    }
+
     /** Processes besides gdb that this target started and that must end with the session. */
     default void close() {
     }
