@@ -65,9 +65,12 @@ class TerminalConsoleSpec extends Specification {
     def "Ctrl-C stops a long continue on both sides and gives the prompt back"() {
         when:
         type('disable')
+        // from early in the run, so the continue below is long (TB by TB) however fast gdb stops
+        type('toInstr 100000')
+        waitFor(60) { answered('toInstr 100000') }
         type('break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count > 2900000')
         type('continue')
-        sleep(1500)
+        sleep(1000)
         tmux('send-keys', '-t', session, 'C-c')
         waitFor(60) { screen().contains('interrupted') }
         type('instr()')
@@ -111,6 +114,13 @@ class TerminalConsoleSpec extends Specification {
     void type(String line) {
         tmux('send-keys', '-t', session, '-l', line)
         tmux('send-keys', '-t', session, 'Enter')
+    }
+
+    /** Whether the prompt came back after the last time {@code command} was typed. */
+    boolean answered(String command) {
+        String s = screen().stripTrailing()
+        int at = s.lastIndexOf(command)
+        at >= 0 && s.substring(at + command.length()).contains('tandem[both]>') && s.endsWith('tandem[both]>')
     }
 
     String screen(int history = 100) {
