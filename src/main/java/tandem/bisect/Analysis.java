@@ -221,7 +221,8 @@ final class Analysis {
      */
     private List<WatchEvent> watch(Side s, List<Location> group, long from, long until) {
         List<WatchEvent> events = new ArrayList<>();
-        if (!s.moveTo(from)) return events;
+        // no checkpoint kept here: the search is over once the watch has run
+        if (!s.moveTo(from, false)) return events;
         List<Integer> made = new ArrayList<>();
         Map<Location, String> lvalues = new LinkedHashMap<>();
         Map<Location, Long> values = new LinkedHashMap<>();

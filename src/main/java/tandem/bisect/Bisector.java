@@ -166,7 +166,9 @@ public final class Bisector {
             equal = state.equalAt;
             differ = state.differAt;
         } else {
-            Probe start = probe(lo, true, true);
+            // regs and TLB only: lo's RAM is hashed only if the final check finds RAM differing
+            // (see narrowCheap), which saves a crc32 of all RAM per side on most searches
+            Probe start = probe(lo, true, true, true, false);
             if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
             if (!start.same()) return new long[]{-1, start.instr()};
             equal = start.instr();
@@ -180,7 +182,7 @@ public final class Bisector {
         return narrowCheap(equal, differ);
     }
 
-    /** lo, and the scan's stops, whose cheap signatures agreed (lo's full one). */
+    /** lo, and the scan's stops, whose cheap signatures (regs, TLB) agreed. */
     private final List<Long> verified = new ArrayList<>();
     /** Counts the narrowing found equal on the cheap signatures, in the order found (increasing). */
     private final List<Long> cheapSame = new ArrayList<>();
@@ -368,18 +370,28 @@ public final class Bisector {
         List<Long> candidates = new ArrayList<>(known);
         int i = candidates.size() - 1, step = 1;
         long upperFull = e;
-        while (i > 0) {
+        long from = -1;
+        while (i >= 0) {
             if (candidates.get(i) >= upperFull) {
                 i--;
                 continue;
             }
             Probe p = probe(candidates.get(i), true, true);
-            if (p != null && p.same()) break;
+            if (p != null && p.same()) {
+                from = p.instr();
+                break;
+            }
             if (p != null) upperFull = p.instr();
             i -= step;
             step *= 2;
         }
-        long from = candidates.get(Math.max(i, 0));
+        if (from < 0) {
+            // nothing compared in full agrees: lo itself, whose RAM the start of the search did not hash
+            Probe l = probe(lo, true, true);
+            if (l == null) throw new PandaException("can't get both sides back to lo " + lo);
+            if (!l.same()) return new long[]{-1, l.instr()};
+            from = l.instr();
+        }
         return narrow(from, upperFull, true, true);
     }
 
@@ -663,6 +675,11 @@ public final class Bisector {
 
     /** probe; keep: whether the count reached gets a checkpoint on each side. */
     Probe probe(long n, boolean parallel, boolean cheapFirst, boolean keep) {
+        return probe(n, parallel, cheapFirst, keep, true);
+    }
+
+    /** probe; withRam false: regs and TLB only, whatever they say. */
+    private Probe probe(long n, boolean parallel, boolean cheapFirst, boolean keep, boolean withRam) {
         Both<Boolean> moved = parallel ? both(s -> s.moveTo(n, keep)) : new Both<>(rec.moveTo(n, keep), rep.moveTo(n, keep));
         if (!moved.rec() || !moved.rep()) return null;
         long c = sync();
@@ -670,7 +687,7 @@ public final class Bisector {
         probes++;
         Both<Signature> sig = parallel ? both(Side::cheap) : new Both<>(rec.cheap(), rep.cheap());
         boolean same = sig.rec().differences(sig.rep()).isEmpty();
-        if (same || !cheapFirst) {
+        if (withRam && (same || !cheapFirst)) {
             Both<Long> ram = parallel ? both(Side::ram) : new Both<>(rec.ram(), rep.ram());
             sig = new Both<>(sig.rec().withRam(ram.rec()), sig.rep().withRam(ram.rep()));
             same = sig.rec().differences(sig.rep()).isEmpty();

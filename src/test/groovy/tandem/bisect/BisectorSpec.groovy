@@ -44,6 +44,7 @@ class BisectorSpec extends Specification {
         BugKind.TLB | 100_000 | 200_000
         BugKind.IRQ | 100_000 | 200_000
         BugKind.REG | 0       | 20_000
+        BugKind.RAM | 0       | 20_000
         BugKind.RAM | 7_777   | 20_000
         BugKind.TLB | 19_000  | 20_000
         BugKind.REG | 150_000 | 300_000
