@@ -36,6 +36,18 @@ public final class Bisector {
     /** Scan stops between checkpoints: a probe in the bracket never re-executes more than this many buckets. */
     private static final int CHECKPOINT_EVERY = 8;
     private static final int MAX_SYNC_STEPS = 100_000;
+    /**
+     * Sync moves a bisection probe makes before it gives up on finding a TB boundary both sides
+     * have: the sides leapfrog one TB at a time for hundreds of TBs once a divergence has changed
+     * their TB boundaries (a TLB flush makes rep take refill exceptions rec never takes), and such
+     * a probe is past the divergence anyway. The sweep at the end syncs without a limit: it is
+     * what makes the bracket exact.
+     */
+    private static final int PROBE_SYNC_MOVES = 32;
+    /** sync(maxMoves) gave up: no TB boundary common to both sides within reach. */
+    private static final long NO_COMMON_BOUNDARY = -2;
+    /** Guest instructions, some 100,000 TBs: as far as sync looks for a TB boundary both sides have. */
+    private static final long MAX_SYNC_SPAN = 4_000_000;
     private static final int MAX_MEMORY_RANGES = 64;
     private static final int MAX_WATCH_EVENTS = 200;
 
@@ -57,6 +69,8 @@ public final class Bisector {
     private long hi;
     /** The bracket's upper end is where a side ended, not a count known to differ. */
     private boolean differIsEnd;
+    /** The narrowing lowered its upper end below a probe whose sides shared no TB boundary nearby. */
+    private boolean upperUnsure;
 
     private Bisector(Pair pair, BisectOptions opts) {
         this.pair = pair;
@@ -314,7 +328,9 @@ public final class Bisector {
             boolean coarse = t > equal && t + 2 * TB_SLACK < upper;
             long m = coarse ? t : mid;
             Both<Boolean> moved = both(s -> coarse ? s.moveNear(m) : s.moveTo(m, false));
-            long c = moved.rec() && moved.rep() ? sync() : -1;
+            long c = moved.rec() && moved.rep() ? sync(PROBE_SYNC_MOVES) : -1;
+            // past m the sides share no boundary nearby: what lies between m and differ is not known
+            if (c == NO_COMMON_BOUNDARY) upperUnsure = true;
             Probe p = null;
             if (c >= 0) {
                 probes++;
@@ -573,7 +589,8 @@ public final class Bisector {
                     long a = rec.lastSeen(), b = rep.lastSeen();
                     for (int steps = 0; a != b && steps < MAX_SYNC_STEPS; steps++) {
                         Side behind = a < b ? rec : rep;
-                        if (!behind.sweepStep()) break;
+                        long goal = Math.max(a, b);
+                        if (!behind.sweepTo(goal)) break;
                         if (behind == rec) a = rec.lastSeen();
                         else b = rep.lastSeen();
                     }
@@ -585,7 +602,8 @@ public final class Bisector {
                 state.saw(c, sig.rec(), sig.rep());
                 if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{e, c, 1};
                 e = c;
-                if (c >= upper) return new long[]{e, differ, 0};
+                // an upper end set by a probe that found no common boundary is no end: go on to differ
+                if (c >= upper && !upperUnsure) return new long[]{e, differ, 0};
             }
         } finally {
             for (Side s : List.of(rec, rep)) {
@@ -696,8 +714,38 @@ public final class Bisector {
         return new Probe(c, sig.rec(), sig.rep(), same);
     }
 
-    /** diverge.py's sync: step whichever side is behind until both stand at the same count. -1 if one ends. */
+    /**
+     * Both sides to the same TB boundary: the side behind moves to the first TB at or after the
+     * other's count, in one continue, until the two meet (after a divergence their TB boundaries
+     * can stay apart for hundreds of TBs). diverge.py steps the side behind one TB at a time;
+     * its strategy does so here. -1 if a side ends.
+     */
     long sync() {
+        return sync(Integer.MAX_VALUE);
+    }
+
+    /** sync, giving up with NO_COMMON_BOUNDARY after maxMoves moves without the sides meeting. */
+    long sync(int maxMoves) {
+        if (opts.strategy() == Strategy.DIVERGE) return syncTbByTb();
+        long a = rec.count(), b = rep.count();
+        long from = Math.min(a, b);
+        for (int moves = 0; a != b; moves++) {
+            if (moves >= maxMoves) return NO_COMMON_BOUNDARY;
+            if (Math.max(a, b) - from > MAX_SYNC_SPAN) {
+                throw new PandaException("rec and rep share no TB boundary within " + MAX_SYNC_SPAN
+                        + " guest instructions of " + from + ": their TB boundaries never meet (are TB chaining or the icount budget different?)");
+            }
+            Side behind = a < b ? rec : rep;
+            long goal = Math.max(a, b);
+            if (!OpStats.time("sync move", () -> behind.tbAtOrAfter(goal))) return -1;
+            if (behind == rec) a = rec.lastSeen();
+            else b = rep.lastSeen();
+        }
+        return a;
+    }
+
+    /** diverge.py's sync: step whichever side is behind, one TB at a time, until both stand at the same count. -1 if one ends. */
+    private long syncTbByTb() {
         long a = rec.count(), b = rep.count();
         for (int steps = 0; a != b; steps++) {
             if (steps > MAX_SYNC_STEPS) {

@@ -148,6 +148,22 @@ final class Side {
         return true;
     }
 
+    /**
+     * Forward to the first TB at or after n in one continue: gdb tests the count at each TB, but
+     * tandem sees one stop instead of one per TB. False if the side ends first.
+     */
+    boolean tbAtOrAfter(long n) {
+        if (tbBp == null) tbBp = gdb.breakAt(PandaSession.EXEC_TB, null).number();
+        gdb.condition(tbBp, countLvalue() + " >= " + n);
+        try {
+            if (!go(tbBp)) return false;
+        } finally {
+            gdb.condition(tbBp, "");
+        }
+        count();
+        return true;
+    }
+
     /** Readies {@link #sweepStep()}: the TB breakpoint (and the end one) stay enabled until {@link #endSweep()}. */
     void beginSweep() {
         if (tbBp == null) tbBp = gdb.breakAt(PandaSession.EXEC_TB, null).number();
@@ -161,6 +177,16 @@ final class Side {
         Integer end = endBreakpoint();
         if (end != null) gdb.disable(tbBp, end);
         else gdb.disable(tbBp);
+    }
+
+    /** Between beginSweep and endSweep: forward to the first TB at or after n in one continue. */
+    boolean sweepTo(long n) {
+        gdb.condition(tbBp, countLvalue() + " >= " + n);
+        try {
+            return sweepStep();
+        } finally {
+            gdb.condition(tbBp, "");
+        }
     }
 
     /** Forward exactly one TB between beginSweep and endSweep: one continue and one read of the count. */

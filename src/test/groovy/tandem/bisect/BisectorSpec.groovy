@@ -49,6 +49,7 @@ class BisectorSpec extends Specification {
         BugKind.TLB | 19_000  | 20_000
         BugKind.REG | 150_000 | 300_000
         BugKind.IRQ | 260_000 | 300_000
+        BugKind.TLB | 250_000 | 300_000
     }
 
     def "says the runs never diverge when the replay has no bug"() {
