@@ -421,16 +421,19 @@ public final class GdbDebugger implements Debugger {
         if (!running) return;
         interruptRequested = true;
         long move = moves.get();
+        boolean remote = target.connection() == Target.Connection.REMOTE;
         Thread t = new Thread(() -> {
-            interruptQuietly();
+            // a server (gdbserver, rr) honours -exec-interrupt; a gdb tracing the program itself
+            // gets its follow-ups sooner
+            interruptQuietly(remote ? Duration.ofSeconds(5) : Duration.ofMillis(600));
             // gdb can lose an interrupt that comes while it tests a breakpoint condition at every
             // hit of a program it traces itself; SIGINT to the program is always reported as a stop.
             // Only while the same move runs: a signal landing in the next command (a restart's
-            // calls into the program) would break that command instead.
-            for (int i = 0; i < 10 && running && moves.get() == move
-                    && target.connection() != Target.Connection.REMOTE; i++) {
+            // calls into the program) would break that command instead. Often: the signal goes only
+            // to a program caught running, and gdb holds it stopped most of the time at each hit.
+            for (int i = 0; i < 50 && running && moves.get() == move && !remote; i++) {
                 try {
-                    Thread.sleep(300);
+                    Thread.sleep(100);
                     if (running && moves.get() == move) mi.interruptPrograms();
                 } catch (InterruptedException e) {
                     return;
@@ -444,8 +447,12 @@ public final class GdbDebugger implements Debugger {
     }
 
     private void interruptQuietly() {
+        interruptQuietly(Duration.ofSeconds(5));
+    }
+
+    private void interruptQuietly(Duration wait) {
         try {
-            mi.interrupt(Duration.ofSeconds(5));
+            mi.interrupt(wait);
         } catch (RuntimeException ignored) {
             // the waiting caller reports what happened; an interrupt must never throw at Ctrl-C
         }
