@@ -16,6 +16,7 @@ import tandem.panda.Registers;
 import tandem.panda.Translation;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -129,12 +130,51 @@ final class Analysis {
 
     // ---- RAM ----
 
-    /** crc32 halving on both sides at once, down to 4-byte ranges; adjacent ones merged. */
-    private List<MemoryRange> differingRam(long offset, long length) {
-        List<MemoryRange> out = new ArrayList<>();
-        halve(offset, length, out);
+    /**
+     * The 4-byte RAM words that differ between the sides, adjacent ones merged: crc32 of FAN_OUT
+     * parts of a range on both sides at once, down into the parts that differ, and below
+     * READ_BELOW bytes the bytes themselves, read once per side and compared here. Halving all the
+     * way down cost 27 levels of calls into each process; this costs some 4 levels.
+     */
+    List<MemoryRange> differingRam(long offset, long length) {
+        List<MemoryRange> words = new ArrayList<>();
+        find(offset, length, words, MAX_MEMORY_RANGES);
+        if (words.size() >= MAX_MEMORY_RANGES) b.note("more than " + MAX_MEMORY_RANGES + " RAM words differ: listing the first ones");
+        return merged(words);
+    }
+
+    /** differingRam, or null when more than maxWords words differ. */
+    List<MemoryRange> differingRam(long offset, long length, int maxWords) {
+        List<MemoryRange> words = new ArrayList<>();
+        find(offset, length, words, maxWords + 1);
+        return words.size() > maxWords ? null : merged(words);
+    }
+
+    private static final int FAN_OUT = 16;
+    private static final long READ_BELOW = 64 * 1024;
+
+    private void find(long offset, long length, List<MemoryRange> out, int max) {
+        if (out.size() >= max || length <= 0) return;
+        if (length <= READ_BELOW) {
+            Both<byte[]> bytes = b.both(s -> s.gdb.readMemory(s.session.ramPointer() + offset, (int) length));
+            for (int i = 0; i < length && out.size() < max; i += 4) {
+                int n = (int) Math.min(4, length - i);
+                if (!Arrays.equals(bytes.rec(), i, i + n, bytes.rep(), i, i + n)) out.add(new MemoryRange(offset + i, n));
+            }
+            return;
+        }
+        // parts of whole words, so every word found is one of guest RAM's aligned words
+        long part = ((length + FAN_OUT - 1) / FAN_OUT + 3) & ~3L;
+        for (long at = offset; at < offset + length && out.size() < max; at += part) {
+            long from = at, n = Math.min(part, offset + length - at);
+            Both<Long> crc = b.both(s -> s.session.ramCrc(from, n));
+            if (!crc.rec().equals(crc.rep())) find(from, n, out, max);
+        }
+    }
+
+    private static List<MemoryRange> merged(List<MemoryRange> words) {
         List<MemoryRange> merged = new ArrayList<>();
-        for (MemoryRange r : out) {
+        for (MemoryRange r : words) {
             if (!merged.isEmpty() && merged.get(merged.size() - 1).end() == r.start()) {
                 MemoryRange last = merged.remove(merged.size() - 1);
                 merged.add(new MemoryRange(last.start(), last.length() + r.length()));
@@ -142,23 +182,7 @@ final class Analysis {
                 merged.add(r);
             }
         }
-        if (out.size() >= MAX_MEMORY_RANGES) b.note("more than " + MAX_MEMORY_RANGES + " RAM words differ: listing the first ones");
         return merged;
-    }
-
-    private void halve(long offset, long length, List<MemoryRange> out) {
-        if (out.size() >= MAX_MEMORY_RANGES) return;
-        if (length <= 4) {
-            out.add(new MemoryRange(offset, length));
-            return;
-        }
-        long half = (length / 2 + 3) & ~3L;
-        long[][] parts = {{offset, half}, {offset + half, length - half}};
-        for (long[] part : parts) {
-            if (part[1] <= 0) continue;
-            Both<Long> crc = b.both(s -> s.session.ramCrc(part[0], part[1]));
-            if (!crc.rec().equals(crc.rep())) halve(part[0], part[1], out);
-        }
     }
 
     // ---- watching ----

@@ -44,11 +44,12 @@ public final class Bisector {
      * what makes the bracket exact.
      */
     private static final int PROBE_SYNC_MOVES = 32;
+    /** A RAM search focuses on the words that differ when there are at most this many of them. */
+    private static final int RAM_FOCUS_WORDS = 16;
     /** sync(maxMoves) gave up: no TB boundary common to both sides within reach. */
     private static final long NO_COMMON_BOUNDARY = -2;
     /** Guest instructions, some 100,000 TBs: as far as sync looks for a TB boundary both sides have. */
     private static final long MAX_SYNC_SPAN = 4_000_000;
-    private static final int MAX_MEMORY_RANGES = 64;
     private static final int MAX_WATCH_EVENTS = 200;
 
     /** A comparison of both sides at one common count; null signatures when a side can't get there. */
@@ -71,6 +72,8 @@ public final class Bisector {
     private boolean differIsEnd;
     /** The narrowing lowered its upper end below a probe whose sides shared no TB boundary nearby. */
     private boolean upperUnsure;
+    /** While set, a probe's RAM signature covers these ranges only. */
+    private List<MemoryRange> ramFocus;
 
     private Bisector(Pair pair, BisectOptions opts) {
         this.pair = pair;
@@ -347,14 +350,7 @@ public final class Bisector {
                 cheapSame.add(equal);
                 gallop = 0;
                 atEqual = true;
-                long e = equal;
-                // a checkpoint costs about as much as gdb stopping at a few hundred TBs: fork only
-                // where running again from the nearest checkpoint would cost more
-                both(s -> {
-                    long from = s.session.checkpoints().atOrBefore(e).map(Map.Entry::getKey).orElse(-1L);
-                    if (from < 0 || e - from > CHECKPOINT_DISTANCE) s.keepCheckpointHere();
-                    return null;
-                });
+                keepCheckpointIfFar(equal);
             } else {
                 differ = p.instr();
                 upper = differ;
@@ -379,8 +375,33 @@ public final class Bisector {
         }
         if (full == null) throw new PandaException("can't get both sides back to guest instruction " + e);
         note("registers and TLB agree up to " + e + " but RAM differs there: searching again with RAM compared at every probe");
-        // the last count known to agree in full: galloping back over the counts the cheap signatures
-        // found equal (the scan's, then the narrowing's), nearest first
+        // both sides stand at e: the words that differ there are where RAM first differs, unless a
+        // difference elsewhere came and went before e. Searching on those words alone costs a few
+        // calls per probe instead of a crc32 of all RAM; the full check at the end catches the rest.
+        List<MemoryRange> focus = new Analysis(this).differingRam(0, rec.session.ramSize(), RAM_FOCUS_WORDS);
+        if (focus != null && !focus.isEmpty()) {
+            long[] found;
+            ramFocus = focus;
+            try {
+                found = searchWithRam(e);
+            } finally {
+                ramFocus = null;
+            }
+            if (found[0] < 0) return found; // differs already at lo, in those words and so in full
+            Probe check = probe(found[0], true, false, false);
+            if (check != null && check.same()) return found;
+            note("RAM outside the " + focus.size() + " ranges that differ at " + e + " differs at " + found[0]
+                    + " already: searching again over all of RAM");
+        }
+        return searchWithRam(e);
+    }
+
+    /**
+     * The bisection with RAM at every probe (all of it, or ramFocus), from the last count that agrees
+     * in full below e, where RAM differs: galloping back over the counts the cheap signatures
+     * found equal (the scan's, then the narrowing's), nearest first, then lo.
+     */
+    private long[] searchWithRam(long e) {
         java.util.TreeSet<Long> known = new java.util.TreeSet<>(verified);
         known.addAll(cheapSame);
         List<Long> candidates = new ArrayList<>(known);
@@ -532,13 +553,17 @@ public final class Bisector {
         boolean differKnown = !differIsEnd;
         differIsEnd = false;
         long upper = differ;
+        // diverge.py keeps a checkpoint at every position it reaches; tandem only where running
+        // again from the nearest one would cost more
+        boolean everywhere = opts.strategy() == Strategy.DIVERGE;
         while (upper - equal > 1) {
             long m = equal + (upper - equal) / 2;
-            Probe p = probe(m, parallel, cheapFirst);
+            Probe p = probe(m, parallel, cheapFirst, everywhere);
             if (p == null || p.instr() >= differ) {
                 upper = m;
             } else if (p.same()) {
                 equal = p.instr();
+                if (!everywhere) keepCheckpointIfFar(equal);
             } else {
                 differ = p.instr();
                 upper = differ;
@@ -706,7 +731,7 @@ public final class Bisector {
         Both<Signature> sig = parallel ? both(Side::cheap) : new Both<>(rec.cheap(), rep.cheap());
         boolean same = sig.rec().differences(sig.rep()).isEmpty();
         if (withRam && (same || !cheapFirst)) {
-            Both<Long> ram = parallel ? both(Side::ram) : new Both<>(rec.ram(), rep.ram());
+            Both<Long> ram = parallel ? both(this::ramOf) : new Both<>(ramOf(rec), ramOf(rep));
             sig = new Both<>(sig.rec().withRam(ram.rec()), sig.rep().withRam(ram.rep()));
             same = sig.rec().differences(sig.rep()).isEmpty();
         }
@@ -742,6 +767,25 @@ public final class Bisector {
             else b = rep.lastSeen();
         }
         return a;
+    }
+
+    /**
+     * A checkpoint at an equal count both sides stand at, unless one is near: a fork costs about
+     * as much as gdb stopping at a few hundred TBs, so it pays only where running again from the
+     * nearest checkpoint would cost more.
+     */
+    private void keepCheckpointIfFar(long at) {
+        both(s -> {
+            long from = s.session.checkpoints().atOrBefore(at).map(Map.Entry::getKey).orElse(-1L);
+            if (from < 0 || at - from > CHECKPOINT_DISTANCE) s.keepCheckpointHere();
+            return null;
+        });
+    }
+
+    /** A side's RAM signature: all of RAM, or only the ranges a search focuses on. */
+    private long ramOf(Side s) {
+        List<MemoryRange> focus = ramFocus;
+        return focus == null ? s.ram() : s.ram(focus);
     }
 
     /** diverge.py's sync: step whichever side is behind, one TB at a time, until both stand at the same count. -1 if one ends. */

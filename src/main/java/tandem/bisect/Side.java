@@ -408,6 +408,16 @@ final class Side {
         return session.ramCrc(0, session.ramSize());
     }
 
+    /** A crc32 of the given ranges of guest RAM only: a few calls over a few bytes instead of all of RAM. */
+    long ram(List<MemoryRange> ranges) {
+        CRC32 crc = new CRC32();
+        for (MemoryRange r : ranges) {
+            long v = session.ramCrc(r.start(), r.length());
+            for (int i = 0; i < 4; i++) crc.update((int) (v >>> (8 * i)));
+        }
+        return crc.getValue();
+    }
+
     List<String> backtrace() {
         List<String> bt = new ArrayList<>();
         session.backtrace().forEach(f -> bt.add(f.toString()));

@@ -56,6 +56,8 @@ public final class PandaSession implements AutoCloseable {
     private Integer endBreakpoint;
     private String countLvalue;
     private Long ramPointer;
+    /** Call targets of library functions, by name: see libraryFunction. */
+    private final Map<String, String> libraryFunctions = new java.util.concurrent.ConcurrentHashMap<>();
     private String dumpFpuFlag;
     private long begin = -1;
     private int stops;
@@ -515,8 +517,8 @@ public final class PandaSession implements AutoCloseable {
         long step = 1L << 30; // crc32's length is a 32-bit uInt
         for (long at = offset; at < offset + length; at += step) {
             long n = Math.min(step, offset + length - at);
-            crc = gdb.evaluateUnsigned("(unsigned long) crc32(" + crc + ", (unsigned char *) " + ramPointer()
-                    + " + " + at + ", " + n + ")");
+            crc = gdb.evaluateUnsigned("(unsigned long) " + libraryFunction("crc32", "unsigned long (*)(unsigned long, const unsigned char *, unsigned int)")
+                    + "(" + crc + ", (unsigned char *) " + ramPointer() + " + " + at + ", " + n + ")");
         }
         return crc;
     }
@@ -569,28 +571,41 @@ public final class PandaSession implements AutoCloseable {
      * text back. This needs neither the program's stdout (a block-buffered pipe, or rr's terminal) nor
      * libc debug info (every libc call is cast to its declared type), and works in rr's diversions.
      */
+    /**
+     * A library function without debug info (libc, zlib) as a call target: its address, looked up
+     * once, cast to its type. gdb looks a name up again at every call, which costs ~3 ms for such a
+     * symbol here against ~0.2 ms for a call through the address (the RAM search makes dozens).
+     * Addresses hold for the life of the session: gdb and rr run the program without address
+     * randomization, and checkpoints are forks of it.
+     */
+    private String libraryFunction(String name, String type) {
+        return libraryFunctions.computeIfAbsent(name, n -> "((" + type + ") " + gdb.evaluateUnsigned("(unsigned long) &" + n) + ")");
+    }
+
     private String captureOutput(String callWithFile) {
-        long cell = gdb.evaluateUnsigned("(unsigned long) malloc(16)");
+        String malloc = libraryFunction("malloc", "void *(*)(unsigned long)");
+        String free = libraryFunction("free", "void (*)(void *)");
+        long cell = gdb.evaluateUnsigned("(unsigned long) " + malloc + "(16)");
         if (cell == 0) throw new PandaException(name + ": malloc failed in the PANDA process");
         try {
             gdb.evaluate("*(unsigned long *) " + cell + " = 0");
             gdb.evaluate("*(unsigned long *) " + (cell + 8) + " = 0");
-            long file = gdb.evaluateUnsigned("(unsigned long) open_memstream((char **) " + cell
-                    + ", (unsigned long *) " + (cell + 8) + ")");
+            long file = gdb.evaluateUnsigned("(unsigned long) " + libraryFunction("open_memstream", "void *(*)(char **, unsigned long *)")
+                    + "((char **) " + cell + ", (unsigned long *) " + (cell + 8) + ")");
             if (file == 0) throw new PandaException(name + ": open_memstream failed in the PANDA process");
             String f = "(FILE *) " + file;
             try {
                 gdb.call(callWithFile.replace("%FILE%", f));
             } finally {
-                gdb.evaluate("(int) fclose(" + f + ")");
+                gdb.evaluate("(int) " + libraryFunction("fclose", "int (*)(void *)") + "(" + f + ")");
             }
             long buf = gdb.evaluateUnsigned("*(unsigned long *) " + cell);
             long len = gdb.evaluateUnsigned("*(unsigned long *) " + (cell + 8));
             String text = len == 0 ? "" : new String(gdb.readMemory(buf, (int) len), StandardCharsets.UTF_8);
-            if (buf != 0) gdb.evaluate("(void) free((void *) " + buf + ")");
+            if (buf != 0) gdb.evaluate("(void) " + free + "((void *) " + buf + ")");
             return text;
         } finally {
-            gdb.evaluate("(void) free((void *) " + cell + ")");
+            gdb.evaluate("(void) " + free + "((void *) " + cell + ")");
         }
     }
 
