@@ -241,13 +241,7 @@ public final class Bisector {
             long c = moved.rec() && moved.rep() ? sync() : -1;
             if (c < 0) {
                 // a side ended between the last stop and this one: PANDA's abort on a failed replay
-                long end = Math.min(endOf(rec), endOf(rep));
-                if (end == Long.MAX_VALUE) {
-                    end = new tandem.panda.ReplayOutput(rep.gdb.drainProgramOutput(), 0).lastInstr()
-                            .orElse(Math.max(rec.lastSeen(), rep.lastSeen()));
-                }
-                note(endedSides() + ": the search ends at guest instruction " + end);
-                if (hi < 0) hi = end;
+                long end = searchEnd();
                 if (rec.ended() && rep.ended() && endOf(rec) == Long.MAX_VALUE && endOf(rep) == Long.MAX_VALUE) {
                     // both ran to a normal exit, which takes gdb's fork checkpoints with it
                     Probe p = probe(last, true, true);
@@ -257,18 +251,7 @@ public final class Bisector {
                     }
                     return new long[]{from, last};
                 }
-                if (rec.ended() && rep.ended() && endOf(rec) == endOf(rep)) {
-                    // both stopped at PANDA's end of record / replay, alive, at the same count: compare there
-                    Both<Signature> sig = both(Side::cheap);
-                    Both<Long> ram = both(Side::ram);
-                    Signature a = sig.rec().withRam(ram.rec()), b = sig.rep().withRam(ram.rep());
-                    probes++;
-                    state.saw(end, a, b);
-                    if (a.differences(b).isEmpty()) {
-                        note("both sides reached their end at guest instruction " + end + " with equal state");
-                        return null;
-                    }
-                }
+                if (agreeAtCommonEnd(end)) return null;
                 differIsEnd = true;
                 return new long[]{last, end + 1};
             }
@@ -350,7 +333,7 @@ public final class Bisector {
                 cheapSame.add(equal);
                 gallop = 0;
                 atEqual = true;
-                keepCheckpointIfFar(equal);
+                keepCheckpointIfFar(equal, CHECKPOINT_DISTANCE);
             } else {
                 differ = p.instr();
                 upper = differ;
@@ -481,27 +464,9 @@ public final class Bisector {
             if (pastHi) {
                 end = hi;
             } else {
-                end = Math.min(endOf(rec), endOf(rep));
-                if (end == Long.MAX_VALUE) {
-                    // both exited: PANDA's progress lines say how far rep got
-                    end = new tandem.panda.ReplayOutput(rep.gdb.drainProgramOutput(), 0).lastInstr()
-                            .orElse(Math.max(rec.lastSeen(), rep.lastSeen()));
-                }
-                note(endedSides() + ": the search ends at guest instruction " + end);
-                if (hi < 0) hi = end;
+                end = searchEnd();
             }
-            if (!pastHi && rec.ended() && rep.ended() && endOf(rec) == endOf(rep) && endOf(rec) != Long.MAX_VALUE) {
-                // both stopped at PANDA's end of record / replay, alive, at the same count: compare there
-                Both<Signature> sig = both(Side::cheap);
-                Both<Long> ram = both(Side::ram);
-                Signature a = sig.rec().withRam(ram.rec()), b = sig.rep().withRam(ram.rep());
-                probes++;
-                state.saw(end, a, b);
-                if (a.differences(b).isEmpty()) {
-                    note("both sides reached their end at guest instruction " + end + " with equal state");
-                    return null;
-                }
-            }
+            if (!pastHi && agreeAtCommonEnd(end)) return null;
             Probe atEnd = hi >= 0 && pastHi ? probe(end, true, true) : null;
             if (atEnd != null && !atEnd.same()) {
                 differ = atEnd.instr();
@@ -563,7 +528,7 @@ public final class Bisector {
                 upper = m;
             } else if (p.same()) {
                 equal = p.instr();
-                if (!everywhere) keepCheckpointIfFar(equal);
+                if (!everywhere) keepCheckpointIfFar(equal, CHECKPOINT_DISTANCE);
             } else {
                 differ = p.instr();
                 upper = differ;
@@ -595,11 +560,7 @@ public final class Bisector {
         }
         // the RAM check and the watchpoints come back to the sweep's last equal count: from here,
         // not from a checkpoint hundreds of TBs back
-        both(s -> {
-            long from = s.session.checkpoints().atOrBefore(equal).map(Map.Entry::getKey).orElse(-1L);
-            if (from < 0 || equal - from > SWEEP_BELOW) s.keepCheckpointHere();
-            return null;
-        });
+        keepCheckpointIfFar(equal, SWEEP_BELOW);
         both(s -> {
             s.beginSweep();
             return null;
@@ -701,6 +662,37 @@ public final class Bisector {
         return last;
     }
 
+    /**
+     * Where the search ends once a side ended between two stops (hi, when none was given): the
+     * earlier end known, or when both exited, how far rep's progress lines say it got.
+     */
+    private long searchEnd() {
+        long end = Math.min(endOf(rec), endOf(rep));
+        if (end == Long.MAX_VALUE) {
+            end = new tandem.panda.ReplayOutput(rep.gdb.drainProgramOutput(), 0).lastInstr()
+                    .orElse(Math.max(rec.lastSeen(), rep.lastSeen()));
+        }
+        note(endedSides() + ": the search ends at guest instruction " + end);
+        if (hi < 0) hi = end;
+        return end;
+    }
+
+    /**
+     * When both sides stopped, alive, at PANDA's end of record / replay at the same count: whether
+     * their states agree there in full (noted). False in every other case.
+     */
+    private boolean agreeAtCommonEnd(long end) {
+        if (!rec.ended() || !rep.ended() || endOf(rec) != endOf(rep) || endOf(rec) == Long.MAX_VALUE) return false;
+        Both<Signature> sig = both(Side::cheap);
+        Both<Long> ram = both(Side::ram);
+        Signature a = sig.rec().withRam(ram.rec()), b = sig.rep().withRam(ram.rep());
+        probes++;
+        state.saw(end, a, b);
+        if (!a.differences(b).isEmpty()) return false;
+        note("both sides reached their end at guest instruction " + end + " with equal state");
+        return true;
+    }
+
     /** Where a side ended, if it is known: a side that exited can't be asked, its last count seen is stale. */
     private static long endOf(Side s) {
         return s.ended() && !s.endedHow().startsWith("exited") ? s.lastSeen() : Long.MAX_VALUE;
@@ -743,7 +735,7 @@ public final class Bisector {
      * Both sides to the same TB boundary: the side behind moves to the first TB at or after the
      * other's count, in one continue, until the two meet (after a divergence their TB boundaries
      * can stay apart for hundreds of TBs). diverge.py steps the side behind one TB at a time;
-     * its strategy does so here. -1 if a side ends.
+     * its strategy does so here. Both give up past MAX_SYNC_SPAN. -1 if a side ends.
      */
     long sync() {
         return sync(Integer.MAX_VALUE);
@@ -751,7 +743,7 @@ public final class Bisector {
 
     /** sync, giving up with NO_COMMON_BOUNDARY after maxMoves moves without the sides meeting. */
     long sync(int maxMoves) {
-        if (opts.strategy() == Strategy.DIVERGE) return syncTbByTb();
+        boolean tbByTb = opts.strategy() == Strategy.DIVERGE;
         long a = rec.count(), b = rep.count();
         long from = Math.min(a, b);
         for (int moves = 0; a != b; moves++) {
@@ -762,7 +754,9 @@ public final class Bisector {
             }
             Side behind = a < b ? rec : rep;
             long goal = Math.max(a, b);
-            if (!OpStats.time("sync move", () -> behind.tbAtOrAfter(goal))) return -1;
+            boolean moved = tbByTb ? OpStats.time("sync step", behind::nextTb)
+                    : OpStats.time("sync move", () -> behind.tbAtOrAfter(goal));
+            if (!moved) return -1;
             if (behind == rec) a = rec.lastSeen();
             else b = rep.lastSeen();
         }
@@ -774,10 +768,10 @@ public final class Bisector {
      * as much as gdb stopping at a few hundred TBs, so it pays only where running again from the
      * nearest checkpoint would cost more.
      */
-    private void keepCheckpointIfFar(long at) {
+    private void keepCheckpointIfFar(long at, long distance) {
         both(s -> {
             long from = s.session.checkpoints().atOrBefore(at).map(Map.Entry::getKey).orElse(-1L);
-            if (from < 0 || at - from > CHECKPOINT_DISTANCE) s.keepCheckpointHere();
+            if (from < 0 || at - from > distance) s.keepCheckpointHere();
             return null;
         });
     }
@@ -786,22 +780,6 @@ public final class Bisector {
     private long ramOf(Side s) {
         List<MemoryRange> focus = ramFocus;
         return focus == null ? s.ram() : s.ram(focus);
-    }
-
-    /** diverge.py's sync: step whichever side is behind, one TB at a time, until both stand at the same count. -1 if one ends. */
-    private long syncTbByTb() {
-        long a = rec.count(), b = rep.count();
-        for (int steps = 0; a != b; steps++) {
-            if (steps > MAX_SYNC_STEPS) {
-                throw new PandaException("rec and rep share no TB boundary within " + MAX_SYNC_STEPS
-                        + " TBs of " + Math.min(a, b) + ": their TB boundaries never meet (are TB chaining or the icount budget different?)");
-            }
-            Side behind = a < b ? rec : rep;
-            if (!OpStats.time("sync step", behind::nextTb)) return -1;
-            if (behind == rec) a = rec.lastSeen();
-            else b = rep.lastSeen();
-        }
-        return a;
     }
 
     // ---- plumbing ----

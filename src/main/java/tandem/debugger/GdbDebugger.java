@@ -107,25 +107,19 @@ public final class GdbDebugger implements Debugger {
         }
     }
 
-    /** Whether gdb traces the program itself (its target stack has the native target). */
-    private Boolean restartKeepsCheckpoint;
-
     /**
      * rr's checkpoints survive a restart, gdb's own fork checkpoints do not. What counts is who
      * traces the program: a gdb that traces it natively (a live program, or a stand-in for rr that
      * runs gdb directly) has fork checkpoints whatever the target claims.
      */
     @Override
-    public synchronized boolean restartKeepsCheckpoint() {
-        if (restartKeepsCheckpoint == null) {
-            restartKeepsCheckpoint = target.restartKeepsCheckpoint() && !tracesNatively();
-        }
-        return restartKeepsCheckpoint;
+    public boolean restartKeepsCheckpoint() {
+        return target.restartKeepsCheckpoint() && !tracesNativelyOnce();
     }
 
+    /** Whether gdb traces the program itself, asked once: the target stack does not change under a session. */
     private Boolean tracesNatively;
 
-    /** tracesNatively, asked once: the target stack does not change under a session. */
     private synchronized boolean tracesNativelyOnce() {
         if (tracesNatively == null) tracesNatively = tracesNatively();
         return tracesNatively;

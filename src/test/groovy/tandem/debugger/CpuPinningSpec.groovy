@@ -11,6 +11,7 @@ import java.nio.file.Files
 import java.nio.file.Path
 
 /**
+ * The pinning features need taskset (.ci/run installs util-linux) and two CPUs (CI has two).
  * With pinning on, each gdb runs on one CPU with the program it traces (or with the gdbserver serving it), and two
  * sessions open at once get different CPUs; read back from the processes' own affinity in /proc.
  */
