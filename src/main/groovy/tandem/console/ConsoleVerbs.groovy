@@ -10,7 +10,7 @@ class ConsoleVerbs implements Verbs {
 
     @Override
     int console(Verbs.Traces t) {
-        Repl.start(Sessions.traces(t.rr(), t.gdb(), t.rec(), t.rep(), t.arch()))
+        Repl.start(Sessions.of(t.rr(), t.gdb(), t.rec(), t.recCmd(), t.rep(), t.repCmd(), t.directory(), t.recAtBegin(), t.repAtBegin(), t.arch()))
     }
 
     @Override

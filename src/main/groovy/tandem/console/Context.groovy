@@ -30,6 +30,10 @@ class Context {
     void use(Sessions s) {
         Sessions old = sessions
         sessions = s
+        s.onNotice { String side, String text ->
+            out.println(render.dim("$side: $text".toString()))
+            out.flush()
+        }
         focus = 'both'
         userBreakpoints.values().each { it.clear() }
         old?.close()

@@ -9,6 +9,7 @@ import tandem.panda.Arch
 import tandem.panda.MiniPanda
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
+import tandem.panda.PandaSide
 import tandem.panda.ReplayOutput
 
 import java.nio.file.Files
@@ -61,8 +62,8 @@ class DemoTarget {
         LiveProgram rec = MiniPanda.recordUnderGdb(recording, gdb)
         LiveProgram rep = MiniPanda.replayUnderGdb(recording, bug, gdb)
         Sessions s = Sessions.open("demo: '$RECORDING', ${recording.instrs()} instructions, ${bug.argument()}".toString(),
-                new Sessions.Side('rec', PandaSession.Role.RECORD, rec),
-                new Sessions.Side('rep', PandaSession.Role.REPLAY, rep), Arch.MIPS)
+                new PandaSide('rec', PandaSession.Role.RECORD, rec),
+                new PandaSide('rep', PandaSession.Role.REPLAY, rep), Arch.MIPS)
         s.whenClosed { MiniPanda.deleteTree(rec.workingDirectory()) }
         return s
     }

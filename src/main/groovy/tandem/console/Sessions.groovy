@@ -6,13 +6,12 @@ package tandem.console
 import groovy.transform.CompileStatic
 import tandem.debugger.Debugger
 import tandem.debugger.GdbDebugger
-import tandem.debugger.RrReplay
-import tandem.debugger.RrTrace
-import tandem.debugger.Target
 import tandem.panda.Arch
 import tandem.panda.Pair
+import tandem.panda.PandaCommand
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
+import tandem.panda.PandaSide
 
 import java.nio.file.Path
 import java.util.concurrent.CompletableFuture
@@ -22,16 +21,6 @@ import java.util.function.Supplier
 
 @CompileStatic
 class Sessions implements AutoCloseable {
-
-    /** Opens one side: a target for gdb, a name and a role. */
-    static class Side {
-        final String name
-        final PandaSession.Role role
-        final Target target
-        Side(String name, PandaSession.Role role, Target target) {
-            this.name = name; this.role = role; this.target = target
-        }
-    }
 
     final String description
     private final CompletableFuture<Pair> opening
@@ -47,7 +36,7 @@ class Sessions implements AutoCloseable {
     }
 
     /** Starts both sides now, each on its own thread: gdb, symbols check, run to the first TB. */
-    static Sessions open(String description, Side rec, Side rep, Arch arch) {
+    static Sessions open(String description, PandaSide rec, PandaSide rep, Arch arch) {
         CompletableFuture<Pair> f = new CompletableFuture<>()
         Sessions s = new Sessions(description, f)
         CompletableFuture<PandaSession> a = s.side(rec, arch)
@@ -73,35 +62,59 @@ class Sessions implements AutoCloseable {
         return new Sessions('no sessions', f)
     }
 
-    /** The console verb's pair: two rr traces replayed under gdb. */
-    static Sessions traces(Path rr, Path gdb, Path recTrace, Path repTrace, String archName) {
+    /**
+     * The console verb's pair. Each side is an rr trace directory (replayed by rr under gdb) or,
+     * when its command line is given, a PANDA command line gdb runs itself in {@code directory}.
+     */
+    static Sessions of(Path rr, Path gdb, Path recTrace, String recCmd, Path repTrace, String repCmd, Path directory,
+                       List<String> recAtBegin, List<String> repAtBegin, String archName) {
         Arch arch = archName ? Arch.fromName(archName).orElseThrow {
             new PandaException("unknown arch '$archName': one of ${Arch.knownNames()}".toString())
         } : null
-        Side rec = new Side('rec', PandaSession.Role.RECORD, new RrReplay(new RrTrace(rr, recTrace.toAbsolutePath()), gdb, null))
-        Side rep = new Side('rep', PandaSession.Role.REPLAY, new RrReplay(new RrTrace(rr, repTrace.toAbsolutePath()), gdb, null))
-        return open("rr traces ${recTrace} and ${repTrace}".toString(), rec, rep, arch)
+        PandaSide rec = sideOf('rec', PandaSession.Role.RECORD, rr, gdb, recTrace, recCmd, directory, recAtBegin)
+        PandaSide rep = sideOf('rep', PandaSession.Role.REPLAY, rr, gdb, repTrace, repCmd, directory, repAtBegin)
+        Closure<String> what = { Path t, String c -> c ? "`${c}`".toString() : "rr trace ${t}".toString() }
+        String description = !recCmd && !repCmd ? "rr traces ${recTrace} and ${repTrace}".toString()
+                : "rec: ${what(recTrace, recCmd)}, rep: ${what(repTrace, repCmd)}".toString()
+        return open(description, rec, rep, arch)
     }
 
-    private CompletableFuture<PandaSession> side(Side side, Arch arch) {
+    private static PandaSide sideOf(String name, PandaSession.Role role, Path rr, Path gdb, Path trace, String cmd,
+                                    Path directory, List<String> atBegin) {
+        if (cmd) return PandaSide.command(name, PandaCommand.parse(cmd, directory, atBegin), gdb)
+        if (trace == null) throw new PandaException("$name needs an rr trace directory or a PANDA command line (--$name-cmd)".toString())
+        PandaSide t = PandaSide.trace(name, role, rr, gdb, trace)
+        return atBegin ? new PandaSide(name, role, t.target(), atBegin) : t
+    }
+
+    private volatile Closure noticeSink = { String side, String text -> }
+
+    /** Where the sides' notices go (a move that re-executes, ...): {@code { side, text -> }}. */
+    void onNotice(Closure sink) {
+        noticeSink = sink
+    }
+
+    private CompletableFuture<PandaSession> side(PandaSide side, Arch arch) {
         CompletableFuture<PandaSession> f = new CompletableFuture<>()
         Thread t = new Thread({
             try {
-                status[side.name] = 'starting gdb'
-                Debugger d = GdbDebugger.open(side.target)
+                status[side.name()] = 'starting gdb'
+                Debugger d = GdbDebugger.open(side.target())
                 started << (AutoCloseable) d
                 if (closed) { d.close(); throw new PandaException('closed') }
-                status[side.name] = 'checking symbols'
-                PandaSession ps = PandaSession.open(side.name, side.role, d, Optional.ofNullable(arch))
-                status[side.name] = "running to ${side.role.beginFunction}".toString()
+                status[side.name()] = 'checking symbols'
+                PandaSession ps = PandaSession.open(side.name(), side.role(), d, Optional.ofNullable(arch))
+                ps.atBegin(side.atBegin())
+                ps.onNotice { String text -> noticeSink.call(side.name(), text) }
+                status[side.name()] = "running to ${side.role().beginFunction}".toString()
                 long at = ps.beginRecordOrReplay()
-                status[side.name] = "ready at guest instruction $at".toString()
+                status[side.name()] = "ready at guest instruction $at".toString()
                 f.complete(ps)
             } catch (Throwable e) {
-                status[side.name] = 'failed'
+                status[side.name()] = 'failed'
                 f.completeExceptionally(e)
             }
-        } as Runnable, "tandem-open-${side.name}")
+        } as Runnable, "tandem-open-${side.name()}")
         t.daemon = true
         t.start()
         return f

@@ -188,11 +188,22 @@ abstract class TandemScript extends Script {
         return d.failedReplay.lastInstr().orElse(-1L)
     }
 
-    /** Opens two rr traces: open(rec: 'recrep', rep: 'reprep', rr: '/usr/local/bin/rr', gdb: 'gdb', arch: 'mips'). */
+    /**
+     * Opens the pair. Each side is an rr trace directory or a PANDA command line run under gdb:
+     * open(rec: 'recrep', rep: 'reprep', rr: '/usr/local/bin/rr', gdb: 'gdb', arch: 'mips'), or
+     * open(recCmd: 'panda-system-mips ... -replay good', repCmd: 'panda-system-mips ... -replay ls',
+     * cwd: '/path/to/recordings', recAtBegin: ['set var ...'], repAtBegin: [...]).
+     */
     def open(Map o) {
-        if (!o.rec || !o.rep) throw new PandaException("open needs rec: and rep: trace directories, e.g. open(rec: 'recrep', rep: 'reprep')")
-        ctx.use(Sessions.traces(Path.of((o.rr ?: 'rr') as String), Path.of((o.gdb ?: 'gdb') as String),
-                Path.of(o.rec as String), Path.of(o.rep as String), o.arch as String))
+        if (!(o.rec || o.recCmd) || !(o.rep || o.repCmd)) {
+            throw new PandaException("open needs rec: and rep: (rr trace directories) or recCmd: and repCmd: (PANDA command lines), "
+                    + "e.g. open(rec: 'recrep', rep: 'reprep')")
+        }
+        ctx.use(Sessions.of(Path.of((o.rr ?: 'rr') as String), Path.of((o.gdb ?: 'gdb') as String),
+                o.rec ? Path.of(o.rec as String) : null, o.recCmd as String,
+                o.rep ? Path.of(o.rep as String) : null, o.repCmd as String,
+                o.cwd ? Path.of(o.cwd as String) : null,
+                (o.recAtBegin ?: []) as List<String>, (o.repAtBegin ?: []) as List<String>, o.arch as String))
         ctx.pair()
         return ctx.sessions.description
     }

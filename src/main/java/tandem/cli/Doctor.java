@@ -116,24 +116,55 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
         List<String> all = new ArrayList<>(NEEDED_FUNCTIONS);
         all.addAll(NEEDED_VARIABLES);
         all.addAll(USEFUL.keySet());
-        List<String> cmd = new ArrayList<>(List.of(gdb, "-batch", "-nx"));
-        for (String s : all) cmd.addAll(List.of("-ex", "info address " + s));
-        cmd.add(panda.toString());
-        String out = runAll(true, cmd.toArray(new String[0]));
-        if (out == null) {
-            check("PANDA symbols", false, null, "gdb could not read " + panda);
-            return;
+        // PANDA's code and debug info live in libpanda-ARCH.so, which the launcher loads at start
+        List<Path> files = new ArrayList<>(List.of(panda));
+        files.addAll(pandaLibraries(panda));
+        StringBuilder out = new StringBuilder();
+        for (Path f : files) {
+            List<String> cmd = new ArrayList<>(List.of(gdb, "-batch", "-nx"));
+            for (String s : all) cmd.addAll(List.of("-ex", "info address " + s));
+            cmd.add(f.toString());
+            String o = runAll(true, cmd.toArray(new String[0]));
+            if (o == null) {
+                check("PANDA symbols", false, null, "gdb could not read " + f);
+                return;
+            }
+            out.append(o);
+        }
+        if (files.size() > 1) {
+            note("PANDA library", files.subList(1, files.size()).stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", ")));
         }
         // without debug info gdb knows PANDA's functions only as minimal symbols, and `cpus` not at all
-        boolean noDebug = out.contains("Symbol \"cpu_loop_exec_tb\" is at") && out.contains("compiled without debugging");
+        boolean noDebug = out.toString().contains("Symbol \"cpu_loop_exec_tb\" is at") && out.toString().contains("compiled without debugging");
         List<String> missing = new ArrayList<>();
-        for (String s : NEEDED_FUNCTIONS) if (!defines(out, s)) missing.add(s);
-        for (String s : NEEDED_VARIABLES) if (!defines(out, s)) missing.add(s);
+        for (String s : NEEDED_FUNCTIONS) if (!defines(out.toString(), s)) missing.add(s);
+        for (String s : NEEDED_VARIABLES) if (!defines(out.toString(), s)) missing.add(s);
         check("PANDA symbols", missing.isEmpty() && !noDebug, panda.getFileName() + " has " + String.join(", ", NEEDED_FUNCTIONS) + ", cpus",
                 (noDebug ? "no debug information; " : "")
                         + (missing.isEmpty() ? "" : "missing " + String.join(", ", missing) + "; ")
                         + "build PANDA with debug info (./configure --enable-debug, or CFLAGS=-g)");
-        USEFUL.forEach((s, why) -> note(s, defines(out, s) ? "present" : "absent: " + why));
+        String all2 = out.toString();
+        USEFUL.forEach((s, why) -> note(s, defines(all2, s) ? "present" : "absent: " + why));
+    }
+
+    /**
+     * The libpanda-*.so files the binary loads, as the dynamic loader resolves them (ldd), else
+     * found beside the binary: a PANDA build's panda-system-ARCH is a small launcher of libpanda-ARCH.so.
+     */
+    static List<Path> pandaLibraries(Path binary) {
+        List<Path> libs = new ArrayList<>();
+        String ldd = runAll(true, "ldd", binary.toString());
+        if (ldd != null) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\s*(libpanda-\\S+\\.so)\\s+=>\\s+(\\S+)").matcher(ldd);
+            while (m.find()) {
+                if (!m.group(2).equals("not")) libs.add(Path.of(m.group(2)));
+            }
+        }
+        if (libs.isEmpty() && binary.getFileName().toString().startsWith("panda-system-")) {
+            Path beside = binary.resolveSibling("libpanda-" + binary.getFileName().toString().substring("panda-system-".length()) + ".so");
+            if (Files.isRegularFile(beside)) libs.add(beside);
+        }
+        return libs;
     }
 
     /** `info address NAME` answers "Symbol \"NAME\" is ..." when gdb knows it, "No symbol ..." otherwise. */

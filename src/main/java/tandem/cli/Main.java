@@ -10,12 +10,11 @@ import picocli.CommandLine.Parameters;
 import tandem.bisect.BisectCommand;
 import tandem.bisect.BisectOptions;
 import tandem.console.Verbs;
-import tandem.debugger.GdbDebugger;
-import tandem.debugger.RrReplay;
-import tandem.debugger.RrTrace;
 import tandem.panda.Arch;
 import tandem.panda.Pair;
+import tandem.panda.PandaCommand;
 import tandem.panda.PandaSession;
+import tandem.panda.PandaSide;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,6 +28,7 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:",
                 "  tandem demo                      a recording, a replay that fails on a MIPS TLB bug, and the console on both",
                 "  tandem console recrep reprep     the console on two rr traces (PANDA recording, PANDA replaying)",
+                "  tandem console --rec-cmd '...' --rep-cmd '...'   the console on two PANDA command lines, without rr",
                 "  tandem run recipes/regs.groovy   a script with the console's DSL",
                 "  tandem bisect recrep reprep      the first guest instruction where the replay diverges",
                 "  tandem doctor --panda ./mips-softmmu/panda-system-mips"})
@@ -66,18 +66,57 @@ public final class Main implements Runnable {
         }
     }
 
-    /** The two rr traces and the tools that replay them: what `console` and `bisect` share. */
+    /** The two PANDA runs and the tools that run them: what `console` and `bisect` share. */
     static final class TraceArgs {
-        @Parameters(index = "0", paramLabel = "RECTRACE", description = "rr trace of PANDA recording (rr record -o recrep ...)")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "RECTRACE", description = "rr trace of PANDA recording (rr record -o recrep ...)")
         Path rec;
-        @Parameters(index = "1", paramLabel = "REPTRACE", description = "rr trace of PANDA replaying (rr record -o reprep ... -replay NAME)")
+        @Parameters(index = "1", arity = "0..1", paramLabel = "REPTRACE", description = "rr trace of PANDA replaying (rr record -o reprep ... -replay NAME)")
         Path rep;
+        @Option(names = "--rec-cmd", paramLabel = "CMDLINE", description = "instead of RECTRACE: a PANDA command line gdb runs itself (without rr), e.g. a replay of the recording known to be right")
+        String recCmd;
+        @Option(names = "--rep-cmd", paramLabel = "CMDLINE", description = "instead of REPTRACE: a PANDA command line gdb runs itself, e.g. './mips-softmmu/panda-system-mips -M malta -m 128M -kernel prog.elf -display none -replay ls'")
+        String repCmd;
+        @Option(names = "--cwd", paramLabel = "DIR", description = "where the command lines run (default: the current directory)")
+        Path cwd;
+        @Option(names = "--rec-at-begin", paramLabel = "GDBCMD", description = "a gdb command run on rec at the start of record/replay, each time (repeatable)")
+        List<String> recAtBegin = new ArrayList<>();
+        @Option(names = "--rep-at-begin", paramLabel = "GDBCMD", description = "the same on rep (repeatable)")
+        List<String> repAtBegin = new ArrayList<>();
         @Option(names = "--rr", paramLabel = "PATH", description = "rr executable (default: rr on the PATH)", defaultValue = "rr")
         Path rr;
         @Option(names = "--gdb", paramLabel = "PATH", description = "gdb executable (default: gdb on the PATH)", defaultValue = "gdb")
         Path gdb;
-        @Option(names = "--arch", paramLabel = "A", description = "guest arch: mips, i386, x86_64, arm, aarch64, ppc (default: from each trace's PANDA binary)")
+        @Option(names = "--arch", paramLabel = "A", description = "guest arch: mips, i386, x86_64, arm, aarch64, ppc (default: from each side's PANDA binary)")
         String arch;
+
+        /** Each side needs its trace or its command line; says which is missing. */
+        void check() {
+            if (rec == null && recCmd == null) throw new IllegalArgumentException("rec needs RECTRACE (an rr trace directory) or --rec-cmd CMDLINE");
+            if (rep == null && repCmd == null) throw new IllegalArgumentException("rep needs REPTRACE (an rr trace directory) or --rep-cmd CMDLINE");
+            if (recCmd != null && rec != null && rep == null && repCmd == null) {
+                throw new IllegalArgumentException("rep needs REPTRACE or --rep-cmd CMDLINE (the one trace given is taken as RECTRACE)");
+            }
+        }
+
+        /** The side as opened: a command line when given, else the trace. */
+        PandaSide side(String name) {
+            boolean isRec = name.equals("rec");
+            String cmd = isRec ? recCmd : repCmd;
+            // with one side a command line, a single positional trace belongs to the other side
+            Path trace = isRec ? rec : (recCmd != null && rep == null ? rec : rep);
+            if (cmd != null) {
+                return PandaSide.command(name, PandaCommand.parse(cmd, cwd, isRec ? recAtBegin : repAtBegin), gdb);
+            }
+            PandaSide t = PandaSide.trace(name, isRec ? PandaSession.Role.RECORD : PandaSession.Role.REPLAY, rr, gdb, trace);
+            List<String> at = isRec ? recAtBegin : repAtBegin;
+            return at.isEmpty() ? t : new PandaSide(name, t.role(), t.target(), at);
+        }
+
+        Verbs.Traces toVerbs() {
+            Path recTrace = recCmd == null ? rec : null;
+            Path repTrace = repCmd == null ? (recCmd != null && rep == null ? rec : rep) : null;
+            return new Verbs.Traces(recTrace, repTrace, rr, gdb, arch, recCmd, repCmd, cwd, recAtBegin, repAtBegin);
+        }
     }
 
     @Command(name = "console", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -94,7 +133,8 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() {
-            return Verbs.load().console(new Verbs.Traces(traces.rec, traces.rep, traces.rr, traces.gdb, traces.arch));
+            traces.check();
+            return Verbs.load().console(traces.toVerbs());
         }
     }
 
@@ -128,6 +168,7 @@ public final class Main implements Runnable {
             BisectOptions opts;
             Optional<Arch> forced;
             try {
+                traces.check();
                 opts = BisectOptions.parse(flags());
                 String arch = traces.arch;
                 forced = arch == null ? Optional.empty() : Optional.of(Arch.fromName(arch).orElseThrow(() ->
@@ -139,8 +180,8 @@ public final class Main implements Runnable {
             PandaSession recSide = null;
             PandaSession repSide = null;
             try {
-                recSide = open("rec", PandaSession.Role.RECORD, traces.rec, forced);
-                repSide = open("rep", PandaSession.Role.REPLAY, traces.rep, forced);
+                recSide = open(traces.side("rec"), forced);
+                repSide = open(traces.side("rep"), forced);
             } catch (RuntimeException e) {
                 System.out.println("bisect failed: " + e.getMessage());
                 if (recSide != null) recSide.close();
@@ -157,14 +198,14 @@ public final class Main implements Runnable {
             }
         }
 
-        private PandaSession open(String name, PandaSession.Role role, Path dir, Optional<Arch> forced) {
-            // the arch comes from each trace's own PANDA binary (rr ps), so a mismatch shows
-            GdbDebugger d = GdbDebugger.open(new RrReplay(new RrTrace(traces.rr, dir.toAbsolutePath()), traces.gdb, null));
+        private PandaSession open(PandaSide side, Optional<Arch> forced) {
+            // the arch comes from each side's own PANDA binary, so a mismatch shows
             try {
-                return PandaSession.open(name, role, d, forced);
+                PandaSession s = side.open(forced);
+                s.onNotice(text -> System.out.println(side.name() + ": " + text));
+                return s;
             } catch (RuntimeException e) {
-                d.close();
-                throw new RuntimeException(name + " (" + dir + "): " + e.getMessage(), e);
+                throw new RuntimeException(side.name() + " (" + side.target().description() + "): " + e.getMessage(), e);
             }
         }
 

@@ -7,8 +7,16 @@ import java.util.List;
 
 public interface Verbs {
 
-    /** Where the two PANDA runs come from: two rr traces, or a demo made on the spot. */
-    record Traces(Path rec, Path rep, Path rr, Path gdb, String arch) {
+    /**
+     * Where the two PANDA runs come from: for each side an rr trace directory, or a PANDA command
+     * line (recCmd, repCmd: run under gdb in {@code directory}, with gdb commands at the start of
+     * record/replay). A side with a command line ignores its trace.
+     */
+    record Traces(Path rec, Path rep, Path rr, Path gdb, String arch, String recCmd, String repCmd, Path directory,
+                  List<String> recAtBegin, List<String> repAtBegin) {
+        public Traces(Path rec, Path rep, Path rr, Path gdb, String arch) {
+            this(rec, rep, rr, gdb, arch, null, null, null, List.of(), List.of());
+        }
     }
 
     record Demo(String bug, Long at, long instrs, Path gdb) {

@@ -1,13 +1,20 @@
 // A program started by gdb itself, with its arguments, working directory and recorded stdin:
-// how the demo target runs. Re-running a deterministic program stands in for an rr replay.
+// how the demo target and a real PANDA command line run. Re-running a deterministic program (a
+// PANDA replay) stands in for an rr replay.
 package tandem.debugger;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+/**
+ * @param firstStop where the program first stops: null for its very first instruction (gdb's
+ *     {@code starti}), or a location such as {@code main} for a program whose symbols live in a
+ *     shared library gdb knows only once the dynamic loader has mapped it (real PANDA's code is in
+ *     {@code libpanda-ARCH.so}, loaded before the launcher's {@code main}).
+ */
 public record LiveProgram(Path gdb, Path program, List<String> args, Path workingDirectory, Path stdin,
-                          List<String> gdbOptions) implements Target {
+                          List<String> gdbOptions, String firstStop) implements Target {
 
     public LiveProgram {
         args = List.copyOf(args);
@@ -15,14 +22,19 @@ public record LiveProgram(Path gdb, Path program, List<String> args, Path workin
     }
 
     public LiveProgram(Path gdb, Path program, List<String> args, Path workingDirectory, Path stdin) {
-        this(gdb, program, args, workingDirectory, stdin, List.of());
+        this(gdb, program, args, workingDirectory, stdin, List.of(), null);
     }
 
     /** The same program with more gdb options, e.g. {@code -iex "set debug-file-directory /nonexistent"}. */
     public LiveProgram withGdbOptions(String... options) {
         List<String> o = new ArrayList<>(gdbOptions);
         o.addAll(List.of(options));
-        return new LiveProgram(gdb, program, args, workingDirectory, stdin, o);
+        return new LiveProgram(gdb, program, args, workingDirectory, stdin, o, firstStop);
+    }
+
+    /** The same program, first stopped at {@code location} instead of its first instruction. */
+    public LiveProgram withFirstStop(String location) {
+        return new LiveProgram(gdb, program, args, workingDirectory, stdin, gdbOptions, location);
     }
 
     @Override
@@ -53,7 +65,12 @@ public record LiveProgram(Path gdb, Path program, List<String> args, Path workin
         a.append(" < ").append(Shell.quote(stdin == null ? "/dev/null" : stdin.toString()));
         List<String> c = new ArrayList<>();
         c.add(a.toString());
-        c.add("starti");
+        if (firstStop == null) {
+            c.add("starti");
+        } else {
+            c.add("tbreak " + firstStop);
+            c.add("run");
+        }
         return c;
     }
 

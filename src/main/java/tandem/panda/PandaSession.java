@@ -62,12 +62,36 @@ public final class PandaSession implements AutoCloseable {
     private long begin = -1;
     private int stops;
     private volatile boolean interrupted;
+    private volatile Rewind rewind;
+    private int reexecutions;
+    private volatile java.util.function.Consumer<String> notices = text -> { };
+
+    /**
+     * How this side goes back in time (the one mechanism behind toInstr back, the search and the
+     * walks): rr's own checkpoints, which survive a restart; gdb's fork checkpoints, used up by a
+     * restart and forked again; or running the program again from its start, which reaches the
+     * same state at the same guest instruction count because a PANDA replay is deterministic (gdb
+     * cannot fork a program with several threads, and real PANDA runs at least three).
+     */
+    public enum Rewind {
+        RR_CHECKPOINTS("rr checkpoints"),
+        FORK_CHECKPOINTS("gdb fork checkpoints"),
+        REEXECUTION("re-execution from the start");
+
+        public final String description;
+
+        Rewind(String description) {
+            this.description = description;
+        }
+    }
 
     private PandaSession(String name, Role role, Debugger gdb, Arch arch) {
         this.name = name;
         this.role = role;
         this.gdb = gdb;
         this.arch = arch;
+        this.rewind = !gdb.target().canCheckpoint() ? Rewind.REEXECUTION
+                : gdb.restartKeepsCheckpoint() ? Rewind.RR_CHECKPOINTS : Rewind.FORK_CHECKPOINTS;
     }
 
     /**
@@ -113,6 +137,44 @@ public final class PandaSession implements AutoCloseable {
         return checkpoints;
     }
 
+    /** How this side goes back in time now (fork checkpoints turn into re-execution when gdb refuses them). */
+    public Rewind rewind() {
+        return rewind;
+    }
+
+    /** Times this side ran its program again from the start to go back (each a full pass up to the goal). */
+    public synchronized int reexecutions() {
+        return reexecutions;
+    }
+
+    /**
+     * Where this side says what it does that the user should know of, such as a move that runs the
+     * program again from its start (a one-line sentence, without the side's name prefix).
+     */
+    public void onNotice(java.util.function.Consumer<String> listener) {
+        this.notices = listener == null ? text -> { } : listener;
+    }
+
+    private volatile List<String> atBegin = List.of();
+
+    /**
+     * gdb commands to run each time this side stops at rr_do_begin_record / rr_do_begin_replay
+     * (the first time, and after every re-execution): state the run needs that PANDA does not log.
+     */
+    public void atBegin(List<String> commands) {
+        this.atBegin = List.copyOf(commands);
+    }
+
+    private void runAtBegin() {
+        for (String c : atBegin) {
+            try {
+                gdb.console(c);
+            } catch (DebuggerException e) {
+                throw new PandaException(name + ": the command `" + c + "` given for " + role.beginFunction + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
     /** Debugger stops caused by moves so far (a measure of how much a search cost). */
     public synchronized int stops() {
         return stops;
@@ -147,6 +209,7 @@ public final class PandaSession implements AutoCloseable {
         if (stop.breakpoint() != bp.number()) {
             throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction);
         }
+        runAtBegin();
         int tb = execTbBreakpoint();
         gdb.condition(tb, "");
         enableOnly(tb);
@@ -240,13 +303,57 @@ public final class PandaSession implements AutoCloseable {
         Optional<Map.Entry<Long, Integer>> from = checkpoints.atOrBefore(n);
         boolean forwardFromHere = cur < n && atTb && (from.isEmpty() || cur >= from.get().getKey());
         if (forwardFromHere) return cur;
-        if (from.isEmpty()) {
-            String from0 = cur == Long.MAX_VALUE ? "the end of the program" : "instruction " + cur;
-            throw new PandaException(name + ": can't go back from " + from0 + " to " + n + ": "
-                    + gdb.target().description() + " has no checkpoint before it (an rr replay or a live program keeps them)");
-        }
+        if (from.isEmpty()) return reexecute(n, cur);
         restart(from.get().getKey(), from.get().getValue());
         return from.get().getKey();
+    }
+
+    /**
+     * Runs the program again from its start to the first TB after record/replay began: the way
+     * back where no checkpoint is at or before n. Only a replay may be run again (it reaches the
+     * same state at the same counts); a live PANDA record run is a new execution each time.
+     */
+    private long reexecute(long n, long cur) {
+        String from0 = cur == Long.MAX_VALUE ? "the end of the program" : "instruction " + cur;
+        if (role == Role.RECORD) {
+            throw new PandaException(name + ": can't go back from " + from0 + " to " + n + ": " + gdb.target().description()
+                    + " runs PANDA recording live, and running it again is a new execution, not the same recording"
+                    + " (use an rr trace of the record run, or a replay of a recording known to be right as " + name + ")");
+        }
+        if (rewind != Rewind.REEXECUTION && !checkpoints.snapshot().isEmpty()) {
+            throw new PandaException(name + ": can't go back from " + from0 + " to " + n + ": its first checkpoint is at "
+                    + checkpoints.snapshot().firstKey() + ", after it");
+        }
+        notices.accept("re-executing " + gdb.target().description() + " from its start to go back to " + n
+                + " (from " + from0 + ")");
+        synchronized (this) {
+            reexecutions++;
+        }
+        Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
+        // only the begin breakpoint may stop the run from the start
+        if (execTbBreakpoint != null) gdb.disable(execTbBreakpoint);
+        if (debugCounterBreakpoint != null) gdb.disable(debugCounterBreakpoint);
+        Stop stop = move(gdb.rerun(moveLimit), role.beginFunction);
+        if (stop.breakpoint() != bp.number()) {
+            throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction + " when run again");
+        }
+        runAtBegin();
+        // host addresses come from the new process: same as before without address randomization,
+        // which gdb turns off, but asked again rather than trusted
+        countLvalue = null;
+        ramPointer = null;
+        int tb = execTbBreakpoint();
+        gdb.condition(tb, "");
+        enableOnly(tb);
+        go(EXEC_TB);
+        gdb.disable(tb);
+        long again = instrCount();
+        if (begin >= 0 && again != begin) {
+            throw new PandaException(name + " is not deterministic: its first TB after " + role.beginFunction + " was at "
+                    + begin + " and is at " + again + " when run again");
+        }
+        begin = again;
+        return again;
     }
 
     /** Forward to the first debug_counter call at or past count `at`: one gdb-evaluated condition per period. */
@@ -322,9 +429,25 @@ public final class PandaSession implements AutoCloseable {
     }
 
     private void keepCheckpoint(long instr) {
-        if (gdb.target().canCheckpoint() && !checkpoints.has(instr)) {
+        if (rewind == Rewind.REEXECUTION || checkpoints.has(instr)) return;
+        try {
             checkpoints.put(instr, gdb.checkpoint());
+        } catch (DebuggerException e) {
+            String said = e.gdbMessage() == null ? e.getMessage() : e.gdbMessage();
+            // gdb 13 linux-fork.c: "checkpoint: can't checkpoint multiple threads."
+            if (said == null || !said.contains("multiple threads")) throw e;
+            rewind = Rewind.REEXECUTION;
+            notices.accept("gdb can't fork a checkpoint of " + gdb.target().description()
+                    + " (it runs several threads): going back re-executes it from its start");
         }
+    }
+
+    /**
+     * Keeps a way back to the current count: a checkpoint where this side can take one, nothing
+     * where going back re-executes from the start. For the search, which chooses where.
+     */
+    public synchronized void keepCheckpointAt(long instr) {
+        keepCheckpoint(instr);
     }
 
     /**
