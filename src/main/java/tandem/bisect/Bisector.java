@@ -189,7 +189,9 @@ public final class Bisector {
             if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
             if (!start.same()) return new long[]{-1, start.instr()};
             equal = start.instr();
-            long[] scanned = strideScan(equal);
+            // going back re-executes a whole run: scan forward period by period instead of striding
+            // out and bisecting back, so that the search runs each side from its start only a few times
+            long[] scanned = reexecutes() ? scan(equal) : strideScan(equal);
             if (scanned == null) return null;
             equal = scanned[0];
             differ = scanned[1];
@@ -294,7 +296,9 @@ public final class Bisector {
         long gallop = 2 * TB_SLACK;
         boolean atEqual = false;
         while (upper - equal > 1) {
-            if (upper - equal <= SWEEP_BELOW) {
+            // where going back re-executes, one pass TB by TB from the equal count costs less than
+            // the re-executions a bisection needs (one per probe behind the last)
+            if (upper - equal <= SWEEP_BELOW || reexecutes()) {
                 long[] swept = sweep(equal, differ, upper, atEqual);
                 if (swept != null) {
                     equal = swept[0];
@@ -780,6 +784,11 @@ public final class Bisector {
     private long ramOf(Side s) {
         List<MemoryRange> focus = ramFocus;
         return focus == null ? s.ram() : s.ram(focus);
+    }
+
+    /** Whether going back on either side means running it again from its start (no checkpoints). */
+    private boolean reexecutes() {
+        return rec.session.rewind() == PandaSession.Rewind.REEXECUTION || rep.session.rewind() == PandaSession.Rewind.REEXECUTION;
     }
 
     // ---- plumbing ----

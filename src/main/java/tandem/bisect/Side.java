@@ -312,7 +312,7 @@ final class Side {
 
     /** After the end, a checkpoint at or before n brings the side back. */
     private void revive(long n) {
-        if (session.checkpoints().atOrBefore(n).isEmpty()) {
+        if (session.checkpoints().atOrBefore(n).isEmpty() && session.rewind() != PandaSession.Rewind.REEXECUTION) {
             throw new PandaException(name + " ended (" + endedHow + ") and has no checkpoint before " + n);
         }
         ended = false;
@@ -334,9 +334,7 @@ final class Side {
     }
 
     void keepCheckpoint(long at) {
-        if (gdb.target().canCheckpoint() && !session.checkpoints().has(at)) {
-            session.checkpoints().put(at, gdb.checkpoint());
-        }
+        session.keepCheckpointAt(at);
     }
 
     // ---- signatures ----

@@ -513,9 +513,19 @@ public final class PandaSession implements AutoCloseable {
         }
         if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
             throw new PandaException(name + " did not reach " + goal + ": " + stop
-                    + (stop.exited() ? " (the recording ends before it)" : describeWhere()));
+                    + (stop.exited() ? " (the recording ends before it)" : describeWhere()) + lastWords());
         }
         return stop;
+    }
+
+    /**
+     * What PANDA printed last, for an error about its end: its own reason (a missing snapshot, a
+     * failed rr_assertion) says more than the signal it died of.
+     */
+    private String lastWords() {
+        List<String> out = gdb.drainProgramOutput().stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        if (out.isEmpty()) return "";
+        return "; PANDA printed: " + String.join(" / ", out.subList(Math.max(0, out.size() - 3), out.size()));
     }
 
     private String describeWhere() {
