@@ -126,6 +126,8 @@ public final class Main implements Runnable {
             footer = {"", "Examples:",
                     "  tandem console recrep reprep",
                     "  tandem console --rr /usr/local/bin/rr --arch mips recrep reprep",
+                    "  tandem console --cwd rec/ --rec-cmd './panda-system-mips -M malta -kernel k -replay good' \\",
+                    "                 --rep-cmd './panda-system-mips -M malta -kernel k -replay ls'   (no rr: gdb runs PANDA)",
                     "  echo 'toInstr 1718780; regs()' | tandem console recrep reprep"})
     static final class Console implements Callable<Integer> {
         @Mixin
