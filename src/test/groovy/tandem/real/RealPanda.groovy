@@ -1,0 +1,463 @@
+// The real PANDA (branch mips_serious_rec_attempt, built by scripts/build-panda) and the
+// recordings of the MIPS guest that the real-PANDA specs run against. Every right answer the
+// specs check (the edited log entry, the first tlbwr whose TLB entry differs) comes from here:
+// from the recording, the nondet log and plain gdb on PANDA, never from tandem.
+package tandem.real
+
+import groovy.transform.Canonical
+
+import java.net.StandardProtocolFamily
+import java.net.UnixDomainSocketAddress
+import java.nio.ByteBuffer
+import java.nio.channels.SocketChannel
+import java.nio.charset.StandardCharsets
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.concurrent.TimeUnit
+
+class RealPanda {
+    /** System property, then environment variable, naming the real panda-system-mips. */
+    static final String PROPERTY = 'tandem.realPanda', ENV = 'TANDEM_REAL_PANDA'
+
+    /** The one line saying how to run the real-PANDA specs, when they cannot run here. */
+    static final String HOW_TO_ENABLE = 'real-PANDA specs skipped: set TANDEM_REAL_PANDA (or -Dtandem.realPanda) ' +
+            'to the panda-system-mips printed by scripts/build-panda, and install gcc-mips-linux-gnu for the guest'
+
+    /** Guest lengths (guest instructions) of the fixtures: short enough to replay in about a second. */
+    static final long LENGTH = 2_000_000L, TLB_LENGTH = 3_000_000L
+
+    /** How many times the late recording may be taken before the fixture gives up (see tlbDivergence). */
+    static final int RECORD_ATTEMPTS = 5
+
+    /** How many tlbwr of each TLB-case replay gdb logs to find the first one whose entry differs. */
+    static final int TLBWR_LOGGED = 20
+
+    /** Seconds a record or replay may take: a base plus guest instructions at a slow 1e6 per second. */
+    static long timeoutSeconds(long instrs) { 60 + instrs.intdiv(1_000_000L) }
+
+    /** The real panda-system-mips, or null when neither the property nor the variable names one. */
+    static Path binary() {
+        String p = System.getProperty(PROPERTY)
+        if (!p?.trim()) p = System.getenv(ENV)
+        if (!p?.trim()) return null
+        def path = Path.of(p.trim()).toAbsolutePath()
+        if (!Files.isExecutable(path)) throw new IllegalStateException("$PROPERTY / $ENV: $path is not an executable panda-system-mips")
+        path
+    }
+
+    /** True when both the real PANDA and the guest are there (the specs' @Requires). */
+    static boolean isAvailable() { binary() != null && MipsGuest.elf() != null }
+
+    private static RealPanda shared
+
+    /** The fixtures of this test run, made on first use in one temp dir that is removed when the JVM exits. */
+    static synchronized RealPanda get() {
+        if (shared == null) {
+            if (!available) throw new IllegalStateException(HOW_TO_ENABLE)
+            shared = new RealPanda(binary(), MipsGuest.elf(), Files.createTempDirectory('tandem-real-'))
+            Runtime.runtime.addShutdownHook(new Thread({ shared.close() }))
+        }
+        shared
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** A recording NAME-rr-snp / NAME-rr-nondet.log in {@code dir}, of {@code guest}. */
+    @Canonical
+    static class Recording {
+        Path dir
+        String name
+        Path guest
+        /** What PANDA printed while recording (or gdb and PANDA, for a recording under gdb). */
+        String recordOutput
+        long recordMillis
+
+        Path snapshot() { dir.resolve("$name-rr-snp") }
+        Path nondetLog() { dir.resolve("$name-rr-nondet.log") }
+
+        /** The replay command line (PANDA.md), to run in {@link #dir}. */
+        List<String> replayCommand(Path panda) {
+            [panda.toString(), '-M', 'malta', '-m', '128M', '-kernel', guest.toString(), '-nographic', '-replay', name]
+        }
+    }
+
+    /** A copy of a recording whose nondet log has one input value changed. */
+    @Canonical
+    static class EditedRecording {
+        Recording recording
+        /** The item changed, as it is in the unchanged log. */
+        NondetLog.Item original
+        long newValue
+
+        /** The guest instruction count of the edited log entry. */
+        long getEditedCount() { original.instrCount }
+    }
+
+    /** One tlbwr seen by gdb in a replay: count while it executes (the tlbwr included), entry written, PC. */
+    @Canonical
+    static class Tlbwr {
+        long instrCount
+        int index
+        long pc
+    }
+
+    /** PANDA's own MIPS TLB divergence (PANDA.md): a recording begun after the guest ran tlbwr. */
+    @Canonical
+    static class TlbDivergence {
+        Recording recording
+        /** `'cpu_mips_get_random'::seed` and `::prev_idx` at rr_do_begin_record. */
+        long seed
+        long prevIdx
+        /** The first tlbwr of the plain replay and of the seed-restored replay (as many as gdb logged). */
+        List<Tlbwr> plainTlbwrs
+        List<Tlbwr> restoredTlbwrs
+
+        /** gdb commands to run at rr_do_begin_replay so that the replay is the record run again. */
+        List<String> getSeedRestoreCommands() {
+            ["set var 'cpu_mips_get_random'::seed = $seed".toString(),
+             "set var 'cpu_mips_get_random'::prev_idx = $prevIdx".toString()]
+        }
+
+        /** The guest instruction count of the first tlbwr after the recording began. */
+        long getFirstTlbwrCount() { plainTlbwrs[0].instrCount }
+
+        /**
+         * The first tlbwr at which the two replays write different TLB entries: from its count
+         * on (after that instruction) the TLBs differ. Both replays run the same instructions
+         * until then, so the counts of the earlier tlbwr agree (checked).
+         */
+        Tlbwr getFirstDifferingTlbwr() {
+            int n = Math.min(plainTlbwrs.size(), restoredTlbwrs.size())
+            for (int i = 0; i < n; i++) {
+                def (p, r) = [plainTlbwrs[i], restoredTlbwrs[i]]
+                if (p.instrCount != r.instrCount || p.pc != r.pc)
+                    throw new IllegalStateException("tlbwr #$i: the replays ran apart before their TLBs differed: $p vs $r")
+                if (p.index != r.index) return p
+            }
+            throw new IllegalStateException("the first $n tlbwr of both replays wrote the same entries")
+        }
+    }
+
+    /** A finished replay: its exit code (134 for an rr_assertion's abort), what it printed, how long it took. */
+    @Canonical
+    static class Replay {
+        int exitCode
+        String output
+        long millis
+
+        boolean isCompleted() { output.contains('Replay completed successfully') }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    final Path panda
+    final Path guest
+    final Path workDir
+    private final Set<Process> started = Collections.synchronizedSet(new LinkedHashSet<Process>())
+    private Recording unchanged
+    private EditedRecording edited
+    private TlbDivergence tlb
+    /** Why late recordings were taken again (see tlbDivergence), for reports. */
+    final List<String> recordAttemptsRetried = Collections.synchronizedList([])
+    /** Milliseconds each fixture took to make, for reports. */
+    final Map<String, Long> setupMillis = Collections.synchronizedMap([:])
+
+    RealPanda(Path panda, Path guest, Path workDir) {
+        this.panda = panda; this.guest = guest; this.workDir = workDir
+    }
+
+    /** (a) The guest recorded from its first instruction: its plain replay completes. */
+    synchronized Recording unchanged() {
+        if (unchanged == null) {
+            timed('unchanged') {
+                def dir = Files.createDirectories(workDir.resolve('unchanged'))
+                def elf = MipsGuest.withLength(guest, LENGTH, dir.resolve('guest.elf'))
+                unchanged = record(dir, 'guest', elf, false)
+            }
+        }
+        unchanged
+    }
+
+    /**
+     * (b) A copy of {@link #unchanged()} with one input changed: the value of the UART line status
+     * register read (RR_INPUT_8 from RR_CALLSITE_IO_READ_ALL) nearest the middle of the log, with
+     * its transmitter-empty bit cleared. The guest then polls once more than it did when
+     * recorded, so the replay fails right after consuming that entry.
+     */
+    synchronized EditedRecording edited() {
+        if (edited == null) {
+            def source = unchanged()
+            timed('edited') {
+                def log = NondetLog.read(source.nondetLog())
+                long middle = log.lastInstrCount.intdiv(2)
+                def item = log.items.findAll {
+                    it.kind == 'RR_INPUT_8' && it.callsite == 'RR_CALLSITE_IO_READ_ALL' && (it.value & LSR_THRE)
+                }.min { Math.abs(it.instrCount - middle) }
+                if (item == null) throw new IllegalStateException("${source.nondetLog()}: no UART status read to edit: ${log.countByKind()}")
+                def dir = Files.createDirectories(workDir.resolve('edited'))
+                Files.copy(source.guest, dir.resolve('guest.elf'))
+                Files.copy(source.snapshot(), dir.resolve("${source.name}-rr-snp"))
+                long newValue = item.value & ~LSR_THRE
+                log.copyWithValue(item, newValue, dir.resolve("${source.name}-rr-nondet.log"))
+                def copy = new Recording(dir, source.name, dir.resolve('guest.elf'), source.recordOutput, source.recordMillis)
+                edited = new EditedRecording(copy, item, newValue)
+            }
+        }
+        edited
+    }
+
+    /** guest.S LSR_THRE: the line status bit the guest waits for before sending a byte. */
+    static final long LSR_THRE = 0x20
+
+    /**
+     * (c) A recording begun once the guest has printed "tlbwr ok" (so QEMU's Random seed has
+     * moved), taken under gdb, which prints the seed and prev_idx at rr_do_begin_record; then
+     * both replays under gdb, logging their first {@link #TLBWR_LOGGED} tlbwr (count, entry,
+     * PC at `r4k_invalidate_tlb if use_extra`, which only tlbwr calls with use_extra set): the
+     * plain one (which fails) and the one with the seed restored (which completes).
+     */
+    synchronized TlbDivergence tlbDivergence() {
+        if (tlb == null) {
+            timed('tlbDivergence') {
+                // qemu_savevm_state can let the guest run while it writes the snapshot (its
+                // synchronize_rcu drops the global lock): the seed read at rr_do_begin_record is
+                // then not the snapshot's. Such a recording is taken again.
+                Recording rec = null
+                List<Long> begin = null
+                for (int attempt = 1; attempt <= RECORD_ATTEMPTS && rec == null; attempt++) {
+                    def dir = Files.createDirectories(workDir.resolve("tlb-$attempt"))
+                    def elf = MipsGuest.withLength(guest, TLB_LENGTH, dir.resolve('guest.elf'))
+                    def r = record(dir, 'guest', elf, true)
+                    begin = recordTime(r.recordOutput, 'begin')
+                    def written = recordTime(r.recordOutput, 'written')
+                    if (begin == null || written == null)
+                        throw new IllegalStateException("gdb printed no seed at rr_do_begin_record:\n${r.recordOutput}")
+                    if (begin == written) rec = r
+                    else recordAttemptsRetried << "guest ran while the snapshot was written: $begin then $written".toString()
+                }
+                if (rec == null) throw new IllegalStateException("no late recording without the guest running during the snapshot in $RECORD_ATTEMPTS attempts: $recordAttemptsRetried")
+                long seed = begin[0], prevIdx = begin[1]
+                def plain = replayUnderGdb(rec, [], true)
+                if (plain.completed) throw new IllegalStateException("the late recording's plain replay completed:\n${plain.output}")
+                def restoreCmds = ["set var 'cpu_mips_get_random'::seed = $seed", "set var 'cpu_mips_get_random'::prev_idx = $prevIdx"]*.toString()
+                def restored = replayUnderGdb(rec, restoreCmds, true)
+                if (!restored.completed) throw new IllegalStateException("the seed-restored replay failed:\n${restored.output}")
+                tlb = new TlbDivergence(rec, seed, prevIdx, tlbwrs(plain.output), tlbwrs(restored.output))
+                if (!tlb.plainTlbwrs) throw new IllegalStateException("gdb saw no tlbwr in the replay:\n${plain.output}")
+                tlb.firstDifferingTlbwr   // checks the two replays agree until their TLBs differ
+            }
+        }
+        tlb
+    }
+
+    private static List<Tlbwr> tlbwrs(String gdbOutput) {
+        (gdbOutput =~ /(?m)^tlbwr count (\d+) index (\d+) pc 0x([0-9a-f]+)$/).collect { all, count, index, pc ->
+            new Tlbwr(count as long, index as int, Long.parseLong(pc, 16))
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** A plain replay of {@code r} (no gdb), in its directory. */
+    Replay replay(Recording r) {
+        run(r.replayCommand(panda), r.dir, timeoutSeconds(LENGTH * 4))
+    }
+
+    /**
+     * A replay of {@code r} under `gdb -batch` that runs {@code atBeginReplay} at
+     * rr_do_begin_replay and, if {@code logTlbwr}, prints its first {@link #TLBWR_LOGGED} tlbwr as
+     * `tlbwr count N index I pc 0xP`, then runs {@code then} (by default just `run`; gdb -batch
+     * kills the replay when the script ends).
+     */
+    Replay replayUnderGdb(Recording r, List<String> atBeginReplay, boolean logTlbwr = false, List<String> then = ['run']) {
+        def script = new StringBuilder('set pagination off\nset confirm off\nset breakpoint pending on\n')
+        if (atBeginReplay) script << "break rr_do_begin_replay\ncommands\nsilent\n${atBeginReplay.join('\n')}\ncontinue\nend\n"
+        if (logTlbwr) script << """set \$tlbwr_seen = 0
+break r4k_invalidate_tlb if use_extra
+commands
+silent
+printf "tlbwr count %llu index %d pc 0x%llx\\n", cpus->tqh_first->rr_guest_instr_count, idx, cpus->tqh_first->panda_guest_pc
+set \$tlbwr_seen = \$tlbwr_seen + 1
+if \$tlbwr_seen >= $TLBWR_LOGGED
+disable \$bpnum
+end
+continue
+end
+"""
+        script << then.join('\n') << '\n'
+        def file = Files.createTempFile(r.dir, 'replay-', '.gdb')
+        Files.writeString(file, script)
+        run(['gdb', '-batch', '-nx', '-x', file.toString(), '--args', *r.replayCommand(panda)], r.dir, timeoutSeconds(LENGTH * 4))
+    }
+
+    /**
+     * Records {@code elf} as {@code name} in {@code dir} (PANDA.md's record command line, monitor
+     * and UART on unix sockets). Not {@code late}: begin_record while the guest is still stopped
+     * before its first instruction (-S), then cont. {@code late}: run under gdb, which prints the
+     * Random seed at rr_do_begin_record, cont, and begin_record once the guest has printed
+     * "tlbwr ok". Either way end_record once the guest has printed "done", then q.
+     */
+    Recording record(Path dir, String name, Path elf, boolean late) {
+        long t0 = System.nanoTime()
+        def mon = dir.resolve('mon.sock'), ser = dir.resolve('ser.sock'), out = dir.resolve("$name-record.out")
+        List<String> cmd = [panda.toString(), '-M', 'malta', '-m', '128M', '-kernel', elf.toString(), '-display', 'none', '-S',
+                            '-monitor', "unix:$mon,server,nowait".toString(), '-serial', "unix:$ser,server,nowait".toString()]
+        if (late) {
+            def script = dir.resolve('record.gdb')
+            Files.writeString(script, """set pagination off
+set confirm off
+set breakpoint pending on
+break rr_do_begin_record
+commands
+silent
+printf "${seedPrintf('begin')}\\n", $SEED_ARGS
+continue
+end
+break rr_create_record_log
+commands
+silent
+printf "${seedPrintf('written')}\\n", $SEED_ARGS
+continue
+end
+run
+""")
+            cmd = ['gdb', '-batch', '-nx', '-x', script.toString(), '--args', *cmd]
+        }
+        long timeout = timeoutSeconds(late ? TLB_LENGTH : LENGTH)
+        def p = start(cmd, dir, out)
+        try {
+            waitFor("PANDA's monitor and serial sockets", p, out, 60) { Files.exists(mon) && Files.exists(ser) }
+            def uart = new SocketReader(ser)
+            def monitor = new SocketReader(mon)
+            try {
+                if (!late) monitor.send("begin_record $name")
+                monitor.send('cont')
+                if (late) {
+                    waitFor('the guest to print "tlbwr ok"', p, out, timeout) { uart.text.contains(MipsGuest.TLBWR_DONE) }
+                    monitor.send("begin_record $name")
+                }
+                waitFor('the guest to print "done"', p, out, timeout) { uart.text.contains(MipsGuest.END) }
+                waitFor('begin_record to take effect', p, out, 30) { Files.readString(out).contains('opening nondet log for write') }
+                monitor.send('end_record')
+                waitFor('end_record to finish', p, out, 60) { Files.readString(out).contains('Checksum of guest memory') }
+                monitor.send('q')
+            } finally {
+                uart.close(); monitor.close()
+            }
+            if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("${cmd[0]} did not quit:\n${Files.readString(out)}")
+        } finally {
+            stop(p)
+        }
+        Files.deleteIfExists(mon); Files.deleteIfExists(ser)
+        def rec = new Recording(dir, name, elf, Files.readString(out), (System.nanoTime() - t0).intdiv(1_000_000L))
+        if (!Files.exists(rec.nondetLog())) throw new IllegalStateException("no ${rec.nondetLog()} after recording:\n${rec.recordOutput}")
+        rec
+    }
+
+    /**
+     * What gdb prints of the Random state and the guest PC at rr_do_begin_record ("begin") and at
+     * rr_create_record_log ("written", called once the snapshot is written, before recording starts).
+     */
+    private static String seedPrintf(String when) { "record-time $when seed %u prev_idx %u pc 0x%x" }
+    private static final String SEED_ARGS = "'cpu_mips_get_random'::seed, 'cpu_mips_get_random'::prev_idx, " +
+            '((CPUMIPSState *) cpus->tqh_first->env_ptr)->active_tc.PC'
+
+    /** [seed, prev_idx, pc] printed at {@code when} ("begin" or "written"), or null. */
+    private static List<Long> recordTime(String output, String when) {
+        def m = output =~ /record-time $when seed (\d+) prev_idx (\d+) pc 0x([0-9a-f]+)/
+        m.find() ? [m.group(1) as long, m.group(2) as long, Long.parseLong(m.group(3), 16)] : null
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Processes: every one started here is in `started` until it has ended; close() ends the rest,
+    // children first (gdb's PANDA), so a failed fixture leaves nothing behind.
+
+    private Process start(List<String> cmd, Path dir, Path out) {
+        def p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File('/dev/null'))).start()
+        started << p
+        p
+    }
+
+    private void stop(Process p) {
+        if (p.alive) {
+            p.descendants().forEach { it.destroyForcibly() }
+            p.destroyForcibly()
+            p.waitFor(10, TimeUnit.SECONDS)
+        }
+        started.remove(p)
+    }
+
+    private Replay run(List<String> cmd, Path dir, long timeoutSeconds) {
+        long t0 = System.nanoTime()
+        def out = Files.createTempFile(dir, 'run-', '.out')
+        def p = start(cmd, dir, out)
+        try {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+                throw new IllegalStateException("${cmd.join(' ')} did not end in $timeoutSeconds s:\n${Files.readString(out)}")
+            new Replay(p.exitValue(), Files.readString(out), (System.nanoTime() - t0).intdiv(1_000_000L))
+        } finally {
+            stop(p)
+        }
+    }
+
+    private static void waitFor(String what, Process p, Path out, long seconds, Closure<Boolean> done) {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L
+        while (!done()) {
+            if (!p.alive) throw new IllegalStateException("PANDA ended while waiting for $what:\n${Files.readString(out)}")
+            if (System.nanoTime() > deadline) throw new IllegalStateException("gave up waiting for $what after $seconds s:\n${Files.readString(out)}")
+            sleep 5
+        }
+    }
+
+    private <T> T timed(String what, Closure<T> body) {
+        long t0 = System.nanoTime()
+        try {
+            body()
+        } finally {
+            setupMillis[what] = (System.nanoTime() - t0).intdiv(1_000_000L)
+        }
+    }
+
+    /** Ends what is still running and removes the work directory. */
+    synchronized void close() {
+        new ArrayList<>(started).each { stop(it) }
+        if (Files.exists(workDir)) workDir.toFile().deleteDir()
+    }
+
+    /** A client of a QEMU unix socket (monitor or serial) that keeps all it has read. */
+    static class SocketReader implements Closeable {
+        private final SocketChannel channel
+        private final StringBuffer received = new StringBuffer()
+        private final Thread reader
+
+        SocketReader(Path socket) {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX)
+            channel.connect(UnixDomainSocketAddress.of(socket))
+            reader = Thread.startDaemon("read $socket.fileName") {
+                def buf = ByteBuffer.allocate(4096)
+                try {
+                    while (channel.read(buf) > 0) {
+                        buf.flip()
+                        received.append(StandardCharsets.ISO_8859_1.decode(buf))
+                        buf.clear()
+                    }
+                } catch (IOException ignored) {
+                    // closed: the process quit or close() was called
+                }
+            }
+        }
+
+        String getText() { received.toString() }
+
+        void send(String line) {
+            def buf = ByteBuffer.wrap("$line\n".getBytes(StandardCharsets.US_ASCII))
+            while (buf.hasRemaining()) channel.write(buf)
+        }
+
+        void close() {
+            channel.close()
+            reader.join(5000)
+        }
+    }
+}
