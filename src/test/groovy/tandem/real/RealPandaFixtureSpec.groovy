@@ -8,7 +8,7 @@ import tandem.panda.Demo
 import java.nio.file.Files
 
 /** The real-PANDA fixtures are what they claim, checked with plain real PANDA and gdb (no tandem). */
-@Requires({ RealPanda.available })
+@Requires({ RealPanda.required() })
 class RealPandaFixtureSpec extends Specification {
     @Shared Set<Long> before
     @Shared RealPanda real
