@@ -85,6 +85,7 @@ public final class GdbDebugger implements Debugger {
                     + (cmd.get(0).endsWith("rr") ? "rr; or give its path with --rr" : "gdb") + "), and is the path right?");
         }
         GdbDebugger d = new GdbDebugger(target, channel, claimed);
+        for (long pid : target.processIds()) channel.adoptProcessTree(pid);
         try {
             channel.addListener(new MiListener() {
                 @Override
@@ -317,9 +318,8 @@ public final class GdbDebugger implements Debugger {
             AsyncRecord stopped = mi.resume(command, limit);
             return toStop(stopped);
         } catch (MiTimeoutException e) {
-            interruptQuietly();
             throw new DebuggerException(target.description() + " did not stop within " + limit.toSeconds()
-                    + " s of " + command.text() + "; it was interrupted");
+                    + " s of " + command.text() + "; " + interruptQuietly());
         } catch (GdbErrorException e) {
             throw new DebuggerException(command.text() + " failed", e.getMessage(), e);
         } catch (GdbDiedException e) {
@@ -419,9 +419,8 @@ public final class GdbDebugger implements Debugger {
         } catch (GdbDiedException e) {
             throw died(e);
         } catch (MiTimeoutException e) {
-            if (resumed) interruptQuietly();
             throw new DebuggerException("`" + command + "` did not finish within " + limit.toSeconds() + " s on "
-                    + target.description());
+                    + target.description() + (resumed ? "; " + interruptQuietly() : ""));
         } finally {
             running = false;
             if (!resumed) stop.cancel();
@@ -461,15 +460,18 @@ public final class GdbDebugger implements Debugger {
         t.start();
     }
 
-    private void interruptQuietly() {
-        interruptQuietly(Duration.ofSeconds(5));
+    /** Interrupts, and says how it went: "it was interrupted", or what was tried and what came of it. */
+    private String interruptQuietly() {
+        return interruptQuietly(Duration.ofSeconds(5));
     }
 
-    private void interruptQuietly(Duration wait) {
+    private String interruptQuietly(Duration wait) {
         try {
             mi.interrupt(wait);
-        } catch (RuntimeException ignored) {
+            return "it was interrupted";
+        } catch (RuntimeException e) {
             // the waiting caller reports what happened; an interrupt must never throw at Ctrl-C
+            return "the interrupt did not stop it either: " + e.getMessage();
         }
     }
 

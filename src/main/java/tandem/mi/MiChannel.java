@@ -61,9 +61,14 @@ public final class MiChannel implements AutoCloseable {
     private final List<MiTranscript> transcripts = new CopyOnWriteArrayList<>();
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final ArrayDeque<String> programOutput = new ArrayDeque<>();
-    private final Set<Long> inferiorPids = ConcurrentHashMap.newKeySet();
+    /** The debugged programs gdb reported that are tandem's own (see {@link OwnProcess}), by pid. */
+    private final Map<Long, OwnProcess> inferiors = new ConcurrentHashMap<>();
+    /** Pids gdb reported that are not tandem's processes: never signalled (under rr, recorded pids). */
+    private final Set<Long> foreignPids = ConcurrentHashMap.newKeySet();
+    /** The processes tandem started for this session (gdb, or rr running gdb; a target's server): the roots of what it may signal. */
+    private final Set<Long> roots = ConcurrentHashMap.newKeySet();
     /** The process gdb runs now, when known: after a checkpoint restart it is not the one first started. */
-    private volatile long currentProgram = -1;
+    private volatile OwnProcess currentProgram;
     private final MiParser parser = new MiParser(); // used by the stdout reader thread only
     private final Thread dispatcher;
     private volatile GdbProcess gdb;
@@ -85,6 +90,7 @@ public final class MiChannel implements AutoCloseable {
         channel.dispatcher.start();
         channel.gdb = GdbProcess.start(command, dir, env, channel::onStdout, channel::onStderr,
                 channel::onExit, startTimeout.toMillis());
+        channel.roots.add(channel.gdb.pid());
         OPEN.add(channel);
         try {
             for (MiCommand setting : SETTINGS) {
@@ -185,7 +191,9 @@ public final class MiChannel implements AutoCloseable {
 
     /**
      * Stops a running target: {@code -exec-interrupt}, and if no {@code *stopped} comes within
-     * {@link #INTERRUPT_GRACE}, SIGINT to gdb and to the debugged processes it reported.
+     * {@link #INTERRUPT_GRACE}, SIGINT to gdb and to the debugged processes it reported that are
+     * tandem's own (started by it, or descendants). A timeout's message says what was sent to whom
+     * and which reported pids were left alone.
      *
      * @return the {@code *stopped} record (reason {@code signal-received}, signal-name {@code SIGINT}, usually)
      */
@@ -202,11 +210,13 @@ public final class MiChannel implements AutoCloseable {
             return stop.await(INTERRUPT_GRACE);
         } catch (MiTimeoutException notYet) {
             // -exec-interrupt needs mi-async; a gdb that ignores it (or an rr that swallows it) still honours SIGINT
-            PendingStop again = expectStop("*stopped after -exec-interrupt and SIGINT to gdb (pid " + gdb.pid() + ")");
+            StopWaiter again = (StopWaiter) expectStop("*stopped after -exec-interrupt");
             stop.cancel();
             GdbProcess.sigint(gdb.pid());
-            interruptPrograms();
-            return ((StopWaiter) again).await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout);
+            String sent = "SIGINT to gdb (pid " + gdb.pid() + ")";
+            String programs = interruptPrograms();
+            again.awaited = "*stopped after -exec-interrupt and " + sent + (programs.isEmpty() ? "" : "; " + programs);
+            return again.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout);
         }
     }
 
@@ -261,13 +271,32 @@ public final class MiChannel implements AutoCloseable {
         return gdb.pid();
     }
 
-    /** Sends SIGINT to every debugged program gdb reported that is still alive. */
-    public void interruptPrograms() {
+    /**
+     * Sends SIGINT to the debugged program gdb runs now (else to every one it reported), if it is
+     * tandem's own and running. Returns what it did, for messages: "SIGINT to program pid 123",
+     * "program pid 4242 that gdb reported is not a process tandem started: not signalled", or "".
+     */
+    public String interruptPrograms() {
+        List<String> did = new ArrayList<>();
         // only the process running now: a SIGINT queued in a stopped checkpoint fork would hit
         // whoever restarts it later
-        for (long pid : currentProgram > 0 ? Set.of(currentProgram) : inferiorPids) {
-            if (runs(pid)) GdbProcess.sigint(pid);
+        OwnProcess current = currentProgram;
+        for (OwnProcess p : current != null ? List.of(current) : List.copyOf(inferiors.values())) {
+            if (p.exists() && runs(p.pid())) {
+                GdbProcess.sigint(p.pid());
+                did.add("SIGINT to program pid " + p.pid());
+            }
         }
+        if (!foreignPids.isEmpty()) {
+            did.add("program pid " + joined(foreignPids) + " that gdb reported "
+                    + (foreignPids.size() == 1 ? "is not a process" : "are not processes")
+                    + " tandem started (under rr it is the recorded pid): not signalled");
+        }
+        return String.join("; ", did);
+    }
+
+    private static String joined(Set<Long> pids) {
+        return pids.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
     }
 
     /**
@@ -292,13 +321,47 @@ public final class MiChannel implements AutoCloseable {
      * ended with the rest at close.
      */
     public void programSwitched(long pid) {
-        inferiorPids.add(pid);
-        currentProgram = pid;
+        programReported(pid);
     }
 
-    /** Process ids of the debugged programs gdb reported ({@code =thread-group-started,pid=...}). */
+    /**
+     * A process tandem started for this session besides gdb (a target's own server, such as
+     * gdbserver): it and its descendants are tandem's to signal and end.
+     */
+    public void adoptProcessTree(long pid) {
+        roots.add(pid);
+    }
+
+    /**
+     * Process ids of the debugged programs gdb reported ({@code =thread-group-started,pid=...})
+     * that are tandem's own: started by it or descending from what it started, per /proc.
+     */
     public Set<Long> inferiorPids() {
-        return Set.copyOf(inferiorPids);
+        return Set.copyOf(inferiors.keySet());
+    }
+
+    /** Pids gdb reported that are not tandem's processes (under rr: the recorded ones); never signalled. */
+    public Set<Long> foreignPids() {
+        return Set.copyOf(foreignPids);
+    }
+
+    /** gdb names the process it runs now: taken only if it is tandem's own, per the process tree. */
+    private void programReported(long pid) {
+        java.util.Optional<OwnProcess> own = OwnProcess.of(pid, roots);
+        if (own.isPresent()) {
+            inferiors.put(pid, own.get());
+            currentProgram = own.get();
+        } else {
+            foreignPids.add(pid);
+            currentProgram = null;
+        }
+    }
+
+    /** The reported programs that are tandem's own and still the same processes. */
+    private List<ProcessHandle> ownPrograms() {
+        List<ProcessHandle> own = new ArrayList<>();
+        for (OwnProcess p : inferiors.values()) p.handle().ifPresent(own::add);
+        return own;
     }
 
     /** The last ~20 lines gdb printed (stdout and stderr), oldest first. */
@@ -321,7 +384,7 @@ public final class MiChannel implements AutoCloseable {
         if (closing) return;
         closing = true;
         List<ProcessHandle> started = new ArrayList<>(gdb.descendants());
-        for (long pid : inferiorPids) ProcessHandle.of(pid).ifPresent(started::add);
+        started.addAll(ownPrograms());
         try {
             if (isAlive()) {
                 try {
@@ -348,9 +411,7 @@ public final class MiChannel implements AutoCloseable {
     /** Kills gdb and its tree at once, for the JVM shutdown hook. */
     private void kill() {
         closing = true;
-        List<ProcessHandle> started = new ArrayList<>();
-        for (long pid : inferiorPids) ProcessHandle.of(pid).ifPresent(started::add);
-        gdb.destroyTree(started);
+        gdb.destroyTree(ownPrograms());
     }
 
     // ---- reading (stdout reader thread) --------------------------------------------------
@@ -380,10 +441,7 @@ public final class MiChannel implements AutoCloseable {
                 for (StopWaiter w : waiters) w.stop.complete(a);
             } else if (a.kind() == AsyncRecord.Kind.NOTIFY && "thread-group-started".equals(a.asyncClass())) {
                 String pid = a.string("pid", null);
-                if (pid != null) {
-                    inferiorPids.add(Long.parseLong(pid));
-                    currentProgram = Long.parseLong(pid);
-                }
+                if (pid != null && pid.matches("\\d{1,18}")) programReported(Long.parseLong(pid));
             }
             events.add(a);
         } else if (record instanceof ProgramOutput o) {
@@ -449,7 +507,7 @@ public final class MiChannel implements AutoCloseable {
         for (Pending p : ps) p.answer.completeExceptionally(died("the answer to " + p.line));
         for (StopWaiter w : ws) w.stop.completeExceptionally(died(w.awaited));
         // the debugged program is ptraced by gdb and normally dies with it; make sure
-        for (long pid : inferiorPids) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : ownPrograms()) h.destroyForcibly();
         OPEN.remove(this);
         events.add(death);
         events.add(STOP_DISPATCHER);
@@ -569,7 +627,8 @@ public final class MiChannel implements AutoCloseable {
     }
 
     private final class StopWaiter implements PendingStop {
-        final String awaited;
+        /** What was awaited, for messages; an interrupt adds what it sent on the way. */
+        volatile String awaited;
         final CompletableFuture<AsyncRecord> stop = new CompletableFuture<>();
 
         StopWaiter(String awaited) {
