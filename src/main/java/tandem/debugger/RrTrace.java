@@ -80,6 +80,26 @@ public record RrTrace(Path rr, Path directory) {
                 .findFirst().orElse(ps.get(0).command());
     }
 
+    /** rr's {@code --version}: "rr version 5.7.0". */
+    private static final Pattern VERSION = Pattern.compile("rr version (\\d+)\\.(\\d+)");
+
+    /**
+     * Whether this rr's {@code replay} takes {@code --tty FILE} (rr 5.5 and later) to send the
+     * replayed program's output there instead of to its own stdout. False when the version cannot
+     * be read: an unknown option would stop the replay.
+     */
+    public boolean replaysToTty() {
+        try {
+            Matcher m = VERSION.matcher(run("--version"));
+            if (!m.find()) return false;
+            int major = Integer.parseInt(m.group(1));
+            int minor = Integer.parseInt(m.group(2));
+            return major > 5 || major == 5 && minor >= 5;
+        } catch (DebuggerException e) {
+            return false;
+        }
+    }
+
     /** The last event's global_time, as diverge.py reads it from `rr dump`. */
     public long lastEvent() {
         Matcher m = GLOBAL_TIME.matcher(run("dump", directory.toString()));

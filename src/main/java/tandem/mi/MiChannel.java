@@ -74,6 +74,8 @@ public final class MiChannel implements AutoCloseable {
     private volatile GdbProcess gdb;
     private volatile GdbDiedException death;
     private volatile boolean closing;
+    /** Where the debugged program writes its output instead of gdb's stdout, when the target allows it. */
+    private volatile ProgramOutputPipe programPipe;
 
     private MiChannel(Duration defaultTimeout, List<MiListener> listeners, List<MiTranscript> transcripts) {
         this.defaultTimeout = defaultTimeout;
@@ -84,12 +86,22 @@ public final class MiChannel implements AutoCloseable {
     }
 
     static MiChannel start(List<String> command, File dir, Map<String, String> env, Duration timeout,
-                           Duration startTimeout, List<MiListener> listeners, List<MiTranscript> transcripts)
+                           Duration startTimeout, List<MiListener> listeners, List<MiTranscript> transcripts,
+                           java.nio.file.Path programOutputPipe)
             throws IOException {
         MiChannel channel = new MiChannel(timeout, listeners, transcripts);
         channel.dispatcher.start();
-        channel.gdb = GdbProcess.start(command, dir, env, channel::onStdout, channel::onStderr,
-                channel::onExit, startTimeout.toMillis());
+        if (programOutputPipe != null) {
+            channel.programPipe = ProgramOutputPipe.open(programOutputPipe, channel::onProgramPipe);
+        }
+        try {
+            channel.gdb = GdbProcess.start(command, dir, env, channel::onStdout, channel::onStderr,
+                    channel::onExit, startTimeout.toMillis());
+        } catch (IOException | RuntimeException e) {
+            if (channel.programPipe != null) channel.programPipe.close();
+            channel.events.add(STOP_DISPATCHER);
+            throw e;
+        }
         channel.roots.add(channel.gdb.pid());
         OPEN.add(channel);
         try {
@@ -248,8 +260,9 @@ public final class MiChannel implements AutoCloseable {
     }
 
     /**
-     * Output of the debugged program so far (non-MI lines on gdb's stdout, and {@code @} target
-     * stream text), oldest first, at most the last 10000 entries.
+     * Output of the debugged program so far (non-MI text on gdb's stdout and stderr, {@code @}
+     * target stream text, and the lines of its own output pipe when it has one), oldest first, at
+     * most the last 10000 entries.
      */
     public List<String> programOutput() {
         synchronized (programOutput) {
@@ -403,9 +416,15 @@ public final class MiChannel implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            closeProgramPipe();
             OPEN.remove(this);
             events.add(STOP_DISPATCHER);
         }
+    }
+
+    private void closeProgramPipe() {
+        ProgramOutputPipe pipe = programPipe;
+        if (pipe != null) pipe.close();
     }
 
     /** Kills gdb and its tree at once, for the JVM shutdown hook. */
@@ -418,7 +437,44 @@ public final class MiChannel implements AutoCloseable {
 
     private void onStdout(String line) {
         for (MiTranscript t : transcripts) t.line(MiTranscript.Direction.FROM_GDB, line);
-        MiRecord record = parser.parse(line);
+        List<MiRecord> records = parser.parseRecovering(line);
+        if (records.size() == 2 && records.get(0) instanceof ProgramOutput o && records.get(1) instanceof ResultRecord r) {
+            records = withTokenOfPending(o, r);
+        }
+        for (MiRecord record : records) onRecord(record);
+    }
+
+    /**
+     * A result record found after program output on a line took every digit before its {@code ^}
+     * as its token; when that token is not one sent but a shorter tail of it is, the leading
+     * digits were the program's ("count 5" then {@code 12^done}).
+     */
+    private List<MiRecord> withTokenOfPending(ProgramOutput before, ResultRecord r) {
+        if (r.token() == null) return List.of(before, r);
+        String digits = Long.toString(r.token());
+        synchronized (lock) {
+            for (int cut = 0; cut < digits.length(); cut++) {
+                String tail = digits.substring(cut);
+                if (tail.startsWith("0") && tail.length() > 1) continue;
+                long token = Long.parseLong(tail);
+                if (pending.containsKey(token)) {
+                    if (cut == 0) return List.of(before, r);
+                    return List.of(new ProgramOutput(before.line() + digits.substring(0, cut)),
+                            new ResultRecord(token, r.resultClass(), r.results()));
+                }
+            }
+        }
+        return List.of(before, r);
+    }
+
+    private void onRecord(MiRecord record) {
+        ProgramOutputPipe pipe = programPipe;
+        if (pipe != null && (record instanceof ResultRecord || record instanceof AsyncRecord a && a.isStopped())) {
+            // what the program wrote before gdb's answer or stop comes before it; a stopped
+            // program's unfinished line (a prompt) is complete as far as it goes
+            boolean stopped = !(record instanceof ResultRecord r && "running".equals(r.resultClass()));
+            pipe.drain(stopped);
+        }
         if (record instanceof ResultRecord r) {
             onResult(r);
         } else if (record instanceof StreamRecord s) {
@@ -459,6 +515,19 @@ public final class MiChannel implements AutoCloseable {
         }
         // an answer nobody waits for (timed out, or a command typed without token) is dropped
         if (p != null) p.answer.complete(new MiResult(p.command, p.token, r, p.console.toString(), p.log.toString()));
+    }
+
+    /** A line the program wrote to its own output pipe. */
+    private void onProgramPipe(String line) {
+        // gdb's own child, before it becomes the program, warns there in MI form
+        // (`&"warning: GDB: Failed to set controlling terminal: ..."`: the pipe is no terminal):
+        // gdb's words, not the program's
+        if (line.startsWith("&\"warning: GDB: ") && MiParser.parseLine(line) instanceof StreamRecord) {
+            for (MiTranscript t : transcripts) t.line(MiTranscript.Direction.GDB_STDERR, line);
+            return;
+        }
+        collectProgramOutput(line);
+        events.add(new ProgramOutput(line));
     }
 
     private void onStderr(String line) {
@@ -508,6 +577,7 @@ public final class MiChannel implements AutoCloseable {
         for (StopWaiter w : ws) w.stop.completeExceptionally(died(w.awaited));
         // the debugged program is ptraced by gdb and normally dies with it; make sure
         for (ProcessHandle h : ownPrograms()) h.destroyForcibly();
+        closeProgramPipe();
         OPEN.remove(this);
         events.add(death);
         events.add(STOP_DISPATCHER);

@@ -325,6 +325,29 @@ done
         unrelated?.waitFor()
     }
 
+    def "a *stopped that follows a prompt printed without a newline is still the stop"() {
+        given: 'prompter, stopped in prompt() (it prints "(qemu) " and no newline, then returns 7)'
+        def src = dir.resolve('prompter.c')
+        Files.writeString(src, MiChannelSpec.getResourceAsStream('/mi/prompter.c').getText('UTF-8'))
+        def prompter = dir.resolve('prompter').toString()
+        def gcc = ['gcc', '-g', '-O0', '-o', prompter, src.toString()].execute()
+        assert gcc.waitFor() == 0: gcc.errorStream.text
+        def fromGdb = new CopyOnWriteArrayList<String>()
+        gdb = new GdbLauncher().args(prompter).workingDir(dir.toFile())
+                .transcript({ d, l -> if (d == MiTranscript.Direction.FROM_GDB) fromGdb << l } as MiTranscript).start()
+        gdb.send('-break-insert', 'prompt')
+        assert gdb.resume(MiCommand.of('-exec-run'), Duration.ofSeconds(20)).string('frame.func') == 'prompt'
+
+        when:
+        def stop = gdb.resume(MiCommand.of('-exec-finish'), Duration.ofSeconds(10))
+
+        then: 'gdb wrote the prompt and the stop on one line; both are recovered'
+        fromGdb.any { it.startsWith('(qemu) *stopped,reason="function-finished"') }
+        stop.reason() == 'function-finished'
+        stop.string('return-value') == '7'
+        gdb.programOutput().contains('(qemu) ')
+    }
+
     def "program output is collected and delivered to listeners"() {
         given:
         def lines = new CopyOnWriteArrayList<String>()
