@@ -30,14 +30,17 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MiChannel implements AutoCloseable {
 
-    /** Sent at start: async execution (needed by -exec-interrupt) and no prompts or paging. */
+    /** Sent at start: async execution (needed by -exec-interrupt), no prompts or paging, calls undone on a signal. */
     public static final List<MiCommand> SETTINGS = List.of(
             MiCommand.of("gdb-set", "mi-async", "on"),
             MiCommand.of("gdb-set", "pagination", "off"),
             MiCommand.of("gdb-set", "confirm", "off"),
             MiCommand.of("gdb-set", "width", "0"),
             MiCommand.of("gdb-set", "height", "0"),
-            MiCommand.of("gdb-set", "print", "pretty", "off"));
+            MiCommand.of("gdb-set", "print", "pretty", "off"),
+            // a call into the program that gets a signal (`call (int) puts(0)`: SIGSEGV) is undone:
+            // gdb pops its frame, so the program is where it was, not stopped inside the crash
+            MiCommand.of("gdb-set", "unwindonsignal", "on"));
 
     /** How long {@link #interrupt} waits after -exec-interrupt before sending SIGINT. */
     public static final Duration INTERRUPT_GRACE = Duration.ofMillis(300);
