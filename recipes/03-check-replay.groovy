@@ -5,7 +5,10 @@
 //   > since you'll need it later.
 // Runs the replay, reads its progress lines and failure text, and saves the last instruction
 // count reached (diverge.py's --instr-max, step 6's bound) as instrMax in tandem-state.properties
-// next to the traces. Fails when the replay does not fail: there is nothing to debug then.
+// next to the traces: the replay point of PANDA's failure text, never the log point (the log's
+// next entry, which the replay did not reach). A replay fails on a non-zero exit or on PANDA's
+// failure words (`ERROR: replay failed!` ...) whatever its exit code; when it does not fail there
+// is nothing to debug.
 //
 // Parameters (defaults are the notes' values):
 //   --panda-build DIR  ~/git/panda/build      --arch A    mips        --name N    ls

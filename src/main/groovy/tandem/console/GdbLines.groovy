@@ -1,7 +1,8 @@
 // Pasted gdb lines: recognising them (with or without a leading "(rr) " or "(gdb) "), running
 // them on a session as gdb sees them, and coping with what gdb answers on machines without libc
-// debug info: stdout, stderr and fprintf get their declared types, and output the call printed
-// into the program's pipe is flushed and shown.
+// debug info: stdout, stderr and fprintf get their declared types, a call of a function whose
+// return type gdb lacks is cast to libc's declared type (else to a pointer-sized integer, never
+// narrower), and output the call printed into the program's pipe is flushed and shown.
 package tandem.console
 
 import groovy.transform.CompileStatic
@@ -33,7 +34,44 @@ class GdbLines {
     private static final Pattern PROMPT = ~/^\s*\((?:rr|gdb)\)\s*/
     private static final Pattern FIRST = ~/^([A-Za-z][\w-]*)(\/\w+)?(.*)$/
     private static final Pattern BREAKPOINT_MADE = ~/(?m)^(?:Temporary breakpoint|Breakpoint|Hardware watchpoint|Watchpoint|Hardware read watchpoint|Hardware access \(read\/write\) watchpoint|Dprintf) (\d+)[: ]/
-    private static final Pattern UNKNOWN_RETURN = ~/'(\w+)' has unknown return type/
+    /**
+     * gdb 13: "'getenv' has unknown return type; cast the call to its declared return type". For an
+     * IFUNC or a PLT stub gdb names the target, not the function of the line:
+     * "'at 0x0x7ffff7f1cac0' has unknown return type".
+     */
+    private static final Pattern UNKNOWN_RETURN = ~/'([^']+)' has unknown return type/
+    private static final Pattern CALLED = ~/\b([A-Za-z_]\w*)\s*\(/
+    /** How many rounds of casts a line gets: each round gdb names the next function it lacks. */
+    private static final int CAST_ROUNDS = 4
+
+    /**
+     * Return types as glibc declares them (man 3), for calls gdb cannot type without libc's debug
+     * info. Pointers are cast to char * (strings: gdb then shows the text) or void *; FILE * and
+     * the like to void *, since gdb may not know the struct either.
+     */
+    static final Map<String, String> LIBC_RETURNS = libcReturns()
+
+    private static Map<String, String> libcReturns() {
+        Map<String, String> m = [:]
+        ('getenv secure_getenv strdup strndup strchr strrchr strstr strcasestr strpbrk strtok strtok_r strcpy strncpy stpcpy ' +
+                'strcat strncat strerror strsignal setlocale getcwd realpath basename dirname ctime asctime ttyname index rindex ' +
+                'fgets gets').split(' ').each { m[it] = 'char *' }
+        ('malloc calloc realloc reallocarray aligned_alloc memalign valloc pvalloc memcpy memmove memset memchr memrchr ' +
+                'memmem mempcpy mmap sbrk dlopen dlsym fopen fdopen freopen popen tmpfile opendir readdir ' +
+                '__errno_location localtime gmtime signal').split(' ').each { m[it] = 'void *' }
+        'strlen strnlen fwrite fread strspn strcspn wcslen malloc_usable_size strftime confstr'.split(' ').each { m[it] = 'unsigned long' }
+        'ftell sysconf strtol strtoll atol atoll random labs time lseek read write pread pwrite readlink syscall'.split(' ').each { m[it] = 'long' }
+        'strtoul strtoull'.split(' ').each { m[it] = 'unsigned long' }
+        ('puts printf fprintf dprintf sprintf snprintf vprintf vfprintf fflush fputs fputc putc putchar fclose fgetc getc ' +
+                'getchar ungetc feof ferror fileno strcmp strncmp strcasecmp strncasecmp memcmp strcoll atoi abs rand getpid ' +
+                'getppid gettid raise kill close open openat dup dup2 pipe access unlink remove rename mkdir rmdir chdir ioctl ' +
+                'fcntl isatty setenv unsetenv putenv system usleep nanosleep setvbuf fseek pthread_self sched_yield ' +
+                'getuid geteuid getgid getegid prctl mprotect munmap').split(' ').each { m[it] = 'int' }
+        'sleep alarm'.split(' ').each { m[it] = 'unsigned int' }
+        'atof strtod'.split(' ').each { m[it] = 'double' }
+        'free abort exit _exit perror srand srandom rewind qsort clearerr setbuf'.split(' ').each { m[it] = 'void' }
+        m.asImmutable()
+    }
     private static final Pattern PRINTS_TO_FILE = ~/\b(stdout|stderr|FILE\s*\*|fprintf|printf|puts|fflush|target_disas|cpu_dump_state)\b/
 
     /** Drops a leading "(rr) " or "(gdb) " prompt copied along with the command. */
@@ -76,7 +114,8 @@ class GdbLines {
 
     /**
      * Runs one gdb line on a session and returns what gdb printed, plus what the program printed
-     * meanwhile. Retries once with casts when gdb lacks the types of stdout, stderr or fprintf.
+     * meanwhile. Retries with casts when gdb lacks the types of stdout, stderr, fprintf or a
+     * function's return type, and says which casts it used.
      */
     static String run(PandaSession s, String line, Set<Integer> userBreakpoints) {
         String cmd = rewriteDelete(stripPrompt(line).trim(), userBreakpoints)
@@ -88,16 +127,31 @@ class GdbLines {
             answer = s.gdb(cmd)
         } catch (DebuggerException e) {
             String msg = e.gdbMessage() ?: e.message
+            if (msg.contains('signaled while in a function called from GDB')) {
+                // gdb unwound the call (unwindonsignal, set for every session): say what the call did
+                throw new PandaException("${s.name()}: `$cmd` got a signal inside the function it called; gdb undid the call, " +
+                        "so ${s.name()} is where it was before it. gdb said: ${msg.readLines().take(2).join(' ')}" as String)
+            }
             if (REVERSE.contains(word) && !s.debugger().target().canReverse()) {
                 throw new PandaException("${s.name()}: `$word` needs reverse execution, which only an rr replay has; " +
                         "${s.debugger().target().description()} runs forwards only. To go back, use `toInstr N` " +
                         "(it restarts from the nearest checkpoint)." as String)
             }
-            String casted = msg ==~ /(?s).*has unknown (return )?type.*/ ? withCasts(cmd, msg) : cmd
-            if (casted == cmd) throw e
-            out << "(gdb lacks libc's types here; ran: $casted)\n"
-            cmd = casted
-            answer = s.gdb(cmd)
+            answer = null
+            DebuggerException failure = e
+            for (int round = 0; answer == null; round++) {
+                Cast cast = round < CAST_ROUNDS && msg ==~ /(?s).*has unknown (return )?type.*/ ?
+                        withCasts(cmd, msg, { String f -> whatis(s, f) }) : null
+                if (cast == null || cast.command == cmd) throw failure
+                out << "(gdb lacks ${cast.what.join(', ')} here; ran: ${cast.command})\n"
+                cmd = cast.command
+                try {
+                    answer = s.gdb(cmd)
+                } catch (DebuggerException again) {
+                    failure = again
+                    msg = again.gdbMessage() ?: again.message
+                }
+            }
         }
         out << answer
         if (PRINTS_TO_FILE.matcher(cmd).find() && (word == 'call' || word == 'print' || word == 'p')) {
@@ -134,17 +188,63 @@ class GdbLines {
         return cmd
     }
 
-    /** The command with libc's objects cast to their declared types, as gdb asks. */
-    static String withCasts(String cmd, String gdbMessage) {
+    /** A command with casts added, and what each cast is, for the user: "getenv's return type (char *, as libc declares it)". */
+    @groovy.transform.Immutable
+    static class Cast {
+        String command
+        List<String> what
+    }
+
+    /** gdb's `whatis NAME` on the session ("type = <text variable, no debug info>"), or null when gdb refuses. */
+    private static String whatis(PandaSession s, String name) {
+        try {
+            return s.gdb("whatis $name")
+        } catch (DebuggerException ignored) {
+            return null
+        }
+    }
+
+    /**
+     * The command with libc's objects cast to their declared types, as gdb asks: stdout, stderr and
+     * fprintf always; a call whose return type gdb lacks to libc's declared type
+     * ({@link #LIBC_RETURNS}), else to {@code long}, pointer-sized on the program's arch, so no
+     * pointer or size is cut. When gdb names something that is not a function of the line (an
+     * IFUNC or PLT target, {@code 'at 0x0x7ffff7f1cac0'}), the calls of the line that gdb has no
+     * type for ({@code whatis} says "no debug info") are cast as written.
+     *
+     * @param whatis gdb's {@code whatis} answer for a name, or null
+     */
+    static Cast withCasts(String cmd, String gdbMessage, Closure<String> whatis) {
         String c = cmd
+        List<String> what = []
         c = c.replaceAll(/(?<!\(FILE \*\) )\bstdout\b/, '(FILE *) stdout')
         c = c.replaceAll(/(?<!\(FILE \*\) )\bstderr\b/, '(FILE *) stderr')
         c = c.replaceAll(/(?<!\(fprintf_function\) )\bfprintf\b(?!\s*\()/, '(fprintf_function) fprintf')
+        if (c != cmd) what << "libc's types of stdout, stderr or fprintf".toString()
         Matcher m = UNKNOWN_RETURN.matcher(gdbMessage)
         if (m.find()) {
-            String f = m.group(1)
-            c = c.replaceAll(/(?<!\(int\) )\b${Pattern.quote(f)}\s*\(/, "(int) ${f}(")
+            List<String> called = []
+            Matcher f = CALLED.matcher(c)
+            while (f.find()) if (!uncastable(c, f.start(1))) called << f.group(1)
+            List<String> untyped = called.contains(m.group(1)) ? [m.group(1)] :
+                    called.unique(false).findAll { String n -> (whatis(n) ?: '').contains('no debug info') }
+            for (String name : untyped) {
+                String type = LIBC_RETURNS[name] ?: 'long'
+                // not a call already cast, nor a member or longer name that ends in it
+                String cast = c.replaceAll(/(?<!\)\s?)(?<![\w.>])${Pattern.quote(name)}\s*\(/, Matcher.quoteReplacement("(${type}) ${name}(".toString()))
+                if (cast == c) continue
+                c = cast
+                what << (LIBC_RETURNS.containsKey(name) ? "the return type of ${name} (cast to ${type}, as libc declares it)" :
+                        "the return type of ${name} (cast to long, pointer-sized: its declaration is unknown)").toString()
+            }
         }
-        return c
+        return new Cast(c, what)
+    }
+
+    /** Whether the call at {@code at} is already cast, or is no call (a declaration word such as sizeof). */
+    private static boolean uncastable(String c, int at) {
+        String before = c.substring(0, at).stripTrailing()
+        String name = c.substring(at).replaceFirst(/^(\w+).*/, '$1')
+        return before.endsWith(')') || name in ['sizeof', 'if', 'while', 'for', 'return', '__typeof__', 'typeof', '_Alignof']
     }
 }

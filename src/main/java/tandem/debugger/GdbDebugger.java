@@ -43,11 +43,14 @@ public final class GdbDebugger implements Debugger {
 
     /** The CPU this session claimed for gdb and its program (-1: none, or the target's own). */
     private final int claimedCpu;
+    /** The directory of the program's output pipe (null: the program writes on gdb's stdout). */
+    private final java.nio.file.Path programOutputDir;
 
-    private GdbDebugger(Target target, MiChannel mi, int claimedCpu) {
+    private GdbDebugger(Target target, MiChannel mi, int claimedCpu, java.nio.file.Path programOutputDir) {
         this.target = target;
         this.mi = mi;
         this.claimedCpu = claimedCpu;
+        this.programOutputDir = programOutputDir;
     }
 
     /** Starts gdb on the target and brings the program to its first stop. */
@@ -65,6 +68,21 @@ public final class GdbDebugger implements Debugger {
     }
 
     private static GdbDebugger start(Target target, List<String> gdbOptions) {
+        // the program's output goes to a pipe of its own where the target allows it (gdb's inferior
+        // tty for a program gdb starts, rr 5.5+'s --tty): on gdb's stdout, text the program prints
+        // without a newline ("(qemu) ") and gdb's next MI record share a line
+        java.nio.file.Path outputDir = null;
+        java.nio.file.Path fifo = null;
+        boolean inferiorTty = target.connection() == Target.Connection.NATIVE;
+        if (inferiorTty || target instanceof RrReplay r && r.tty() == null && r.trace().replaysToTty()) {
+            try {
+                outputDir = java.nio.file.Files.createTempDirectory("tandem-program-");
+                fifo = outputDir.resolve("output");
+            } catch (IOException e) {
+                throw new DebuggerException("could not make a directory for the program's output: " + e.getMessage());
+            }
+            if (target instanceof RrReplay r) target = r.withTty(fifo);
+        }
         // before -ex commands: rr's gdb starts the program before tandem's first MI command
         List<String> options = new ArrayList<>(List.of("-iex", "set mi-async on"));
         options.addAll(gdbOptions);
@@ -76,16 +94,20 @@ public final class GdbDebugger implements Debugger {
         try {
             channel = new GdbLauncher().gdb(run.get(0)).miArgs(List.of()).args(run.subList(1, run.size()))
                     .workingDir(target.workingDirectory() == null ? null : target.workingDirectory().toFile())
-                    .timeout(COMMAND_TIMEOUT).startTimeout(START_TIMEOUT).start();
+                    .timeout(COMMAND_TIMEOUT).startTimeout(START_TIMEOUT).programOutputPipe(fifo).start();
         } catch (IOException | MiException e) {
             CpuPinning.release(claimed);
+            deleteOutputDir(outputDir);
             target.close();
             throw new DebuggerException("could not start " + cmd.get(0) + " for " + target.description()
                     + ": " + e.getMessage() + ". Is it installed (Debian package "
                     + (cmd.get(0).endsWith("rr") ? "rr; or give its path with --rr" : "gdb") + "), and is the path right?");
         }
-        GdbDebugger d = new GdbDebugger(target, channel, claimed);
+        GdbDebugger d = new GdbDebugger(target, channel, claimed, outputDir);
+        for (long pid : target.processIds()) channel.adoptProcessTree(pid);
         try {
+            String tty = fifo == null ? null : fifo.toString();
+            if (inferiorTty) d.ask("send the program's output to " + tty, () -> channel.send("inferior-tty-set", tty));
             channel.addListener(new MiListener() {
                 @Override
                 public void onAsync(AsyncRecord record) {
@@ -317,9 +339,8 @@ public final class GdbDebugger implements Debugger {
             AsyncRecord stopped = mi.resume(command, limit);
             return toStop(stopped);
         } catch (MiTimeoutException e) {
-            interruptQuietly();
             throw new DebuggerException(target.description() + " did not stop within " + limit.toSeconds()
-                    + " s of " + command.text() + "; it was interrupted");
+                    + " s of " + command.text() + "; " + interruptQuietly());
         } catch (GdbErrorException e) {
             throw new DebuggerException(command.text() + " failed", e.getMessage(), e);
         } catch (GdbDiedException e) {
@@ -419,9 +440,8 @@ public final class GdbDebugger implements Debugger {
         } catch (GdbDiedException e) {
             throw died(e);
         } catch (MiTimeoutException e) {
-            if (resumed) interruptQuietly();
             throw new DebuggerException("`" + command + "` did not finish within " + limit.toSeconds() + " s on "
-                    + target.description());
+                    + target.description() + (resumed ? "; " + interruptQuietly() : ""));
         } finally {
             running = false;
             if (!resumed) stop.cancel();
@@ -461,15 +481,18 @@ public final class GdbDebugger implements Debugger {
         t.start();
     }
 
-    private void interruptQuietly() {
-        interruptQuietly(Duration.ofSeconds(5));
+    /** Interrupts, and says how it went: "it was interrupted", or what was tried and what came of it. */
+    private String interruptQuietly() {
+        return interruptQuietly(Duration.ofSeconds(5));
     }
 
-    private void interruptQuietly(Duration wait) {
+    private String interruptQuietly(Duration wait) {
         try {
             mi.interrupt(wait);
-        } catch (RuntimeException ignored) {
+            return "it was interrupted";
+        } catch (RuntimeException e) {
             // the waiting caller reports what happened; an interrupt must never throw at Ctrl-C
+            return "the interrupt did not stop it either: " + e.getMessage();
         }
     }
 
@@ -496,7 +519,18 @@ public final class GdbDebugger implements Debugger {
             // closing must not fail: the process tree is destroyed regardless
         } finally {
             CpuPinning.release(claimedCpu);
+            deleteOutputDir(programOutputDir);
             target.close();
+        }
+    }
+
+    private static void deleteOutputDir(java.nio.file.Path dir) {
+        if (dir == null) return;
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (java.nio.file.Path f : files.toList()) java.nio.file.Files.deleteIfExists(f);
+            java.nio.file.Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // an empty temporary directory left behind holds nothing
         }
     }
 

@@ -6,6 +6,7 @@ import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecuteResultHandler;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteWatchdog;
+import org.apache.commons.exec.ProcessDestroyer;
 import org.apache.commons.exec.PumpStreamHandler;
 
 import java.io.FileInputStream;
@@ -28,9 +29,11 @@ public final class GdbServerTarget implements Target {
     private final ExecuteWatchdog server;
     private final Path serverLog;
     private final int cpu;
+    /** The gdbserver process tandem started; -1 for a server started elsewhere. */
+    private final long serverPid;
 
     private GdbServerTarget(Path gdb, String host, int port, Path program, Path workingDirectory,
-                            ExecuteWatchdog server, Path serverLog, int cpu) {
+                            ExecuteWatchdog server, Path serverLog, int cpu, long serverPid) {
         this.gdb = gdb;
         this.host = host;
         this.port = port;
@@ -39,11 +42,12 @@ public final class GdbServerTarget implements Target {
         this.server = server;
         this.serverLog = serverLog;
         this.cpu = cpu;
+        this.serverPid = serverPid;
     }
 
     /** A server someone else started, such as {@code rr replay -s PORT}. */
     public static GdbServerTarget connect(Path gdb, String host, int port, Path program) {
-        return new GdbServerTarget(gdb, host, port, program, null, null, null, -1);
+        return new GdbServerTarget(gdb, host, port, program, null, null, null, -1, -1);
     }
 
     /**
@@ -68,9 +72,28 @@ public final class GdbServerTarget implements Target {
             DefaultExecutor ex = DefaultExecutor.builder().setWorkingDirectory(workingDirectory.toFile()).get();
             ex.setWatchdog(watchdog);
             ex.setStreamHandler(new PumpStreamHandler(out, out, in));
+            // commons-exec hands the launched Process to the destroyer: the one place to get its pid
+            java.util.concurrent.atomic.AtomicLong pid = new java.util.concurrent.atomic.AtomicLong(-1);
+            ex.setProcessDestroyer(new ProcessDestroyer() {
+                @Override
+                public boolean add(Process process) {
+                    pid.set(process.pid());
+                    return true;
+                }
+
+                @Override
+                public boolean remove(Process process) {
+                    return true;
+                }
+
+                @Override
+                public int size() {
+                    return 0;
+                }
+            });
             ex.execute(cl, new DefaultExecuteResultHandler());
             awaitListening(port, log, gdbserver);
-            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu);
+            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu, pid.get());
         } catch (IOException | RuntimeException e) {
             watchdog.destroyProcess(); // a server that never listened must not outlive tandem
             CpuPinning.release(cpu);
@@ -165,6 +188,11 @@ public final class GdbServerTarget implements Target {
     @Override
     public int cpu() {
         return cpu;
+    }
+
+    @Override
+    public List<Long> processIds() {
+        return serverPid > 0 ? List.of(serverPid) : List.of();
     }
 
     @Override

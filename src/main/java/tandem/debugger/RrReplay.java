@@ -16,6 +16,11 @@ public record RrReplay(RrTrace trace, Path gdb, Path tty, List<String> gdbOption
         this(trace, gdb, tty, List.of());
     }
 
+    /** The same replay with the replayed program's output sent to {@code tty} (rr 5.5+'s {@code --tty}). */
+    public RrReplay withTty(Path tty) {
+        return new RrReplay(trace, gdb, tty, gdbOptions);
+    }
+
     @Override
     public String description() {
         return "rr replay of " + trace.directory().getFileName();

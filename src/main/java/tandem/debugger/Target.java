@@ -74,6 +74,15 @@ public interface Target {
         return -1;
     }
 
+    /**
+     * Process ids of the processes besides gdb that this target started (gdbserver): they and their
+     * descendants are tandem's, to interrupt and to end with the session. A server started elsewhere
+     * is not.
+     */
+    default List<Long> processIds() {
+        return List.of();
+    }
+
     /** Processes besides gdb that this target started and that must end with the session. */
     default void close() {
     }

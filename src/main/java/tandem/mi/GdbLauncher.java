@@ -33,6 +33,7 @@ public final class GdbLauncher {
     private Duration startTimeout = Duration.ofSeconds(20);
     private final List<MiListener> listeners = new ArrayList<>();
     private final List<MiTranscript> transcripts = new ArrayList<>();
+    private java.nio.file.Path programOutputPipe;
 
     /** The gdb executable (default: system property {@code tandem.gdb}, else {@code gdb} on the PATH). */
     public GdbLauncher gdb(String path) {
@@ -101,6 +102,17 @@ public final class GdbLauncher {
         return this;
     }
 
+    /**
+     * Makes a named pipe at {@code fifo} before gdb starts and reads it as the debugged program's
+     * output ({@link MiChannel#programOutput()}); give the same path to gdb
+     * ({@code -inferior-tty-set}) or rr ({@code replay --tty}) so the program writes there instead
+     * of on gdb's stdout. The channel removes the pipe when it closes.
+     */
+    public GdbLauncher programOutputPipe(java.nio.file.Path fifo) {
+        this.programOutputPipe = fifo;
+        return this;
+    }
+
     /** The command line that {@link #start()} runs. */
     public List<String> commandLine() {
         List<String> cmd = new ArrayList<>();
@@ -119,6 +131,7 @@ public final class GdbLauncher {
     public MiChannel start() throws IOException {
         Map<String, String> environment = EnvironmentUtils.getProcEnvironment();
         environment.putAll(env);
-        return MiChannel.start(commandLine(), workingDir, environment, timeout, startTimeout, listeners, transcripts);
+        return MiChannel.start(commandLine(), workingDir, environment, timeout, startTimeout, listeners, transcripts,
+                programOutputPipe);
     }
 }

@@ -30,14 +30,17 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MiChannel implements AutoCloseable {
 
-    /** Sent at start: async execution (needed by -exec-interrupt) and no prompts or paging. */
+    /** Sent at start: async execution (needed by -exec-interrupt), no prompts or paging, calls undone on a signal. */
     public static final List<MiCommand> SETTINGS = List.of(
             MiCommand.of("gdb-set", "mi-async", "on"),
             MiCommand.of("gdb-set", "pagination", "off"),
             MiCommand.of("gdb-set", "confirm", "off"),
             MiCommand.of("gdb-set", "width", "0"),
             MiCommand.of("gdb-set", "height", "0"),
-            MiCommand.of("gdb-set", "print", "pretty", "off"));
+            MiCommand.of("gdb-set", "print", "pretty", "off"),
+            // a call into the program that gets a signal (`call (int) puts(0)`: SIGSEGV) is undone:
+            // gdb pops its frame, so the program is where it was, not stopped inside the crash
+            MiCommand.of("gdb-set", "unwindonsignal", "on"));
 
     /** How long {@link #interrupt} waits after -exec-interrupt before sending SIGINT. */
     public static final Duration INTERRUPT_GRACE = Duration.ofMillis(300);
@@ -61,14 +64,21 @@ public final class MiChannel implements AutoCloseable {
     private final List<MiTranscript> transcripts = new CopyOnWriteArrayList<>();
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final ArrayDeque<String> programOutput = new ArrayDeque<>();
-    private final Set<Long> inferiorPids = ConcurrentHashMap.newKeySet();
+    /** The debugged programs gdb reported that are tandem's own (see {@link OwnProcess}), by pid. */
+    private final Map<Long, OwnProcess> inferiors = new ConcurrentHashMap<>();
+    /** Pids gdb reported that are not tandem's processes: never signalled (under rr, recorded pids). */
+    private final Set<Long> foreignPids = ConcurrentHashMap.newKeySet();
+    /** The processes tandem started for this session (gdb, or rr running gdb; a target's server): the roots of what it may signal. */
+    private final Set<Long> roots = ConcurrentHashMap.newKeySet();
     /** The process gdb runs now, when known: after a checkpoint restart it is not the one first started. */
-    private volatile long currentProgram = -1;
+    private volatile OwnProcess currentProgram;
     private final MiParser parser = new MiParser(); // used by the stdout reader thread only
     private final Thread dispatcher;
     private volatile GdbProcess gdb;
     private volatile GdbDiedException death;
     private volatile boolean closing;
+    /** Where the debugged program writes its output instead of gdb's stdout, when the target allows it. */
+    private volatile ProgramOutputPipe programPipe;
 
     private MiChannel(Duration defaultTimeout, List<MiListener> listeners, List<MiTranscript> transcripts) {
         this.defaultTimeout = defaultTimeout;
@@ -79,12 +89,23 @@ public final class MiChannel implements AutoCloseable {
     }
 
     static MiChannel start(List<String> command, File dir, Map<String, String> env, Duration timeout,
-                           Duration startTimeout, List<MiListener> listeners, List<MiTranscript> transcripts)
+                           Duration startTimeout, List<MiListener> listeners, List<MiTranscript> transcripts,
+                           java.nio.file.Path programOutputPipe)
             throws IOException {
         MiChannel channel = new MiChannel(timeout, listeners, transcripts);
         channel.dispatcher.start();
-        channel.gdb = GdbProcess.start(command, dir, env, channel::onStdout, channel::onStderr,
-                channel::onExit, startTimeout.toMillis());
+        if (programOutputPipe != null) {
+            channel.programPipe = ProgramOutputPipe.open(programOutputPipe, channel::onProgramPipe);
+        }
+        try {
+            channel.gdb = GdbProcess.start(command, dir, env, channel::onStdout, channel::onStderr,
+                    channel::onExit, startTimeout.toMillis());
+        } catch (IOException | RuntimeException e) {
+            if (channel.programPipe != null) channel.programPipe.close();
+            channel.events.add(STOP_DISPATCHER);
+            throw e;
+        }
+        channel.roots.add(channel.gdb.pid());
         OPEN.add(channel);
         try {
             for (MiCommand setting : SETTINGS) {
@@ -185,7 +206,9 @@ public final class MiChannel implements AutoCloseable {
 
     /**
      * Stops a running target: {@code -exec-interrupt}, and if no {@code *stopped} comes within
-     * {@link #INTERRUPT_GRACE}, SIGINT to gdb and to the debugged processes it reported.
+     * {@link #INTERRUPT_GRACE}, SIGINT to gdb and to the debugged processes it reported that are
+     * tandem's own (started by it, or descendants). A timeout's message says what was sent to whom
+     * and which reported pids were left alone.
      *
      * @return the {@code *stopped} record (reason {@code signal-received}, signal-name {@code SIGINT}, usually)
      */
@@ -202,11 +225,13 @@ public final class MiChannel implements AutoCloseable {
             return stop.await(INTERRUPT_GRACE);
         } catch (MiTimeoutException notYet) {
             // -exec-interrupt needs mi-async; a gdb that ignores it (or an rr that swallows it) still honours SIGINT
-            PendingStop again = expectStop("*stopped after -exec-interrupt and SIGINT to gdb (pid " + gdb.pid() + ")");
+            StopWaiter again = (StopWaiter) expectStop("*stopped after -exec-interrupt");
             stop.cancel();
             GdbProcess.sigint(gdb.pid());
-            interruptPrograms();
-            return ((StopWaiter) again).await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout);
+            String sent = "SIGINT to gdb (pid " + gdb.pid() + ")";
+            String programs = interruptPrograms();
+            again.awaited = "*stopped after -exec-interrupt and " + sent + (programs.isEmpty() ? "" : "; " + programs);
+            return again.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), timeout);
         }
     }
 
@@ -238,8 +263,9 @@ public final class MiChannel implements AutoCloseable {
     }
 
     /**
-     * Output of the debugged program so far (non-MI lines on gdb's stdout, and {@code @} target
-     * stream text), oldest first, at most the last 10000 entries.
+     * Output of the debugged program so far (non-MI text on gdb's stdout and stderr, {@code @}
+     * target stream text, and the lines of its own output pipe when it has one), oldest first, at
+     * most the last 10000 entries.
      */
     public List<String> programOutput() {
         synchronized (programOutput) {
@@ -261,13 +287,32 @@ public final class MiChannel implements AutoCloseable {
         return gdb.pid();
     }
 
-    /** Sends SIGINT to every debugged program gdb reported that is still alive. */
-    public void interruptPrograms() {
+    /**
+     * Sends SIGINT to the debugged program gdb runs now (else to every one it reported), if it is
+     * tandem's own and running. Returns what it did, for messages: "SIGINT to program pid 123",
+     * "program pid 4242 that gdb reported is not a process tandem started: not signalled", or "".
+     */
+    public String interruptPrograms() {
+        List<String> did = new ArrayList<>();
         // only the process running now: a SIGINT queued in a stopped checkpoint fork would hit
         // whoever restarts it later
-        for (long pid : currentProgram > 0 ? Set.of(currentProgram) : inferiorPids) {
-            if (runs(pid)) GdbProcess.sigint(pid);
+        OwnProcess current = currentProgram;
+        for (OwnProcess p : current != null ? List.of(current) : List.copyOf(inferiors.values())) {
+            if (p.exists() && runs(p.pid())) {
+                GdbProcess.sigint(p.pid());
+                did.add("SIGINT to program pid " + p.pid());
+            }
         }
+        if (!foreignPids.isEmpty()) {
+            did.add("program pid " + joined(foreignPids) + " that gdb reported "
+                    + (foreignPids.size() == 1 ? "is not a process" : "are not processes")
+                    + " tandem started (under rr it is the recorded pid): not signalled");
+        }
+        return String.join("; ", did);
+    }
+
+    private static String joined(Set<Long> pids) {
+        return pids.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
     }
 
     /**
@@ -292,13 +337,47 @@ public final class MiChannel implements AutoCloseable {
      * ended with the rest at close.
      */
     public void programSwitched(long pid) {
-        inferiorPids.add(pid);
-        currentProgram = pid;
+        programReported(pid);
     }
 
-    /** Process ids of the debugged programs gdb reported ({@code =thread-group-started,pid=...}). */
+    /**
+     * A process tandem started for this session besides gdb (a target's own server, such as
+     * gdbserver): it and its descendants are tandem's to signal and end.
+     */
+    public void adoptProcessTree(long pid) {
+        roots.add(pid);
+    }
+
+    /**
+     * Process ids of the debugged programs gdb reported ({@code =thread-group-started,pid=...})
+     * that are tandem's own: started by it or descending from what it started, per /proc.
+     */
     public Set<Long> inferiorPids() {
-        return Set.copyOf(inferiorPids);
+        return Set.copyOf(inferiors.keySet());
+    }
+
+    /** Pids gdb reported that are not tandem's processes (under rr: the recorded ones); never signalled. */
+    public Set<Long> foreignPids() {
+        return Set.copyOf(foreignPids);
+    }
+
+    /** gdb names the process it runs now: taken only if it is tandem's own, per the process tree. */
+    private void programReported(long pid) {
+        java.util.Optional<OwnProcess> own = OwnProcess.of(pid, roots);
+        if (own.isPresent()) {
+            inferiors.put(pid, own.get());
+            currentProgram = own.get();
+        } else {
+            foreignPids.add(pid);
+            currentProgram = null;
+        }
+    }
+
+    /** The reported programs that are tandem's own and still the same processes. */
+    private List<ProcessHandle> ownPrograms() {
+        List<ProcessHandle> own = new ArrayList<>();
+        for (OwnProcess p : inferiors.values()) p.handle().ifPresent(own::add);
+        return own;
     }
 
     /** The last ~20 lines gdb printed (stdout and stderr), oldest first. */
@@ -321,7 +400,7 @@ public final class MiChannel implements AutoCloseable {
         if (closing) return;
         closing = true;
         List<ProcessHandle> started = new ArrayList<>(gdb.descendants());
-        for (long pid : inferiorPids) ProcessHandle.of(pid).ifPresent(started::add);
+        started.addAll(ownPrograms());
         try {
             if (isAlive()) {
                 try {
@@ -340,24 +419,65 @@ public final class MiChannel implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            closeProgramPipe();
             OPEN.remove(this);
             events.add(STOP_DISPATCHER);
         }
     }
 
+    private void closeProgramPipe() {
+        ProgramOutputPipe pipe = programPipe;
+        if (pipe != null) pipe.close();
+    }
+
     /** Kills gdb and its tree at once, for the JVM shutdown hook. */
     private void kill() {
         closing = true;
-        List<ProcessHandle> started = new ArrayList<>();
-        for (long pid : inferiorPids) ProcessHandle.of(pid).ifPresent(started::add);
-        gdb.destroyTree(started);
+        gdb.destroyTree(ownPrograms());
     }
 
     // ---- reading (stdout reader thread) --------------------------------------------------
 
     private void onStdout(String line) {
         for (MiTranscript t : transcripts) t.line(MiTranscript.Direction.FROM_GDB, line);
-        MiRecord record = parser.parse(line);
+        List<MiRecord> records = parser.parseRecovering(line);
+        if (records.size() == 2 && records.get(0) instanceof ProgramOutput o && records.get(1) instanceof ResultRecord r) {
+            records = withTokenOfPending(o, r);
+        }
+        for (MiRecord record : records) onRecord(record);
+    }
+
+    /**
+     * A result record found after program output on a line took every digit before its {@code ^}
+     * as its token; when that token is not one sent but a shorter tail of it is, the leading
+     * digits were the program's ("count 5" then {@code 12^done}).
+     */
+    private List<MiRecord> withTokenOfPending(ProgramOutput before, ResultRecord r) {
+        if (r.token() == null) return List.of(before, r);
+        String digits = Long.toString(r.token());
+        synchronized (lock) {
+            for (int cut = 0; cut < digits.length(); cut++) {
+                String tail = digits.substring(cut);
+                if (tail.startsWith("0") && tail.length() > 1) continue;
+                long token = Long.parseLong(tail);
+                if (pending.containsKey(token)) {
+                    if (cut == 0) return List.of(before, r);
+                    return List.of(new ProgramOutput(before.line() + digits.substring(0, cut)),
+                            new ResultRecord(token, r.resultClass(), r.results()));
+                }
+            }
+        }
+        return List.of(before, r);
+    }
+
+    private void onRecord(MiRecord record) {
+        ProgramOutputPipe pipe = programPipe;
+        if (pipe != null && (record instanceof ResultRecord || record instanceof AsyncRecord a && a.isStopped())) {
+            // what the program wrote before gdb's answer or stop comes before it; a stopped
+            // program's unfinished line (a prompt) is complete as far as it goes
+            boolean stopped = !(record instanceof ResultRecord r && "running".equals(r.resultClass()));
+            pipe.drain(stopped);
+        }
         if (record instanceof ResultRecord r) {
             onResult(r);
         } else if (record instanceof StreamRecord s) {
@@ -380,10 +500,7 @@ public final class MiChannel implements AutoCloseable {
                 for (StopWaiter w : waiters) w.stop.complete(a);
             } else if (a.kind() == AsyncRecord.Kind.NOTIFY && "thread-group-started".equals(a.asyncClass())) {
                 String pid = a.string("pid", null);
-                if (pid != null) {
-                    inferiorPids.add(Long.parseLong(pid));
-                    currentProgram = Long.parseLong(pid);
-                }
+                if (pid != null && pid.matches("\\d{1,18}")) programReported(Long.parseLong(pid));
             }
             events.add(a);
         } else if (record instanceof ProgramOutput o) {
@@ -401,6 +518,19 @@ public final class MiChannel implements AutoCloseable {
         }
         // an answer nobody waits for (timed out, or a command typed without token) is dropped
         if (p != null) p.answer.complete(new MiResult(p.command, p.token, r, p.console.toString(), p.log.toString()));
+    }
+
+    /** A line the program wrote to its own output pipe. */
+    private void onProgramPipe(String line) {
+        // gdb's own child, before it becomes the program, warns there in MI form
+        // (`&"warning: GDB: Failed to set controlling terminal: ..."`: the pipe is no terminal):
+        // gdb's words, not the program's
+        if (line.startsWith("&\"warning: GDB: ") && MiParser.parseLine(line) instanceof StreamRecord) {
+            for (MiTranscript t : transcripts) t.line(MiTranscript.Direction.GDB_STDERR, line);
+            return;
+        }
+        collectProgramOutput(line);
+        events.add(new ProgramOutput(line));
     }
 
     private void onStderr(String line) {
@@ -449,7 +579,8 @@ public final class MiChannel implements AutoCloseable {
         for (Pending p : ps) p.answer.completeExceptionally(died("the answer to " + p.line));
         for (StopWaiter w : ws) w.stop.completeExceptionally(died(w.awaited));
         // the debugged program is ptraced by gdb and normally dies with it; make sure
-        for (long pid : inferiorPids) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : ownPrograms()) h.destroyForcibly();
+        closeProgramPipe();
         OPEN.remove(this);
         events.add(death);
         events.add(STOP_DISPATCHER);
@@ -569,7 +700,8 @@ public final class MiChannel implements AutoCloseable {
     }
 
     private final class StopWaiter implements PendingStop {
-        final String awaited;
+        /** What was awaited, for messages; an interrupt adds what it sent on the way. */
+        volatile String awaited;
         final CompletableFuture<AsyncRecord> stop = new CompletableFuture<>();
 
         StopWaiter(String awaited) {

@@ -67,6 +67,61 @@ public final class MiParser {
     }
 
     /**
+     * Result and async classes gdb prints (GDB manual, "GDB/MI Result Records", "GDB/MI Async
+     * Records"): a record recovered after program output on a line must have one of these, so
+     * that program text such as {@code key=value} is not taken for a {@code =value} notification.
+     */
+    private static final java.util.Set<String> KNOWN_CLASSES = java.util.Set.of(
+            "done", "running", "connected", "error", "exit", "stopped", "download",
+            "thread-group-added", "thread-group-removed", "thread-group-started", "thread-group-exited",
+            "thread-created", "thread-exited", "thread-selected", "library-loaded", "library-unloaded",
+            "traceframe-changed", "tsv-created", "tsv-deleted", "tsv-modified", "breakpoint-created",
+            "breakpoint-modified", "breakpoint-deleted", "record-started", "record-stopped",
+            "cmd-param-changed", "memory-changed");
+
+    /**
+     * Parses one line that may hold program output followed by an MI record: the debugged program
+     * shares gdb's stdout, and text it printed without a newline (PANDA's monitor prompt
+     * {@code "(qemu) "}) is followed on the same line by gdb's next record, e.g.
+     * {@code (qemu) *stopped,reason="function-finished",...}. Returns that text as
+     * {@link ProgramOutput} and the record after it, or the one record of the line when it is MI
+     * from its first character or has no MI record in it. A recovered record starts at the first
+     * {@code ~ @ & ^ * + = (} (with the digits of a token before it) from which the rest of the
+     * line is a whole record; result and async records must have a class gdb prints. A token is
+     * taken with every digit before the prefix: {@code MiChannel} gives digits that belong to the
+     * program's text back to it.
+     */
+    public List<MiRecord> parseRecovering(String line) {
+        MiRecord whole = parse(line);
+        if (!(whole instanceof ProgramOutput)) return List.of(whole);
+        int end = line.length();
+        for (int i = 1; i < end; i++) {
+            char c = line.charAt(i);
+            int start = i;
+            switch (c) {
+                case '~': case '@': case '&':
+                    if (i + 1 >= end || line.charAt(i + 1) != '"') continue;
+                    break;
+                case '(':
+                    if (!line.startsWith("(gdb)", i)) continue;
+                    break;
+                case '^': case '*': case '+': case '=':
+                    if (i + 1 >= end || !Character.isLetter(line.charAt(i + 1))) continue;
+                    while (start > 0 && isDigit(line.charAt(start - 1))) start--;
+                    break;
+                default:
+                    continue;
+            }
+            MiRecord r = parse(line.substring(start));
+            if (r instanceof ProgramOutput) continue;
+            if (r instanceof ResultRecord rr && !KNOWN_CLASSES.contains(rr.resultClass())) continue;
+            if (r instanceof AsyncRecord ar && !KNOWN_CLASSES.contains(ar.asyncClass())) continue;
+            return List.of(new ProgramOutput(line.substring(0, start)), r);
+        }
+        return List.of(whole);
+    }
+
+    /**
      * {@code output → ( out-of-band-record )* [ result-record ] "(gdb)" nl}, taken a line at a time:
      * each line is one out-of-band record, a result record, or the prompt.
      */

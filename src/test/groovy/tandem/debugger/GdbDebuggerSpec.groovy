@@ -493,6 +493,39 @@ class GdbDebuggerSpec extends Specification {
         gdb.drainProgramOutput().isEmpty()
     }
 
+    def "a live program writes its output to a pipe of its own, not on gdb's stdout"() {
+        given: 'prompter, which prints "(qemu) " without a newline in prompt() and returns 7'
+        def dir = java.nio.file.Files.createTempDirectory('tandem-prompter-')
+        def src = dir.resolve('prompter.c')
+        java.nio.file.Files.writeString(src, GdbDebuggerSpec.getResourceAsStream('/mi/prompter.c').getText('UTF-8'))
+        def gcc = ['gcc', '-g', '-O0', '-o', dir.resolve('prompter').toString(), src.toString()].execute()
+        assert gcc.waitFor() == 0: gcc.errorStream.text
+        gdb = GdbDebugger.open(new LiveProgram(Demo.GDB, dir.resolve('prompter'), [], dir, null))
+        def fromGdb = new java.util.concurrent.CopyOnWriteArrayList<String>()
+        gdb.channel().addTranscript({ d, l -> if (d == tandem.mi.MiTranscript.Direction.FROM_GDB) fromGdb << l } as tandem.mi.MiTranscript)
+        gdb.breakAt('prompt', null)
+        gdb.cont(LIMIT)
+
+        when:
+        def stop = gdb.finish()
+
+        then: 'the stop, and the prompt as program output'
+        stop.reason() == Stop.Reason.FUNCTION_FINISHED
+        gdb.drainProgramOutput() == ['(qemu) ']
+
+        when:
+        def end = gdb.cont(LIMIT)
+
+        then:
+        end.exited()
+        gdb.drainProgramOutput() == ['', 'prompt gave 7']
+        !fromGdb.any { it.startsWith('(qemu)') || it.startsWith('prompt gave') }
+
+        cleanup:
+        gdb?.close()
+        MiniPanda.deleteTree(dir)
+    }
+
     def "a live program is fed its recorded stdin: the monitor records as typed"() {
         given: 'what a user typed at the PANDA monitor (Ctrl-A c switches to it)'
         def dir = java.nio.file.Files.createTempDirectory('tandem-stdin-')

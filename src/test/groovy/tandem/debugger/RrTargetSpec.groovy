@@ -53,11 +53,40 @@ class RrTargetSpec extends Specification {
         then:
         ps.size() == 1
         ps[0].pid() > 0
+        ps[0].namespacePid() == ps[0].pid()
         ps[0].exit() == '-6' // PANDA's abort() after the failed replay
         trace.pandaCommand().contains('panda-system-mips')
         trace.pandaCommand().contains('-replay ls')
         Arch.fromCommandLine(trace.pandaCommand()) == Optional.of(Arch.MIPS)
         new RrReplay(trace, Demo.GDB, null).program().fileName.toString() == 'panda-system-mips'
+    }
+
+    def "rr ps rows of a program in its own pid namespace (`TID (NSTID)`) are read, and name PANDA"() {
+        given: 'an rr that lists the program as recorded under a pid-namespace wrapper'
+        def dir = Files.createTempDirectory('tandem-rr-ns-')
+        def rr = dir.resolve('rr')
+        Files.writeString(rr, "#!/bin/sh\nRR_STANDIN_PID_NAMESPACE=1 exec '${Demo.RR}' \"\$@\"\n")
+        rr.toFile().setExecutable(true)
+        def trace = new RrTrace(rr, reprep)
+
+        when:
+        def ps = trace.processes()
+
+        then: 'the wrapper, then PANDA as `PID (1)`'
+        ps.size() == 2
+        ps[0].command() == '/bin/sh ./run-in-namespace.sh'
+        ps[0].ppid() == '--'
+        ps[1].namespacePid() == 1
+        ps[1].pid() != 1
+        ps[1].ppid() == Long.toString(ps[0].pid())
+        ps[1].exit() == '-6'
+        trace.pandaCommand().contains('panda-system-mips')
+        trace.pandaCommand().contains('-replay ls')
+        Arch.fromCommandLine(trace.pandaCommand()) == Optional.of(Arch.MIPS)
+        new RrReplay(trace, Demo.GDB, null).program().fileName.toString() == 'panda-system-mips'
+
+        cleanup:
+        MiniPanda.deleteTree(dir)
     }
 
     def "rr dump gives the last event's global_time"() {

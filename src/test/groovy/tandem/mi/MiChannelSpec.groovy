@@ -268,6 +268,86 @@ class MiChannelSpec extends Specification {
         e.message.contains('after close()')
     }
 
+    /**
+     * A stand-in gdb speaking just enough MI, which reports as its program the process whose pid
+     * is in $FOREIGN_PID, the way gdb under rr replay reports the recorded pid; like gdb it
+     * survives SIGINT, and its program never stops.
+     */
+    static final String FOREIGN_PID_GDB = """#!/bin/bash
+trap '' INT
+echo '=thread-group-added,id="i1"'
+echo "=thread-group-started,id=\\"i1\\",pid=\\"\$FOREIGN_PID\\""
+echo '(gdb) '
+while IFS= read -r line; do
+  token=\${line%%[!0-9]*}
+  cmd=\${line#"\$token"}
+  case "\$cmd" in
+    -gdb-exit*) echo "\${token}^exit"; exit 0 ;;
+    -gdb-show*mi-async*) echo "\${token}^done,value=\\"on\\"" ;;
+    -exec-continue*) echo "\${token}^running"; echo '*running,thread-id="all"' ;;
+    *) echo "\${token}^done" ;;
+  esac
+  echo '(gdb) '
+done
+"""
+
+    def "a pid gdb reports that is not a process tandem started is neither interrupted nor killed"() {
+        given: 'an unrelated process, and a gdb that reports its pid as the program it debugs'
+        def unrelated = new ProcessBuilder('sleep', '300').start()
+        def script = dir.resolve('foreign-pid-gdb')
+        Files.writeString(script, FOREIGN_PID_GDB)
+        script.toFile().setExecutable(true)
+        gdb = new GdbLauncher().gdb(script.toString()).miArgs([]).env('FOREIGN_PID', unrelated.pid() as String).start()
+        gdb.send('-exec-continue')
+
+        when: 'no *stopped comes: the interrupt falls back to signals'
+        gdb.interrupt(Duration.ofSeconds(1))
+
+        then: 'it says what it signalled and what it left alone'
+        def e = thrown(MiTimeoutException)
+        e.message.contains("SIGINT to gdb (pid ${gdb.pid()})")
+        e.message.contains("program pid ${unrelated.pid()} that gdb reported is not a process tandem started")
+        !e.message.contains("SIGINT to program pid")
+        gdb.foreignPids() == [unrelated.pid()] as Set
+        gdb.inferiorPids().isEmpty()
+        Thread.sleep(200)
+        unrelated.isAlive()
+
+        when:
+        gdb.close()
+
+        then:
+        !gdb.isAlive()
+        unrelated.isAlive()
+
+        cleanup:
+        unrelated?.destroyForcibly()
+        unrelated?.waitFor()
+    }
+
+    def "a *stopped that follows a prompt printed without a newline is still the stop"() {
+        given: 'prompter, stopped in prompt() (it prints "(qemu) " and no newline, then returns 7)'
+        def src = dir.resolve('prompter.c')
+        Files.writeString(src, MiChannelSpec.getResourceAsStream('/mi/prompter.c').getText('UTF-8'))
+        def prompter = dir.resolve('prompter').toString()
+        def gcc = ['gcc', '-g', '-O0', '-o', prompter, src.toString()].execute()
+        assert gcc.waitFor() == 0: gcc.errorStream.text
+        def fromGdb = new CopyOnWriteArrayList<String>()
+        gdb = new GdbLauncher().args(prompter).workingDir(dir.toFile())
+                .transcript({ d, l -> if (d == MiTranscript.Direction.FROM_GDB) fromGdb << l } as MiTranscript).start()
+        gdb.send('-break-insert', 'prompt')
+        assert gdb.resume(MiCommand.of('-exec-run'), Duration.ofSeconds(20)).string('frame.func') == 'prompt'
+
+        when:
+        def stop = gdb.resume(MiCommand.of('-exec-finish'), Duration.ofSeconds(10))
+
+        then: 'gdb wrote the prompt and the stop on one line; both are recovered'
+        fromGdb.any { it.startsWith('(qemu) *stopped,reason="function-finished"') }
+        stop.reason() == 'function-finished'
+        stop.string('return-value') == '7'
+        gdb.programOutput().contains('(qemu) ')
+    }
+
     def "program output is collected and delivered to listeners"() {
         given:
         def lines = new CopyOnWriteArrayList<String>()

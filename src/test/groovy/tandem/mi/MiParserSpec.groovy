@@ -249,6 +249,33 @@ class MiParserSpec extends Specification {
 
     static MiConst c(String s) { new MiConst(s) }
 
+    @Unroll
+    def "an MI record after program output on the same line is recovered: #description"() {
+        expect:
+        new MiParser().parseRecovering(text) == expected
+
+        where:
+        description                   | text                                                                || expected
+        'exec record after a prompt'  | '(qemu) *stopped,reason="function-finished",thread-id="1",stopped-threads="all",core="0"' ||
+                [new ProgramOutput('(qemu) '), new AsyncRecord(null, AsyncRecord.Kind.EXEC, 'stopped',
+                        tuple(reason: new MiConst('function-finished'), 'thread-id': new MiConst('1'),
+                                'stopped-threads': new MiConst('all'), core: new MiConst('0')))]
+        'result record with a token'  | 'login: 12^done,value="3"'                                         ||
+                [new ProgramOutput('login: '), new ResultRecord(12L, 'done', tuple(value: new MiConst('3')))]
+        'notify record'               | '(qemu) =thread-group-exited,id="i1"'                              ||
+                [new ProgramOutput('(qemu) '), new AsyncRecord(null, AsyncRecord.Kind.NOTIFY, 'thread-group-exited', tuple(id: new MiConst('i1')))]
+        'console stream record'       | '$ ~"Run till exit\\n"'                                            ||
+                [new ProgramOutput('$ '), new StreamRecord(StreamRecord.Kind.CONSOLE, 'Run till exit\n')]
+        'the prompt'                  | '(qemu) (gdb) '                                                    ||
+                [new ProgramOutput('(qemu) '), Prompt.INSTANCE]
+        'a line that is MI already'   | '*running,thread-id="all"'                                         ||
+                [new AsyncRecord(null, AsyncRecord.Kind.EXEC, 'running', tuple('thread-id': new MiConst('all')))]
+        'key=value text stays output' | 'looper start a=2 b=4 mode=fast'                                   ||
+                [new ProgramOutput('looper start a=2 b=4 mode=fast')]
+        'an unknown class stays'      | 'x *starred,thing="1"'                                             ||
+                [new ProgramOutput('x *starred,thing="1"')]
+    }
+
     static MiTuple tuple(Map<String, MiValue> m) {
         new MiTuple(m.collect { k, v -> new MiField(k, v) })
     }

@@ -1,0 +1,80 @@
+package tandem.panda
+
+import spock.lang.Specification
+
+/**
+ * PANDA's failure texts as the real PANDA prints them (measured on the notes' branch, see
+ * PANDA.md; rr_log.c rr_assert_fail and rr_signal_disagreement).
+ */
+class ReplayOutputSpec extends Specification {
+
+    static final List<String> ASSERTION = '''\
+ls:    32000000 ( 51.07%) instrs.    2.01 sec.  0.17 GB ram.
+RR rr_assertion `current_item' failed at /build/panda/panda/src/rr/rr_log.c:1036
+Current log point:
+{guest_instr_count=32324878}
+Next log entry type: RR_INPUT_8
+Current replay point:
+{guest_instr_count=32324870}
+Aborted'''.readLines()
+
+    static final List<String> TLB = '''\
+ls:         310 (  1.00%) instrs.    0.00 sec.  0.17 GB ram.
+Ahead of log while looking for log entry of type RR_SKIPPED_CALL
+{guest_instr_count=302}
+\tRR_EXCEPTION from RR_CALLSITE_CPU_EXCEPTION_INDEX
+FOUND DISAGREEMENT!
+Replay program point:
+{guest_instr_count=310}
+
+Record program point:
+{guest_instr_count=302}
+
+>>> guest instruction counts disagree
+ERROR: replay failed!
+Time taken was: 0 seconds.'''.readLines()
+
+    def "an rr_assertion's log point is the log's next entry: the replay reached only the replay point"() {
+        given:
+        def out = new ReplayOutput(ASSERTION, 134)
+
+        expect:
+        out.failed()
+        out.lastInstr().asLong == 32324870L
+        out.failureText().contains("RR rr_assertion `current_item' failed at /build/panda/panda/src/rr/rr_log.c:1036")
+        out.failureText().containsAll(['Current log point:', '{guest_instr_count=32324878}', 'Current replay point:',
+                                       '{guest_instr_count=32324870}', 'Next log entry type: RR_INPUT_8'])
+    }
+
+    def "a disagreement: the replay program point counts, the record point and a shown log entry do not"() {
+        given: 'a record point after the replay point: the replay never got there'
+        def lines = TLB.collect { it == '{guest_instr_count=302}' ? '{guest_instr_count=340}' : it }
+        def out = new ReplayOutput(lines, 0)
+
+        expect:
+        out.lastInstr().asLong == 310L
+        out.failureText().containsAll(['FOUND DISAGREEMENT!', '>>> guest instruction counts disagree', 'ERROR: replay failed!'])
+    }
+
+    def "a replay that printed ERROR: replay failed! has failed, whatever its exit code"() {
+        expect:
+        new ReplayOutput(TLB, 0).failed()
+        new ReplayOutput(['ls:  100 (  1.00%) instrs.', 'ERROR: replay failed!'], 0).failed()
+        new ReplayOutput(['Infinite loop detected during replay, aborting.'], 0).failureText() ==
+                ['Infinite loop detected during replay, aborting.']
+        new ReplayOutput(['panda-system-mips: hw/mips/cputimer.c:42: cpu_mips_get_random: Assertion `idx < 16\' failed.'], 134)
+                .failureText().size() == 1
+    }
+
+    def "a replay that completed has not failed and has no failure text"() {
+        given:
+        def out = new ReplayOutput(['./ls-rr-nondet.log:    62653801 instrs total.',
+                                    'ls:      626559 (  1.00%) instrs.    0.23 sec.  0.17 GB ram.',
+                                    'Replay completed successfully'], 0)
+
+        expect:
+        !out.failed()
+        out.failureText().isEmpty()
+        out.lastInstr().asLong == 626559L
+    }
+}
