@@ -295,6 +295,7 @@ public final class Bisector {
         // a failed replay ends soon after it diverges: look back from the upper end first, doubling
         long gallop = 2 * TB_SLACK;
         boolean atEqual = false;
+        boolean atDiffer = false;
         while (upper - equal > 1) {
             // where going back re-executes, one pass TB by TB from the equal count costs less than
             // the re-executions a bisection needs (one per probe behind the last)
@@ -304,6 +305,7 @@ public final class Bisector {
                     equal = swept[0];
                     differ = swept[1];
                     differKnown |= swept[2] != 0;
+                    atDiffer = swept[2] != 0;
                 }
                 break;
             }
@@ -351,6 +353,13 @@ public final class Bisector {
         save();
         OpStats.phase("4b verify ram");
         long e = equal;
+        if (atDiffer && reexecutes()) {
+            // both sides stand at the first differing TB boundary, and going back to e would run
+            // each again from its start: RAM that agrees here agreed at e too, unless the one TB
+            // between them wrote a difference away
+            Both<Long> ram = both(this::ramOf);
+            if (ram.rec().equals(ram.rep())) return new long[]{equal, differ};
+        }
         Probe full = probe(e, true, false, false);
         if (full != null && full.same()) {
             if (!differKnown) {
