@@ -19,7 +19,7 @@ class RealPandaFixtureSpec extends Specification {
     }
 
     def cleanupSpec() {
-        println "real-PANDA fixture setup (ms): ${real?.setupMillis}; late recordings taken again: ${real?.recordAttemptsRetried}"
+        println "real-PANDA fixture setup (ms): ${real?.setupMillis}"
         assert Demo.leftovers(before).isEmpty()
     }
 
@@ -148,7 +148,7 @@ class RealPandaFixtureSpec extends Specification {
         and: 'the first tlbwr after the recording began comes from gdb, at or before the first differing one'
         tlb.firstTlbwrCount > 0
         tlb.firstTlbwrCount <= tlb.firstDifferingTlbwr.instrCount
-        tlb.plainTlbwrs.size() == RealPanda.TLBWR_LOGGED
+        tlb.restoredTlbwrs.size() == RealPanda.TLBWR_LOGGED
     }
 
     def "virtual 0x7f81cac0 maps to the guest's fixed physical page in a replay"() {
