@@ -47,14 +47,24 @@ class RealPanda {
 
     private static RealPanda shared
 
-    /** The fixtures of this test run, made on first use in one temp dir that is removed when the JVM exits. */
+    /**
+     * The fixtures of this test run, made on first use in one temp dir; {@link RealPandaRun} removes
+     * it when Spock has run every spec (and a shutdown hook, if the JVM ends first).
+     */
     static synchronized RealPanda get() {
         if (shared == null) {
             if (!available) throw new IllegalStateException(HOW_TO_ENABLE)
-            shared = new RealPanda(binary(), MipsGuest.elf(), Files.createTempDirectory('tandem-real-'))
-            Runtime.runtime.addShutdownHook(new Thread({ shared.close() }))
+            def fixtures = new RealPanda(binary(), MipsGuest.elf(), Files.createTempDirectory('tandem-real-'))
+            Runtime.runtime.addShutdownHook(new Thread({ fixtures.close() }))
+            shared = fixtures
         }
         shared
+    }
+
+    /** Ends the shared fixtures, if any were made: their processes and their temp dir. */
+    static synchronized void closeShared() {
+        shared?.close()
+        shared = null
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -96,6 +106,8 @@ class RealPanda {
         long instrCount
         int index
         long pc
+
+        String toString() { "tlbwr at {guest_instr_count=$instrCount} pc 0x${Long.toHexString(pc)} wrote entry $index" }
     }
 
     /** PANDA's own MIPS TLB divergence (PANDA.md): a recording begun after the guest ran tlbwr. */

@@ -30,6 +30,7 @@ class RealPandaFixtureSpec extends Specification {
         m.group(1) as long
     }
 
+    @groovy.transform.CompileStatic
     static List<Integer> differingBytes(byte[] a, byte[] b) {
         List<Integer> at = []
         for (int i = 0; i < Math.min(a.length, b.length); i++) if (a[i] != b[i]) at << i
@@ -120,6 +121,7 @@ class RealPandaFixtureSpec extends Specification {
         replay.exitCode == 134
         replay.output.contains('rr_assertion') || replay.output.contains('FOUND DISAGREEMENT')
         def point = replayPoint(replay.output)
+        println "edited ${edited.original} to 0x${Long.toHexString(edited.newValue)}: replay stopped at $point"
         point >= edited.editedCount
         point - edited.editedCount < 100
     }
@@ -131,6 +133,9 @@ class RealPandaFixtureSpec extends Specification {
         when:
         def plain = real.replay(tlb.recording)
         def restored = real.replayUnderGdb(tlb.recording, tlb.seedRestoreCommands)
+        println "TLB case: seed ${tlb.seed} prev_idx ${tlb.prevIdx}, first tlbwr ${tlb.plainTlbwrs[0]}, " +
+                "first differing ${tlb.firstDifferingTlbwr} (restored: ${tlb.restoredTlbwrs[tlb.plainTlbwrs.indexOf(tlb.firstDifferingTlbwr)]}), " +
+                "plain replay stopped at ${replayPoint(plain.output)}"
         println "TLB case: plain replay ${plain.millis} ms, seed-restored replay under gdb ${restored.millis} ms, record ${tlb.recording.recordMillis} ms"
 
         then: 'the record-time seed moved away from its initial 1 before the recording began'
