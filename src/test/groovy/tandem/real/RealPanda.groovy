@@ -262,7 +262,7 @@ class RealPanda {
 
     /** A plain replay of {@code r} (no gdb), in its directory. */
     Replay replay(Recording r) {
-        run(r.replayCommand(panda), r.dir, timeoutSeconds(LENGTH * 4))
+        run(r.replayCommand(panda), r.dir, timeoutSeconds(MipsGuest.MAX_LENGTH))
     }
 
     /**
@@ -289,7 +289,7 @@ end
         script << then.join('\n') << '\n'
         def file = Files.createTempFile(r.dir, 'replay-', '.gdb')
         Files.writeString(file, script)
-        run(['gdb', '-batch', '-nx', '-x', file.toString(), '--args', *r.replayCommand(panda)], r.dir, timeoutSeconds(LENGTH * 4))
+        run(['gdb', '-batch', '-nx', '-x', file.toString(), '--args', *r.replayCommand(panda)], r.dir, timeoutSeconds(MipsGuest.MAX_LENGTH))
     }
 
     /**
@@ -297,8 +297,9 @@ end
      * and UART on unix sockets). Not {@code late}: begin_record while the guest is still stopped
      * before its first instruction (-S), then cont. {@code late}: run under gdb, which prints the
      * Random state and PC at rr_do_begin_record and once the snapshot is written; cont, and once
-     * the guest has printed "tlbwr ok": stop, begin_record, cont. Either way end_record once the
-     * guest has printed "done", then q.
+     * the guest has printed "tlbwr ok" (and waits for its go byte): stop, begin_record, cont.
+     * Either way the go byte is sent once recording has begun, and end_record once the guest has
+     * printed "done", then q.
      */
     Recording record(Path dir, String name, Path elf, boolean late) {
         long t0 = System.nanoTime()
@@ -323,12 +324,16 @@ run
 """)
             cmd = ['gdb', '-batch', '-nx', '-x', script.toString(), '--args', *cmd]
         }
-        long timeout = timeoutSeconds(late ? TLB_LENGTH : LENGTH)
+        long timeout = timeoutSeconds(MipsGuest.length(elf))
         def p = start(cmd, dir, out)
         try {
-            waitFor("PANDA's monitor and serial sockets", p, out, 60) { Files.exists(mon) && Files.exists(ser) }
-            def uart = new SocketReader(ser)
-            def monitor = new SocketReader(mon)
+            // QEMU binds the socket file before it listens: connect until it accepts
+            SocketReader uart = null, monitor = null
+            waitFor("PANDA's monitor and serial sockets", p, out, 60) {
+                uart = uart ?: SocketReader.connect(ser)
+                monitor = monitor ?: SocketReader.connect(mon)
+                uart && monitor
+            }
             def log = dir.resolve("$name-rr-nondet.log")
             try {
                 if (late) {
@@ -337,11 +342,12 @@ run
                     monitor.send('stop')
                 }
                 // begin_record while the guest is stopped, and cont only once the nondet log exists
-                // (rr_do_begin_record creates it after writing the snapshot): otherwise the guest
-                // runs while the snapshot is written (qemu_savevm_state's synchronize_rcu lets the
-                // vCPU thread take the global lock) and the snapshot is not where counting starts
+                // (rr_do_begin_record creates it after writing the snapshot): a guest left running
+                // during begin_record was seen to run on while the snapshot was written, so the
+                // Random seed read at rr_do_begin_record was no longer the snapshot's
                 monitor.send("begin_record $name")
                 waitFor('begin_record to create the nondet log', p, out, 60) { Files.exists(log) }
+                uart.write(MipsGuest.GO)
                 monitor.send('cont')
                 waitFor('the guest to print "done"', p, out, timeout) { uart.text.contains(MipsGuest.END) }
                 monitor.send('end_record')
@@ -349,7 +355,7 @@ run
                 monitor.send('q')
                 if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("${cmd[0]} did not quit:\n${Files.readString(out)}")
             } finally {
-                uart.close(); monitor.close()
+                uart?.close(); monitor?.close()
             }
         } finally {
             stop(p)
@@ -442,9 +448,8 @@ run
         private final StringBuffer received = new StringBuffer()
         private final Thread reader
 
-        SocketReader(Path socket) {
-            channel = SocketChannel.open(StandardProtocolFamily.UNIX)
-            channel.connect(UnixDomainSocketAddress.of(socket))
+        private SocketReader(SocketChannel channel, Path socket) {
+            this.channel = channel
             reader = Thread.startDaemon("read $socket.fileName") {
                 def buf = ByteBuffer.allocate(4096)
                 try {
@@ -459,10 +464,29 @@ run
             }
         }
 
+        /** A reader of {@code socket}, or null while nothing listens there yet. */
+        static SocketReader connect(Path socket) {
+            if (!Files.exists(socket)) return null
+            def channel = SocketChannel.open(StandardProtocolFamily.UNIX)
+            try {
+                channel.connect(UnixDomainSocketAddress.of(socket))
+                new SocketReader(channel, socket)
+            } catch (java.net.ConnectException ignored) {
+                channel.close()
+                null
+            }
+        }
+
         String getText() { received.toString() }
 
+        /** Sends {@code line} and a newline (a monitor command). */
         void send(String line) {
-            def buf = ByteBuffer.wrap("$line\n".getBytes(StandardCharsets.US_ASCII))
+            write("$line\n")
+        }
+
+        /** Sends {@code text} as it is. */
+        void write(String text) {
+            def buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII))
             while (buf.hasRemaining()) channel.write(buf)
         }
 

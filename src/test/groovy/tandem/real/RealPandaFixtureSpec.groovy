@@ -49,8 +49,9 @@ class RealPandaFixtureSpec extends Specification {
         log.items.last().kind == 'RR_END_OF_LOG'
         log.items.last().instrCount == log.lastInstrCount
 
-        and: 'UART status reads and CP0 Count reads are RR_INPUT_8 items, TLB refills RR_EXCEPTION items'
+        and: 'UART reads and CP0 Count reads are RR_INPUT_8 items, the go byte a serial receive, TLB refills RR_EXCEPTION items'
         inputs['RR_CALLSITE_IO_READ_ALL'] > 10
+        log.items.any { it.skippedCall == 'RR_CALL_SERIAL_RECEIVE' }
         inputs['RR_CALLSITE_READ_8'] > 1000
         log.countByKind()['RR_EXCEPTION'] > 10_000
         rec.recordOutput.contains("writing snapshot:\t./guest-rr-snp")
@@ -65,6 +66,7 @@ class RealPandaFixtureSpec extends Specification {
         def log = NondetLog.read(real.record(dir, 'short', elf, false).nondetLog())
 
         then:
+        MipsGuest.length(elf) == MipsGuest.MIN_LENGTH
         Math.abs(log.lastInstrCount - MipsGuest.MIN_LENGTH) < MipsGuest.MIN_LENGTH * 0.15
     }
 
