@@ -14,11 +14,16 @@
  *   every round;
  * - RAM writes through both kinds of mapping;
  * - inputs that PANDA writes to its nondet log: CP0 Count (read every round; its two low bits
- *   choose how many turns a short delay loop takes) and the UART line status register (polled
- *   before every byte sent), both as RR_INPUT_8 items;
+ *   choose how many turns a short delay loop takes; RR_INPUT_8 from RR_CALLSITE_READ_8), the
+ *   UART line status register (polled before every byte sent) and one received byte (RR_INPUT_8
+ *   from RR_CALLSITE_IO_READ_ALL, plus RR_CALL_SERIAL_* skipped calls);
  * - a `syscall` every round, handled by the general exception vector;
  * - UART output on the malta ISA UART at 0xb80003f8 (kseg1): a banner, "tlbwr ok" after the
  *   first round, a dot every DOT_ROUNDS rounds, "done" at the end.
+ *
+ * Go byte: after "tlbwr ok" the guest waits until a byte arrives on the UART (any value), so
+ * that whoever drives it can stop it and begin a recording at a point where `tlbwr` has run and
+ * before the guest is done, however slow the host.
  *
  * Length: the 32-bit word right after the 20-byte marker "TANDEM-GUEST-LENGTH:" in .data is the number of guest
  * instructions to run (1e6 to 1e8; the build's default is DEFAULT_LENGTH). The guest runs
@@ -44,7 +49,9 @@
 
 #define UART_BASE     0xb80003f8   /* malta ISA UART 16550, kseg1 */
 #define UART_THR      0
+#define UART_RBR      0
 #define UART_LSR      5
+#define LSR_DR        0x01         /* data ready */
 #define LSR_THRE      0x20         /* transmit holding register empty */
 
 #define NB_TLB        16
@@ -185,6 +192,8 @@ round:
     la      $a0, msg_tlbwr_ok       /* the first round has refilled with tlbwr */
     jal     puts
     nop
+    jal     getc                    /* wait for the go byte */
+    nop
 6:  andi    $t0, $s0, DOT_ROUNDS - 1
     bnez    $t0, 7f
     nop
@@ -224,6 +233,17 @@ putc:
     nop
     jr      $ra
     sb      $a0, UART_THR($t8)
+
+/* getc() -> v0: waits for a received byte, reading the line status register (an input), then
+   reads it from the receive buffer (an input too) */
+getc:
+    li      $t8, UART_BASE
+1:  lbu     $t9, UART_LSR($t8)
+    andi    $t9, $t9, LSR_DR
+    beqz    $t9, 1b
+    nop
+    jr      $ra
+    lbu     $v0, UART_RBR($t8)
 
 /* puts(a0 = NUL-terminated string) */
 puts:

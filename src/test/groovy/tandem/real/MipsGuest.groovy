@@ -18,6 +18,8 @@ class MipsGuest {
 
     /** Texts the guest prints on the UART (guest.S). */
     static final String TLBWR_DONE = 'tlbwr ok\n', END = '\ndone\n'
+    /** The byte to send the guest once it has printed TLBWR_DONE (any byte goes). */
+    static final String GO = 'g'
 
     /** Physical address the guest's wired `tlbwi` entry gives virtual 0x7f81cac0 (guest.S FIXED_PA). */
     static final long FIXED_VA = 0x7f81cac0L, FIXED_PA = 0x0123cac0L
@@ -37,11 +39,22 @@ class MipsGuest {
         if (instrs < MIN_LENGTH || instrs > MAX_LENGTH)
             throw new IllegalArgumentException("guest length $instrs is outside $MIN_LENGTH..$MAX_LENGTH instructions")
         byte[] bytes = Files.readAllBytes(elf)
-        int at = indexOf(bytes, LENGTH_MARKER)
-        if (at < 0) throw new IllegalArgumentException("$elf has no length marker: not the tandem MIPS guest")
-        ByteBuffer.wrap(bytes, at + LENGTH_MARKER.length, 4).putInt((int) instrs)   // big-endian, as the guest
+        ByteBuffer.wrap(bytes, lengthAt(bytes, elf), 4).putInt((int) instrs)   // big-endian, as the guest
         Files.write(to, bytes)
         to
+    }
+
+    /** The length word of {@code elf}, in guest instructions. */
+    static long length(Path elf) {
+        byte[] bytes = Files.readAllBytes(elf)
+        int at = lengthAt(bytes, elf)
+        ByteBuffer.wrap(bytes, at, 4).getInt() & 0xffffffffL
+    }
+
+    private static int lengthAt(byte[] bytes, Path elf) {
+        int at = indexOf(bytes, LENGTH_MARKER)
+        if (at < 0) throw new IllegalArgumentException("$elf has no length marker: not the tandem MIPS guest")
+        at + LENGTH_MARKER.length
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {

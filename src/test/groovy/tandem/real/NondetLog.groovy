@@ -2,6 +2,8 @@
 // value changed: how the real-PANDA specs inject a fault whose place they know.
 package tandem.real
 
+import groovy.transform.CompileStatic
+
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 import java.nio.file.Files
@@ -16,6 +18,7 @@ import java.nio.file.Path
  * `ptype /o` from the debug build); RR_SKIPPED_CALL adds a u8 call kind, the call's args struct
  * and, for four call kinds, a buffer whose length is a field of that struct.
  */
+@CompileStatic
 class NondetLog {
     /** RR_log_entry_kind (panda/include/panda/rr/rr_log_all.h, FOREACH_LOGTYPE). */
     static final List<String> KINDS = ['RR_INPUT_1', 'RR_INPUT_2', 'RR_INPUT_4', 'RR_INPUT_8',
@@ -44,7 +47,7 @@ class NondetLog {
      * RR_skipped_call_kind (rr_log_all.h, FOREACH_SKIPCALL) → [args struct bytes, offset and
      * width of the struct's buffer length field, or null when no buffer follows].
      */
-    static final Map<String, List> SKIPPED_CALLS = [
+    static final Map<String, List<Integer>> SKIPPED_CALLS = (Map<String, List<Integer>>) [
             RR_CALL_CPU_MEM_RW         : [24, 16, 4],   // RR_cpu_mem_rw_args {addr, buf, u32 len}
             RR_CALL_MEM_REGION_CHANGE  : [40, 24, 4],   // RR_mem_region_change_args {.., char *name, u32 len, ..}
             RR_CALL_CPU_MEM_UNMAP      : [24, 16, 8],   // RR_cpu_mem_unmap {addr, buf, hwaddr len}
@@ -128,7 +131,9 @@ class NondetLog {
             int callId = buf.get() & 0xff
             if (callId >= SKIPPED_CALL_KINDS.size()) throw new IllegalArgumentException("unknown skipped call $callId at byte $start")
             call = SKIPPED_CALL_KINDS[callId]
-            def (int size, Integer lenAt, Integer lenWidth) = SKIPPED_CALLS[call]
+            List<Integer> layout = SKIPPED_CALLS[call]
+            int size = layout[0]
+            Integer lenAt = layout[1], lenWidth = layout[2]
             int argsAt = buf.position()
             long extra = lenAt == null ? 0 : (lenWidth == 8 ? buf.getLong(argsAt + lenAt) : buf.getInt(argsAt + lenAt) & 0xffffffffL)
             buf.position(Math.toIntExact(argsAt + size + extra))
@@ -168,6 +173,8 @@ class NondetLog {
 
     /** Number of items of each kind, for messages and checks. */
     Map<String, Integer> countByKind() {
-        items.countBy { it.kind }
+        Map<String, Integer> counts = [:]
+        for (Item it : items) counts[it.kind] = (counts[it.kind] ?: 0) + 1
+        counts
     }
 }

@@ -26,9 +26,6 @@ class RealPanda {
     /** Guest lengths (guest instructions) of the fixtures: short enough to replay in about a second. */
     static final long LENGTH = 2_000_000L, TLB_LENGTH = 3_000_000L
 
-    /** How many times the late recording may be taken before the fixture gives up (see tlbDivergence). */
-    static final int RECORD_ATTEMPTS = 5
-
     /** How many tlbwr of each TLB-case replay gdb logs to find the first one whose entry differs. */
     static final int TLBWR_LOGGED = 20
 
@@ -56,14 +53,24 @@ class RealPanda {
 
     private static RealPanda shared
 
-    /** The fixtures of this test run, made on first use in one temp dir that is removed when the JVM exits. */
+    /**
+     * The fixtures of this test run, made on first use in one temp dir; {@link RealPandaRun} removes
+     * it when Spock has run every spec (and a shutdown hook, if the JVM ends first).
+     */
     static synchronized RealPanda get() {
         if (shared == null) {
             if (!available) throw new IllegalStateException(HOW_TO_ENABLE)
-            shared = new RealPanda(binary(), MipsGuest.elf(), Files.createTempDirectory('tandem-real-'))
-            Runtime.runtime.addShutdownHook(new Thread({ shared.close() }))
+            def fixtures = new RealPanda(binary(), MipsGuest.elf(), Files.createTempDirectory('tandem-real-'))
+            Runtime.runtime.addShutdownHook(new Thread({ fixtures.close() }))
+            shared = fixtures
         }
         shared
+    }
+
+    /** Ends the shared fixtures, if any were made: their processes and their temp dir. */
+    static synchronized void closeShared() {
+        shared?.close()
+        shared = null
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -105,6 +112,8 @@ class RealPanda {
         long instrCount
         int index
         long pc
+
+        String toString() { "tlbwr at {guest_instr_count=$instrCount} pc 0x${Long.toHexString(pc)} wrote entry $index" }
     }
 
     /** PANDA's own MIPS TLB divergence (PANDA.md): a recording begun after the guest ran tlbwr. */
@@ -119,10 +128,7 @@ class RealPanda {
         List<Tlbwr> restoredTlbwrs
 
         /** gdb commands to run at rr_do_begin_replay so that the replay is the record run again. */
-        List<String> getSeedRestoreCommands() {
-            ["set var 'cpu_mips_get_random'::seed = $seed".toString(),
-             "set var 'cpu_mips_get_random'::prev_idx = $prevIdx".toString()]
-        }
+        List<String> getSeedRestoreCommands() { RealPanda.seedRestoreCommands(seed, prevIdx) }
 
         /** The guest instruction count of the first tlbwr after the recording began. */
         long getFirstTlbwrCount() { plainTlbwrs[0].instrCount }
@@ -163,8 +169,6 @@ class RealPanda {
     private Recording unchanged
     private EditedRecording edited
     private TlbDivergence tlb
-    /** Why late recordings were taken again (see tlbDivergence), for reports. */
-    final List<String> recordAttemptsRetried = Collections.synchronizedList([])
     /** Milliseconds each fixture took to make, for reports. */
     final Map<String, Long> setupMillis = Collections.synchronizedMap([:])
 
@@ -225,28 +229,20 @@ class RealPanda {
     synchronized TlbDivergence tlbDivergence() {
         if (tlb == null) {
             timed('tlbDivergence') {
-                // qemu_savevm_state can let the guest run while it writes the snapshot (its
-                // synchronize_rcu drops the global lock): the seed read at rr_do_begin_record is
-                // then not the snapshot's. Such a recording is taken again.
-                Recording rec = null
-                List<Long> begin = null
-                for (int attempt = 1; attempt <= RECORD_ATTEMPTS && rec == null; attempt++) {
-                    def dir = Files.createDirectories(workDir.resolve("tlb-$attempt"))
-                    def elf = MipsGuest.withLength(guest, TLB_LENGTH, dir.resolve('guest.elf'))
-                    def r = record(dir, 'guest', elf, true)
-                    begin = recordTime(r.recordOutput, 'begin')
-                    def written = recordTime(r.recordOutput, 'written')
-                    if (begin == null || written == null)
-                        throw new IllegalStateException("gdb printed no seed at rr_do_begin_record:\n${r.recordOutput}")
-                    if (begin == written) rec = r
-                    else recordAttemptsRetried << "guest ran while the snapshot was written: $begin then $written".toString()
-                }
-                if (rec == null) throw new IllegalStateException("no late recording without the guest running during the snapshot in $RECORD_ATTEMPTS attempts: $recordAttemptsRetried")
+                def dir = Files.createDirectories(workDir.resolve('tlb'))
+                def elf = MipsGuest.withLength(guest, TLB_LENGTH, dir.resolve('guest.elf'))
+                def rec = record(dir, 'guest', elf, true)
+                def begin = recordTime(rec.recordOutput, 'begin'), written = recordTime(rec.recordOutput, 'written')
+                if (begin == null || written == null)
+                    throw new IllegalStateException("gdb printed no seed at rr_do_begin_record:\n${rec.recordOutput}")
+                // the guest is stopped during begin_record (see record): if it ran while the snapshot
+                // was written, the seed read at rr_do_begin_record would not be the snapshot's
+                if (begin != written)
+                    throw new IllegalStateException("the guest ran while the snapshot was written: [seed, prev_idx, pc] $begin then $written")
                 long seed = begin[0], prevIdx = begin[1]
                 def plain = replayUnderGdb(rec, [], true)
                 if (plain.completed) throw new IllegalStateException("the late recording's plain replay completed:\n${plain.output}")
-                def restoreCmds = ["set var 'cpu_mips_get_random'::seed = $seed", "set var 'cpu_mips_get_random'::prev_idx = $prevIdx"]*.toString()
-                def restored = replayUnderGdb(rec, restoreCmds, true)
+                def restored = replayUnderGdb(rec, seedRestoreCommands(seed, prevIdx), true)
                 if (!restored.completed) throw new IllegalStateException("the seed-restored replay failed:\n${restored.output}")
                 tlb = new TlbDivergence(rec, seed, prevIdx, tlbwrs(plain.output), tlbwrs(restored.output))
                 if (!tlb.plainTlbwrs) throw new IllegalStateException("gdb saw no tlbwr in the replay:\n${plain.output}")
@@ -254,6 +250,12 @@ class RealPanda {
             }
         }
         tlb
+    }
+
+    /** gdb commands setting QEMU's Random state (hw/mips/cputimer.c cpu_mips_get_random's statics). */
+    static List<String> seedRestoreCommands(long seed, long prevIdx) {
+        ["set var 'cpu_mips_get_random'::seed = $seed".toString(),
+         "set var 'cpu_mips_get_random'::prev_idx = $prevIdx".toString()]
     }
 
     private static List<Tlbwr> tlbwrs(String gdbOutput) {
@@ -266,7 +268,7 @@ class RealPanda {
 
     /** A plain replay of {@code r} (no gdb), in its directory. */
     Replay replay(Recording r) {
-        run(r.replayCommand(panda), r.dir, timeoutSeconds(LENGTH * 4))
+        run(r.replayCommand(panda), r.dir, timeoutSeconds(MipsGuest.MAX_LENGTH))
     }
 
     /**
@@ -276,7 +278,7 @@ class RealPanda {
      * kills the replay when the script ends).
      */
     Replay replayUnderGdb(Recording r, List<String> atBeginReplay, boolean logTlbwr = false, List<String> then = ['run']) {
-        def script = new StringBuilder('set pagination off\nset confirm off\nset breakpoint pending on\n')
+        def script = new StringBuilder(GDB_PREAMBLE)
         if (atBeginReplay) script << "break rr_do_begin_replay\ncommands\nsilent\n${atBeginReplay.join('\n')}\ncontinue\nend\n"
         if (logTlbwr) script << """set \$tlbwr_seen = 0
 break r4k_invalidate_tlb if use_extra
@@ -293,15 +295,17 @@ end
         script << then.join('\n') << '\n'
         def file = Files.createTempFile(r.dir, 'replay-', '.gdb')
         Files.writeString(file, script)
-        run(['gdb', '-batch', '-nx', '-x', file.toString(), '--args', *r.replayCommand(panda)], r.dir, timeoutSeconds(LENGTH * 4))
+        run(['gdb', '-batch', '-nx', '-x', file.toString(), '--args', *r.replayCommand(panda)], r.dir, timeoutSeconds(MipsGuest.MAX_LENGTH))
     }
 
     /**
      * Records {@code elf} as {@code name} in {@code dir} (PANDA.md's record command line, monitor
      * and UART on unix sockets). Not {@code late}: begin_record while the guest is still stopped
      * before its first instruction (-S), then cont. {@code late}: run under gdb, which prints the
-     * Random seed at rr_do_begin_record, cont, and begin_record once the guest has printed
-     * "tlbwr ok". Either way end_record once the guest has printed "done", then q.
+     * Random state and PC at rr_do_begin_record and once the snapshot is written; cont, and once
+     * the guest has printed "tlbwr ok" (and waits for its go byte): stop, begin_record, cont.
+     * Either way the go byte is sent once recording has begun, and end_record once the guest has
+     * printed "done", then q.
      */
     Recording record(Path dir, String name, Path elf, boolean late) {
         long t0 = System.nanoTime()
@@ -310,10 +314,7 @@ end
                             '-monitor', "unix:$mon,server,nowait".toString(), '-serial', "unix:$ser,server,nowait".toString()]
         if (late) {
             def script = dir.resolve('record.gdb')
-            Files.writeString(script, """set pagination off
-set confirm off
-set breakpoint pending on
-break rr_do_begin_record
+            Files.writeString(script, GDB_PREAMBLE + """break rr_do_begin_record
 commands
 silent
 printf "${seedPrintf('begin')}\\n", $SEED_ARGS
@@ -329,28 +330,39 @@ run
 """)
             cmd = ['gdb', '-batch', '-nx', '-x', script.toString(), '--args', *cmd]
         }
-        long timeout = timeoutSeconds(late ? TLB_LENGTH : LENGTH)
+        long timeout = timeoutSeconds(MipsGuest.length(elf))
         def p = start(cmd, dir, out)
         try {
-            waitFor("PANDA's monitor and serial sockets", p, out, 60) { Files.exists(mon) && Files.exists(ser) }
-            def uart = new SocketReader(ser)
-            def monitor = new SocketReader(mon)
-            try {
-                if (!late) monitor.send("begin_record $name")
-                monitor.send('cont')
-                if (late) {
-                    waitFor('the guest to print "tlbwr ok"', p, out, timeout) { uart.text.contains(MipsGuest.TLBWR_DONE) }
-                    monitor.send("begin_record $name")
-                }
-                waitFor('the guest to print "done"', p, out, timeout) { uart.text.contains(MipsGuest.END) }
-                waitFor('begin_record to take effect', p, out, 30) { Files.readString(out).contains('opening nondet log for write') }
-                monitor.send('end_record')
-                waitFor('end_record to finish', p, out, 60) { Files.readString(out).contains('Checksum of guest memory') }
-                monitor.send('q')
-            } finally {
-                uart.close(); monitor.close()
+            // QEMU binds the socket file before it listens: connect until it accepts
+            SocketReader uart = null, monitor = null
+            waitFor("PANDA's monitor and serial sockets", p, out, 60) {
+                uart = uart ?: SocketReader.connect(ser)
+                monitor = monitor ?: SocketReader.connect(mon)
+                uart && monitor
             }
-            if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("${cmd[0]} did not quit:\n${Files.readString(out)}")
+            def log = dir.resolve("$name-rr-nondet.log")
+            try {
+                if (late) {
+                    monitor.send('cont')
+                    waitFor('the guest to print "tlbwr ok"', p, out, timeout) { uart.text.contains(MipsGuest.TLBWR_DONE) }
+                    monitor.send('stop')
+                }
+                // begin_record while the guest is stopped, and cont only once the nondet log exists
+                // (rr_do_begin_record creates it after writing the snapshot): a guest left running
+                // during begin_record was seen to run on while the snapshot was written, so the
+                // Random seed read at rr_do_begin_record was no longer the snapshot's
+                monitor.send("begin_record $name")
+                waitFor('begin_record to create the nondet log', p, out, 60) { Files.exists(log) }
+                uart.write(MipsGuest.GO)
+                monitor.send('cont')
+                waitFor('the guest to print "done"', p, out, timeout) { uart.text.contains(MipsGuest.END) }
+                monitor.send('end_record')
+                waitFor('end_record to finish', p, out, 60) { monitor.text.contains('Recording ready for use') }
+                monitor.send('q')
+                if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("${cmd[0]} did not quit:\n${Files.readString(out)}")
+            } finally {
+                uart?.close(); monitor?.close()
+            }
         } finally {
             stop(p)
         }
@@ -367,6 +379,11 @@ run
     private static String seedPrintf(String when) { "record-time $when seed %u prev_idx %u pc 0x%x" }
     private static final String SEED_ARGS = "'cpu_mips_get_random'::seed, 'cpu_mips_get_random'::prev_idx, " +
             '((CPUMIPSState *) cpus->tqh_first->env_ptr)->active_tc.PC'
+
+    /** How every gdb script here starts: batch-friendly, pending breakpoints (libpanda-mips.so
+     * loads at run time), and PANDA's SIGPIPE when a socket client leaves is none of gdb's business. */
+    static final String GDB_PREAMBLE = 'set pagination off\nset confirm off\nset breakpoint pending on\n' +
+            'handle SIGPIPE nostop noprint pass\n'
 
     /** [seed, prev_idx, pc] printed at {@code when} ("begin" or "written"), or null. */
     private static List<Long> recordTime(String output, String when) {
@@ -437,9 +454,8 @@ run
         private final StringBuffer received = new StringBuffer()
         private final Thread reader
 
-        SocketReader(Path socket) {
-            channel = SocketChannel.open(StandardProtocolFamily.UNIX)
-            channel.connect(UnixDomainSocketAddress.of(socket))
+        private SocketReader(SocketChannel channel, Path socket) {
+            this.channel = channel
             reader = Thread.startDaemon("read $socket.fileName") {
                 def buf = ByteBuffer.allocate(4096)
                 try {
@@ -454,10 +470,29 @@ run
             }
         }
 
+        /** A reader of {@code socket}, or null while nothing listens there yet. */
+        static SocketReader connect(Path socket) {
+            if (!Files.exists(socket)) return null
+            def channel = SocketChannel.open(StandardProtocolFamily.UNIX)
+            try {
+                channel.connect(UnixDomainSocketAddress.of(socket))
+                new SocketReader(channel, socket)
+            } catch (java.net.ConnectException ignored) {
+                channel.close()
+                null
+            }
+        }
+
         String getText() { received.toString() }
 
+        /** Sends {@code line} and a newline (a monitor command). */
         void send(String line) {
-            def buf = ByteBuffer.wrap("$line\n".getBytes(StandardCharsets.US_ASCII))
+            write("$line\n")
+        }
+
+        /** Sends {@code text} as it is. */
+        void write(String text) {
+            def buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII))
             while (buf.hasRemaining()) channel.write(buf)
         }
 

@@ -19,7 +19,7 @@ class RealPandaFixtureSpec extends Specification {
     }
 
     def cleanupSpec() {
-        println "real-PANDA fixture setup (ms): ${real?.setupMillis}; late recordings taken again: ${real?.recordAttemptsRetried}"
+        println "real-PANDA fixture setup (ms): ${real?.setupMillis}"
         assert Demo.leftovers(before).isEmpty()
     }
 
@@ -30,6 +30,7 @@ class RealPandaFixtureSpec extends Specification {
         m.group(1) as long
     }
 
+    @groovy.transform.CompileStatic
     static List<Integer> differingBytes(byte[] a, byte[] b) {
         List<Integer> at = []
         for (int i = 0; i < Math.min(a.length, b.length); i++) if (a[i] != b[i]) at << i
@@ -48,8 +49,9 @@ class RealPandaFixtureSpec extends Specification {
         log.items.last().kind == 'RR_END_OF_LOG'
         log.items.last().instrCount == log.lastInstrCount
 
-        and: 'UART status reads and CP0 Count reads are RR_INPUT_8 items, TLB refills RR_EXCEPTION items'
+        and: 'UART reads and CP0 Count reads are RR_INPUT_8 items, the go byte a serial receive, TLB refills RR_EXCEPTION items'
         inputs['RR_CALLSITE_IO_READ_ALL'] > 10
+        log.items.any { it.skippedCall == 'RR_CALL_SERIAL_RECEIVE' }
         inputs['RR_CALLSITE_READ_8'] > 1000
         log.countByKind()['RR_EXCEPTION'] > 10_000
         rec.recordOutput.contains("writing snapshot:\t./guest-rr-snp")
@@ -64,6 +66,7 @@ class RealPandaFixtureSpec extends Specification {
         def log = NondetLog.read(real.record(dir, 'short', elf, false).nondetLog())
 
         then:
+        MipsGuest.length(elf) == MipsGuest.MIN_LENGTH
         Math.abs(log.lastInstrCount - MipsGuest.MIN_LENGTH) < MipsGuest.MIN_LENGTH * 0.15
     }
 
@@ -120,6 +123,7 @@ class RealPandaFixtureSpec extends Specification {
         replay.exitCode == 134
         replay.output.contains('rr_assertion') || replay.output.contains('FOUND DISAGREEMENT')
         def point = replayPoint(replay.output)
+        println "edited ${edited.original} to 0x${Long.toHexString(edited.newValue)}: replay stopped at $point"
         point >= edited.editedCount
         point - edited.editedCount < 100
     }
@@ -131,6 +135,9 @@ class RealPandaFixtureSpec extends Specification {
         when:
         def plain = real.replay(tlb.recording)
         def restored = real.replayUnderGdb(tlb.recording, tlb.seedRestoreCommands)
+        println "TLB case: seed ${tlb.seed} prev_idx ${tlb.prevIdx}, first tlbwr ${tlb.plainTlbwrs[0]}, " +
+                "first differing ${tlb.firstDifferingTlbwr} (restored: ${tlb.restoredTlbwrs[tlb.plainTlbwrs.indexOf(tlb.firstDifferingTlbwr)]}), " +
+                "plain replay stopped at ${replayPoint(plain.output)}"
         println "TLB case: plain replay ${plain.millis} ms, seed-restored replay under gdb ${restored.millis} ms, record ${tlb.recording.recordMillis} ms"
 
         then: 'the record-time seed moved away from its initial 1 before the recording began'
@@ -148,7 +155,7 @@ class RealPandaFixtureSpec extends Specification {
         and: 'the first tlbwr after the recording began comes from gdb, at or before the first differing one'
         tlb.firstTlbwrCount > 0
         tlb.firstTlbwrCount <= tlb.firstDifferingTlbwr.instrCount
-        tlb.plainTlbwrs.size() == RealPanda.TLBWR_LOGGED
+        tlb.restoredTlbwrs.size() == RealPanda.TLBWR_LOGGED
     }
 
     def "virtual 0x7f81cac0 maps to the guest's fixed physical page in a replay"() {
