@@ -35,10 +35,11 @@ class RealPandaPair {
         }
     }
 
-    /** panda-system-mips processes of this machine alive now, by pid. */
+    /** PANDA processes alive now that replay this run's fixtures (other test runs have their own), by pid. */
     static Set<String> pandaProcesses() {
+        String fixtures = RealPanda.get().workDir.toString()
         ['ps', '-eo', 'pid,args'].execute().text.readLines()
-                .findAll { it.contains(RealPanda.get().panda.toString()) }
+                .findAll { it.contains(RealPanda.get().panda.toString()) && it.contains(fixtures) }
                 .collect { it.trim() } as Set
     }
 }
