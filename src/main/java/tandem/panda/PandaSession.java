@@ -101,9 +101,11 @@ public final class PandaSession implements AutoCloseable {
     public static PandaSession open(String name, Role role, Debugger gdb, Optional<Arch> arch) {
         String program = gdb.target().program() == null ? "the program" : gdb.target().program().getFileName().toString();
         try {
-            gdb.evaluate("&cpus");
+            // the struct path, not just the symbol: a build stripped of debug info still exports
+            // `cpus` as a minimal symbol of unknown type
+            gdb.evaluate("&" + INSTR_COUNT);
         } catch (DebuggerException e) {
-            throw new PandaException(program + " has no debug symbols tandem can use: gdb does not know `cpus` ("
+            throw new PandaException(program + " has no debug symbols tandem can use: gdb does not know `cpus` as a list of CPUState with rr_guest_instr_count ("
                     + e.gdbMessage() + "). Use a PANDA build configured with --enable-debug, or built with -g.", e);
         }
         Arch a = arch.or(() -> Arch.fromCommandLine(program)).orElseThrow(() -> new PandaException(
