@@ -270,7 +270,7 @@ MP_API int rr_do_begin_record(const char *file_name_full, CPUState *cpu_state)
     fprintf(f, "mini-panda snapshot 1\narch %s\nram_size %" PRIu64 "\nseed %" PRIu64
                "\ninstrs %" PRIu64 "\nram_crc32 0x%08x\nregs_crc32 0x%08x\n",
             MP_ARCH_NAME, (uint64_t)ram_size, mp_seed, mp_record_length,
-            rr_checksum_ram(), rr_checksum_regs());
+            rr_checksum_memory(), rr_checksum_regs());
     fclose(f);
     time(&rr_start_time);
     printf("opening nondet log for write :\t%s\n", log);
@@ -367,7 +367,7 @@ MP_API int rr_do_begin_replay(const char *file_name_full, CPUState *cpu_state)
     mp_record_length = instrs;
     mp_machine_init(rsz, seed);
     cpu_state = cpus.tqh_first;
-    if (rr_checksum_ram() != ram_crc || rr_checksum_regs() != regs_crc) {
+    if (rr_checksum_memory() != ram_crc || rr_checksum_regs() != regs_crc) {
         fprintf(stderr, "Failed to load vmstate\n");
         exit(1);
     }
