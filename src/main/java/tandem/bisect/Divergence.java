@@ -52,6 +52,16 @@ public record Divergence(
                 List.of(), List.of(), "", "", List.of(), "", List.of(), notes, probes, stops, elapsedMillis);
     }
 
+    /**
+     * A side ended (a failed replay's abort) inside a chain of the other side's TBs that starts at
+     * lastEqual: nothing in between could be compared, so the answer is the range, with no analysis.
+     */
+    static Divergence withinChain(long lo, long hi, long lastEqual, long end, String cause, List<String> notes, int probes,
+                                  int stops, long elapsedMillis) {
+        return new Divergence(true, lo, hi, lastEqual, end, List.of(), List.of(), List.of(), false, null, null,
+                List.of(), List.of(), "", "", List.of(), cause, List.of(), notes, probes, stops, elapsedMillis);
+    }
+
     /** diverge.py's "args to get back here". */
     public String backHere() {
         return BisectOptions.backHereFlags(lastEqual < 0 ? lo : lastEqual, diverged ? firstDiverged : hi, hi)
