@@ -96,7 +96,7 @@ class RecipesSpec extends Specification {
         }
     }
 
-    def "--dry-run prints the notes' command lines, with paths expanded"() {
+    def "--dry-run prints the notes' command lines, with paths expanded, recording with -d nochain, and says which PANDA records MIPS"() {
         given:
         String rr = Files.isExecutable(Path.of('/usr/local/bin/rr')) ? '/usr/local/bin/rr' : 'rr'
         String qcow = "$HOME/.panda/debian_7.3_mips.qcow", kernel = "$HOME/.panda/vmlinux-3.2.0-4-4kc-malta"
@@ -112,13 +112,15 @@ class RecipesSpec extends Specification {
         s*.code == [0] * 8
         s[0].out.contains("$build/mips-softmmu/panda-system-mips -L $build/mips-softmmu/pc-bios -os linux-32-debian:3.2.0-4-4kc-malta $qcow -m 1g -M malta -kernel $kernel -append root=/dev/sda1 -nographic -loadvm root")
         s[1].out.contains("\$ cd $build\n")
-        s[1].out.contains("\$ $rr record -o recrep ./mips-softmmu/panda-system-mips $qcow -m 1g -M malta -kernel $kernel -append root=/dev/sda1 -nographic\n")
+        s[1].out.contains("\$ $rr record -o recrep ./mips-softmmu/panda-system-mips $qcow -m 1g -M malta -kernel $kernel -append root=/dev/sda1 -nographic -d nochain\n")
+        s[1].out.contains('PANDA chains TBs while recording unless run with `-d nochain`')
+        s[1].out.contains('MIPS record/replay needs PANDA\'s branch mips_serious_rec_attempt')
         s[1].out.contains('>> (qemu) loadvm root')
         s[2].out.contains("\$ ./mips-softmmu/panda-system-mips -m 1g -M malta -kernel $kernel -replay ls\n")
         s[3].out.contains("\$ $rr record -o reprep ./mips-softmmu/panda-system-mips -m 1g -M malta -kernel $kernel -replay ls\n")
         s[4].out.contains("\$ $rr replay $build/recrep")
         s[4].out.contains("\$ $rr replay $build/reprep")
-        s[5].out.contains("diverge.py --rr $rr $build/recrep $build/reprep --instr-max=XX")
+        s[5].out.contains("diverge.py --rr $rr $build/recrep $build/reprep --instr-max=XX (MIPS: the diverge.py of PANDA's branch mips_serious_rec_attempt")
         s[6].out.contains('call panda_virt_to_phys(cpus->tqh_first, 0x7f81cac0)')
         s[7].out.contains('(rr) break cpu_loop_exec_tb')
     }
