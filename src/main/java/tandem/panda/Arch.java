@@ -138,7 +138,7 @@ public enum Arch {
         return pointerBits;
     }
 
-    /** MIPS refills its TLB from guest code, and PANDA's build has rr_checksum_tlb() for it. */
+    /** MIPS refills its TLB from guest code: tandem hashes its entries (PandaSession.tlbHash); no PANDA has a TLB checksum. */
     public boolean hasSoftwareTlb() {
         return hasSoftwareTlb;
     }
