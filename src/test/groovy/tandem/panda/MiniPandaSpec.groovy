@@ -7,6 +7,7 @@ import tandem.debugger.GdbDebugger
 import tandem.debugger.LiveProgram
 import tandem.debugger.Stop
 
+import java.nio.file.Files
 import java.time.Duration
 
 /**
@@ -89,6 +90,44 @@ class MiniPandaSpec extends Specification {
 
         cleanup:
         MiniPanda.deleteTree(longer?.directory())
+    }
+
+    def "PANDA's texts: `Recording ready for use.`, the `instrs total.` line, progress every 1%, `log is empty.`, one `Replay completed successfully`"() {
+        given:
+        def dir = Files.createTempDirectory('tandem-texts-')
+
+        when:
+        def rec = MiniPanda.run(recording.binary(), dir, MiniPanda.recordArguments('t', 20_000))
+        def rep = MiniPanda.run(recording.binary(), dir, MiniPanda.replayArguments('t', null))
+        def progress = rep.lines().findAll { it ==~ /^t:\s+\d+ \(\s*[0-9.]+%\) instrs\..*/ }
+
+        then:
+        rec.lines().contains('opening nondet log for write:\t./t-rr-nondet.log')
+        rec.lines().last() == 'Recording ready for use.'
+        rep.lines().contains('./t-rr-nondet.log:       20000 instrs total.')
+        progress.size() == 99
+        rep.lines().contains('./t-rr-nondet.log:  log is empty.')
+        rep.lines().count { it.contains('Replay completed successfully') } == 1
+        rep.lines().contains('Replay completed successfully')
+        !rep.lines().any { it.startsWith('Checksum of guest memory') }
+        rep.lastInstr().asLong == progress.collect { (it =~ /(\d+) \(/)[0][1] as long }.max()
+
+        cleanup:
+        MiniPanda.deleteTree(dir)
+    }
+
+    def "a failed replay says `Ahead of log` with the log's next entry before `FOUND DISAGREEMENT!`"() {
+        when:
+        def rep = MiniPanda.replay(recording, new MiniPanda.Bug(MiniPanda.BugKind.IRQ, LENGTH / 2 as long))
+        int ahead = rep.lines().findIndexOf { it.startsWith('Ahead of log while looking for log entry of type ') }
+        int found = rep.lines().indexOf('FOUND DISAGREEMENT!')
+
+        then:
+        ahead >= 0
+        found > ahead
+        rep.lines()[ahead + 1] ==~ /\{guest_instr_count=\d+\}/
+        rep.lines()[ahead + 2] ==~ /\tRR_\w+ from \S+/
+        rep.failed()
     }
 
     static final String ICOUNT = 'timers_state.qemu_icount - (int32_t)cpus->tqh_first->icount_decr.u32 - cpus->tqh_first->icount_extra'
