@@ -12,7 +12,14 @@
 #include "minipanda.h"
 
 static MemoryRegion system_memory = { .name = "system" };
+#if defined(TARGET_ARCH_ARM) || defined(TARGET_ARCH_AARCH64)
+/* ARM `virt': flash at 0, RAM from 0x40000000 (hw/arm/virt.c:152), so the
+   0x2000000 that diverge.py looks up is flash, a region without RAM */
+static MemoryRegion ram_mr = { .name = "mach-virt.ram", .ram = 1, .addr = 0x40000000 };
+static MemoryRegion flash_mr = { .name = "virt.flash0", .ram = 0, .addr = 0, .size = 0x4000000 };
+#else
 static MemoryRegion ram_mr = { .name = "mips_malta.ram", .ram = 1 };
+#endif
 static RAMBlock ram_block;
 
 void mp_memory_init(void)
@@ -32,19 +39,34 @@ MP_API MemoryRegion *get_system_memory(void)
     return &system_memory;
 }
 
-/* Only RAM exists as a region: any address inside it finds the RAM region. */
+/* The regions of the board: RAM (and on ARM flash); an address finds the one holding it. */
 MP_API MemoryRegionSection memory_region_find(MemoryRegion *mr, hwaddr addr, uint64_t size)
 {
     MemoryRegionSection s;
     memset(&s, 0, sizeof s);
     (void)mr;
-    if (addr + size <= ram_size) {
+    if (addr >= ram_mr.addr && addr + size <= ram_mr.addr + ram_size) {
         s.mr = &ram_mr;
+        s.offset_within_region = addr - ram_mr.addr;
+        s.offset_within_address_space = addr;
+        s.size = size;
+    }
+#if defined(TARGET_ARCH_ARM) || defined(TARGET_ARCH_AARCH64)
+    else if (addr + size <= flash_mr.size) {
+        s.mr = &flash_mr;
         s.offset_within_region = addr;
         s.offset_within_address_space = addr;
         s.size = size;
     }
+#endif
     return s;
+}
+
+/* PANDA's panda_find_ram() (panda/src/common.c:233-257): the largest RAM region
+   of the system memory, wherever the board puts it. */
+MP_API MemoryRegion *panda_find_ram(void)
+{
+    return &ram_mr;
 }
 
 MP_API uint32_t rr_checksum_memory(void)

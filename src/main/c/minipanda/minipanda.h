@@ -173,6 +173,7 @@ void mp_bug_arm(void);
 uint32_t rr_checksum_regs(void);        /* PANDA's two checksum functions */
 uint32_t rr_checksum_memory(void);
 MemoryRegion *get_system_memory(void);
+MemoryRegion *panda_find_ram(void);
 MemoryRegionSection memory_region_find(MemoryRegion *mr, hwaddr addr, uint64_t size);
 void mp_memory_init(void);
 

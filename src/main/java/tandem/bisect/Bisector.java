@@ -127,7 +127,8 @@ public final class Bisector {
             OpStats.phase("-");
             state.phase = ResumeState.Phase.DONE;
             save();
-            return Divergence.none(lo, hi >= 0 ? hi : Math.max(rec.lastSeen(), rep.lastSeen()), notes, probes, stops(), elapsedMillis());
+            long end = hi >= 0 ? hi : Math.max(rec.lastSeen(), rep.lastSeen());
+            return Divergence.none(lo, end, notes, probes, stops(), elapsedMillis(), instrMax(end));
         }
         OpStats.phase("5 analysis");
         state.phase = ResumeState.Phase.ANALYSE;
@@ -138,7 +139,8 @@ public final class Bisector {
             OpStats.phase("-");
             state.phase = ResumeState.Phase.DONE;
             save();
-            return Divergence.withinChain(lo, hi, bracket[0], bracket[1] - 1, endInChain, notes, probes, stops(), elapsedMillis());
+            return Divergence.withinChain(lo, hi, bracket[0], bracket[1] - 1, endInChain, notes, probes, stops(), elapsedMillis(),
+                    instrMax(hi));
         }
         Divergence d = new Analysis(this).at(bracket[0], bracket[1]);
         OpStats.phase("-");
@@ -908,6 +910,11 @@ public final class Bisector {
 
     long hi() {
         return hi;
+    }
+
+    /** The replay's maximum count (diverge.py's instr_count_max): --instr-max when given, else the search's upper end. */
+    long instrMax(long searchHi) {
+        return opts.instrMax() != null ? opts.instrMax() : searchHi;
     }
 
     int stops() {

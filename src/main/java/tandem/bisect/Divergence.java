@@ -33,7 +33,8 @@ public record Divergence(
         List<String> notes,
         int probes,
         int stops,
-        long elapsedMillis) {
+        long elapsedMillis,
+        long instrMax) {
 
     public Divergence {
         registers = List.copyOf(registers);
@@ -47,9 +48,9 @@ public record Divergence(
     }
 
     /** The runs agree everywhere the search could compare them in [lo, hi]. */
-    static Divergence none(long lo, long hi, List<String> notes, int probes, int stops, long elapsedMillis) {
+    static Divergence none(long lo, long hi, List<String> notes, int probes, int stops, long elapsedMillis, long instrMax) {
         return new Divergence(false, lo, hi, hi, -1, List.of(), List.of(), List.of(), false, null, null,
-                List.of(), List.of(), "", "", List.of(), "", List.of(), notes, probes, stops, elapsedMillis);
+                List.of(), List.of(), "", "", List.of(), "", List.of(), notes, probes, stops, elapsedMillis, instrMax);
     }
 
     /**
@@ -57,14 +58,17 @@ public record Divergence(
      * lastEqual: nothing in between could be compared, so the answer is the range, with no analysis.
      */
     static Divergence withinChain(long lo, long hi, long lastEqual, long end, String cause, List<String> notes, int probes,
-                                  int stops, long elapsedMillis) {
+                                  int stops, long elapsedMillis, long instrMax) {
         return new Divergence(true, lo, hi, lastEqual, end, List.of(), List.of(), List.of(), false, null, null,
-                List.of(), List.of(), "", "", List.of(), cause, List.of(), notes, probes, stops, elapsedMillis);
+                List.of(), List.of(), "", "", List.of(), cause, List.of(), notes, probes, stops, elapsedMillis, instrMax);
     }
 
-    /** diverge.py's "args to get back here". */
+    /**
+     * diverge.py's "args to get back here": {@code --instr-max} is the replay's maximum
+     * (diverge.py's instr_count_max, diverge.py:458-467), not the search's upper end.
+     */
     public String backHere() {
-        return BisectOptions.backHereFlags(lastEqual < 0 ? lo : lastEqual, diverged ? firstDiverged : hi, hi)
+        return BisectOptions.backHereFlags(lastEqual < 0 ? lo : lastEqual, diverged ? firstDiverged : hi, instrMax)
                 + (diverged ? " --skip-bisect-time" : "");
     }
 
@@ -112,6 +116,7 @@ public record Divergence(
         m.put("probes", probes);
         m.put("stops", stops);
         m.put("elapsedMillis", elapsedMillis);
+        m.put("instrMax", instrMax);
         m.put("backHere", backHere());
         return m;
     }

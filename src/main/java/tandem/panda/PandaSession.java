@@ -565,10 +565,16 @@ public final class PandaSession implements AutoCloseable {
         return crc;
     }
 
-    /** Host address of guest RAM, found the way QEMU's memory API exposes it. */
+    /**
+     * Host address of guest RAM, found the way PANDA finds it: panda_find_ram() (panda/src/common.c,
+     * the largest RAM region of system memory; rr_checksum_memory uses it). Builds without it get
+     * diverge.py's lookup of the region at guest-physical 0x2000000, which is RAM on MIPS Malta but
+     * not on every board (ARM virt has flash there, RAM from 0x40000000).
+     */
     public long ramPointer() {
         if (ramPointer == null) {
-            ramPointer = gdb.evaluateUnsigned("memory_region_find(get_system_memory(), 0x2000000, 1).mr->ram_block->host");
+            ramPointer = gdb.evaluateUnsigned(hasSymbol("panda_find_ram") ? "panda_find_ram()->ram_block->host"
+                    : "memory_region_find(get_system_memory(), 0x2000000, 1).mr->ram_block->host");
         }
         return ramPointer;
     }

@@ -144,6 +144,23 @@ class BisectInputSpec extends Specification {
         p?.close()
     }
 
+    def "diverge.py's args to get back here carry the replay's --instr-max, not the search's upper end"() {
+        given: 'the replay\'s maximum, from its own output'
+        long max = MiniPanda.replay(small, REG).lastInstr().asLong
+        def p = DemoPair.open(small, REG)
+
+        when:
+        def d = Bisector.search(p, BisectOptions.parse(['--instr-bounds=5000,' + (smallTruth + 1000), '--instr-max=' + max]))
+
+        then:
+        d.firstDiverged() == smallTruth
+        max > smallTruth + 1000
+        d.backHere() == "--instr-bounds=${d.lastEqual()},${smallTruth} --instr-max=${max} --skip-bisect-time"
+
+        cleanup:
+        p?.close()
+    }
+
     def "traces of different archs are refused, naming both"() {
         given:
         def dir = Files.createTempDirectory('tandem-arch-')
