@@ -20,6 +20,18 @@ public final class PandaAdvice {
             + " or thousands of guest instructions) rather than to the TB, and TB-by-TB walks on rec skip whole chains."
             + " For a search exact to the TB, put `-d nochain` on PANDA's command line in the `rr record` of PANDA recording.";
 
+    /**
+     * Whether a recorded PANDA command line (as `rr ps` prints it, words joined by spaces) runs
+     * with TBs chained: true unless a {@code -d} option's comma-separated items include nochain.
+     */
+    public static boolean recordsChained(String commandLine) {
+        String[] w = commandLine.trim().split("\\s+");
+        for (int i = 0; i + 1 < w.length; i++) {
+            if ((w[i].equals("-d") || w[i].equals("--d")) && List.of(w[i + 1].split(",")).contains("nochain")) return false;
+        }
+        return true;
+    }
+
     /** Upstream PANDA's rr_do_begin_record / rr_do_begin_replay on MIPS (rr_log.c:1557-1560,1739-1742), then exit(1). */
     public static final String MIPS_UNSUPPORTED = "Record/replay unsupported on MIPS";
 

@@ -78,6 +78,7 @@ class RecipesSpec extends Specification {
             [s1, s2, s3, s4, s5, s6, s7, s8]*.code == [0] * 8
             s1.out.contains('panda-system-mips -m 128M -M malta -nographic -demo-instrs 200000')
             s2.out.contains('src/test/rr/rr record -o recrep ')
+            s2.out.contains('-demo-instrs 200000 -d nochain\n')
             s2.out.contains('>> (qemu) begin_record ls')
             s2.out.contains('>> guest$ /bin/ls /etc')
             Files.isDirectory(work.resolve('recrep')) && Files.exists(work.resolve('ls-rr-nondet.log'))
@@ -87,6 +88,7 @@ class RecipesSpec extends Specification {
             s4.out.contains('-replay ls -demo-bug tlb@100000')
             Files.isDirectory(work.resolve('reprep'))
             s5.out.contains('both replays are open')
+            !s5.out.contains('ran without -d nochain')
             s6.out.contains("bisect 0, ${afterStep3.getProperty('instrMax')}")
             s7.out.contains("toInstr ${found.getProperty('firstDiverged')}")
             s7.out =~ /rec and rep differ in: .*tlb/
