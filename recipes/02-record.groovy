@@ -15,6 +15,8 @@
 //   --rr PATH          /usr/local/bin/rr, else rr on the PATH (--demo: src/test/rr/rr)
 //   --guest-cmd TEXT   /bin/ls /etc          --settle SECONDS  5 (wait for the guest command; 0 with --demo)
 //   --no-loadvm        boot instead of `loadvm root`
+//   --chain            leave out `-d nochain` (the notes' command line): PANDA then chains TBs while
+//                      recording and the search is exact only to a chain of TBs, not to the TB
 //   --dry-run          print the commands only
 //   --demo             record the demo target in --work DIR (default target/walkthrough), with
 //                      --instrs N (200000) guest instructions
@@ -23,6 +25,9 @@ STEP = '02-record'
 def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 
 r.header("rr recording of PANDA taking the recording '${r.name}'")
+r.mipsNote()
+r.show(r.chained ? "note (--chain): ${tandem.panda.PandaAdvice.NOCHAIN}"
+        : "note: PANDA records with -d nochain here, which the notes' command lacks: ${tandem.panda.PandaAdvice.NOCHAIN}")
 r.requirePanda()
 r.requireGuest()
 r.requireRr()
@@ -35,7 +40,7 @@ if (r.demo && !r.dryRun) {
 if (!r.dryRun && java.nio.file.Files.exists(r.rec)) {
     throw new tandem.panda.PandaException("${STEP}: ${r.rec} already exists (rr will not overwrite a trace): remove it or give --rec DIR")
 }
-List<String> cmd = [r.rr, 'record', '-o', r.work.relativize(r.rec).toString(), r.pandaCommand()] + r.recordArgs()
+List<String> cmd = [r.rr, 'record', '-o', r.work.relativize(r.rec).toString(), r.pandaCommand()] + r.recordArgs() + r.nochainArgs()
 def res = r.drive(cmd, r.work) {
     if (!r.demo && !r.opt('no-loadvm', null)) monitor('loadvm root')
     monitor("begin_record ${r.name}")
@@ -44,6 +49,7 @@ def res = r.drive(cmd, r.work) {
     monitor('q')
 }
 if (!r.dryRun) {
+    r.refuseUpstreamMips(STEP, (res.lines ?: []) as List<String>)
     if (res.code != 0) throw new tandem.panda.PandaException("${STEP}: rr record exited with ${res.code}")
     def files = ["${r.name}-rr-snp", "${r.name}-rr-nondet.log"].collect { r.work.resolve(it) }
     def missing = files.findAll { !java.nio.file.Files.exists(it) }

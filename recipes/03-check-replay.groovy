@@ -22,12 +22,14 @@ STEP = '03-check-replay'
 def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 
 r.header("check that replaying '${r.name}' fails")
+r.mipsNote()
 r.requirePanda()
 r.requireKernel()
 r.require(['recording snapshot': r.work.resolve("${r.name}-rr-snp"), 'recording log': r.work.resolve("${r.name}-rr-nondet.log")])
 List<String> cmd = [r.pandaCommand()] + r.replayArgs()
 def res = r.run(cmd, r.work)
 if (r.dryRun) return
+r.refuseUpstreamMips(STEP, res.lines as List<String>)
 def replay = new tandem.panda.ReplayOutput(res.lines as List<String>, res.code as int)
 if (!replay.failed()) {
     throw new tandem.panda.PandaException("${STEP}: the replay of '${r.name}' did not fail (exit ${res.code}): nothing to debug")

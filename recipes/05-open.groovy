@@ -21,6 +21,10 @@ def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 
 r.header('open both replays: rec at rr_do_begin_record, rep at rr_do_begin_replay')
 r.open()
+if (!r.dryRun) {
+    String recorded = new tandem.debugger.RrTrace(java.nio.file.Path.of(r.rr), r.rec).pandaCommand()
+    if (tandem.panda.PandaAdvice.recordsChained(recorded)) r.show("note: rec's PANDA ran without -d nochain (${recorded}): ${tandem.panda.PandaAdvice.NOCHAIN}")
+}
 r.dsl('instr()') { instr() }
 r.dsl('pc()') { pc() }
 if (!r.dryRun) r.show("both replays are open and stopped at their first TB after record / replay began")

@@ -22,7 +22,9 @@ def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 r.header('find the divergence')
 long hi = r.fromState('instr-max', 'instrMax', 'run recipes/03-check-replay.groovy first, or give --instr-max N')
 long lo = r.num('lo', 0)
-r.show("diverge.py's equivalent: python ../panda/scripts/diverge.py --rr ${r.rr} ${r.rec} ${r.rep} --instr-max=${hi < 0 ? 'XX' : hi}")
+r.show("diverge.py's equivalent: python ../panda/scripts/diverge.py --rr ${r.rr} ${r.rec} ${r.rep} --instr-max=${hi < 0 ? 'XX' : hi}"
+        + (r.arch == 'mips' ? " (MIPS: the diverge.py of PANDA's branch mips_serious_rec_attempt; upstream's supports i386, x86_64, arm and ppc only)" : ''))
+r.mipsNote()
 r.open()
 def d = r.dsl("bisect $lo, ${hi < 0 ? 'XX' : hi}") { bisect(lo, hi) }
 if (r.dryRun) return

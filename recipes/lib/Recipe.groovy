@@ -87,10 +87,30 @@ class Recipe {
     long getInstrs() { num('instrs', 200_000) }
     String getBug() { opt('bug', "tlb@${instrs.intdiv(2)}") }
 
+    /** --chain: record as the notes do, TBs chained (no -d nochain). See PandaAdvice.NOCHAIN. */
+    boolean getChained() { opt('chain', null) != null }
+
     /** The guest part of PANDA's command line: the notes' for real PANDA, the demo's own otherwise. */
     List<String> recordArgs() {
         demo ? ['-m', '128M', '-M', 'malta', '-nographic', '-demo-instrs', "$instrs".toString()]
              : [qcow, '-m', '1g', '-M', 'malta', '-kernel', kernel, '-append', 'root=/dev/sda1', '-nographic']
+    }
+
+    /** What the rr recording of PANDA recording adds: -d nochain unless --chain (PandaAdvice.NOCHAIN says why). */
+    List<String> nochainArgs() {
+        chained ? [] : ['-d', 'nochain']
+    }
+
+    /** For MIPS on real PANDA: which PANDA records it (PandaAdvice.MIPS_BRANCH). */
+    void mipsNote() {
+        if (!demo && arch == 'mips') show("note: ${tandem.panda.PandaAdvice.MIPS_BRANCH}")
+    }
+
+    /** Fails with what to do when PANDA's output is upstream PANDA refusing MIPS record/replay. */
+    void refuseUpstreamMips(String step, List<String> lines) {
+        if (tandem.panda.PandaAdvice.refusesMips(lines)) {
+            throw new tandem.panda.PandaException("${step}: PANDA printed `${tandem.panda.PandaAdvice.MIPS_UNSUPPORTED}`: ${tandem.panda.PandaAdvice.MIPS_BRANCH}")
+        }
     }
 
     List<String> replayArgs() {

@@ -1,18 +1,33 @@
 /*
- * Execution: the icount-budgeted CPU loop and cpu_loop_exec_tb.
+ * Execution: the CPU loop, cpu_loop_exec_tb and TB chaining.
  *
- * QEMU icount scheme: before a run of TBs the budget up to the next event
- * that must happen at an exact count (a logged interrupt, the end of the log,
- * the end of a record slice) is split into icount_decr.u16.low (<= 0xffff)
- * and icount_extra, and timers_state.qemu_icount is advanced by the whole
- * budget.  Each executed instruction then decrements icount_decr, so at every
- * cpu_loop_exec_tb entry
+ * TB boundaries: before a run of TBs the budget up to the next event that
+ * must happen at an exact count (a logged interrupt, the end of the log, the
+ * end of a record slice) is split into a 16-bit part and an extra part, as
+ * QEMU's icount does; each executed instruction uses up the budget, and a TB
+ * longer than what is left is replaced by a shorter uncached one, so
+ * execution stops exactly at the event count.  PANDA itself cuts replay TBs
+ * at the next logged interrupt the same way (target/mips/translate.c).
+ *
+ * QEMU's icount fields (timers_state.qemu_icount, icount_decr, icount_extra)
+ * are kept only under -icount, as in PANDA (cpus.c updates them only
+ * `if (use_icount)`): without it they stay 0 and only
+ * cpu->rr_guest_instr_count counts guest instructions.  With -icount, at
+ * every cpu_loop_exec_tb entry
  *   timers_state.qemu_icount - (int32_t)icount_decr.u32 - icount_extra
- *     == cpu->rr_guest_instr_count
- * (the cheap expression diverge.py uses).  A TB longer than the remaining
- * budget is replaced by a shorter uncached one, so execution stops exactly at
- * the event count.  Block chaining does not exist: every TB goes through
- * cpu_loop_exec_tb, as diverge.py assumes.
+ *     == cpu->rr_guest_instr_count.
+ *
+ * TB chaining, as PANDA's tb_find (cpu-exec.c:446-460): unless replaying
+ * (`if (!rr_in_replay() && panda_tb_chaining)`) or run with -d nochain, a TB
+ * that ends in a direct branch or falls through jumps straight into the next
+ * TB of the same page, inside the one cpu_loop_exec_tb call: the loop, with
+ * its debug_counter check, sees only the first TB of each chain.  A chain
+ * ends where QEMU leaves it too: an exception, an indirect jump, a TB that
+ * changes interrupt state, another page, a deliverable interrupt, and the
+ * next logged event or the end of the icount budget.  So while recording, a
+ * breakpoint on cpu_loop_exec_tb stops at chain starts only and debug_counter
+ * fires at the first chain start of each 2^17 period, possibly thousands of
+ * instructions into it; replay (and -d nochain) gives one call per TB.
  */
 #include <stdlib.h>
 #include "minipanda.h"
@@ -20,8 +35,14 @@
 TranslationBlock *mp_last_tb;      /* last TB handed to cpu_loop_exec_tb */
 uint64_t mp_last_tb_count;         /* rr_guest_instr_count at its start */
 uint64_t mp_tb_executed;
+uint64_t mp_exec_tb_calls;          /* cpu_loop_exec_tb calls: fewer than TBs when chained */
 static uint64_t dbg_bucket;
 static uint64_t budget_stop;
+static uint16_t budget_low;        /* the icount budget: icount_decr.u16.low's part */
+static uint64_t budget_extra;      /* ... and icount_extra's */
+int use_icount;                    /* -icount given */
+bool panda_tb_chaining = true;     /* PANDA's callbacks.c:69 */
+int qemu_loglevel;                 /* -d ITEMS */
 
 /* PANDA debug builds call this every 2^17 guest instructions; diverge.py needs it. */
 MP_API void debug_counter(void)
@@ -147,18 +168,21 @@ static void mtc0(int reg, uint32_t v)
 static uint32_t kseg0_limit;
 
 /*
- * Execute one TB.  On entry cpu->rr_guest_instr_count is the number of guest
- * instructions executed before this TB.  Returns the number executed (less
- * than tb->icount when an instruction faulted; the faulting one not counted).
+ * Execute one TB (QEMU's cpu_tb_exec).  On entry cpu->rr_guest_instr_count is
+ * the number of guest instructions executed before this TB.  Returns the
+ * number executed (less than tb->icount when an instruction faulted; the
+ * faulting one not counted); *chainable says whether QEMU would have patched
+ * a jump from this TB's end to the next (a direct branch or a fall-through,
+ * no exception, no change of interrupt state).
  */
-MP_API int cpu_loop_exec_tb(CPUState *cpu, TranslationBlock *tb,
-                            TranslationBlock **last_tb, int *tb_exit)
+static int tb_exec(CPUState *cpu, TranslationBlock *tb, int *chainable)
 {
     MPOp *op = tb->ops, *end = tb->ops + tb->icount;
     uint32_t target = 0, a, v;
-    int have_branch = 0, n;
+    int have_branch = 0, indirect = 0, n;
     uint8_t *host;
 
+    *chainable = 0;
     for (; op < end; op++) {
         switch (op->kind) {
         case OP_NOP: break;
@@ -214,8 +238,8 @@ MP_API int cpu_loop_exec_tb(CPUState *cpu, TranslationBlock *tb,
         case OP_BGEZ: target = (int32_t)*op->rs >= 0 ? op->imm : op->pc + 8; have_branch = 1; break;
         case OP_J: target = op->imm; have_branch = 1; break;
         case OP_JAL: target = op->imm; *op->rd = op->pc + 8; have_branch = 1; break;
-        case OP_JR: target = (uint32_t)*op->rs; have_branch = 1; break;
-        case OP_JALR: target = (uint32_t)*op->rs; *op->rd = op->imm; have_branch = 1; break;
+        case OP_JR: target = (uint32_t)*op->rs; have_branch = indirect = 1; break;
+        case OP_JALR: target = (uint32_t)*op->rs; *op->rd = op->imm; have_branch = indirect = 1; break;
         case OP_MFC0: *op->rd = mfc0(op->c0reg, cpu->rr_guest_instr_count + (op - tb->ops)); break;
         case OP_MTC0: mtc0(op->c0reg, (uint32_t)*op->rt); break;
         case OP_TLBWI: mp_tlb_write((CP0.CP0_Index & 0x7f) % MP_TLB_ENTRIES); break;
@@ -237,6 +261,9 @@ MP_API int cpu_loop_exec_tb(CPUState *cpu, TranslationBlock *tb,
         }
     }
     n = tb->icount;
+    *chainable = !(tb->flags & MIPS_HFLAG_B) && end[-1].kind != OP_JR && end[-1].kind != OP_JALR
+                 && !(end[-1].kind == OP_MTC0 && (end[-1].c0reg == 12 || end[-1].c0reg == 13 || end[-1].c0reg == 10))
+                 && !indirect;
     if (tb->flags & MIPS_HFLAG_B) {
         CP0.hflags &= ~MIPS_HFLAG_B;
         mp_set_pc(CP0.btarget);
@@ -257,7 +284,45 @@ fault:
     n = op - tb->ops;
 done:
     cpu->rr_guest_instr_count += n;
-    cpu->icount_decr.u16.low -= n;
+    budget_low -= n;
+    if (use_icount) cpu->icount_decr.u16.low -= n;
+    return n;
+}
+
+static int chaining_on(void)
+{
+    return rr_mode != RR_REPLAY && panda_tb_chaining && !(qemu_loglevel & CPU_LOG_TB_NOCHAIN);
+}
+
+/*
+ * Whether the TB just run jumps straight into the next one: nothing the loop
+ * must do comes first (an interrupt to take, a logged event, the end of the
+ * slice, an injected bug), the whole next TB fits in the icount budget (no
+ * uncached TB), and it starts on the same page.
+ */
+static int chain_continues(CPUState *cpu, const TranslationBlock *from)
+{
+    uint64_t now = cpu->rr_guest_instr_count;
+    return now < mp_rr_next_check && now < budget_stop && now < mp_bug_at && !mp_bug_irq_pending
+           && !(cpu->interrupt_request && mp_interrupts_deliverable())
+           && budget_low >= TB_MAX_INSNS
+           && (mp_get_pc() >> MP_PAGE_BITS) == (from->pc >> MP_PAGE_BITS);
+}
+
+/*
+ * Execute a TB and, when chaining is on, the TBs chained after it (PANDA's
+ * cpu_loop_exec_tb around cpu_tb_exec).  Returns the number of guest
+ * instructions executed.
+ */
+MP_API int cpu_loop_exec_tb(CPUState *cpu, TranslationBlock *tb,
+                            TranslationBlock **last_tb, int *tb_exit)
+{
+    int chainable, n = tb_exec(cpu, tb, &chainable);
+    while (chainable && chaining_on() && chain_continues(cpu, tb)) {
+        tb = mp_tb_find(mp_get_pc(), CP0.hflags & MIPS_HFLAG_B, budget_low);
+        mp_tb_executed++;
+        n += tb_exec(cpu, tb, &chainable);
+    }
     if (last_tb) *last_tb = tb;
     if (tb_exit) *tb_exit = 0;
     return n;
@@ -268,10 +333,14 @@ static void prepare_budget(CPUState *cpu, uint64_t now)
     uint64_t target = mp_rr_next_async();
     if (target > budget_stop) target = budget_stop;
     uint64_t budget = target > now ? target - now : 0;
-    cpu->icount_decr.u32 = 0;
-    cpu->icount_decr.u16.low = budget > 0xffff ? 0xffff : (uint16_t)budget;
-    cpu->icount_extra = budget - cpu->icount_decr.u16.low;
-    timers_state.qemu_icount = now + budget;
+    budget_low = budget > 0xffff ? 0xffff : (uint16_t)budget;
+    budget_extra = budget - budget_low;
+    if (use_icount) {
+        cpu->icount_decr.u32 = 0;
+        cpu->icount_decr.u16.low = budget_low;
+        cpu->icount_extra = (int64_t)budget_extra;
+        timers_state.qemu_icount = now + budget;
+    }
 }
 
 void mp_run_until(uint64_t stop)
@@ -301,24 +370,28 @@ void mp_run_until(uint64_t stop)
             dbg_bucket = now >> 17;
             debug_counter();
         }
-        if (cpu->icount_decr.u16.low == 0) {
-            if (cpu->icount_extra > 0) {
-                uint64_t chunk = cpu->icount_extra > 0xffff ? 0xffff : cpu->icount_extra;
-                cpu->icount_decr.u16.low = (uint16_t)chunk;
-                cpu->icount_extra -= chunk;
+        if (budget_low == 0) {
+            if (budget_extra > 0) {
+                uint64_t chunk = budget_extra > 0xffff ? 0xffff : budget_extra;
+                budget_low = (uint16_t)chunk;
+                budget_extra -= chunk;
+                if (use_icount) {
+                    cpu->icount_decr.u16.low = budget_low;
+                    cpu->icount_extra = (int64_t)budget_extra;
+                }
             } else {
                 prepare_budget(cpu, now);
-                if (cpu->icount_decr.u16.low == 0) {
+                if (budget_low == 0) {
                     fprintf(stderr, "mini-panda: internal error: empty icount budget at %" PRIu64 "\n", now);
                     abort();
                 }
             }
         }
-        TranslationBlock *tb = mp_tb_find(mp_get_pc(), CP0.hflags & MIPS_HFLAG_B,
-                                          cpu->icount_decr.u16.low);
+        TranslationBlock *tb = mp_tb_find(mp_get_pc(), CP0.hflags & MIPS_HFLAG_B, budget_low);
         mp_last_tb = tb;
         mp_last_tb_count = now;
         mp_tb_executed++;
+        mp_exec_tb_calls++;
         cpu_loop_exec_tb(cpu, tb, &last_tb, &tb_exit);
     }
 }

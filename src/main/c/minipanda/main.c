@@ -3,9 +3,13 @@
  *
  *   panda-system-ARCH [IMAGE] [-L DIR] [-os OS] [-m SIZE] [-M MACHINE]
  *       [-kernel FILE] [-append STR] [-nographic] [-loadvm TAG] [-replay NAME]
+ *       [-d ITEM,...] [-icount N]
  *       [-demo-instrs N] [-demo-bug KIND@N] [-demo-seed S] [-demo-record NAME]
  *
- * Options PANDA needs but mini-PANDA does not are accepted and ignored.
+ * -d nochain turns TB chaining off (QEMU's CPU_LOG_TB_NOCHAIN; PANDA chains
+ * while recording otherwise); -icount makes the CPU keep QEMU's icount fields
+ * (PANDA updates them only then).  Other options PANDA needs but mini-PANDA
+ * does not are accepted and ignored.
  * Without -replay or -demo-record, stdin is the serial console/monitor.
  * Exit: 0 on a clean end, SIGABRT on a failed replay, 1 on bad arguments.
  */
@@ -68,8 +72,8 @@ static void print_stats(void)
         return;
     uint64_t n = rr_get_guest_instr_count();
     fprintf(stderr, "mini-panda: stats: %" PRIu64 " guest instructions in %" PRIu64
-            " TBs (%.2f insns/TB), %" PRIu64 " TBs translated, %" PRIu64 " shortened by the icount budget\n",
-            n, mp_tb_executed, mp_tb_executed ? (double)n / mp_tb_executed : 0.0,
+            " TBs (%.2f insns/TB) in %" PRIu64 " cpu_loop_exec_tb calls, %" PRIu64 " TBs translated, %" PRIu64 " shortened by the icount budget\n",
+            n, mp_tb_executed, mp_tb_executed ? (double)n / mp_tb_executed : 0.0, mp_exec_tb_calls,
             mp_tb_translated, mp_tb_nocache);
 }
 
@@ -98,6 +102,14 @@ int main(int argc, char **argv)
         if (needs && i + 1 >= argc)
             usage_error("option %s needs an argument", a);
         if (!strcmp(a, "-m")) mem = parse_mem(argv[++i]);
+        else if (!strcmp(a, "-d")) {
+            /* QEMU's -d takes a comma-separated list of log items */
+            char *items = strdup(argv[++i]), *save = NULL;
+            for (char *it = strtok_r(items, ",", &save); it; it = strtok_r(NULL, ",", &save))
+                if (!strcmp(it, "nochain")) qemu_loglevel |= CPU_LOG_TB_NOCHAIN;
+            free(items);
+        }
+        else if (!strcmp(a, "-icount")) { use_icount = 1; i++; }
         else if (!strcmp(a, "-replay")) replay = argv[++i];
         else if (!strcmp(a, "-demo-record")) record = argv[++i];
         else if (!strcmp(a, "-demo-bug")) bug = argv[++i];

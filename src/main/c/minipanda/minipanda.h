@@ -99,10 +99,16 @@ TranslationBlock *mp_tb_find(uint32_t pc, uint32_t flags, int max_insns);
 extern uint64_t mp_tb_translated, mp_tb_nocache;
 
 /* cpu_exec.c */
+#define TB_MAX_INSNS 32                 /* mini-PANDA's TBs; QEMU's TCG_MAX_INSNS is 512 */
+#define CPU_LOG_TB_NOCHAIN (1 << 13)    /* QEMU's include/qemu/log.h: -d nochain */
+extern int use_icount;                  /* -icount: keep QEMU's icount fields */
+extern bool panda_tb_chaining;          /* PANDA's switch; -d nochain turns chaining off too */
+extern int qemu_loglevel;
 void mp_run_until(uint64_t stop_count);
 extern TranslationBlock *mp_last_tb;
 extern uint64_t mp_last_tb_count;
 extern uint64_t mp_tb_executed;
+extern uint64_t mp_exec_tb_calls;
 int cpu_loop_exec_tb(CPUState *cpu, TranslationBlock *tb,
                      TranslationBlock **last_tb, int *tb_exit);
 void debug_counter(void);
@@ -161,18 +167,13 @@ void mp_bug_arm(void);
 
 /* checksum.c */
 #ifdef MINIPANDA_NO_CHECKSUMS
-/* a PANDA build without the rr_checksum_* helpers: same code, other names, so gdb can't call them */
+/* a PANDA build without rr_checksum_regs: same code, another name, so gdb can't call it */
 #define rr_checksum_regs mp_crc_regs
-#define rr_checksum_ram mp_crc_ram
-#define rr_checksum_tlb mp_crc_tlb
 #endif
-uint32_t rr_checksum_regs(void);
-uint32_t rr_checksum_ram(void);
+uint32_t rr_checksum_regs(void);        /* PANDA's two checksum functions */
 uint32_t rr_checksum_memory(void);
-#if defined(TARGET_ARCH_MIPS)
-uint32_t rr_checksum_tlb(void);
-#endif
 MemoryRegion *get_system_memory(void);
+MemoryRegion *panda_find_ram(void);
 MemoryRegionSection memory_region_find(MemoryRegion *mr, hwaddr addr, uint64_t size);
 void mp_memory_init(void);
 

@@ -13,6 +13,7 @@
 #ifndef MINIPANDA_QEMU_TYPES_H
 #define MINIPANDA_QEMU_TYPES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <inttypes.h>
 #include <stdio.h>

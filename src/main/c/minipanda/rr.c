@@ -209,14 +209,17 @@ void mp_rr_boundary(uint64_t count)
     } else if (rr_mode == RR_REPLAY) {
         while (count >= next_progress_count) {
             replay_progress();
-            next_progress_pct += 10;
+            next_progress_pct += 1;
             next_progress_count = next_progress_pct >= 100 ? UINT64_MAX
                                   : rr_last_count * next_progress_pct / 100;
         }
         while (rr_head < rr_log_len && rr_log[rr_head].count <= count) {
             RR_entry *e = &rr_log[rr_head];
             if (e->count < count) {
-                /* the guest went past this entry without consuming it */
+                /* the guest went past this entry without consuming it (rr_log_all.h:282-288) */
+                printf("Ahead of log while looking for log entry of type %s\n", log_entry_kind_str[RR_INTERRUPT_REQUEST]);
+                rr_spit_prog_point(e->count);
+                printf("\t%s from %s\n", log_entry_kind_str[e->kind], callsite_str[e->callsite]);
                 rr_signal_disagreement(count, e->count);
                 rr_do_end_replay(1);
             }
@@ -270,10 +273,10 @@ MP_API int rr_do_begin_record(const char *file_name_full, CPUState *cpu_state)
     fprintf(f, "mini-panda snapshot 1\narch %s\nram_size %" PRIu64 "\nseed %" PRIu64
                "\ninstrs %" PRIu64 "\nram_crc32 0x%08x\nregs_crc32 0x%08x\n",
             MP_ARCH_NAME, (uint64_t)ram_size, mp_seed, mp_record_length,
-            rr_checksum_ram(), rr_checksum_regs());
+            rr_checksum_memory(), rr_checksum_regs());
     fclose(f);
     time(&rr_start_time);
-    printf("opening nondet log for write :\t%s\n", log);
+    printf("opening nondet log for write:\t%s\n", log);
     fflush(stdout);
     free(rr_log_name);
     rr_log_name = strdup(log);
@@ -313,10 +316,12 @@ MP_API void rr_do_end_record(void)
     time(&rr_end_time);
     printf("Time taken was: %ld seconds.\n", (long)(rr_end_time - rr_start_time));
     printf("Checksum of guest memory: %#08x\n", rr_checksum_memory());
-    fflush(stdout);
     rr_mode = RR_OFF;
     next_timer = UINT64_MAX;
     set_next_check();
+    /* vl.c:2008-2016: the main loop says so once end_record is done */
+    printf("Recording ready for use.\n");
+    fflush(stdout);
 }
 
 static int parse_kind(const char *s)
@@ -367,7 +372,7 @@ MP_API int rr_do_begin_replay(const char *file_name_full, CPUState *cpu_state)
     mp_record_length = instrs;
     mp_machine_init(rsz, seed);
     cpu_state = cpus.tqh_first;
-    if (rr_checksum_ram() != ram_crc || rr_checksum_regs() != regs_crc) {
+    if (rr_checksum_memory() != ram_crc || rr_checksum_regs() != regs_crc) {
         fprintf(stderr, "Failed to load vmstate\n");
         exit(1);
     }
@@ -409,8 +414,11 @@ MP_API int rr_do_begin_replay(const char *file_name_full, CPUState *cpu_state)
         rr_next_async_idx[i] = rr_log[i].kind == RR_INPUT_4 ? rr_next_async_idx[i + 1] : i;
     free(rr_log_name);
     rr_log_name = strdup(log);
-    next_progress_pct = 10;
-    next_progress_count = rr_last_count / 10;
+    /* rr_log.h:186-189: the total once, then a progress line every 1% */
+    printf("%s:  %10" PRIu64 " instrs total.\n", rr_log_name, rr_last_count);
+    fflush(stdout);
+    next_progress_pct = 1;
+    next_progress_count = rr_last_count / 100;
     rr_mode = RR_REPLAY;
     set_next_check();
     return 0;
@@ -421,11 +429,15 @@ uint64_t mp_rr_replay_end(void) { return rr_last_count; }
 
 MP_API void rr_do_end_replay(int is_error)
 {
-    replay_progress();
+    /* rr_log.c:1817-1858 (PANDA since commit e882db7bdb, 2019): the log-empty line, the stats,
+       then one verdict; the memory checksum only in RR_DEBUG builds */
+    if (rr_head + 1 >= rr_log_len) {
+        printf("%s:  log is empty.\n", rr_log_name);
+    } else {
+        replay_progress();
+    }
     if (is_error)
         printf("ERROR: replay failed!\n");
-    else
-        printf("Replay completed successfully. 1\n");
     time_t rr_end_time;
     time(&rr_end_time);
     printf("Time taken was: %ld seconds.\n", (long)(rr_end_time - rr_start_time));
@@ -434,11 +446,10 @@ MP_API void rr_do_end_replay(int is_error)
         printf("%s number = %llu, size = %llu bytes\n", log_entry_kind_str[i],
                rr_number_of_log_entries[i], rr_size_of_log_entries[i]);
     printf("max_queue_len = %llu\n", (unsigned long long)rr_log_len);
-    printf("Checksum of guest memory: %#08x\n", rr_checksum_memory());
-    if (rr_head + 1 == rr_log_len && rr_log[rr_head].kind == RR_END_OF_LOG)
-        printf("Replay completed successfully 2.\n");
-    else if (is_error)
-        printf("ERROR: replay failed!\n");
+    if (is_error)
+        ;
+    else if (rr_head + 1 == rr_log_len && rr_log[rr_head].kind == RR_END_OF_LOG)
+        printf("Replay completed successfully\n");
     else
         printf("Replay terminated at user request.\n");
     fflush(stdout);

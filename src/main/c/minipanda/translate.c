@@ -15,7 +15,6 @@
 #include <string.h>
 #include "minipanda.h"
 
-#define TB_MAX_INSNS 32
 #define TB_HASH_SIZE 4096
 
 static TranslationBlock *tb_hash[TB_HASH_SIZE];

@@ -119,6 +119,8 @@ class GdbLines {
      */
     static String run(PandaSession s, String line, Set<Integer> userBreakpoints) {
         String cmd = rewriteDelete(stripPrompt(line).trim(), userBreakpoints)
+        String own = notesChecksum(s, cmd)
+        if (own != null) return own
         String word = cmd.split(/[\s\/]/, 2)[0]
         StringBuilder out = new StringBuilder()
         s.debugger().drainProgramOutput()   // what the program printed before this line is not its answer
@@ -167,6 +169,26 @@ class GdbLines {
             printed.takeRight(max).each { String l -> out << l.replaceAll(/\r?\n$/, '') << '\n' }
         }
         return out.toString().replaceAll(/\n+$/, '')
+    }
+
+    private static final Pattern NOTES_CHECKSUM = ~/^(?:call|print|p)(?:\/\w+)?\s+(rr_checksum_(?:ram|tlb))\s*\(\s*\)\s*;?$/
+
+    /**
+     * The notes' `call rr_checksum_ram()` and `call rr_checksum_tlb()` name functions no PANDA has
+     * (gdb: `No symbol "rr_checksum_tlb" in current context.`): answered with tandem's own hash of
+     * the same state, saying so. Null for any other line, or when the build does define the function.
+     */
+    static String notesChecksum(PandaSession s, String cmd) {
+        Matcher m = NOTES_CHECKSUM.matcher(cmd)
+        if (!m.matches() || s.hasSymbol(m.group(1))) return null
+        String f = m.group(1)
+        String lacks = "PANDA has no ${f}() (the notes name it; no PANDA build defines it)"
+        if (f == 'rr_checksum_ram') {
+            return "${lacks}; ${tandem.panda.Checksums.RAM_SOURCE}: ${String.format('0x%08x', s.ramCrc(0, s.ramSize()))}".toString()
+        }
+        Long tlb = s.tlbHash()
+        return tlb == null ? "${lacks}; ${s.arch().qemuName()} keeps no software TLB for tandem to hash".toString()
+                : "${lacks}; ${tandem.panda.Checksums.TLB_SOURCE}: ${String.format('0x%08x', tlb)}".toString()
     }
 
     /** The program prints into a block-buffered pipe: flush it so the call's output shows now. */

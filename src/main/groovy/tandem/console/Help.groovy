@@ -13,7 +13,7 @@ class Help {
             'disas'     : ['disas()', 'the TB about to execute (call target_disas(stdout, cpu, tb->pc, tb->size, 0))'],
             'cpuDump'   : ['cpuDump()', 'call cpu_dump_state((CPUState*) cpus->tqh_first, stderr, fprintf, CPU_DUMP_FPU)'],
             'v2p'       : ['v2p 0x7f81cac0', 'call panda_virt_to_phys(cpus->tqh_first, 0x7f81cac0): physical or unmapped'],
-            'checksums' : ['checksums()', 'call rr_checksum_regs(), rr_checksum_ram(), rr_checksum_tlb()'],
+            'checksums' : ['checksums()', "PANDA's rr_checksum_regs(), tandem's crc32 of RAM and of the TLB entries"],
             'pc'        : ['pc()', 'p/x ((CPUMIPSState*)cpus->tqh_first->env_ptr)->active_tc.PC'],
             'instr'     : ['instr()', 'p cpus->tqh_first->rr_guest_instr_count'],
             'epc'       : ['epc()', 'p/x ((CPUMIPSState *) (cpus->tqh_first->env_ptr))->CP0_EPC'],

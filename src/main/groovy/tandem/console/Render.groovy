@@ -91,10 +91,11 @@ class Render {
         rows([['instr', "${a.instr()}".toString(), "${b.instr()}".toString()],
               ['regs', hex(a.regs()), hex(b.regs())],
               ['ram', hex(a.ram()), hex(b.ram())],
-              ['tlb', a.tlb() == null ? 'n/a' : hex(a.tlb()), b.tlb() == null ? 'n/a' : hex(b.tlb())]]) + summary(both)
+              ['tlb', hex(a.tlb()), hex(b.tlb())]]) +
+                dim("regs: ${Checksums.REGS_SOURCE}; ram: ${Checksums.RAM_SOURCE}; tlb: ${Checksums.TLB_SOURCE}") + '\n' + summary(both)
     }
 
-    private static String hex(long v) { String.format('0x%08x', v) }
+    private static String hex(Long v) { v == null ? 'n/a' : String.format('0x%08x', v) }
 
     /** Rows of label, rec, rep; a row whose rec and rep differ is highlighted. */
     String rows(List<List<String>> rows) {

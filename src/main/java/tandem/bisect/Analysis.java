@@ -113,7 +113,7 @@ final class Analysis {
         regDiffs.forEach(r -> names.add(r.name()));
         return new Divergence(true, b.lo(), b.hi() >= 0 ? b.hi() : firstDiverged, lastEqual, firstDiverged,
                 names, regDiffs, memory, tlb, recPc, repPc, recBt, repBt, disas.rec(), disas.rep(), v2p, cause,
-                events, b.notes(), b.probes(), b.stops(), b.elapsedMillis());
+                events, b.notes(), b.probes(), b.stops(), b.elapsedMillis(), b.instrMax(b.hi() >= 0 ? b.hi() : firstDiverged));
     }
 
     private static String describe(Translation t) {

@@ -31,7 +31,11 @@ public final class Bisector {
     private static final long SWEEP_BELOW = 2048;
     /** An equal probe this far (guest instructions) past the nearest checkpoint gets one. */
     private static final long CHECKPOINT_DISTANCE = 16384;
-    /** More than the guest instructions in one TB. */
+    /**
+     * More than the guest instructions in one TB (QEMU's TCG_MAX_INSNS): a step for galloping back
+     * and a margin for period-start probes. Only a guess at costs: a side whose TBs are chained
+     * reaches debug_counter a whole chain past a period start, and probes cope with that.
+     */
     private static final long TB_SLACK = 512;
     /** Scan stops between checkpoints: a probe in the bracket never re-executes more than this many buckets. */
     private static final int CHECKPOINT_EVERY = 8;
@@ -93,14 +97,15 @@ public final class Bisector {
         if (!rec.hasRegsChecksum() || !rep.hasRegsChecksum()) {
             note("this PANDA build has no rr_checksum_regs(): comparing registers read one by one and a crc32 of RAM");
         }
-        if (!rec.hasTlbChecksum() && rec.session.arch().hasSoftwareTlb()) {
-            note("this PANDA build has no rr_checksum_tlb(): TLB differences are not compared");
-        }
         loadResumeFile();
         OpStats.phase("1 begin");
         Both<Long> begins = both(s -> s.session.begin() >= 0 ? s.session.begin() : s.session.beginRecordOrReplay());
         // ram_size comes from -m: compare once both programs have started, not at their first instruction
         checkSameBuild();
+        // the TLB array is reached through the CPU state, which exists once the program runs
+        if (!rec.hasTlbHash() && rec.session.arch().hasSoftwareTlb()) {
+            note("gdb finds no TLB entry array (env->tlb->mmu.r4k.tlb) in this PANDA build: TLB differences are not compared");
+        }
         long first = Math.max(begins.rec(), begins.rep());
         lo = opts.lo() != null ? opts.lo() : state.lo >= 0 ? state.lo : first;
         hi = opts.hi() != null ? opts.hi() : opts.instrMax() != null ? opts.instrMax() : state.hi;
@@ -122,13 +127,21 @@ public final class Bisector {
             OpStats.phase("-");
             state.phase = ResumeState.Phase.DONE;
             save();
-            return Divergence.none(lo, hi >= 0 ? hi : Math.max(rec.lastSeen(), rep.lastSeen()), notes, probes, stops(), elapsedMillis());
+            long end = hi >= 0 ? hi : Math.max(rec.lastSeen(), rep.lastSeen());
+            return Divergence.none(lo, end, notes, probes, stops(), elapsedMillis(), instrMax(end));
         }
         OpStats.phase("5 analysis");
         state.phase = ResumeState.Phase.ANALYSE;
         state.equalAt = bracket[0];
         state.differAt = bracket[1];
         save();
+        if (endInChain != null) {
+            OpStats.phase("-");
+            state.phase = ResumeState.Phase.DONE;
+            save();
+            return Divergence.withinChain(lo, hi, bracket[0], bracket[1] - 1, endInChain, notes, probes, stops(), elapsedMillis(),
+                    instrMax(hi));
+        }
         Divergence d = new Analysis(this).at(bracket[0], bracket[1]);
         OpStats.phase("-");
         state.phase = ResumeState.Phase.DONE;
@@ -260,6 +273,7 @@ public final class Bisector {
             Both<Signature> sig = both(Side::cheap);
             probes++;
             state.saw(c, sig.rec(), sig.rep());
+            compared(sig.rec().differences(sig.rep()).isEmpty());
             if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{last, c};
             long at = c;
             if (step >= SCAN_CHECKPOINT_STEP) {
@@ -328,6 +342,7 @@ public final class Bisector {
                 probes++;
                 Both<Signature> sig = both(Side::cheap);
                 state.saw(c, sig.rec(), sig.rep());
+                compared(sig.rec().differences(sig.rep()).isEmpty());
                 p = new Probe(c, sig.rec(), sig.rep(), sig.rec().differences(sig.rep()).isEmpty());
             }
             atEqual = false;
@@ -362,6 +377,7 @@ public final class Bisector {
         }
         Probe full = probe(e, true, false, false);
         if (full != null && full.same()) {
+            if (!differKnown && endInsideChain(equal, differ)) return new long[]{equal, differ};
             if (!differKnown) {
                 note("rec and rep agree at every TB both reach up to " + equal + "; rep's end at " + differ
                         + " is not a state difference");
@@ -458,6 +474,7 @@ public final class Bisector {
             Both<Signature> sig = both(Side::cheap);
             probes++;
             state.saw(c, sig.rec(), sig.rep());
+            compared(sig.rec().differences(sig.rep()).isEmpty());
             if (!sig.rec().differences(sig.rep()).isEmpty()) {
                 differ = c;
                 break;
@@ -586,12 +603,25 @@ public final class Bisector {
                 long c = -1;
                 if (moved.rec() && moved.rep()) {
                     long a = rec.lastSeen(), b = rep.lastSeen();
-                    for (int steps = 0; a != b && steps < MAX_SYNC_STEPS; steps++) {
-                        Side behind = a < b ? rec : rep;
-                        long goal = Math.max(a, b);
-                        if (!behind.sweepTo(goal)) break;
-                        if (behind == rec) a = rec.lastSeen();
-                        else b = rep.lastSeen();
+                    // one TB on from one count, a side that lands further skipped the other's boundary
+                    Side skipped = a > b ? rec : b > a ? rep : null;
+                    if (skipped != null) pendingSkip = new long[]{skipped == rec ? 0 : 1, Math.min(a, b), Math.max(a, b)};
+                    boolean stepped = false;
+                    for (int steps = 0; steps < MAX_SYNC_STEPS; steps++) {
+                        if (a == b) {
+                            // as in sync: the same count, but one side at the first of its two stops there
+                            Side chained = skipped != null ? skipped : rec.chains() ? rec : rep.chains() ? rep : null;
+                            if (stepped || chained == null) break;
+                            Side full = chained == rec ? rep : rec;
+                            if (chained.session.pc() == full.session.pc()) break;
+                            stepped = true;
+                            if (!full.sweepStep()) break;
+                        } else {
+                            Side behind = a < b ? rec : rep;
+                            if (!behind.sweepTo(Math.max(a, b))) break;
+                        }
+                        a = rec.lastSeen();
+                        b = rep.lastSeen();
                     }
                     c = a == b ? a : -1;
                 }
@@ -599,6 +629,7 @@ public final class Bisector {
                 probes++;
                 Both<Signature> sig = both(Side::cheapHere);
                 state.saw(c, sig.rec(), sig.rep());
+                compared(sig.rec().differences(sig.rep()).isEmpty());
                 if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{e, c, 1};
                 e = c;
                 // an upper end set by a probe that found no common boundary is no end: go on to differ
@@ -615,32 +646,27 @@ public final class Bisector {
         }
     }
 
-    /** diverge.py: hi from a run of rep to its end, then a plain bisection over [lo, hi] with full checksums. */
+    /**
+     * diverge.py: hi from a run of rep to its end, then a plain bisection over [lo, hi] with RAM and
+     * register checksums at every probe, both sides moving at once. Its breakpoint conditions read
+     * rr_guest_instr_count at its address, and gdb's default condition evaluation (auto) leaves
+     * them to the target where it can test them (rr, gdbserver): nothing is set here.
+     */
     private long[] divergeBracket() {
-        // diverge.py's breakpoint conditions: the icount expression, evaluated by gdb at each hit
-        for (Side s : List.of(rec, rep)) {
-            s.session.countCondition(PandaSession.ICOUNT_EXPRESSION);
-            if (s.gdb.target().evaluatesConditions()) {
-                // diverge.py's gdb tests each hit itself: a round trip per TB, not rr's own test
-                try {
-                    s.gdb.console("set breakpoint condition-evaluation host");
-                } catch (DebuggerException ignored) {
-                    // a gdb without the setting evaluates on the host anyway
-                }
-            }
-        }
+        for (Side s : List.of(rec, rep)) s.session.countCondition(s.session.divergeCountExpression());
         OpStats.phase("2 upper bound");
         if (hi < 0) hi = upperBoundFromEnd();
         OpStats.phase("4 narrow");
-        Probe start = probe(lo, false, false);
+        // diverge.py's All runs each call on both sides through ThreadPool(2): both move at once
+        Probe start = probe(lo, true, false);
         if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
         if (!start.same()) return new long[]{-1, start.instr()};
-        Probe end = probe(hi, false, false);
+        Probe end = probe(hi, true, false);
         long differ = end == null ? hi + 1 : end.instr();
         if (end != null && end.same()) return null;
         differIsEnd = end == null;
         state.phase = ResumeState.Phase.NARROW;
-        return narrow(start.instr(), differ, false, false);
+        return narrow(start.instr(), differ, true, false);
     }
 
     /**
@@ -741,14 +767,20 @@ public final class Bisector {
             same = sig.rec().differences(sig.rep()).isEmpty();
         }
         state.saw(c, sig.rec(), sig.rep());
+        compared(same);
         return new Probe(c, sig.rec(), sig.rep(), same);
     }
 
     /**
      * Both sides to the same TB boundary: the side behind moves to the first TB at or after the
      * other's count, in one continue, until the two meet (after a divergence their TB boundaries
-     * can stay apart for hundreds of TBs). diverge.py steps the side behind one TB at a time;
-     * its strategy does so here. Both give up past MAX_SYNC_SPAN. -1 if a side ends.
+     * can stay apart for hundreds of TBs). Gives up past MAX_SYNC_SPAN. -1 if a side ends.
+     * <p>
+     * A side whose TBs are chained (PANDA recording without {@code -d nochain}) stops only where a
+     * chain returns to PANDA's loop: the sides meet at the boundaries both have. When they meet at
+     * a count whose stops are not the same point (PANDA stops twice at one count when a TB faults
+     * at its first instruction, and a chain hides the first of the two), the side that stops at
+     * every TB takes one more step.
      */
     long sync() {
         return sync(Integer.MAX_VALUE);
@@ -756,10 +788,24 @@ public final class Bisector {
 
     /** sync, giving up with NO_COMMON_BOUNDARY after maxMoves moves without the sides meeting. */
     long sync(int maxMoves) {
-        boolean tbByTb = opts.strategy() == Strategy.DIVERGE;
         long a = rec.count(), b = rep.count();
         long from = Math.min(a, b);
-        for (int moves = 0; a != b; moves++) {
+        // moved to the first stop at or after one count, a side that lands further skipped the other's stop
+        Side skipped = a > b ? rec : b > a ? rep : null;
+        if (skipped != null) pendingSkip = new long[]{skipped == rec ? 0 : 1, Math.min(a, b), Math.max(a, b)};
+        boolean stepped = false;
+        for (int moves = 0; ; moves++) {
+            if (a == b) {
+                Side chained = skipped != null ? skipped : rec.chains() ? rec : rep.chains() ? rep : null;
+                if (stepped || chained == null) return a;
+                Side full = chained == rec ? rep : rec;
+                if (chained.session.pc() == full.session.pc()) return a;
+                stepped = true;
+                if (!OpStats.time("sync step", full::nextTb)) return -1;
+                if (full == rec) a = rec.lastSeen();
+                else b = rep.lastSeen();
+                continue;
+            }
             if (moves >= maxMoves) return NO_COMMON_BOUNDARY;
             if (Math.max(a, b) - from > MAX_SYNC_SPAN) {
                 throw new PandaException("rec and rep share no TB boundary within " + MAX_SYNC_SPAN
@@ -767,13 +813,58 @@ public final class Bisector {
             }
             Side behind = a < b ? rec : rep;
             long goal = Math.max(a, b);
-            boolean moved = tbByTb ? OpStats.time("sync step", behind::nextTb)
-                    : OpStats.time("sync move", () -> behind.tbAtOrAfter(goal));
+            // diverge.py's get_closer too: `cpu_loop_exec_tb` if count >= the other's, one continue
+            boolean moved = OpStats.time("sync move", () -> behind.tbAtOrAfter(goal));
             if (!moved) return -1;
             if (behind == rec) a = rec.lastSeen();
             else b = rep.lastSeen();
         }
-        return a;
+    }
+
+    /** {side 0 rec / 1 rep, the other's stop it skipped, where it stopped}: the last sync's, until compared. */
+    private long[] pendingSkip;
+
+    /**
+     * After a comparison at the count the last sync reached: a side that skipped the other's TB
+     * boundary while both states still agree runs its TBs chained. Said once, with what it costs.
+     */
+    void compared(boolean same) {
+        long[] skip = pendingSkip;
+        pendingSkip = null;
+        if (skip == null || !same) return;
+        Side s = skip[0] == 0 ? rec : rep;
+        Side other = s == rec ? rep : rec;
+        if (s.chains()) return;
+        s.chains(true);
+        note(s.name + " runs TBs chained: it stopped at " + skip[2] + ", past " + other.name + "'s TB boundary at "
+                + skip[1] + " (" + chainingAdvice(s) + ")");
+    }
+
+    /**
+     * Whether a side that chains TBs has no stop between the last equal count and the other side's
+     * end: the states inside that chain were never compared, so the end (a failed replay's abort)
+     * can't be called "no state difference". Noted; the end then counts as the first difference.
+     */
+    private boolean endInsideChain(long equal, long end) {
+        for (Side s : List.of(rec, rep)) {
+            if (!s.chains()) continue;
+            Side other = s == rec ? rep : rec;
+            endInChain = other.name + " ends at " + (end - 1) + ", inside a chain of " + s.name + "'s TBs that starts at "
+                    + equal + ": states inside a chain can't be compared, so the divergence lies in (" + equal + ", " + (end - 1) + "]";
+            note(endInChain + " (" + chainingAdvice(s) + ")");
+            return true;
+        }
+        return false;
+    }
+
+    /** Set when the search ended with a side's end inside the other's chain of TBs: what to say. */
+    private String endInChain;
+
+    /** What chaining on a side costs the search, and the fix. */
+    static String chainingAdvice(Side s) {
+        return s.session.role() == PandaSession.Role.RECORD ? tandem.panda.PandaAdvice.NOCHAIN
+                : "cpu_loop_exec_tb and debug_counter see only the first TB of each chain on " + s.name
+                + ": the divergence found can lie anywhere in a chain of TBs";
     }
 
     /**
@@ -837,6 +928,11 @@ public final class Bisector {
 
     long hi() {
         return hi;
+    }
+
+    /** The replay's maximum count (diverge.py's instr_count_max): --instr-max when given, else the search's upper end. */
+    long instrMax(long searchHi) {
+        return opts.instrMax() != null ? opts.instrMax() : searchHi;
     }
 
     int stops() {

@@ -33,7 +33,8 @@ public record Divergence(
         List<String> notes,
         int probes,
         int stops,
-        long elapsedMillis) {
+        long elapsedMillis,
+        long instrMax) {
 
     public Divergence {
         registers = List.copyOf(registers);
@@ -47,14 +48,27 @@ public record Divergence(
     }
 
     /** The runs agree everywhere the search could compare them in [lo, hi]. */
-    static Divergence none(long lo, long hi, List<String> notes, int probes, int stops, long elapsedMillis) {
+    static Divergence none(long lo, long hi, List<String> notes, int probes, int stops, long elapsedMillis, long instrMax) {
         return new Divergence(false, lo, hi, hi, -1, List.of(), List.of(), List.of(), false, null, null,
-                List.of(), List.of(), "", "", List.of(), "", List.of(), notes, probes, stops, elapsedMillis);
+                List.of(), List.of(), "", "", List.of(), "", List.of(), notes, probes, stops, elapsedMillis, instrMax);
     }
 
-    /** diverge.py's "args to get back here". */
+    /**
+     * A side ended (a failed replay's abort) inside a chain of the other side's TBs that starts at
+     * lastEqual: nothing in between could be compared, so the answer is the range, with no analysis.
+     */
+    static Divergence withinChain(long lo, long hi, long lastEqual, long end, String cause, List<String> notes, int probes,
+                                  int stops, long elapsedMillis, long instrMax) {
+        return new Divergence(true, lo, hi, lastEqual, end, List.of(), List.of(), List.of(), false, null, null,
+                List.of(), List.of(), "", "", List.of(), cause, List.of(), notes, probes, stops, elapsedMillis, instrMax);
+    }
+
+    /**
+     * diverge.py's "args to get back here": {@code --instr-max} is the replay's maximum
+     * (diverge.py's instr_count_max, diverge.py:458-467), not the search's upper end.
+     */
     public String backHere() {
-        return BisectOptions.backHereFlags(lastEqual < 0 ? lo : lastEqual, diverged ? firstDiverged : hi, hi)
+        return BisectOptions.backHereFlags(lastEqual < 0 ? lo : lastEqual, diverged ? firstDiverged : hi, instrMax)
                 + (diverged ? " --skip-bisect-time" : "");
     }
 
@@ -102,6 +116,7 @@ public record Divergence(
         m.put("probes", probes);
         m.put("stops", stops);
         m.put("elapsedMillis", elapsedMillis);
+        m.put("instrMax", instrMax);
         m.put("backHere", backHere());
         return m;
     }

@@ -22,12 +22,11 @@ final class Side {
     private Integer counterBp;
     private Integer tbBp;
     private final boolean regsChecksum;
-    private final boolean tlbChecksum;
-    private final boolean ramChecksum;
     private int stops;
     private boolean ended;
     private String endedHow = "";
     private long lastSeen = -1;
+    private volatile boolean chains;
 
     Side(PandaSession session, Duration limit) {
         this.session = session;
@@ -35,8 +34,6 @@ final class Side {
         this.name = session.name();
         this.limit = limit;
         this.regsChecksum = session.hasSymbol("rr_checksum_regs");
-        this.tlbChecksum = session.hasSymbol("rr_checksum_tlb");
-        this.ramChecksum = session.hasSymbol("rr_checksum_ram");
         try {
             // PANDA ends a failed replay with abort(): stop there, but never hand the signal back when
             // a checkpoint of this process is resumed later, or the resumed copy dies of it at once
@@ -52,12 +49,26 @@ final class Side {
         }
     }
 
+    /** Whether this side was seen to run TBs chained (skipping TB boundaries the other side stops at). */
+    boolean chains() {
+        return chains;
+    }
+
+    void chains(boolean seen) {
+        chains = seen;
+    }
+
     boolean hasRegsChecksum() {
         return regsChecksum;
     }
 
-    boolean hasTlbChecksum() {
-        return tlbChecksum;
+    /** Whether signatures cover the TLB: see PandaSession.tlbHash. */
+    boolean hasTlbHash() {
+        return session.hasTlbHash();
+    }
+
+    private Long tlbHash() {
+        return session.tlbHash();
     }
 
     synchronized int stops() {
@@ -216,8 +227,7 @@ final class Side {
         CRC32 r = new CRC32();
         r.update(gdb.readMemory(regsBlock[0], (int) regsBlock[1]));
         r.update(gdb.readMemory(pcBlock[0], (int) pcBlock[1]));
-        Long tlb = tlbChecksum ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_tlb()") : null;
-        return new Signature(lastSeen, r.getValue(), tlb, null);
+        return new Signature(lastSeen, r.getValue(), tlbHash(), null);
     }
 
     /**
@@ -339,7 +349,7 @@ final class Side {
 
     // ---- signatures ----
 
-    /** regs (and TLB) signature: two calls into the process, or the registers read one by one without rr_checksum_regs. */
+    /** regs (and TLB) signature: memory reads of the register, PC and TLB blocks, or the registers read one by one. */
     Signature cheap() {
         if (regsBlock == null) locateBlocks();
         if (regsBlock.length > 0) {
@@ -348,37 +358,21 @@ final class Side {
             CRC32 r = new CRC32();
             r.update(gdb.readMemory(regsBlock[0], (int) regsBlock[1]));
             r.update(gdb.readMemory(pcBlock[0], (int) pcBlock[1]));
-            Long tlb = null;
-            if (tlbChecksum) {
-                // not the raw entries: their bitfield padding is not part of the TLB's state
-                tlb = gdb.evaluateUnsigned("(unsigned int) rr_checksum_tlb()");
-            }
-            return new Signature(instr, r.getValue(), tlb, null);
+            return new Signature(instr, r.getValue(), tlbHash(), null);
         }
         return calledSignature();
     }
 
     private long[] regsBlock;
     private long[] pcBlock;
-    private long[] tlbBlock;
 
-    /** Host address and size of the register array, the PC and (MIPS) the TLB array, read directly. */
+    /** Host address and size of the register array and the PC, read directly. */
     private void locateBlocks() {
         var arch = session.arch();
         try {
             String regs = arch.field(arch.registerArray());
             regsBlock = new long[]{gdb.evaluateUnsigned("&" + regs), gdb.evaluateUnsigned("sizeof(" + regs + ")")};
             pcBlock = new long[]{gdb.evaluateUnsigned("&" + arch.pcExpression()), gdb.evaluateUnsigned("sizeof(" + arch.pcExpression() + ")")};
-            tlbBlock = new long[0];
-            if (arch.hasSoftwareTlb()) {
-                try {
-                    String tlb = arch.field("tlb->mmu.r4k.tlb");
-                    long n = gdb.evaluateUnsigned(arch.field("tlb->nb_tlb"));
-                    tlbBlock = new long[]{gdb.evaluateUnsigned("&" + tlb + "[0]"), n * gdb.evaluateUnsigned("sizeof(" + tlb + "[0])")};
-                } catch (DebuggerException noTlbArray) {
-                    tlbBlock = new long[0];
-                }
-            }
         } catch (DebuggerException e) {
             regsBlock = new long[0];
         }
@@ -397,12 +391,11 @@ final class Side {
             });
             regs = crc.getValue();
         }
-        Long tlb = tlbChecksum ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_tlb()") : null;
-        return new Signature(instr, regs, tlb, null);
+        return new Signature(instr, regs, tlbHash(), null);
     }
 
+    /** A crc32 of all guest RAM, computed in the PANDA process (diverge.py's RAM checksum). */
     long ram() {
-        if (ramChecksum) return gdb.evaluateUnsigned("(unsigned int) rr_checksum_ram()");
         return session.ramCrc(0, session.ramSize());
     }
 

@@ -29,7 +29,7 @@ public enum Strategy {
      *     above it is bisected again with RAM hashed at every probe.</li>
      * </ol>
      * On rr, moves need not stop at breakpoints at all: rr counts retired conditional branches
-     * ("ticks"); `when-ticks` reads them and `seek-ticks N` (rr 5.6+) moves a replay to a tick
+     * ("ticks"); `when-ticks` reads them and `seek-ticks N` (rr 5.4+: `define seek-ticks` is in rr 5.4.0's GdbServer.cc) moves a replay to a tick
      * count without gdb seeing a single breakpoint hit. A first pass would map, per side, guest
      * instruction counts to ticks at each debug_counter stop (one `when-ticks` per stop, no extra
      * stops); every later probe then seeks straight to the ticks of the debug_counter period
@@ -40,16 +40,19 @@ public enum Strategy {
      */
     TANDEM,
     /**
-     * diverge.py's way, kept honest rather than made slow: the upper bound from running rep to its
-     * end in one continue (diverge.py reads rr's last event and reverse-continues; without reverse
-     * execution rep runs forward with no breakpoint in the way); then a bisection over [lo, hi]
-     * with ~log2(hi - lo) probes. Each probe restarts from the nearest checkpoint (every position
-     * reached gets one, as diverge.py keeps), hops with a conditional debug_counter to within a
-     * period, then goes TB by TB on a conditional cpu_loop_exec_tb; both conditions are diverge.py's
-     * icount expression (timers_state.qemu_icount - icount_decr - icount_extra), evaluated by gdb at
-     * every hit (a native gdb can't evaluate them in the target; on rr tandem asks rr to). The two
-     * sides move one after the other, as diverge.py waits on one pane then the other, and every
-     * probe takes every checksum (registers, TLB, RAM crc32), as diverge.py hashes RAM at each.
+     * diverge.py's way (panda/scripts/diverge.py), kept honest rather than made slow: the upper
+     * bound from running rep to its end in one continue (diverge.py reads rr's last event and
+     * reverse-continues; without reverse execution rep runs forward with no breakpoint in the
+     * way); then a bisection over [lo, hi] with ~log2(hi - lo) probes. Each probe restarts from the
+     * nearest checkpoint (every position reached gets one, as diverge.py keeps), hops with a
+     * conditional debug_counter to within a period, then goes TB by TB on a conditional
+     * cpu_loop_exec_tb. Both conditions are diverge.py's condition_instr,
+     * {@code *(uint64_t *)ADDR >= N} with ADDR the address of rr_guest_instr_count (:233-239), left to
+     * gdb's default condition evaluation ("auto": the target evaluates them where it can, as rr and
+     * gdbserver do; a native gdb tests each hit itself). Both sides move at once, as diverge.py's All
+     * dispatches each call through ThreadPool(2) (:400-447); the side behind catches up with one
+     * conditional continue to the other's count (get_closer, :533-559). Each probe compares
+     * diverge.py's checksum, a crc32 of RAM and rr_checksum_regs(), and the TLB tandem hashes.
      */
     DIVERGE;
 

@@ -33,8 +33,6 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
 
     static {
         USEFUL.put("debug_counter", "long moves use it to stop every 2^17 instructions instead of every TB");
-        USEFUL.put("rr_checksum_tlb", "checksums() include the TLB (MIPS)");
-        USEFUL.put("rr_checksum_ram", "RAM checksums without crc32 over ram_size");
         USEFUL.put("crc32", "memory bisection over guest RAM (zlib)");
     }
 
@@ -57,21 +55,43 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
         String serverVersion = firstLine("gdbserver", "--version");
         check("gdbserver", serverVersion != null, serverVersion,
                 "not found: install gdbserver (Debian package gdbserver); only the gdbserver target needs it");
-        perfCounters(rrVersion != null);
+        perfCounters(rrVersion, rrVersion != null);
         ptrace();
-        if (panda != null) pandaSymbols();
+        if (panda != null) {
+            pandaSymbols();
+            mipsRecordReplay();
+        }
+        note("recording", tandem.panda.PandaAdvice.NOCHAIN);
         System.out.println(problems == 0 ? "all good" : problems + " problem" + (problems == 1 ? "" : "s") + " to fix (see above)");
         return problems == 0 ? 0 : 1;
     }
 
-    private void perfCounters(boolean haveRr) {
+    /** rr's version from `rr --version` ("rr version 5.9.0"), as {major, minor}; null when unreadable. */
+    static int[] rrVersion(String versionLine) {
+        if (versionLine == null) return null;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\.(\\d+)").matcher(versionLine);
+        return m.find() ? new int[]{Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))} : null;
+    }
+
+    /**
+     * The highest perf_event_paranoid rr records at without CAP_PERFMON: 1 up to rr 5.8
+     * (RecordSession.cc:2391-2407); 2 from rr 5.9, which follows context switches with
+     * PERF_RECORD_SWITCH where the kernel has it (ContextSwitchEvent.cc:114-138).
+     */
+    static int highestParanoid(int[] version) {
+        return version != null && (version[0] > 5 || (version[0] == 5 && version[1] >= 9)) ? 2 : 1;
+    }
+
+    private void perfCounters(String rrVersionLine, boolean haveRr) {
         String paranoid = read("/proc/sys/kernel/perf_event_paranoid");
         if (paranoid == null) {
             check("perf counters", false, null, "/proc/sys/kernel/perf_event_paranoid is missing: this kernel has no perf events, rr cannot run");
         } else {
             int level = Integer.parseInt(paranoid.trim());
-            check("perf_event_paranoid", level <= 1, level + " (rr needs <= 1)",
-                    level + ", rr needs <= 1: sudo sysctl kernel.perf_event_paranoid=1");
+            int highest = highestParanoid(rrVersion(rrVersionLine));
+            String needs = highest == 2 ? "rr 5.9+ needs <= 2, with a kernel that has PERF_RECORD_SWITCH" : "rr up to 5.8 needs <= 1";
+            check("perf_event_paranoid", level <= highest, level + " (" + needs + ")",
+                    level + ", " + needs + ": sudo sysctl kernel.perf_event_paranoid=" + highest);
         }
         if (!haveRr) {
             note("rr's own check", "not run: it needs rr (recording /bin/true is how rr tests the counters)");
@@ -165,6 +185,42 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
             if (Files.isRegularFile(beside)) libs.add(beside);
         }
         return libs;
+    }
+
+    /**
+     * MIPS: only PANDA's branch mips_serious_rec_attempt records and replays it; upstream PANDA has
+     * the text it refuses with in its code (the binary, or libpanda-ARCH.so beside it).
+     */
+    private void mipsRecordReplay() {
+        String name = panda.getFileName().toString();
+        if (!name.contains("mips")) return;
+        List<Path> code = new ArrayList<>(List.of(panda));
+        Path dir = panda.toAbsolutePath().getParent();
+        try (var files = Files.list(dir)) {
+            files.filter(f -> f.getFileName().toString().matches("libpanda-mips.*\\.so")).forEach(code::add);
+        } catch (IOException ignored) {
+            // the binary alone
+        }
+        boolean refuses = false;
+        byte[] text = tandem.panda.PandaAdvice.MIPS_UNSUPPORTED.getBytes(StandardCharsets.US_ASCII);
+        for (Path f : code) {
+            try {
+                refuses |= contains(Files.readAllBytes(f), text);
+            } catch (IOException | OutOfMemoryError e) {
+                note("MIPS record/replay", "could not read " + f + ": " + e.getMessage());
+            }
+        }
+        check("MIPS record/replay", !refuses, "this build has no `" + tandem.panda.PandaAdvice.MIPS_UNSUPPORTED + "` refusal",
+                "this is upstream PANDA: " + tandem.panda.PandaAdvice.MIPS_BRANCH);
+    }
+
+    private static boolean contains(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return true;
+        }
+        return false;
     }
 
     /** `info address NAME` answers "Symbol \"NAME\" is ..." when gdb knows it, "No symbol ..." otherwise. */

@@ -17,6 +17,8 @@ public enum Arch {
                     "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra"),
             Map.of("EPC", "CP0_EPC", "EntryHi", "CP0_EntryHi", "Status", "CP0_Status", "Cause", "CP0_Cause"),
             true, "mips", "mipsel"),
+    // x86 eflags at a TB boundary lacks the condition codes and DF, which QEMU keeps in cc_src/cc_op
+    // and df while it runs guest code (target/i386/helper.c:1384-1392): compared as what it is.
     I386("CPUX86State", "eip", "regs", 32,
             List.of("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"),
             Map.of("eflags", "eflags", "cr3", "cr[3]"),
@@ -26,7 +28,9 @@ public enum Arch {
                     "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"),
             Map.of("eflags", "eflags", "cr3", "cr[3]"),
             false, "x86_64"),
-    // 32-bit ARM keeps its PC in r15; diverge.py's "pc" field exists only on AArch64.
+    // 32-bit ARM keeps its PC in r15 (CPUARMState's pc member exists too, but is AArch64's and stale
+    // in AArch32 state, which is what diverge.py reads). uncached_cpsr lacks NZCV, Q, GE and T, which
+    // QEMU keeps apart (target/arm/cpu.h:164-167): compared as what it is, not as the CPSR.
     ARM("CPUARMState", "regs[15]", "regs", 32,
             List.of("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7",
                     "r8", "r9", "r10", "r11", "r12", "sp", "lr", "pc"),
@@ -36,7 +40,7 @@ public enum Arch {
             List.of("x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
                     "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23",
                     "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp"),
-            Map.of("pstate", "pstate"),
+            Map.of("pstate", "pstate"), // without NZCV and DAIF, kept apart (target/arm/cpu.h:150-160)
             false, "aarch64"),
     // PPC's PC is nip; diverge.py compared lr instead, which misses straight-line divergence.
     PPC("CPUPPCState", "nip", "gpr", 32,
@@ -138,7 +142,7 @@ public enum Arch {
         return pointerBits;
     }
 
-    /** MIPS refills its TLB from guest code, and PANDA's build has rr_checksum_tlb() for it. */
+    /** MIPS refills its TLB from guest code: tandem hashes its entries (PandaSession.tlbHash); no PANDA has a TLB checksum. */
     public boolean hasSoftwareTlb() {
         return hasSoftwareTlb;
     }

@@ -80,8 +80,21 @@ public final class MiniPanda {
         return buildDirectory().resolve("nodebug/mips-softmmu/panda-system-mips");
     }
 
+    /**
+     * The record command line with {@code -d nochain}: PANDA chains TBs while recording unless told
+     * not to (cpu-exec.c:446-460), and only an unchained record run stops at cpu_loop_exec_tb at every
+     * TB, which a search exact to the TB needs.
+     */
     public static List<String> recordArguments(String name, long instrs) {
-        return List.of("-m", "128M", "-M", "malta", "-nographic", "-demo-record", name, "-demo-instrs", Long.toString(instrs));
+        return recordArguments(name, instrs, false);
+    }
+
+    /** The record command line; chained: as PANDA records by default, TBs chained (no {@code -d nochain}). */
+    public static List<String> recordArguments(String name, long instrs, boolean chained) {
+        List<String> a = new ArrayList<>(List.of("-m", "128M", "-M", "malta", "-nographic"));
+        if (!chained) a.addAll(List.of("-d", "nochain"));
+        a.addAll(List.of("-demo-record", name, "-demo-instrs", Long.toString(instrs)));
+        return a;
     }
 
     public static List<String> replayArguments(String name, Bug bug) {
@@ -111,10 +124,15 @@ public final class MiniPanda {
      * re-running must never overwrite the recording it stands for.
      */
     public static LiveProgram recordUnderGdb(Recording r, Path gdb) {
+        return recordUnderGdb(r, gdb, false);
+    }
+
+    /** recordUnderGdb; chained: without {@code -d nochain}, TBs chained as PANDA records by default. */
+    public static LiveProgram recordUnderGdb(Recording r, Path gdb, boolean chained) {
         try {
             Path scratch = Files.createTempDirectory("tandem-rec-");
             scratch.toFile().deleteOnExit();
-            return new LiveProgram(gdb, r.binary(), recordArguments(r.name(), r.instrs()), scratch, null);
+            return new LiveProgram(gdb, r.binary(), recordArguments(r.name(), r.instrs(), chained), scratch, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -259,9 +259,10 @@ public final class PandaSession implements AutoCloseable {
         if (cur == n) return cur;
         long bucket = lastCounterBucketBefore(n);
         if (useDebugCounter && bucket > cur && hasSymbol("debug_counter")) {
-            // debug_counter is called at the first TB boundary of each period, less than one TB
-            // (TB_MAX_INSNS) past the period's start: its call for the last period starting a TB
-            // short of n comes before n, so the TB breakpoint below never finds itself past its goal
+            // the hop stops at the first pass through PANDA's loop at or past the period start,
+            // where debug_counter is called; no TB boundary the loop sees lies between the period
+            // start and that call, so when it comes past n (TBs chained while recording can run
+            // thousands of instructions beyond the period start) it is n's first TB itself
             hopToCounter(bucket, n);
         }
         int tb = execTbBreakpoint();
@@ -276,13 +277,15 @@ public final class PandaSession implements AutoCloseable {
         return reached;
     }
 
-    /** A TB is at most this many guest instructions (QEMU's TCG_MAX_INSNS is 512). */
-    private static final long TB_SLACK = 512;
-
-    /** The start of the last debug_counter period whose counter call surely comes at or before n (-1: none). */
-    private static long lastCounterBucketBefore(long n) {
-        long b = ((n - TB_SLACK) / DEBUG_COUNTER_PERIOD) * DEBUG_COUNTER_PERIOD;
-        return n - TB_SLACK < 0 ? -1 : b;
+    /**
+     * The start of the last debug_counter period at or before n (-1: none). PANDA calls
+     * debug_counter at the top of its exec loop, at the first TB it starts there in a new period
+     * (cpu-exec.c:750-754, 837): within one TB of the period start when every TB returns to the
+     * loop (replay, or a recording with -d nochain), anywhere in a chain of TBs when recording
+     * chains them. Either way no TB the loop starts lies between the period start and the call.
+     */
+    static long lastCounterBucketBefore(long n) {
+        return n < DEBUG_COUNTER_PERIOD ? -1 : (n / DEBUG_COUNTER_PERIOD) * DEBUG_COUNTER_PERIOD;
     }
 
     /**
@@ -369,8 +372,9 @@ public final class PandaSession implements AutoCloseable {
 
     /**
      * To the TB boundary where debug_counter is called for the first period starting at or after
-     * n (within one period and one TB past n), from the nearest checkpoint: the cheap move, one stop
-     * per period rather than per TB. Without debug_counter, {@link #toInstr(long, boolean)}.
+     * n (within one period and one TB past n; where PANDA chains TBs, while recording, up to a
+     * chain further), from the nearest checkpoint: the cheap move, one stop per period rather
+     * than per TB. Without debug_counter, {@link #toInstr(long, boolean)}.
      * Keeps no checkpoint. Returns the count reached.
      */
     public synchronized long toCounter(long n) {
@@ -560,11 +564,15 @@ public final class PandaSession implements AutoCloseable {
     }
 
     /**
-     * The expression diverge.py puts in its breakpoint conditions: QEMU's icount bookkeeping, equal
-     * to the guest instruction count at every TB boundary, three loads and a pointer chase for gdb.
+     * The count expression diverge.py puts in its breakpoint conditions: {@code *(uint64_t *)ADDR},
+     * ADDR the address of {@code cpus->tqh_first->rr_guest_instr_count} (diverge.py's
+     * condition_instr, panda/scripts/diverge.py:233-239). Not QEMU's icount fields: PANDA updates
+     * timers_state.qemu_icount, icount_decr and icount_extra only under -icount (cpus.c:1185-1213),
+     * which record/replay does not use, so they read 0.
      */
-    public static final String ICOUNT_EXPRESSION =
-            "timers_state.qemu_icount - (int32_t)cpus->tqh_first->icount_decr.u32 - cpus->tqh_first->icount_extra";
+    public String divergeCountExpression() {
+        return "*(uint64_t *) " + gdb.evaluateUnsigned("&" + INSTR_COUNT);
+    }
 
     private volatile String countCondition;
 
@@ -629,17 +637,51 @@ public final class PandaSession implements AutoCloseable {
         return new Translation(virtualAddress, unmapped ? OptionalLong.empty() : OptionalLong.of(phys));
     }
 
+    /**
+     * The state signatures here, each named with its source: PANDA's rr_checksum_regs() (null when
+     * the build lacks it), tandem's crc32 of guest RAM computed in the PANDA process (diverge.py's
+     * RAM checksum), and tandem's hash of the TLB entries (null on archs without a software TLB).
+     * No PANDA has a RAM or TLB checksum function of that kind (only rr_checksum_memory()).
+     */
     public Checksums checksums() {
         long instr = instrCount();
-        long regs = gdb.evaluateUnsigned("(unsigned int) rr_checksum_regs()");
-        long ram = hasSymbol("rr_checksum_ram") ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_ram()")
-                : ramCrc(0, ramSize());
-        Long tlb = hasSymbol("rr_checksum_tlb") ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_tlb()") : null;
-        return new Checksums(instr, regs, ram, tlb);
+        Long regs = hasSymbol("rr_checksum_regs") ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_regs()") : null;
+        return new Checksums(instr, regs, ramCrc(0, ramSize()), tlbHash());
     }
 
-    public boolean hasTlbChecksum() {
-        return hasSymbol("rr_checksum_tlb");
+    /** Host address and byte size of the TLB entry array; empty when the arch has none. */
+    private long[] tlbBlock;
+
+    /** Whether the arch keeps a software TLB whose entries tandem found (MIPS: env->tlb->mmu.r4k.tlb). */
+    public synchronized boolean hasTlbHash() {
+        if (tlbBlock != null) return tlbBlock.length > 0;
+        if (!arch.hasSoftwareTlb()) {
+            tlbBlock = new long[0];
+            return false;
+        }
+        try {
+            String tlb = arch.field("tlb->mmu.r4k.tlb");
+            long n = gdb.evaluateUnsigned(arch.field("tlb->nb_tlb"));
+            tlbBlock = new long[]{gdb.evaluateUnsigned("&" + tlb + "[0]"), n * gdb.evaluateUnsigned("sizeof(" + tlb + "[0])")};
+            return true;
+        } catch (DebuggerException noTlbArray) {
+            // before the program runs there is no CPU state to reach it through: ask again later
+            if (begin >= 0) tlbBlock = new long[0];
+            return false;
+        }
+    }
+
+    /**
+     * tandem's hash of the TLB: a crc32 of the entries {@code env->tlb->mmu.r4k.tlb[0 .. nb_tlb)}
+     * read in one piece (no PANDA has a TLB checksum function: rr_checksum_tlb() is only named in
+     * the notes). Raw bytes: QEMU's CPU state starts zeroed and the entries' fields are written one
+     * by one, so the padding around them is the same on both sides. Null without a software TLB.
+     */
+    public Long tlbHash() {
+        if (!hasTlbHash()) return null;
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(gdb.readMemory(tlbBlock[0], (int) tlbBlock[1]));
+        return crc.getValue();
     }
 
     public long ramSize() {
@@ -658,10 +700,16 @@ public final class PandaSession implements AutoCloseable {
         return crc;
     }
 
-    /** Host address of guest RAM, found the way QEMU's memory API exposes it. */
+    /**
+     * Host address of guest RAM, found the way PANDA finds it: panda_find_ram() (panda/src/common.c,
+     * the largest RAM region of system memory; rr_checksum_memory uses it). Builds without it get
+     * diverge.py's lookup of the region at guest-physical 0x2000000, which is RAM on MIPS Malta but
+     * not on every board (ARM virt has flash there, RAM from 0x40000000).
+     */
     public long ramPointer() {
         if (ramPointer == null) {
-            ramPointer = gdb.evaluateUnsigned("memory_region_find(get_system_memory(), 0x2000000, 1).mr->ram_block->host");
+            ramPointer = gdb.evaluateUnsigned(hasSymbol("panda_find_ram") ? "panda_find_ram()->ram_block->host"
+                    : "memory_region_find(get_system_memory(), 0x2000000, 1).mr->ram_block->host");
         }
         return ramPointer;
     }

@@ -52,6 +52,32 @@ class BisectorSpec extends Specification {
         BugKind.TLB | 250_000 | 300_000
     }
 
+    @Unroll
+    def "PANDA recording chains TBs: the search brackets a #kind bug at #at within a chain and says to record with -d nochain"() {
+        given: 'rec runs as PANDA records by default: TBs chained, so its TB stops are chain starts only'
+        def r = recording(200_000)
+        def bug = new Bug(kind, at)
+        long truth = DemoPair.groundTruth(r, bug)
+        def pair = DemoPair.open(r, bug, true)
+
+        when:
+        def d = Bisector.search(pair, BisectOptions.defaults())
+
+        then:
+        d.diverged()
+        d.lastEqual() < truth
+        d.firstDiverged() >= truth
+        d.notes().any { it.startsWith('rec runs TBs chained') && it.contains('-d nochain') }
+
+        cleanup:
+        pair?.close()
+
+        where:
+        kind        | at
+        BugKind.REG | 100_000
+        BugKind.TLB | 150_000
+    }
+
     def "says the runs never diverge when the replay has no bug"() {
         given:
         def pair = DemoPair.open(recording(20_000), null)

@@ -24,8 +24,14 @@ class DemoPair {
         MiniPanda.injectedAt(MiniPanda.replay(r, bug))
     }
 
+    /** rec recorded with -d nochain, as a search exact to the TB needs. */
     static Pair open(MiniPanda.Recording r, MiniPanda.Bug bug) {
-        def recGdb = GdbDebugger.open(MiniPanda.recordUnderGdb(r, GDB))
+        open(r, bug, false)
+    }
+
+    /** chained: rec runs without -d nochain, its TBs chained as PANDA records by default. */
+    static Pair open(MiniPanda.Recording r, MiniPanda.Bug bug, boolean chained) {
+        def recGdb = GdbDebugger.open(MiniPanda.recordUnderGdb(r, GDB, chained))
         def repGdb = GdbDebugger.open(MiniPanda.replayUnderGdb(r, bug, GDB))
         new Pair(PandaSession.open('rec', PandaSession.Role.RECORD, recGdb, Optional.of(Arch.MIPS)),
                 PandaSession.open('rep', PandaSession.Role.REPLAY, repGdb, Optional.of(Arch.MIPS)))

@@ -93,5 +93,23 @@ class RunSpec extends Specification {
         r.out =~ /ok\s+PANDA symbols/
         r.out.contains("rr's own check")
         r.out.contains('ptrace')
+        and: 'no rr_checksum_tlb / rr_checksum_ram: no PANDA has them'
+        !r.out.contains('rr_checksum_tlb')
+        !r.out.contains('rr_checksum_ram')
+        and: 'mini-PANDA, like the notes\' branch, records MIPS; recording without -d nochain costs exactness'
+        r.out =~ /ok\s+MIPS record\/replay/
+        r.out.contains('`-d nochain`')
+    }
+
+    def "doctor: rr 5.9 records at perf_event_paranoid 2, earlier rr at 1"() {
+        expect:
+        tandem.cli.Doctor.highestParanoid(tandem.cli.Doctor.rrVersion(version)) == highest
+
+        where:
+        version                         | highest
+        'rr version 5.9.0'              | 2
+        'rr version 5.10.1'             | 2
+        'rr version 5.8.0'              | 1
+        'rr version 5.7.0 (stand-in)'   | 1
     }
 }

@@ -205,6 +205,67 @@ class RrTargetSpec extends Specification {
         rr?.waitFor(10, TimeUnit.SECONDS)
     }
 
+    def "rr #version's -s hint (`#header`) names the port the replay is served on"() {
+        given:
+        def pb = new ProcessBuilder(Demo.RR.toString(), 'replay', '-s', '0', reprep.toString())
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File('/dev/null')))
+        pb.environment().put('RR_STANDIN_VERSION', version)
+        def rr = pb.start()
+        def reader = new BufferedReader(new InputStreamReader(rr.inputStream))
+
+        when:
+        String first = reader.readLine()
+        String second = reader.readLine()
+        int port = (second =~ /target extended-remote [^:]+:(\d+)/)[0][1] as int
+        def program = Path.of(new RrTrace(Demo.RR, reprep).pandaCommand().split(' ')[0])
+        def gdb = GdbDebugger.open(GdbServerTarget.connect(Demo.GDB, '127.0.0.1', port, program))
+
+        then:
+        first == header
+        second ==~ words
+        gdb.evaluate('1 + 1') == '2'
+
+        cleanup:
+        gdb?.close()
+        rr?.descendants()?.forEach { it.destroy() }
+        rr?.destroy()
+        rr?.waitFor(10, TimeUnit.SECONDS)
+
+        where:
+        version | header                 | words
+        '5.7.0' | 'Launch gdb with'      | /  gdb '-l' '10000' '-ex' 'set sysroot \/' '-ex' 'target extended-remote 127\.0\.0\.1:\d+' \/\S+\/panda-system-mips/
+        '5.8.0' | 'Launch debugger with' | /  'gdb' '-l' '10000' '-ex' 'set sysroot \/' '-ex' 'target extended-remote 127\.0\.0\.1:\d+' '\/\S+\/panda-system-mips' /
+    }
+
+    def "rr spells long options in full: `--inter=mi` is an invalid option, `--interpreter=mi` is not"() {
+        when:
+        def p = new ProcessBuilder(Demo.RR.toString(), 'replay', '--inter=mi', reprep.toString()).redirectErrorStream(true).start()
+        String out = p.inputStream.text
+        p.waitFor(10, TimeUnit.SECONDS)
+
+        then:
+        p.exitValue() == 1
+        out.startsWith('Invalid option --inter=mi')
+    }
+
+    def "a trace whose version is not a number: rr's `has an invalid version`, exit 65"() {
+        given:
+        def bad = Files.createTempDirectory('tandem-badtrace-')
+        Files.writeString(bad.resolve('version'), 'x1\n')
+
+        when:
+        def p = new ProcessBuilder(Demo.RR.toString(), 'ps', bad.toString()).redirectErrorStream(true).start()
+        String out = p.inputStream.text
+        p.waitFor(10, TimeUnit.SECONDS)
+
+        then:
+        p.exitValue() == 65
+        out.trim() == "rr: error: Recorded trace `${bad.toRealPath()}/version' has an invalid version x1"
+
+        cleanup:
+        bad.toFile().deleteDir()
+    }
+
     /** Reads rr's hint `target extended-remote HOST:PORT` from its output. */
     static int announcedPort(Process rr) {
         def reader = new BufferedReader(new InputStreamReader(rr.inputStream))

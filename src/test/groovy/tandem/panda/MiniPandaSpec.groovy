@@ -4,8 +4,10 @@ import spock.lang.Shared
 import spock.lang.Specification
 import spock.lang.Timeout
 import tandem.debugger.GdbDebugger
+import tandem.debugger.LiveProgram
 import tandem.debugger.Stop
 
+import java.nio.file.Files
 import java.time.Duration
 
 /**
@@ -35,6 +37,121 @@ class MiniPandaSpec extends Specification {
     Pair open(MiniPanda.Bug bug) {
         new Pair(PandaSession.open('rec', PandaSession.Role.RECORD, GdbDebugger.open(MiniPanda.recordUnderGdb(recording, Demo.GDB)), Optional.empty()),
                 PandaSession.open('rep', PandaSession.Role.REPLAY, GdbDebugger.open(MiniPanda.replayUnderGdb(recording, bug, Demo.GDB)), Optional.empty()))
+    }
+
+    /** The counts of the stops at cpu_loop_exec_tb after record or replay began, up to `stops` of them or count `upTo`. */
+    static List<Long> tbStops(GdbDebugger gdb, PandaSession.Role role, int stops, long upTo = Long.MAX_VALUE) {
+        try (PandaSession s = PandaSession.open(role.shortName, role, gdb, Optional.empty())) {
+            List<Long> counts = [s.beginRecordOrReplay()]
+            while (counts.size() < stops && counts.last() < upTo) counts << s.nextTb()
+            counts
+        }
+    }
+
+    /** The counts at the first `periods` debug_counter calls after record or replay began. */
+    static List<Long> counterCalls(GdbDebugger gdb, PandaSession.Role role, int periods) {
+        try (PandaSession s = PandaSession.open(role.shortName, role, gdb, Optional.empty())) {
+            s.beginRecordOrReplay()
+            s.debugger().breakAt('debug_counter', null)
+            (1..periods).collect {
+                assert s.debugger().cont(LIMIT).reason() == Stop.Reason.BREAKPOINT_HIT
+                s.instrCount()
+            }
+        }
+    }
+
+    def "PANDA chains TBs while recording: rec stops at cpu_loop_exec_tb only at chain starts, with -d nochain at every TB as in replay"() {
+        when:
+        def chained = tbStops(GdbDebugger.open(MiniPanda.recordUnderGdb(recording, Demo.GDB, true)), PandaSession.Role.RECORD, 12)
+        def unchained = tbStops(GdbDebugger.open(MiniPanda.recordUnderGdb(recording, Demo.GDB, false)), PandaSession.Role.RECORD, 100_000, chained.last())
+        def replayed = tbStops(GdbDebugger.open(MiniPanda.replayUnderGdb(recording, null, Demo.GDB)), PandaSession.Role.REPLAY, 100_000, chained.last())
+
+        then: 'the replay stops at every TB; an unchained record run at the same ones'
+        unchained == replayed
+        and: 'a chained record run stops at some of them only, skipping whole chains of TBs'
+        replayed.containsAll(chained)
+        chained.size() < replayed.size()
+        (0..<chained.size() - 1).any { i -> replayed.count { it > chained[i] && it < chained[i + 1] } > 1 }
+    }
+
+    def "PANDA recording with TBs chained calls debug_counter up to a chain past its 2^17 period start; replay within one TB"() {
+        given: 'a recording of more than three periods'
+        def longer = Demo.record(450_000)
+
+        when:
+        def chained = counterCalls(GdbDebugger.open(MiniPanda.recordUnderGdb(longer, Demo.GDB, true)), PandaSession.Role.RECORD, 3)
+        def replayed = counterCalls(GdbDebugger.open(MiniPanda.replayUnderGdb(longer, null, Demo.GDB)), PandaSession.Role.REPLAY, 3)
+        long period = PandaSession.DEBUG_COUNTER_PERIOD
+
+        then: 'each call comes at or after its period start: one TB (32 instructions here) after it in replay'
+        replayed.every { it % period < 32 }
+        chained.every { it >= period }
+        chained.any { it % period >= 32 }
+
+        cleanup:
+        MiniPanda.deleteTree(longer?.directory())
+    }
+
+    def "PANDA's texts: `Recording ready for use.`, the `instrs total.` line, progress every 1%, `log is empty.`, one `Replay completed successfully`"() {
+        given:
+        def dir = Files.createTempDirectory('tandem-texts-')
+
+        when:
+        def rec = MiniPanda.run(recording.binary(), dir, MiniPanda.recordArguments('t', 20_000))
+        def rep = MiniPanda.run(recording.binary(), dir, MiniPanda.replayArguments('t', null))
+        def progress = rep.lines().findAll { it ==~ /^t:\s+\d+ \(\s*[0-9.]+%\) instrs\..*/ }
+
+        then:
+        rec.lines().contains('opening nondet log for write:\t./t-rr-nondet.log')
+        rec.lines().last() == 'Recording ready for use.'
+        rep.lines().contains('./t-rr-nondet.log:       20000 instrs total.')
+        progress.size() == 99
+        rep.lines().contains('./t-rr-nondet.log:  log is empty.')
+        rep.lines().count { it.contains('Replay completed successfully') } == 1
+        rep.lines().contains('Replay completed successfully')
+        !rep.lines().any { it.startsWith('Checksum of guest memory') }
+        rep.lastInstr().asLong == progress.collect { (it =~ /(\d+) \(/)[0][1] as long }.max()
+
+        cleanup:
+        MiniPanda.deleteTree(dir)
+    }
+
+    def "a failed replay says `Ahead of log` with the log's next entry before `FOUND DISAGREEMENT!`"() {
+        when:
+        def rep = MiniPanda.replay(recording, new MiniPanda.Bug(MiniPanda.BugKind.IRQ, LENGTH / 2 as long))
+        int ahead = rep.lines().findIndexOf { it.startsWith('Ahead of log while looking for log entry of type ') }
+        int found = rep.lines().indexOf('FOUND DISAGREEMENT!')
+
+        then:
+        ahead >= 0
+        found > ahead
+        rep.lines()[ahead + 1] ==~ /\{guest_instr_count=\d+\}/
+        rep.lines()[ahead + 2] ==~ /\tRR_\w+ from \S+/
+        rep.failed()
+    }
+
+    static final String ICOUNT = 'timers_state.qemu_icount - (int32_t)cpus->tqh_first->icount_decr.u32 - cpus->tqh_first->icount_extra'
+
+    def "PANDA keeps QEMU's icount fields only under -icount: without it they read 0 and only diverge.py's rr_guest_instr_count condition counts"() {
+        given:
+        def plain = MiniPanda.replayUnderGdb(recording, null, Demo.GDB)
+        def icount = new LiveProgram(Demo.GDB, recording.binary(), MiniPanda.replayArguments(recording.name(), null) + ['-icount', '7'],
+                recording.directory(), null)
+
+        when:
+        def at = [plain, icount].collect { target ->
+            try (PandaSession s = PandaSession.open('rep', PandaSession.Role.REPLAY, GdbDebugger.open(target), Optional.empty())) {
+                s.toInstr(20_000)
+                [s.instrCount(), s.debugger().evaluateUnsigned(ICOUNT), s.debugger().evaluateUnsigned(s.divergeCountExpression())]
+            }
+        }
+
+        then:
+        at[0][0] >= 20_000
+        at[0][1] == 0
+        at[0][2] == at[0][0]
+        at[1][1] == at[1][0]
+        at[1][2] == at[1][0]
     }
 
     def "a replay without a bug ends cleanly, with the record's final registers, RAM and TLB"() {

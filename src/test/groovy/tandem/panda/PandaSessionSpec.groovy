@@ -218,7 +218,7 @@ class PandaSessionSpec extends Specification {
         both.rec().tlb() != null
         both.rec().ram() == rep.ramCrc(0, rep.ramSize())
         both.same()
-        rep.hasTlbChecksum()
+        rep.hasTlbHash()
     }
 
     def "both: v2p of a data address agrees before the bug; after it rec maps it and rep does not"() {

@@ -78,6 +78,7 @@ class RecipesSpec extends Specification {
             [s1, s2, s3, s4, s5, s6, s7, s8]*.code == [0] * 8
             s1.out.contains('panda-system-mips -m 128M -M malta -nographic -demo-instrs 200000')
             s2.out.contains('src/test/rr/rr record -o recrep ')
+            s2.out.contains('-demo-instrs 200000 -d nochain\n')
             s2.out.contains('>> (qemu) begin_record ls')
             s2.out.contains('>> guest$ /bin/ls /etc')
             Files.isDirectory(work.resolve('recrep')) && Files.exists(work.resolve('ls-rr-nondet.log'))
@@ -87,6 +88,7 @@ class RecipesSpec extends Specification {
             s4.out.contains('-replay ls -demo-bug tlb@100000')
             Files.isDirectory(work.resolve('reprep'))
             s5.out.contains('both replays are open')
+            !s5.out.contains('ran without -d nochain')
             s6.out.contains("bisect 0, ${afterStep3.getProperty('instrMax')}")
             s7.out.contains("toInstr ${found.getProperty('firstDiverged')}")
             s7.out =~ /rec and rep differ in: .*tlb/
@@ -96,7 +98,7 @@ class RecipesSpec extends Specification {
         }
     }
 
-    def "--dry-run prints the notes' command lines, with paths expanded"() {
+    def "--dry-run prints the notes' command lines, with paths expanded, recording with -d nochain, and says which PANDA records MIPS"() {
         given:
         String rr = Files.isExecutable(Path.of('/usr/local/bin/rr')) ? '/usr/local/bin/rr' : 'rr'
         String qcow = "$HOME/.panda/debian_7.3_mips.qcow", kernel = "$HOME/.panda/vmlinux-3.2.0-4-4kc-malta"
@@ -112,13 +114,15 @@ class RecipesSpec extends Specification {
         s*.code == [0] * 8
         s[0].out.contains("$build/mips-softmmu/panda-system-mips -L $build/mips-softmmu/pc-bios -os linux-32-debian:3.2.0-4-4kc-malta $qcow -m 1g -M malta -kernel $kernel -append root=/dev/sda1 -nographic -loadvm root")
         s[1].out.contains("\$ cd $build\n")
-        s[1].out.contains("\$ $rr record -o recrep ./mips-softmmu/panda-system-mips $qcow -m 1g -M malta -kernel $kernel -append root=/dev/sda1 -nographic\n")
+        s[1].out.contains("\$ $rr record -o recrep ./mips-softmmu/panda-system-mips $qcow -m 1g -M malta -kernel $kernel -append root=/dev/sda1 -nographic -d nochain\n")
+        s[1].out.contains('PANDA chains TBs while recording unless run with `-d nochain`')
+        s[1].out.contains('MIPS record/replay needs PANDA\'s branch mips_serious_rec_attempt')
         s[1].out.contains('>> (qemu) loadvm root')
         s[2].out.contains("\$ ./mips-softmmu/panda-system-mips -m 1g -M malta -kernel $kernel -replay ls\n")
         s[3].out.contains("\$ $rr record -o reprep ./mips-softmmu/panda-system-mips -m 1g -M malta -kernel $kernel -replay ls\n")
         s[4].out.contains("\$ $rr replay $build/recrep")
         s[4].out.contains("\$ $rr replay $build/reprep")
-        s[5].out.contains("diverge.py --rr $rr $build/recrep $build/reprep --instr-max=XX")
+        s[5].out.contains("diverge.py --rr $rr $build/recrep $build/reprep --instr-max=XX (MIPS: the diverge.py of PANDA's branch mips_serious_rec_attempt")
         s[6].out.contains('call panda_virt_to_phys(cpus->tqh_first, 0x7f81cac0)')
         s[7].out.contains('(rr) break cpu_loop_exec_tb')
     }
