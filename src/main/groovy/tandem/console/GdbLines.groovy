@@ -24,8 +24,26 @@ class GdbLines {
             'nexti', 'ni', 'reverse-stepi', 'rsi', 'reverse-nexti', 'rni', 'step', 's', 'next', 'n',
             'reverse-step', 'reverse-next', 'reverse-finish', 'until', 'advance', 'run', 'r', 'start', 'starti',
             'checkpoint', 'restart', 'when', 'when-ticks', 'when-tid', 'disassemble', 'tb', 'kill',
-            'handle', 'signal', 'jump', 'thread', 'inferior', 'dprintf', 'save', 'source', 'define'
+            'handle', 'signal', 'jump', 'thread', 'inferior', 'dprintf', 'save', 'source', 'define',
+            'k', 'detach', 'disconnect', 'attach', 'target', 'file', 'exec-file'
     ] as Set<String>).asImmutable()
+
+    private static final String GO_BACK = 'To go back, `toInstr N` (it restarts from the nearest checkpoint); `toInstr 0` is the start.'
+    /** gdb commands that would throw away where a side is, and tandem's way to do what was meant. */
+    static final Map<String, String> LOSES_POSITION = [
+            run       : "would start the program again from its beginning, losing where rec and rep are and tandem's checkpoints. $GO_BACK",
+            start     : "would start the program again from its beginning, losing where rec and rep are and tandem's checkpoints. $GO_BACK",
+            starti    : "would start the program again from its beginning, losing where rec and rep are and tandem's checkpoints. $GO_BACK",
+            kill      : "would end the program, and that side could not move any more. $GO_BACK To leave tandem, `exit`.",
+            restart   : "would switch to a gdb checkpoint behind tandem's back. $GO_BACK",
+            detach    : 'would take gdb away from the program tandem follows. Other traces: `tandem console RECTRACE REPTRACE`.',
+            disconnect: 'would take gdb away from the program tandem follows. Other traces: `tandem console RECTRACE REPTRACE`.',
+            attach    : 'would take gdb away from the program tandem follows. Other traces: `tandem console RECTRACE REPTRACE`.',
+            target    : 'would take gdb away from the program tandem follows. Other traces: `tandem console RECTRACE REPTRACE`.',
+            file      : 'would load another program into gdb. Other traces: `tandem console RECTRACE REPTRACE`.',
+            'exec-file': 'would load another program into gdb. Other traces: `tandem console RECTRACE REPTRACE`.',
+    ].collectEntries { k, v -> [k, v.toString()] }.asImmutable() as Map<String, String>
+    private static final Map<String, String> ALIASES = [r: 'run', k: 'kill'].asImmutable()
 
     static final Set<String> REVERSE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'rni', 'reverse-nexti',
                                         'reverse-step', 'reverse-next', 'reverse-finish'] as Set<String>
@@ -35,6 +53,20 @@ class GdbLines {
     private static final Pattern BREAKPOINT_MADE = ~/(?m)^(?:Temporary breakpoint|Breakpoint|Hardware watchpoint|Watchpoint|Hardware read watchpoint|Hardware access \(read\/write\) watchpoint|Dprintf) (\d+)[: ]/
     private static final Pattern UNKNOWN_RETURN = ~/'(\w+)' has unknown return type/
     private static final Pattern PRINTS_TO_FILE = ~/\b(stdout|stderr|FILE\s*\*|fprintf|printf|puts|fflush|target_disas|cpu_dump_state)\b/
+
+    /** The command word of a one-line gdb command (`p` of `(rr) p/x foo`), or null. */
+    static String firstWord(String line) {
+        Matcher m = FIRST.matcher(stripPrompt(line).trim())
+        m.matches() ? m.group(1) : null
+    }
+
+    /** Why a gdb line is refused (it would lose the replay position), or null when it may run. */
+    static String refusal(String line) {
+        String word = firstWord(line)
+        String full = ALIASES[word] ?: word
+        String why = LOSES_POSITION[full]
+        why == null ? null : "`${stripPrompt(line).trim()}` $why".toString()
+    }
 
     /** Drops a leading "(rr) " or "(gdb) " prompt copied along with the command. */
     static String stripPrompt(String line) {
@@ -79,6 +111,8 @@ class GdbLines {
      * meanwhile. Retries once with casts when gdb lacks the types of stdout, stderr or fprintf.
      */
     static String run(PandaSession s, String line, Set<Integer> userBreakpoints) {
+        String refused = refusal(line)
+        if (refused != null) throw new PandaException(refused)
         String cmd = rewriteDelete(stripPrompt(line).trim(), userBreakpoints)
         String word = cmd.split(/[\s\/]/, 2)[0]
         StringBuilder out = new StringBuilder()

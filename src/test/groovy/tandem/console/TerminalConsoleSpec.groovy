@@ -6,12 +6,15 @@ import spock.lang.Stepwise
 import spock.lang.Timeout
 
 // The real REPL in a real terminal: tmux runs `tandem demo`, keys are typed with send-keys and
-// the screen is read with capture-pane. tmux is a test dependency: .ci/run installs it.
+// the screen is read with capture-pane. tmux is a test dependency: .ci/run installs it. The spec
+// runs its own tmux server on a socket in a temp folder: never the user's.
 @Stepwise
 @Timeout(300)
 class TerminalConsoleSpec extends Specification {
     @Shared String session = "tandem-spec-${ProcessHandle.current().pid()}"
-    @Shared File log = File.createTempFile('tandem-tmux', '.log')
+    @Shared File dir = java.nio.file.Files.createTempDirectory('tandem-tmux-').toFile()
+    @Shared File log = new File(dir, 'screen.log')
+    @Shared String socket = new File(dir, 'socket').path
     @Shared Set<String> before
 
     def setupSpec() {
@@ -24,7 +27,8 @@ class TerminalConsoleSpec extends Specification {
     }
 
     def cleanupSpec() {
-        tmux('kill-session', '-t', session)
+        tmux('kill-server')
+        dir.deleteDir()
     }
 
     def "the prompt comes with the demo's failing replay above it"() {
@@ -124,15 +128,20 @@ class TerminalConsoleSpec extends Specification {
     }
 
     String screen(int history = 100) {
-        def p = ['tmux', 'capture-pane', '-p', '-J', '-S', "-$history", '-t', session].execute()
+        def p = (tmuxCommand() + ['capture-pane', '-p', '-J', '-S', "-$history", '-t', session]).execute()
         String s = p.text
         p.waitFor()
         log.text = s
         s
     }
 
-    static void tmux(String... args) {
-        def p = (['tmux'] + args.toList()).execute()
+    /** tmux on this spec's own server, which reads no user configuration. */
+    List<String> tmuxCommand() {
+        ['tmux', '-S', socket, '-f', '/dev/null']
+    }
+
+    void tmux(String... args) {
+        def p = (tmuxCommand() + args.toList()).execute()
         p.waitForProcessOutput(new StringBuilder(), new StringBuilder())
     }
 
