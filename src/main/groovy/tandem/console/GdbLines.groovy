@@ -137,6 +137,9 @@ class GdbLines {
         if (PRINTS_TO_FILE.matcher(cmd).find() && (word == 'call' || word == 'print' || word == 'p')) {
             flush(s)
         }
+        if (word in ['call', 'print', 'p', 'output', 'printf'] && cmd.contains('(')) {
+            s.debugger().awaitProgramOutput()   // a call may print to stderr, read apart from gdb's answer
+        }
         Matcher m = BREAKPOINT_MADE.matcher(answer)
         while (m.find()) userBreakpoints << Integer.parseInt(m.group(1))
         List<String> printed = s.debugger().drainProgramOutput()

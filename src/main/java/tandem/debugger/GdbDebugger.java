@@ -480,7 +480,42 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public List<String> drainProgramOutput() {
-        return mi.takeProgramOutput();
+        List<String> out = new java.util.ArrayList<>();
+        for (String l : mi.takeProgramOutput()) {
+            // awaitProgramOutput's mark follows a line the program left unfinished, or is alone
+            String text = l.replaceAll(OUTPUT_MARK + "\\d+$", "");
+            if (!text.isEmpty() || !l.matches(".*" + OUTPUT_MARK + "\\d+$")) out.add(text);
+        }
+        return out;
+    }
+
+    /** What awaitProgramOutput writes to the stderr gdb and the program share. */
+    private static final String OUTPUT_MARK = "tandem-output-mark-";
+    private final java.util.concurrent.atomic.AtomicLong outputMarks = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * gdb's `shell` writes a mark to the stderr the program inherited from gdb: a pipe keeps its
+     * order, so once the mark is read, so is everything the program wrote before it.
+     */
+    @Override
+    public void awaitProgramOutput() {
+        String mark = OUTPUT_MARK + outputMarks.incrementAndGet();
+        java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+        tandem.mi.MiTranscript watch = (direction, line) -> {
+            if (direction == tandem.mi.MiTranscript.Direction.GDB_STDERR && line.endsWith(mark)) seen.countDown();
+        };
+        mi.addTranscript(watch);
+        try {
+            mi.console("shell echo " + mark + " >&2");
+            // the mark is on its way once gdb answered; a reader thread stalled this long has bigger problems
+            seen.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // a gdb without `shell` (built without it, or gone): there is nothing to wait for
+        } finally {
+            mi.removeTranscript(watch);
+        }
     }
 
     @Override
