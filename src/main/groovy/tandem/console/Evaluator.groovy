@@ -93,7 +93,19 @@ class Evaluator {
         String advice = GdbLines.advice(t, ctx.sessions)
         if (advice != null) return advice
         if (isGdb(t)) return gdbLine(GdbLines.stripPrompt(t).trim())
-        return groovy(t)
+        return groovy(verbCall(t))
+    }
+
+    /**
+     * Command syntax Groovy reads otherwise: `toInstr -5` is a subtraction to Groovy, so a verb
+     * followed by a minus gets parentheses; `help bisect` asks about a verb rather than running it.
+     */
+    static String verbCall(String t) {
+        def m = t =~ /^(toInstr|v2p|bisect)\s+(-.*)$/
+        if (m.matches()) return "${m.group(1)}(${m.group(2)})".toString()
+        def h = t =~ /^help\s+(\w+)\s*$/
+        if (h.matches()) return "help('${h.group(1)}')".toString()
+        return t
     }
 
     /** A gdb line, unless its first word is a name the user bound: `x = 3` then `x` is Groovy's x. */

@@ -24,7 +24,7 @@ class Repl {
 
     private Repl(Terminal terminal, Sessions sessions) {
         this.terminal = terminal
-        this.ctx = new Context(terminal.writer(), new Render(true, terminal.width ?: 120), true)
+        this.ctx = new Context(terminal.writer(), new Render(true, { -> terminal.width ?: 120 } as java.util.function.IntSupplier), true)
         ctx.use(sessions)
         this.evaluator = new Evaluator(ctx)
         Path history = home().resolve('history')
@@ -37,8 +37,8 @@ class Repl {
                 .variable(LineReader.HISTORY_FILE, history)
                 .variable(LineReader.HISTORY_FILE_SIZE, 10000)
                 .variable(LineReader.SECONDARY_PROMPT_PATTERN, '%P   ...> ')
-                .variable(LineReader.INDENTATION, 2)
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)   // `!ls` is a shell line, not history
+                // no INDENTATION: with it, JLine's `}` `)` `]` widgets delete the blank typed before them
                 .build()
     }
 

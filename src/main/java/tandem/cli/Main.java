@@ -78,6 +78,15 @@ public final class Main implements Runnable {
         Path gdb;
         @Option(names = "--arch", paramLabel = "A", description = "guest arch: mips, i386, x86_64, arm, aarch64, ppc (default: from each trace's PANDA binary)")
         String arch;
+
+        /**
+         * A program named as a shell takes it: with a slash, a path from the current directory (gdb
+         * and rr run in the trace's directory, where a relative path means something else); without
+         * one, looked up on the PATH when started.
+         */
+        static Path program(Path p) {
+            return p.toString().contains("/") ? p.toAbsolutePath().normalize() : p;
+        }
     }
 
     @Command(name = "console", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -94,7 +103,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() {
-            return Verbs.load().console(new Verbs.Traces(traces.rec, traces.rep, traces.rr, traces.gdb, traces.arch));
+            return Verbs.load().console(new Verbs.Traces(traces.rec, traces.rep, TraceArgs.program(traces.rr), TraceArgs.program(traces.gdb), traces.arch));
         }
     }
 
@@ -159,7 +168,7 @@ public final class Main implements Runnable {
 
         private PandaSession open(String name, PandaSession.Role role, Path dir, Optional<Arch> forced) {
             // the arch comes from each trace's own PANDA binary (rr ps), so a mismatch shows
-            GdbDebugger d = GdbDebugger.open(new RrReplay(new RrTrace(traces.rr, dir.toAbsolutePath()), traces.gdb, null));
+            GdbDebugger d = GdbDebugger.open(new RrReplay(new RrTrace(TraceArgs.program(traces.rr), dir.toAbsolutePath()), TraceArgs.program(traces.gdb), null));
             try {
                 return PandaSession.open(name, role, d, forced);
             } catch (RuntimeException e) {
@@ -201,7 +210,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() {
-            return Verbs.load().demo(new Verbs.Demo(bug, at, instrs, gdb), script);
+            return Verbs.load().demo(new Verbs.Demo(bug, at, instrs, TraceArgs.program(gdb)), script);
         }
     }
 

@@ -80,8 +80,10 @@ public final class GdbDebugger implements Debugger {
         } catch (IOException | MiException e) {
             CpuPinning.release(claimed);
             target.close();
+            // commons-exec reports a program it could not run as exit value 0xdeadbeef: say it in words
+            String why = String.valueOf(e.getMessage()).contains("-559038737") ? "no such program, or it is not executable" : e.getMessage();
             throw new DebuggerException("could not start " + cmd.get(0) + " for " + target.description()
-                    + ": " + e.getMessage() + ". Is it installed (Debian package "
+                    + ": " + why + ". Is it installed (Debian package "
                     + (cmd.get(0).endsWith("rr") ? "rr; or give its path with --rr" : "gdb") + "), and is the path right?");
         }
         GdbDebugger d = new GdbDebugger(target, channel, claimed);

@@ -58,6 +58,96 @@ class PipedConsoleSpec extends Specification {
         TandemProcess.leftovers(before).isEmpty()
     }
 
+    def "names the user bound are Groovy, never gdb; lines that would lose the replay position are refused"() {
+        given:
+        String input = '''\
+            def r = rec.regs(); r.pc
+            r
+            x = 3
+            x
+            kill
+            run
+            start
+            k
+            r 5
+            def twice(v) { v * 2 }
+            twice 21
+            twice(x)
+            half = { v -> v.intdiv(2) }
+            half 84
+            toInstr 5000
+            both.instr()
+            both { it.instrCount() }
+            '''.stripIndent()
+
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], input)
+        List<String> lines = r.out.readLines()
+
+        then: 'def keeps r; r.pc is the pc of the register table, in hex'
+        def pcRow = lines.find { it ==~ /^pc\s+0x[0-9a-f]{8}\s.*/ }
+        pcRow != null
+        lines.contains(pcRow.split(/\s+/)[1])
+        lines.count { it.startsWith('pc ') } == 1          // `r` shows the registers, it is not gdb's run
+        lines.count { it == '3' } == 2                     // x = 3, then x
+
+        and: 'run, start and kill are refused with the tandem way; r 5 is Groovy since r is bound'
+        r.out.contains('error: `kill` would end the program')
+        r.out.contains('error: `run` would start the program again from its beginning')
+        r.out.contains('error: `start` would start the program again')
+        r.out.contains('error: `k` would end the program')
+        r.out =~ /error: no verb or method `r\(Integer\)`|error: .*r.*Registers/
+
+        and: 'methods and closures defined at the prompt stay; a closure is not echoed as Script..._closure'
+        lines.contains('42')
+        lines.contains('6')
+        !r.out.contains('_closure')
+
+        and: 'both sides are where they were: toInstr works, instr() and a closure on both answer'
+        r.out =~ /rec 50\d\d \| rep 50\d\d/
+        r.out.readLines().count { it ==~ /rec 50\d\d \| rep 50\d\d.*/ } == 3
+        !r.out.contains('Not found: checkpoint')
+        !r.out.contains('Cannot access memory')
+    }
+
+    def "arguments: negative and fractional counts are refused by name, help takes a verb, bisect alone searches the whole run"() {
+        given:
+        String input = '''\
+            toInstr -5
+            v2p -1
+            toInstr 5000.7
+            help bisect
+            rr record -o recrep \\
+              ./mips-softmmu/panda-system-mips \\
+              ~/.panda/debian_7.3_mips.qcow \\
+              -m 1g -M malta \\
+              -nographic
+            instr()
+            toInstr 19000
+            bisect
+            '''.stripIndent()
+
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], input)
+
+        then:
+        r.out.contains('error: `toInstr`: a guest instruction count is 0 or more, not -5')
+        r.out.contains('error: `v2p`: a guest virtual address is 0 or more, not -1')
+        r.out.contains('error: `toInstr` takes a whole number as a guest instruction count, not 5000.7')
+        r.out.contains('bisect 0, 1718780    first divergence between two counts')
+
+        and: 'the pasted shell block ended at its last line: the next line ran on its own'
+        r.out.contains('record the two rr traces outside tandem')
+        r.out.readLines().any { it ==~ /rec \d+ \| rep \d+.*/ }
+
+        and: 'a toInstr past the end of rep says where each side is now'
+        r.out =~ /(?s)error: .*19000.*\nnow: rec at guest instruction 19\d\d\d, rep (at guest instruction \d+|has no guest instruction count)/
+
+        and: 'bisect with no bounds finds the injected bug, from mini-PANDA\'s own report of it'
+        def injected = (r.out =~ /injected tlb bug at guest instruction (\d+)/)[0][1]
+        r.out.contains("first divergence at guest instruction $injected")
+    }
+
     def "load runs a script file with the console's bindings and the arguments given after its path"() {
         given:
         def script = File.createTempFile('tandem-load-', '.groovy')

@@ -84,6 +84,71 @@ class TerminalConsoleSpec extends Specification {
         screen().contains('[stopped: interrupted')
     }
 
+    def "a name the user bound is Groovy: `r` shows r, it never restarts the programs; kill is refused"() {
+        when:
+        type('// mark 1')
+        type('def r = rec.regs(); r.pc')
+        type('r')
+        type('kill')
+        type('toInstr 5000')
+        waitFor(60) { answered('toInstr 5000') }
+        String s = after('// mark 1')
+
+        then:
+        s =~ /(?m)^0x[0-9a-f]{8}$/                                 // r.pc, in hex
+        s.contains('EntryHi')                                       // `r` shows r's registers
+        s.contains('error: `kill` would end the program')
+        s =~ /rec 50\d\d \| rep 50\d\d/                              // both still where tandem can move them
+        !s.contains('Not found: checkpoint')
+    }
+
+    def "the line editor keeps the blank typed before a closing brace"() {
+        when:
+        type('twice = { v -> v * 2 }')
+        type('twice.toString().size() > 0 ? twice(21) : 0')
+        waitFor(30) { answered('twice(21) : 0') }
+        String s = screen()
+
+        then:
+        s.contains('tandem[both]> twice = { v -> v * 2 }')
+        s.readLines().any { it == '42' }
+        !s.contains('_closure')
+    }
+
+    def "a pasted shell block ends at its last line, and the next line runs on its own"() {
+        when:
+        tmux('set-buffer', '-b', 'notes', NOTES_BLOCK)
+        tmux('paste-buffer', '-p', '-b', 'notes', '-t', session)
+        sleep(500)
+        type('instr()')
+        waitFor(30) { answered('instr()') }
+        String s = screen()
+
+        then:
+        s.contains('record the two rr traces outside tandem')
+        s =~ /(?m)^rec \d+ \| rep \d+/
+        !s.readLines().last().contains('...>')
+    }
+
+    def "side by side output follows the terminal's width when it changes, each column wrapped on its own"() {
+        when: 'the terminal is made narrower after tandem started'
+        tmux('resize-window', '-t', session, '-x', '100', '-y', '60')
+        type('// mark 2')
+        type('disas()')
+        type('info breakpoints')
+        waitFor(60) { answered('info breakpoints') }
+        List<String> rows = after('// mark 2').readLines()
+        List<String> sideBySide = rows.findAll { it.contains(' | ') }
+
+        then: 'no row is wider than the terminal (capture-pane -J joins the rows the terminal wrapped)'
+        sideBySide.size() > 10
+        rows.every { it.length() <= 100 }
+
+        and: "rec's and rep's columns meet at one place, tabs expanded"
+        sideBySide.collect { it.indexOf(' | ') }.unique().size() <= 2   // disas() and info breakpoints may differ
+        !rows.any { it.contains('\t') }
+    }
+
     def "exit ends tandem and every gdb and demo process it started"() {
         when:
         type('exit')
@@ -92,6 +157,14 @@ class TerminalConsoleSpec extends Specification {
         waitFor(30) { screen().contains('TANDEM-EXIT=0') }
         waitFor(10) { TandemProcess.leftovers(before).isEmpty() }
     }
+
+    /** The notes' rr record block, as pasted from them (a trailing newline included). */
+    static final String NOTES_BLOCK = '''rr record -o recrep \\
+  ./mips-softmmu/panda-system-mips \\
+  ~/.panda/debian_7.3_mips.qcow \\
+  -m 1g -M malta \\
+  -nographic
+'''
 
     static final List<String> NOTES = [
             'rr replay recrep',
@@ -125,6 +198,13 @@ class TerminalConsoleSpec extends Specification {
         String s = screen().stripTrailing()
         int at = s.lastIndexOf(command)
         at >= 0 && s.substring(at + command.length()).contains('tandem[both]>') && s.endsWith('tandem[both]>')
+    }
+
+    /** The screen after the last line that contains {@code mark}. */
+    String after(String mark) {
+        String s = screen(400)
+        int at = s.lastIndexOf(mark)
+        at < 0 ? s : s.substring(s.indexOf('\n', at) + 1)
     }
 
     String screen(int history = 100) {

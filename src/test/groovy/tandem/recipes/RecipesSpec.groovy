@@ -112,7 +112,7 @@ class RecipesSpec extends Specification {
      * inside a line for any text (a path, a time).
      */
     static Map<String, List<String>> readmeTranscripts() {
-        List<String> lines = BASE.resolve('README.md').readLines()
+        List<String> lines = BASE.resolve('README.md').toFile().readLines()
         int from = lines.findIndexOf { it.startsWith('### What you see on the demo target') }
         assert from >= 0: 'README.md has no "What you see on the demo target" section'
         Map<String, List<String>> t = [:]
