@@ -93,7 +93,37 @@ class Evaluator {
         String advice = GdbLines.advice(t, ctx.sessions)
         if (advice != null) return advice
         if (isGdb(t)) return gdbLine(GdbLines.stripPrompt(t).trim())
-        return groovy(verbCall(t))
+        try {
+            return groovy(verbCall(t))
+        } catch (MissingPropertyException | MissingMethodException | MultipleCompilationErrorsException notGroovy) {
+            // not Groovy after all: a gdb command the everyday list lacks (`clear`, `tbreak`, `info`'s kin)?
+            String word = GdbLines.firstWord(t)
+            if (word != null && !binding.boundByUser(word) && gdbCommands().contains(word)) return gdbLine(GdbLines.stripPrompt(t).trim())
+            throw notGroovy
+        }
+    }
+
+    private volatile Set<String> gdbCommands
+    private volatile Sessions gdbCommandsOf
+
+    /** The command names and aliases gdb lists in `help all` ("clear, cl -- Clear breakpoint ..."); empty until the sessions are up. */
+    Set<String> gdbCommands() {
+        Sessions s = ctx.sessions
+        Pair p = s.pairIfReady()
+        if (p == null) return [] as Set<String>
+        if (gdbCommandsOf.is(s) && gdbCommands != null) return gdbCommands
+        Set<String> names = new HashSet<String>()
+        try {
+            p.rec().gdb('help all').eachLine { String l ->
+                def m = l =~ /^([\w-]+(?:, [\w-]+)*) -- /
+                if (m.find()) names.addAll(m.group(1).split(', '))
+            }
+        } catch (RuntimeException ignored) {
+            return [] as Set<String>   // a busy or gone gdb: ask again next time
+        }
+        gdbCommandsOf = s
+        gdbCommands = names
+        return names
     }
 
     /**

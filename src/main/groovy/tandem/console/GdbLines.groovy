@@ -122,9 +122,11 @@ class GdbLines {
             answer = s.gdb(cmd)
         } catch (DebuggerException e) {
             String msg = e.gdbMessage() ?: e.message
-            if (REVERSE.contains(word) && !s.debugger().target().canReverse()) {
-                throw new PandaException("${s.name()}: `$word` needs reverse execution, which only an rr replay has; " +
-                        "${s.debugger().target().description()} runs forwards only. To go back, use `toInstr N` " +
+            // gdb's own refusal ("Target multi-thread does not support this command.") comes from a
+            // target that says it can reverse but cannot here: the stand-in rr, a gdb without rr's protocol
+            if (REVERSE.contains(word) && (!s.debugger().target().canReverse() || msg ==~ /(?s).*does not support this command.*/)) {
+                throw new PandaException("${s.name()}: `$word` needs reverse execution, which " +
+                        "${s.debugger().target().description()} does not offer (only a real rr replay has it). To go back, use `toInstr N` " +
                         "(it restarts from the nearest checkpoint)." as String)
             }
             String casted = msg ==~ /(?s).*has unknown (return )?type.*/ ? withCasts(cmd, msg) : cmd

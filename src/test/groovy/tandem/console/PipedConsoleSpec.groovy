@@ -1,6 +1,9 @@
 package tandem.console
 
 import spock.lang.Specification
+import tandem.panda.Arch
+import tandem.panda.Demo
+import tandem.panda.MiniPanda
 import spock.lang.Timeout
 
 @Timeout(180)
@@ -146,6 +149,30 @@ class PipedConsoleSpec extends Specification {
         and: 'bisect with no bounds finds the injected bug, from mini-PANDA\'s own report of it'
         def injected = (r.out =~ /injected tlb bug at guest instruction (\d+)/)[0][1]
         r.out.contains("first divergence at guest instruction $injected")
+    }
+
+    def "on rr traces: a relative --rr path works, rc is refused in one sentence, and gdb's own commands are known"() {
+        given: 'two stand-in rr traces, and --rr given relative to the directory tandem runs in'
+        def dir = java.nio.file.Files.createTempDirectory('tandem-console-rr-')
+        def recording = new MiniPanda.Recording(MiniPanda.binary(Arch.MIPS), dir, 'ls', 20_000)
+        def recrep = Demo.rrRecord(recording, 'recrep', MiniPanda.recordArguments('ls', 20_000))
+        def reprep = Demo.rrRecord(recording, 'reprep', MiniPanda.replayArguments('ls', new MiniPanda.Bug(MiniPanda.BugKind.parse('tlb'), 10_000)))
+        File cwd = Demo.RR.parent.parent.toFile()       // src/test: the stand-in is rr/rr from here
+        String input = 'toInstr 5000\nbreak main\nclear main\nrc\ninstr()\n'
+
+        when:
+        def r = TandemProcess.run(['console', '--rr', 'rr/rr', '--gdb', Demo.GDB.toString(), recrep.toString(), reprep.toString()], input, cwd)
+
+        then:
+        !r.out.contains('Exit value') && !r.out.contains('-559038737')
+        r.out =~ /rec 50\d\d \| rep 50\d\d/
+        r.out =~ /Deleted breakpoints? \d+/                       // gdb's `clear`, which is not in tandem's own list
+        r.out =~ /`rc` needs reverse execution, which .* does not offer/
+        !r.out.contains('does not support this command')
+        r.out.readLines().count { it ==~ /rec 50\d\d \| rep 50\d\d.*/ } == 2
+
+        cleanup:
+        MiniPanda.deleteTree(dir)
     }
 
     def "load runs a script file with the console's bindings and the arguments given after its path"() {

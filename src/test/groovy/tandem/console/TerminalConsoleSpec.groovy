@@ -62,7 +62,7 @@ class TerminalConsoleSpec extends Specification {
         s.contains('GPR00: r0 00000000')                                 // cpu_dump_state to stderr
         s =~ /rec \$\d+ = 0x\w+ \| rep \$\d+ = 0x\w+/                    // p/x lines
         s.contains('tandem already replays both runs')                   // rr replay recrep
-        s.contains('needs reverse execution, which only an rr replay has')  // rc on a live program
+        s =~ /needs reverse execution, which live .* does not offer/    // rc on a live program
         !s.contains('error: gdb rejected')
     }
 
@@ -128,6 +128,18 @@ class TerminalConsoleSpec extends Specification {
         s.contains('record the two rr traces outside tandem')
         s =~ /(?m)^rec \d+ \| rep \d+/
         !s.readLines().last().contains('...>')
+    }
+
+    def "Ctrl-D at a continuation prompt drops the unfinished statement"() {
+        when:
+        type('unfinished = [1,')
+        waitFor(10) { screen().stripTrailing().endsWith('...>') }
+        tmux('send-keys', '-t', session, 'C-d')
+        type('binding.hasVariable("unfinished")')
+        waitFor(30) { answered('binding.hasVariable("unfinished")') }
+
+        then:
+        screen().readLines().any { it == 'false' }
     }
 
     def "side by side output follows the terminal's width when it changes, each column wrapped on its own"() {
