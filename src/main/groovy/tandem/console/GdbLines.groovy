@@ -135,7 +135,7 @@ class GdbLines {
             cmd = casted
             answer = s.gdb(cmd)
         }
-        out << answer
+        out << usersView(cmd, answer, userBreakpoints)
         if (PRINTS_TO_FILE.matcher(cmd).find() && (word == 'call' || word == 'print' || word == 'p')) {
             flush(s)
         }
@@ -152,6 +152,33 @@ class GdbLines {
             printed.takeRight(max).each { String l -> out << l.replaceAll(/\r?\n$/, '') << '\n' }
         }
         return out.toString().replaceAll(/\n+$/, '')
+    }
+
+    private static final Pattern INFO_BREAKPOINTS = ~/^(info|i)\s+(b|br|bre|brea|break|breakpoints|watchpoints)\b.*/
+    private static final Pattern ALSO_SET = ~/^Note: breakpoints? ([\d, and]+) (\(disabled\) )?also set at pc.*/
+
+    /**
+     * gdb's answer as the user should see it: tandem's own breakpoints (the TB breakpoint, the end of
+     * the recording) are not theirs, so `info breakpoints` and gdb's "also set" notes leave them out,
+     * and `delete N`, which gdb answers with nothing, says what it did.
+     */
+    static String usersView(String cmd, String answer, Set<Integer> mine) {
+        if (INFO_BREAKPOINTS.matcher(cmd).matches()) {
+            List<String> rows = []
+            boolean keep = true
+            answer.eachLine { String l ->
+                Matcher m = l =~ /^(\d+)(\.\d+)?\s/
+                if (m.find()) keep = Integer.parseInt(m.group(1)) in mine
+                if (l.startsWith('Num ') || keep) rows << l
+            }
+            return rows.size() <= 1 ? 'No breakpoints or watchpoints of yours.' : rows.join('\n')
+        }
+        Matcher d = cmd =~ /^(?:delete|d)(?:\s+breakpoints)?\s+([\d\s-]+)$/
+        if (d.matches() && !answer.trim()) return "deleted ${d.group(1).trim()}".toString()
+        return answer.readLines().findAll { String l ->
+            Matcher n = ALSO_SET.matcher(l)
+            !n.matches() || (n.group(1).findAll(/\d+/).collect { Integer.parseInt(it) }.any { it in mine })
+        }.join('\n')
     }
 
     /** The program prints into a block-buffered pipe: flush it so the call's output shows now. */

@@ -27,10 +27,10 @@ import java.util.concurrent.Callable;
         description = "A console for finding out why a PANDA replay diverges from its recording.",
         subcommands = {Main.Console.class, Main.Bisect.class, Main.Demo.class, Main.Run.class, Doctor.class, Main.Warmup.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
-                "  tandem demo                      a recording, a replay that fails on a MIPS TLB bug, and the console on both",
-                "  tandem console recrep reprep     the console on two rr traces (PANDA recording, PANDA replaying)",
-                "  tandem run recipes/regs.groovy   a script with the console's DSL",
-                "  tandem bisect recrep reprep      the first guest instruction where the replay diverges",
+                "  tandem demo                           the console on a demo replay that fails",
+                "  tandem console recrep reprep          the console on two rr traces",
+                "  tandem run recipes/07-inspect.groovy  a script (a step of the notes) with the DSL",
+                "  tandem bisect recrep reprep           where the replay first diverges",
                 "  tandem doctor --panda ./mips-softmmu/panda-system-mips"})
 public final class Main implements Runnable {
 
@@ -90,6 +90,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "console", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            header = "The console on two rr traces: rec (recording) and rep (replaying).",
             description = {"Opens the REPL on two rr traces: `rec` (PANDA taking the recording) and `rep`",
                     "(PANDA replaying it and failing), both run to the first TB after rr_do_begin_record /",
                     "rr_do_begin_replay. The prompt comes at once; the first command waits for the sessions."},
@@ -108,6 +109,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "bisect", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            header = "Finds the first guest instruction where the replay diverges.",
             description = {"Finds the first guest instruction where the replay (REPTRACE) diverges from the",
                     "recording (RECTRACE), and what differs there: registers, RAM, TLB, both backtraces.",
                     "The last line is `first divergence at guest instruction N`.",
@@ -190,6 +192,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            header = "The console on mini-PANDA: a recording and its failing replay.",
             description = {"Builds mini-PANDA (the demo target) if needed, records a guest run, replays it with",
                     "an injected bug (the replay fails, as in the notes), then opens the console on both runs."},
             footer = {"", "Examples:",
@@ -226,6 +229,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            header = "Runs a Groovy script (a recipe) with the console's DSL.",
             description = {"Runs a Groovy script with the console's bindings and DSL. `args` holds the ARGS;",
                     "the script opens its sessions with demo(...) or open(rec: ..., rep: ...).",
                     "Exit code 0 on success; on failure the error is printed and the exit code is 1."},

@@ -29,4 +29,16 @@ class ConsoleBisectSpec extends Specification {
         cleanup:
         MiniPanda.deleteTree(r?.directory())
     }
+
+    def "bisect's progress shows a time left only once there is one to show"() {
+        expect:
+        BisectHook.line(new tandem.bisect.BisectListener.Progress('narrow', 0, 100, done, 5,
+                java.time.Duration.ofMillis(1500), java.time.Duration.ofMillis(left), 3)).contains('s left') == shown
+
+        where:
+        done | left  | shown
+        0    | 0     | false      // nothing measured yet: no "~0.0 s left"
+        1    | 0     | false
+        1    | 27300 | true
+    }
 }
