@@ -136,6 +136,7 @@ class GdbLines {
             answer = s.gdb(cmd)
         }
         out << usersView(cmd, answer, userBreakpoints)
+        if (answer.contains('[stopped: exited')) out << '\n' << afterEnd(s)
         if (PRINTS_TO_FILE.matcher(cmd).find() && (word == 'call' || word == 'print' || word == 'p')) {
             flush(s)
         }
@@ -179,6 +180,19 @@ class GdbLines {
             Matcher n = ALSO_SET.matcher(l)
             !n.matches() || (n.group(1).findAll(/\d+/).collect { Integer.parseInt(it) }.any { it in mine })
         }.join('\n')
+    }
+
+    /**
+     * The program ran to its end: gdb carries on in one of tandem's checkpoints (a fork of the
+     * program), or in nothing. Says which, so a `bt` there is not taken for the end of the run.
+     */
+    private static String afterEnd(PandaSession s) {
+        try {
+            long at = s.instrCount()
+            return "(${s.name()}: the program ended; gdb now runs commands in tandem's checkpoint at guest instruction $at. `toInstr N` moves from there.)".toString()
+        } catch (RuntimeException ignored) {
+            return "(${s.name()}: the program ended and gdb has no process left; `toInstr N` starts it again from a checkpoint.)".toString()
+        }
     }
 
     /** The program prints into a block-buffered pipe: flush it so the call's output shows now. */

@@ -126,8 +126,8 @@ class PipedConsoleSpec extends Specification {
               -m 1g -M malta \\
               -nographic
             instr()
-            toInstr 19000
             bisect
+            toInstr 19000
             '''.stripIndent()
 
         when:
@@ -173,6 +173,17 @@ class PipedConsoleSpec extends Specification {
 
         cleanup:
         MiniPanda.deleteTree(dir)
+    }
+
+    def "a continue that runs a side to its end says so, and where the next command runs"() {
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], 'toInstr 5000\nuse rec\ncontinue\ninstr()\n')
+
+        then: "rec's program ends; gdb carries on in the checkpoint toInstr kept on its way"
+        r.out.contains('[stopped: exited-normally')
+        def m = r.out =~ /\(rec: the program ended; gdb now runs commands in tandem's checkpoint at guest instruction (\d+)\./
+        m.find()
+        r.out.readLines().contains(m.group(1))       // instr() there says the same count
     }
 
     def "load runs a script file with the console's bindings and the arguments given after its path"() {
