@@ -24,6 +24,9 @@ class ConsoleBisectSpec extends Specification {
         out.code == 0
         out.out.contains("first divergence at guest instruction $truth")
         out.out =~ /(?m)^.*tlb.*$/
+        // the report's rec and rep columns meet at one place, the disassembly's tabs included
+        out.out.readLines().findAll { it.contains(' | ') }.size() > 5
+        out.out.readLines().findAll { it.contains(' | ') }.collect { it.indexOf(' | ') }.unique().size() == 1
         TandemProcess.leftovers(before).isEmpty()
 
         cleanup:
