@@ -42,8 +42,10 @@ class GdbLines {
             target    : 'would take gdb away from the program tandem follows. Other traces: `tandem console RECTRACE REPTRACE`.',
             file      : 'would load another program into gdb. Other traces: `tandem console RECTRACE REPTRACE`.',
             'exec-file': 'would load another program into gdb. Other traces: `tandem console RECTRACE REPTRACE`.',
+            quit      : 'would end gdb under tandem. To leave tandem, `exit`.',
+            'delete checkpoint': "would delete a checkpoint tandem goes back through. $GO_BACK",
     ].collectEntries { k, v -> [k, v.toString()] }.asImmutable() as Map<String, String>
-    private static final Map<String, String> ALIASES = [r: 'run', k: 'kill'].asImmutable()
+    private static final Map<String, String> ALIASES = [r: 'run', k: 'kill', q: 'quit'].asImmutable()
 
     static final Set<String> REVERSE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'rni', 'reverse-nexti',
                                         'reverse-step', 'reverse-next', 'reverse-finish'] as Set<String>
@@ -63,6 +65,7 @@ class GdbLines {
     /** Why a gdb line is refused (it would lose the replay position), or null when it may run. */
     static String refusal(String line) {
         String word = firstWord(line)
+        if (stripPrompt(line).trim() ==~ /^(delete|d)\s+checkpoint\b.*/) word = 'delete checkpoint'
         String full = ALIASES[word] ?: word
         String why = LOSES_POSITION[full]
         why == null ? null : "`${stripPrompt(line).trim()}` $why".toString()

@@ -72,6 +72,8 @@ class PipedConsoleSpec extends Specification {
             run
             start
             k
+            q
+            delete checkpoint 1
             r 5
             def twice(v) { v * 2 }
             twice 21
@@ -99,6 +101,8 @@ class PipedConsoleSpec extends Specification {
         r.out.contains('error: `run` would start the program again from its beginning')
         r.out.contains('error: `start` would start the program again')
         r.out.contains('error: `k` would end the program')
+        r.out.contains('error: `q` would end gdb under tandem. To leave tandem, `exit`.')
+        r.out.contains('error: `delete checkpoint 1` would delete a checkpoint tandem goes back through')
         r.out =~ /error: no verb or method `r\(Integer\)`|error: .*r.*Registers/
 
         and: 'methods and closures defined at the prompt stay; a closure is not echoed as Script..._closure'
