@@ -36,6 +36,5 @@ if (!diverged) {
 }
 long lastEqual = d.lastEqual()
 long first = d.firstDiverged()
-r.show(d.headline())
-r.show("args to get back here: ${d.backHere()}")
+// the search's report above ends with its headline and the arguments to get back here
 r.save(lastEqual: lastEqual, firstDiverged: first)

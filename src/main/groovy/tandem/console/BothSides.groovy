@@ -17,6 +17,11 @@ class BothSides {
         return ctx.pair().both({ PandaSession s -> s.invokeMethod(name, a) } as Function<PandaSession, Object>)
     }
 
+    /** `both { it.instrCount() }`: the closure on rec and on rep at once. */
+    Both call(Closure c) {
+        ctx.pair().both({ PandaSession s -> c.call(s) } as Function<PandaSession, Object>)
+    }
+
     Both gdb(String command) {
         ctx.pair().both({ PandaSession s -> GdbLines.run(s, command, ctx.breakpointsOf(s)) } as Function<PandaSession, Object>)
     }

@@ -16,6 +16,14 @@ class Completeness {
     static boolean incomplete(String input) {
         if (input.replaceAll(/[\r\n]+$/, '') ==~ /(?s).*\\[ \t]*/) return true
         List<String> lines = input.readLines()
+        // a pasted shell block (`rr record -o recrep \` ...) ends with its first line that does not
+        // continue, whatever Groovy would make of it (`~/.panda/...` reads as an open /slashy/ string);
+        // what was pasted after it is judged on its own
+        if (lines && continues(lines[0])) {
+            int end = lines.findIndexOf { String l -> !continues(l) }
+            List<String> rest = lines.subList(end + 1, lines.size())
+            return rest ? incomplete(rest.join('\n')) : false
+        }
         if (lines.size() == 1 && (isDirect(input))) return false
         if (input.trim().isEmpty()) return false
         if (tripleQuotesOpen(input)) return true
@@ -33,6 +41,10 @@ class Completeness {
             boolean atEnd = s.line >= lines.size() && s.startColumn > last.length()
             return atEnd || openBrackets(input) > 0
         }
+    }
+
+    private static boolean continues(String line) {
+        line ==~ /.*\\[ \t]*/
     }
 
     /** Lines the console runs without Groovy: gdb commands, shell lines, exit. */

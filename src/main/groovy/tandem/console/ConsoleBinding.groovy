@@ -31,6 +31,11 @@ class ConsoleBinding extends Binding {
         name in ['rec', 'rep', 'both', 'ctx'] || super.hasVariable(name)
     }
 
+    /** A name the user gave a value (`x = 3`, `def r = ...`, a method defined at the prompt). */
+    boolean boundByUser(String name) {
+        name != null && name != 'out' && super.hasVariable(name)
+    }
+
     @Override
     void setVariable(String name, Object value) {
         if (name in ['rec', 'rep', 'both', 'ctx']) {

@@ -17,9 +17,20 @@ import java.lang.reflect.Modifier
 class ConsoleCompleter implements Completer {
     static final List<String> ZERO_ARG = ['regs', 'disas', 'cpuDump', 'checksums', 'pc', 'instr', 'epc', 'asid', 'bt',
                                           'nextTb', 'lastError', 'help']
-    static final List<String> SESSION_METHODS = PandaSession.methods
-            .findAll { Method m -> !Modifier.isStatic(m.modifiers) && m.declaringClass == PandaSession }
-            .collect { Method m -> m.name + (m.parameterCount == 0 ? '()' : '(') }.unique().sort()
+    /** What rec., rep. and both. offer: the verbs `help` lists that act on one side, and their long names. */
+    static final List<String> SESSION_METHODS = sessionApi()
+
+    private static List<String> sessionApi() {
+        Map<String, Integer> params = [:]
+        PandaSession.methods.findAll { Method m -> !Modifier.isStatic(m.modifiers) && m.declaringClass == PandaSession }.each { Method m ->
+            params[m.name] = Math.min(params[m.name] ?: Integer.MAX_VALUE, m.parameterCount)
+        }
+        TandemScript.VERB_METHODS.keySet().each { String v -> params[v] = 0 }
+        Set<String> api = new TreeSet<String>(Help.VERBS.keySet().findAll { params.containsKey(it) })
+        api.addAll(TandemScript.VERB_METHODS.values())
+        api.addAll(['name', 'arch'])
+        api.collect { String n -> n + (params[n] == 0 ? '()' : '(') }
+    }
 
     private final Context ctx
 

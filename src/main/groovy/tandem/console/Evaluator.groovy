@@ -33,7 +33,9 @@ class Evaluator {
         this.binding = new ConsoleBinding(ctx)
         // compiling the first line costs a few hundred ms of class loading: done while the user types
         this.shell = CompletableFuture.supplyAsync {
-            GroovyShell sh = new GroovyShell(Evaluator.classLoader, binding, config())
+            CompilerConfiguration c = config()
+            c.addCompilationCustomizers(new PromptDeclarations())
+            GroovyShell sh = new GroovyShell(Evaluator.classLoader, binding, c)
             sh.parse('1 + 1')
             sh
         }
@@ -56,7 +58,8 @@ class Evaluator {
         StringBuilder pending = new StringBuilder()
         for (String line : text.readLines()) {
             if (pending.length() == 0 && line.trim() in ['exit', 'quit', 'exit()', 'quit()']) return false
-            if (pending.length() == 0 && (Completeness.isDirect(line) || GdbLines.advice(line, ctx.sessions) != null)) {
+            if (pending.length() == 0 && (Completeness.isDirect(line) || GdbLines.advice(line, ctx.sessions) != null)
+                    && !binding.boundByUser(GdbLines.firstWord(line))) {
                 one(line)
                 continue
             }
@@ -89,11 +92,60 @@ class Evaluator {
         if (t.startsWith('$ ') || t.startsWith('!')) return Shell.run(t.substring(t.startsWith('!') ? 1 : 2))
         String advice = GdbLines.advice(t, ctx.sessions)
         if (advice != null) return advice
-        if (GdbLines.isGdb(t)) return gdbLine(GdbLines.stripPrompt(t).trim())
-        return groovy(t)
+        if (isGdb(t)) return gdbLine(GdbLines.stripPrompt(t).trim())
+        try {
+            return groovy(verbCall(t))
+        } catch (MissingPropertyException | MissingMethodException | MultipleCompilationErrorsException notGroovy) {
+            // not Groovy after all: a gdb command the everyday list lacks (`clear`, `tbreak`, `info`'s kin)?
+            String word = GdbLines.firstWord(t)
+            if (word != null && !binding.boundByUser(word) && gdbCommands().contains(word)) return gdbLine(GdbLines.stripPrompt(t).trim())
+            throw notGroovy
+        }
+    }
+
+    private volatile Set<String> gdbCommands
+    private volatile Sessions gdbCommandsOf
+
+    /** The command names and aliases gdb lists in `help all` ("clear, cl -- Clear breakpoint ..."); empty until the sessions are up. */
+    Set<String> gdbCommands() {
+        Sessions s = ctx.sessions
+        Pair p = s.pairIfReady()
+        if (p == null) return [] as Set<String>
+        if (gdbCommandsOf.is(s) && gdbCommands != null) return gdbCommands
+        Set<String> names = new HashSet<String>()
+        try {
+            p.rec().gdb('help all').eachLine { String l ->
+                def m = l =~ /^([\w-]+(?:, [\w-]+)*) -- /
+                if (m.find()) names.addAll(m.group(1).split(', '))
+            }
+        } catch (RuntimeException ignored) {
+            return [] as Set<String>   // a busy or gone gdb: ask again next time
+        }
+        gdbCommandsOf = s
+        gdbCommands = names
+        return names
+    }
+
+    /**
+     * Command syntax Groovy reads otherwise: `toInstr -5` is a subtraction to Groovy, so a verb
+     * followed by a minus gets parentheses; `help bisect` asks about a verb rather than running it.
+     */
+    static String verbCall(String t) {
+        def m = t =~ /^(toInstr|v2p|bisect)\s+(-.*)$/
+        if (m.matches()) return "${m.group(1)}(${m.group(2)})".toString()
+        def h = t =~ /^help\s+(\w+)\s*$/
+        if (h.matches()) return "help('${h.group(1)}')".toString()
+        return t
+    }
+
+    /** A gdb line, unless its first word is a name the user bound: `x = 3` then `x` is Groovy's x. */
+    boolean isGdb(String line) {
+        GdbLines.isGdb(line) && !binding.boundByUser(GdbLines.firstWord(line))
     }
 
     private Object gdbLine(String cmd) {
+        String refused = GdbLines.refusal(cmd)
+        if (refused != null) throw new PandaException(refused)
         String word = cmd.split(/[\s\/]/, 2)[0]
         Progress progress = MOVES.contains(word) ? new Progress(ctx, cmd) : null
         try {
@@ -116,7 +168,19 @@ class Evaluator {
     private Object groovy(String t) {
         Script s = shell().parse(t)
         s.binding = binding
+        keepMethods(s)
         return s.run()
+    }
+
+    /**
+     * Methods defined at the prompt belong to that line's script class: each goes into the binding
+     * as a closure, which Groovy's scripts call when they have no such method of their own.
+     */
+    private void keepMethods(Script s) {
+        s.getClass().declaredMethods
+                .findAll { java.lang.reflect.Method m -> !m.synthetic && !m.name.contains('$') && !(m.name in ['run', 'main']) }
+                .collect { it.name }.unique()
+                .each { String name -> binding.setVariable(name, new org.codehaus.groovy.runtime.MethodClosure(s, name)) }
     }
 
     void show(Object result) {

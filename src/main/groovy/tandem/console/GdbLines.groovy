@@ -25,8 +25,28 @@ class GdbLines {
             'nexti', 'ni', 'reverse-stepi', 'rsi', 'reverse-nexti', 'rni', 'step', 's', 'next', 'n',
             'reverse-step', 'reverse-next', 'reverse-finish', 'until', 'advance', 'run', 'r', 'start', 'starti',
             'checkpoint', 'restart', 'when', 'when-ticks', 'when-tid', 'disassemble', 'tb', 'kill',
-            'handle', 'signal', 'jump', 'thread', 'inferior', 'dprintf', 'save', 'source', 'define'
+            'handle', 'signal', 'jump', 'thread', 'inferior', 'dprintf', 'save', 'source', 'define',
+            'k', 'detach', 'disconnect', 'attach', 'target', 'file', 'exec-file'
     ] as Set<String>).asImmutable()
+
+    private static final String GO_BACK = 'To go back, `toInstr N` (it restarts from the nearest checkpoint); `toInstr 0` is the start.'
+    /** gdb commands that would throw away where a side is, and tandem's way to do what was meant. */
+    static final Map<String, String> LOSES_POSITION = [
+            run       : "would start the program again from its beginning, losing where rec and rep are and tandem's checkpoints. $GO_BACK",
+            start     : "would start the program again from its beginning, losing where rec and rep are and tandem's checkpoints. $GO_BACK",
+            starti    : "would start the program again from its beginning, losing where rec and rep are and tandem's checkpoints. $GO_BACK",
+            kill      : "would end the program, and that side could not move any more. $GO_BACK To leave tandem, `exit`.",
+            restart   : "would switch to a gdb checkpoint behind tandem's back. $GO_BACK",
+            detach    : 'would take gdb away from the program tandem follows. Other traces: `tandem console RECTRACE REPTRACE`.',
+            disconnect: 'would take gdb away from the program tandem follows. Other traces: `tandem console RECTRACE REPTRACE`.',
+            attach    : 'would take gdb away from the program tandem follows. Other traces: `tandem console RECTRACE REPTRACE`.',
+            target    : 'would take gdb away from the program tandem follows. Other traces: `tandem console RECTRACE REPTRACE`.',
+            file      : 'would load another program into gdb. Other traces: `tandem console RECTRACE REPTRACE`.',
+            'exec-file': 'would load another program into gdb. Other traces: `tandem console RECTRACE REPTRACE`.',
+            quit      : 'would end gdb under tandem. To leave tandem, `exit`.',
+            'delete checkpoint': "would delete a checkpoint tandem goes back through. $GO_BACK",
+    ].collectEntries { k, v -> [k, v.toString()] }.asImmutable() as Map<String, String>
+    private static final Map<String, String> ALIASES = [r: 'run', k: 'kill', q: 'quit'].asImmutable()
 
     static final Set<String> REVERSE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'rni', 'reverse-nexti',
                                         'reverse-step', 'reverse-next', 'reverse-finish'] as Set<String>
@@ -74,6 +94,21 @@ class GdbLines {
     }
     private static final Pattern PRINTS_TO_FILE = ~/\b(stdout|stderr|FILE\s*\*|fprintf|printf|puts|fflush|target_disas|cpu_dump_state)\b/
 
+    /** The command word of a one-line gdb command (`p` of `(rr) p/x foo`), or null. */
+    static String firstWord(String line) {
+        Matcher m = FIRST.matcher(stripPrompt(line).trim())
+        m.matches() ? m.group(1) : null
+    }
+
+    /** Why a gdb line is refused (it would lose the replay position), or null when it may run. */
+    static String refusal(String line) {
+        String word = firstWord(line)
+        if (stripPrompt(line).trim() ==~ /^(delete|d)\s+checkpoint\b.*/) word = 'delete checkpoint'
+        String full = ALIASES[word] ?: word
+        String why = LOSES_POSITION[full]
+        why == null ? null : "`${stripPrompt(line).trim()}` $why".toString()
+    }
+
     /** Drops a leading "(rr) " or "(gdb) " prompt copied along with the command. */
     static String stripPrompt(String line) {
         line.replaceFirst(PROMPT, '')
@@ -118,6 +153,8 @@ class GdbLines {
      * function's return type, and says which casts it used.
      */
     static String run(PandaSession s, String line, Set<Integer> userBreakpoints) {
+        String refused = refusal(line)
+        if (refused != null) throw new PandaException(refused)
         String cmd = rewriteDelete(stripPrompt(line).trim(), userBreakpoints)
         String own = notesChecksum(s, cmd)
         if (own != null) return own
@@ -134,9 +171,11 @@ class GdbLines {
                 throw new PandaException("${s.name()}: `$cmd` got a signal inside the function it called; gdb undid the call, " +
                         "so ${s.name()} is where it was before it. gdb said: ${msg.readLines().take(2).join(' ')}" as String)
             }
-            if (REVERSE.contains(word) && !s.debugger().target().canReverse()) {
-                throw new PandaException("${s.name()}: `$word` needs reverse execution, which only an rr replay has; " +
-                        "${s.debugger().target().description()} runs forwards only. To go back, use `toInstr N` " +
+            // gdb's own refusal ("Target multi-thread does not support this command.") comes from a
+            // target that says it can reverse but cannot here: the stand-in rr, a gdb without rr's protocol
+            if (REVERSE.contains(word) && (!s.debugger().target().canReverse() || msg ==~ /(?s).*does not support this command.*/)) {
+                throw new PandaException("${s.name()}: `$word` needs reverse execution, which " +
+                        "${s.debugger().target().description()} does not offer (only a real rr replay has it). To go back, use `toInstr N` " +
                         "(it restarts from the nearest checkpoint)." as String)
             }
             answer = null
@@ -155,9 +194,13 @@ class GdbLines {
                 }
             }
         }
-        out << answer
+        out << usersView(cmd, answer, userBreakpoints)
+        if (answer.contains('[stopped: exited')) out << '\n' << afterEnd(s)
         if (PRINTS_TO_FILE.matcher(cmd).find() && (word == 'call' || word == 'print' || word == 'p')) {
             flush(s)
+        }
+        if (word in ['call', 'print', 'p', 'output', 'printf'] && cmd.contains('(')) {
+            s.debugger().awaitProgramOutput()   // a call may print to stderr, read apart from gdb's answer
         }
         Matcher m = BREAKPOINT_MADE.matcher(answer)
         while (m.find()) userBreakpoints << Integer.parseInt(m.group(1))
@@ -189,6 +232,46 @@ class GdbLines {
         Long tlb = s.tlbHash()
         return tlb == null ? "${lacks}; ${s.arch().qemuName()} keeps no software TLB for tandem to hash".toString()
                 : "${lacks}; ${tandem.panda.Checksums.TLB_SOURCE}: ${String.format('0x%08x', tlb)}".toString()
+    }
+
+    private static final Pattern INFO_BREAKPOINTS = ~/^(info|i)\s+(b|br|bre|brea|break|breakpoints|watchpoints)\b.*/
+    private static final Pattern ALSO_SET = ~/^Note: breakpoints? ([\d, and]+) (\(disabled\) )?also set at pc.*/
+
+    /**
+     * gdb's answer as the user should see it: tandem's own breakpoints (the TB breakpoint, the end of
+     * the recording) are not theirs, so `info breakpoints` and gdb's "also set" notes leave them out,
+     * and `delete N`, which gdb answers with nothing, says what it did.
+     */
+    static String usersView(String cmd, String answer, Set<Integer> mine) {
+        if (INFO_BREAKPOINTS.matcher(cmd).matches()) {
+            List<String> rows = []
+            boolean keep = true
+            answer.eachLine { String l ->
+                Matcher m = l =~ /^(\d+)(\.\d+)?\s/
+                if (m.find()) keep = Integer.parseInt(m.group(1)) in mine
+                if (l.startsWith('Num ') || keep) rows << l
+            }
+            return rows.size() <= 1 ? 'No breakpoints or watchpoints of yours.' : rows.join('\n')
+        }
+        Matcher d = cmd =~ /^(?:delete|d)(?:\s+breakpoints)?\s+([\d\s-]+)$/
+        if (d.matches() && !answer.trim()) return "deleted ${d.group(1).trim()}".toString()
+        return answer.readLines().findAll { String l ->
+            Matcher n = ALSO_SET.matcher(l)
+            !n.matches() || (n.group(1).findAll(/\d+/).collect { Integer.parseInt(it) }.any { it in mine })
+        }.join('\n')
+    }
+
+    /**
+     * The program ran to its end: gdb carries on in one of tandem's checkpoints (a fork of the
+     * program), or in nothing. Says which, so a `bt` there is not taken for the end of the run.
+     */
+    private static String afterEnd(PandaSession s) {
+        try {
+            long at = s.instrCount()
+            return "(${s.name()}: the program ended; gdb now runs commands in tandem's checkpoint at guest instruction $at. `toInstr N` moves from there.)".toString()
+        } catch (RuntimeException ignored) {
+            return "(${s.name()}: the program ended and gdb has no process left; `toInstr N` starts it again from a checkpoint.)".toString()
+        }
     }
 
     /** The program prints into a block-buffered pipe: flush it so the call's output shows now. */

@@ -27,7 +27,7 @@ class Help {
             'use'       : ['use rep', 'focus: use rec, use rep, use both (the default)'],
             'gdb'       : ["gdb 'info breakpoints'", 'any gdb command as a string (pasted gdb lines work as they are)'],
             'eval'      : ["eval 'cpus->tqh_first->rr_guest_instr_count'", "an expression's value as gdb prints it"],
-            'bisect'    : ['bisect 0, 1718780', 'first divergence between two counts'],
+            'bisect'    : ['bisect 0, 1718780', 'first divergence between two counts; `bisect` alone: from the start to where a side ends'],
             'lastError' : ['lastError()', 'the full stack trace of the last error'],
             'load'      : ["load 'recipes/07-inspect.groovy', '--demo'", 'run a recipe or script here, with these bindings'],
             'help'      : ['help', 'this list'],
@@ -42,7 +42,9 @@ class Help {
             s << '  ' << e[0].padRight(46) << ' ' << e[1] << '\n'
         }
         s << '''\
-Sessions and values: rec.regs(), rep.eval('x'), both.checksums(); x = 3 keeps x for later lines.
+Sessions and values: rec.regs(), rep.eval('x'), both.checksums(), both { it.pc() }; x = 3, def x = 3 and
+methods defined here keep for later lines, and a name you bound is yours: `x` is never gdb's x.
+run, start, kill and restart are refused: they would lose where rec and rep are (toInstr N goes back).
 Pasted gdb lines go to the focus as gdb sees them, with or without "(rr) ":
   break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count > 1718780
   call target_disas(stdout, cpu, tb->pc, tb->size, 0)        (casts stdout/stderr/fprintf when gdb asks)

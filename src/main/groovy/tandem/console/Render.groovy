@@ -17,15 +17,26 @@ class Render {
     static final String OFF = '\u001b[0m'
 
     final boolean ansi
-    final int width
+    private final java.util.function.IntSupplier columns
 
     Render(boolean ansi, int width) {
+        this(ansi, { -> width } as java.util.function.IntSupplier)
+    }
+
+    /** {@code columns} is asked at each answer: the terminal may have been resized meanwhile. */
+    Render(boolean ansi, java.util.function.IntSupplier columns) {
         this.ansi = ansi
-        this.width = Math.max(width, 60)
+        this.columns = columns
+    }
+
+    /** The terminal's width now, in characters (at least 60). */
+    int getWidth() {
+        Math.max(columns.asInt, 60)
     }
 
     String value(Object v) {
         if (v instanceof Both) return both((Both) v)
+        if (v instanceof Closure) return ''   // `twice = { v -> v * 2 }` says nothing, like any assignment of code
         if (v instanceof List && ((List) v).every { it instanceof Frame }) return ((List) v).join('\n')
         return String.valueOf(v).replaceAll(/\n+$/, '')
     }
@@ -111,9 +122,13 @@ class Render {
         return s.toString()
     }
 
-    /** Two columns, rec left and rep right, line by line; lines that differ are highlighted. */
+    /**
+     * Two columns, rec left and rep right, line by line; lines whose text differs are highlighted.
+     * A line longer than its column wraps within the column (at a blank when there is one), so the
+     * rows of rec and rep stay side by side.
+     */
     String columns(String a, String b) {
-        List<String> x = a.readLines(), y = b.readLines()
+        List<String> x = expandTabs(a).readLines(), y = expandTabs(b).readLines()
         int col
         if (ansi) {
             col = (width - 5).intdiv(2) as int
@@ -137,10 +152,17 @@ class Render {
         return s.toString()
     }
 
-    private static List<String> wrap(String s, int w) {
-        if (s.length() <= w) return [s]
+    /** Pieces of at most {@code w} characters, broken after a blank when one is in reach. */
+    static List<String> wrap(String s, int w) {
         List<String> out = []
-        for (int i = 0; i < s.length(); i += w) out << s.substring(i, Math.min(s.length(), i + w))
+        String rest = s
+        while (rest.length() > w) {
+            int cut = rest.lastIndexOf(' ', w - 1) + 1
+            if (cut < w.intdiv(2)) cut = w   // one long token: cut it where the column ends
+            out << rest.substring(0, cut).stripTrailing()
+            rest = rest.substring(cut)
+        }
+        out << rest
         return out
     }
 

@@ -4,7 +4,11 @@
 package tandem.console
 
 import groovy.transform.CompileStatic
+import org.jline.keymap.KeyMap
+import org.jline.reader.Buffer
 import org.jline.reader.EndOfFileException
+import org.jline.reader.Reference
+import org.jline.reader.Widget
 import org.jline.reader.LineReader
 import org.jline.reader.LineReaderBuilder
 import org.jline.reader.UserInterruptException
@@ -24,7 +28,7 @@ class Repl {
 
     private Repl(Terminal terminal, Sessions sessions) {
         this.terminal = terminal
-        this.ctx = new Context(terminal.writer(), new Render(true, terminal.width ?: 120), true)
+        this.ctx = new Context(terminal.writer(), new Render(true, { -> terminal.width ?: 120 } as java.util.function.IntSupplier), true)
         ctx.use(sessions)
         this.evaluator = new Evaluator(ctx)
         Path history = home().resolve('history')
@@ -37,9 +41,29 @@ class Repl {
                 .variable(LineReader.HISTORY_FILE, history)
                 .variable(LineReader.HISTORY_FILE_SIZE, 10000)
                 .variable(LineReader.SECONDARY_PROMPT_PATTERN, '%P   ...> ')
-                .variable(LineReader.INDENTATION, 2)
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)   // `!ls` is a shell line, not history
+                // no INDENTATION: with it, JLine's `}` `)` `]` widgets delete the blank typed before them
                 .build()
+        endInputOnCtrlD()
+    }
+
+    /**
+     * Ctrl-D at a `...>` continuation prompt drops the unfinished statement (as Ctrl-C does); on
+     * the first line it keeps JLine's meaning: delete a character, or leave when the line is empty.
+     */
+    private void endInputOnCtrlD() {
+        reader.widgets.put('tandem-ctrl-d', { ->
+            Buffer b = reader.buffer
+            String s = b.toString()
+            if (s.contains('\n') && b.cursor() == s.length()) {
+                b.clear()
+                reader.callWidget(LineReader.ACCEPT_LINE)
+            } else {
+                reader.callWidget(LineReader.DELETE_CHAR_OR_LIST)
+            }
+            true
+        } as Widget)
+        reader.keyMaps[LineReader.EMACS].bind(new Reference('tandem-ctrl-d'), KeyMap.ctrl('D' as char))
     }
 
     /** TANDEM_HOME, else ~/.tandem: the history file lives there. */

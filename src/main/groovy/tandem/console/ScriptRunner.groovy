@@ -21,7 +21,8 @@ class ScriptRunner {
             }
             Evaluator ev = new Evaluator(ctx)
             ev.binding.setVariable('args', args)
-            Script s = ev.shell().parse(file.toFile())
+            // a script's `def` is local, as in any Groovy script: only the prompt keeps declarations
+            Script s = new GroovyShell(Evaluator.classLoader, ev.binding, Evaluator.config()).parse(file.toFile())
             s.binding = ev.binding
             s.run()
             return 0

@@ -6,12 +6,28 @@ import tandem.panda.Both
 import tandem.panda.Pair
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
+import tandem.panda.Registers
 
 import java.nio.file.Path
 import java.util.function.Consumer
 import java.util.function.Function
 
 abstract class TandemScript extends Script {
+
+    static {
+        // `regs().pc` in hex like every register display, still a number in arithmetic
+        Registers.metaClass.getProperty = { String name ->
+            MetaProperty p = Registers.metaClass.getMetaProperty(name)
+            p != null ? p.getProperty(delegate) : new Hex(((Registers) delegate).get(name))
+        }
+        // one name per verb: what `help` lists also works on rec, rep and both
+        VERB_METHODS.each { String verb, String method ->
+            PandaSession.metaClass."$verb" = { -> ((PandaSession) delegate)."$method"() }
+        }
+    }
+
+    /** Verbs whose PandaSession method has another name. */
+    static final Map<String, String> VERB_METHODS = [instr: 'instrCount', bt: 'backtrace'].asImmutable()
 
     Context getCtx() { ((ConsoleBinding) binding).ctx }
 
@@ -47,8 +63,19 @@ abstract class TandemScript extends Script {
 
     // ---- moving ----
 
+    /** A count or address typed by the user: a whole number, 0 or more. */
+    protected static long whole(String verb, String what, Number n) {
+        if (n == null) throw new PandaException("`$verb` needs $what: ${Help.VERBS[verb][0]}")
+        boolean integral = n instanceof Integer || n instanceof Long || n instanceof BigInteger || n instanceof Short || n instanceof Byte
+        if (!integral && n.toBigDecimal().stripTrailingZeros().scale() > 0) {
+            throw new PandaException("`$verb` takes a whole number as $what, not $n")
+        }
+        if (n.toBigDecimal().signum() < 0) throw new PandaException("`$verb`: $what is 0 or more, not $n")
+        return n.longValue()
+    }
+
     def toInstr(Number n) {
-        long target = n.longValue()
+        long target = whole('toInstr', 'a guest instruction count', n)
         Progress progress = new Progress(ctx, "toInstr $target")
         try {
             return onFocus { PandaSession s ->
@@ -56,9 +83,26 @@ abstract class TandemScript extends Script {
                 progress.arrived(s.name(), at)
                 at
             }
+        } catch (RuntimeException e) {
+            // one side may have arrived and the other not: say where each one is now
+            throw new PandaException("${Evaluator.message(Evaluator.unwrap(e), '')}\n${whereNow()}".toString(), e)
         } finally {
             progress.close()
         }
+    }
+
+    /** "now: rec at guest instruction N, rep at M" for the focus, asking gdb; never throws. */
+    protected String whereNow() {
+        Pair p = ctx.sessions.pairIfReady()
+        if (p == null) return 'the sessions are not up'
+        List<PandaSession> sides = ctx.focus == 'rec' ? [p.rec()] : ctx.focus == 'rep' ? [p.rep()] : [p.rec(), p.rep()]
+        'now: ' + sides.collect { PandaSession s ->
+            try {
+                "${s.name()} at guest instruction ${s.instrCount()}"
+            } catch (RuntimeException ignored) {
+                "${s.name()} has no guest instruction count (its program ended; toInstr restarts it from a checkpoint)"
+            }
+        }.join(', ')
     }
 
     def nextTb() {
@@ -116,9 +160,15 @@ abstract class TandemScript extends Script {
     def getInstr() { instr() }
     def bt() { onFocus { PandaSession s -> s.backtrace() } }
     def getBt() { bt() }
-    def v2p(Number address) { onFocus { PandaSession s -> s.v2p(address.longValue()) } }
+    def v2p(Number address) {
+        long a = whole('v2p', 'a guest virtual address', address)
+        onFocus { PandaSession s -> s.v2p(a) }
+    }
     def eval(String expression) { onFocus { PandaSession s -> s.eval(expression) } }
     def gdb(String command) { onFocus { PandaSession s -> GdbLines.run(s, command, ctx.breakpointsOf(s)) } }
+
+    /** `both { it.instrCount() }`: a closure on rec and rep at once, side by side. */
+    def both(Closure c) { ((ConsoleBinding) binding).both.call(c) }
 
     // ---- focus, search, help ----
 
@@ -130,11 +180,26 @@ abstract class TandemScript extends Script {
     }
 
     def bisect(Number lo, Number hi) {
-        Pair p = ctx.pair()
-        Consumer<String> progress = { String line ->
-            ctx.out.println(ctx.render.dim(line)); ctx.out.flush()
-        } as Consumer<String>
-        return BisectHook.bisect(p, lo.longValue(), hi.longValue(), progress)
+        long l = whole('bisect', 'the low bound', lo), h = whole('bisect', 'the high bound', hi)
+        return search(l, h)
+    }
+
+    /** From the start to where a side ends (the failing replay's last count), as `tandem bisect` does. */
+    def bisect() {
+        search(null, null)
+    }
+
+    private Object search(Long lo, Long hi) {
+        try {
+            return BisectHook.bisect(ctx.pair(), lo, hi, bisectProgress())
+        } catch (RuntimeException e) {
+            throw new PandaException("bisect: ${Evaluator.message(Evaluator.unwrap(e), '')}\n${whereNow()}".toString(), e)
+        }
+    }
+    def getBisect() { bisect() }
+
+    private Consumer<String> bisectProgress() {
+        { String line -> ctx.out.println(ctx.render.dim(line)); ctx.out.flush() } as Consumer<String>
     }
 
     /** Prints a value the way the console shows it (side by side for both). */
@@ -166,6 +231,13 @@ abstract class TandemScript extends Script {
     }
 
     def help() { ctx.out.println(Help.text(ctx.render)); null }
+
+    /** `help toInstr`: one verb's example and what it does. */
+    def help(String verb) {
+        List<String> e = Help.VERBS[verb]
+        if (e == null) throw new PandaException("no verb `$verb`: `help` lists them")
+        "${e[0]}    ${e[1]}".toString()
+    }
     def getHelp() { help() }
 
     String lastError() {
@@ -199,13 +271,18 @@ abstract class TandemScript extends Script {
             throw new PandaException("open needs rec: and rep: (rr trace directories) or recCmd: and repCmd: (PANDA command lines), "
                     + "e.g. open(rec: 'recrep', rep: 'reprep')")
         }
-        ctx.use(Sessions.of(Path.of((o.rr ?: 'rr') as String), Path.of((o.gdb ?: 'gdb') as String),
+        ctx.use(Sessions.of(program((o.rr ?: 'rr') as String), program((o.gdb ?: 'gdb') as String),
                 o.rec ? Path.of(o.rec as String) : null, o.recCmd as String,
                 o.rep ? Path.of(o.rep as String) : null, o.repCmd as String,
                 o.cwd ? Path.of(o.cwd as String) : null,
                 (o.recAtBegin ?: []) as List<String>, (o.repAtBegin ?: []) as List<String>, o.arch as String))
         ctx.pair()
         return ctx.sessions.description
+    }
+
+    /** A program named as a shell takes it: with a slash, from the current directory; else on the PATH. */
+    private static Path program(String name) {
+        name.contains('/') ? Path.of(name).toAbsolutePath().normalize() : Path.of(name)
     }
 
     /** Runs a shell command; its output (stdout and stderr) as text. */

@@ -194,6 +194,9 @@ public record Divergence(
     private static void sideBySide(StringBuilder s, List<String> a, List<String> b, int w) {
         for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
             String x = i < a.size() ? a.get(i) : "", y = i < b.size() ? b.get(i) : "";
+            // a tab's width depends on where it lands: target_disas's tabs would make the | drift
+            x = x.replace('\t', ' ');
+            y = y.replace('\t', ' ');
             if (x.length() > w) x = x.substring(0, w - 1) + "…";
             s.append(String.format("%-" + w + "s | %s%n", x, y));
         }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        header = "Checks rr, gdb, ptrace and a PANDA build; says what to fix.",
         description = {"Checks rr, gdb, gdbserver, hardware performance counters, ptrace permissions and,",
                 "with --panda, that a PANDA build has the symbols tandem uses. Says what to fix.",
                 "Exit code 0 when nothing is missing, 1 otherwise."},

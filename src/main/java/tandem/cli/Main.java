@@ -26,11 +26,11 @@ import java.util.concurrent.Callable;
         description = "A console for finding out why a PANDA replay diverges from its recording.",
         subcommands = {Main.Console.class, Main.Bisect.class, Main.Demo.class, Main.Run.class, Doctor.class, Main.Warmup.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
-                "  tandem demo                      a recording, a replay that fails on a MIPS TLB bug, and the console on both",
-                "  tandem console recrep reprep     the console on two rr traces (PANDA recording, PANDA replaying)",
-                "  tandem console --rec-cmd '...' --rep-cmd '...'   the console on two PANDA command lines, without rr",
-                "  tandem run recipes/regs.groovy   a script with the console's DSL",
-                "  tandem bisect recrep reprep      the first guest instruction where the replay diverges",
+                "  tandem demo                           the console on a demo replay that fails",
+                "  tandem console recrep reprep          the console on two rr traces",
+                "  tandem console --rec-cmd C --rep-cmd C  the console on two PANDA command lines, without rr",
+                "  tandem run recipes/07-inspect.groovy  a script (a step of the notes) with the DSL",
+                "  tandem bisect recrep reprep           where the replay first diverges",
                 "  tandem doctor --panda ./mips-softmmu/panda-system-mips"})
 public final class Main implements Runnable {
 
@@ -105,9 +105,9 @@ public final class Main implements Runnable {
             // with one side a command line, a single positional trace belongs to the other side
             Path trace = isRec ? rec : (recCmd != null && rep == null ? rec : rep);
             if (cmd != null) {
-                return PandaSide.command(name, PandaCommand.parse(cmd, cwd, isRec ? recAtBegin : repAtBegin), gdb);
+                return PandaSide.command(name, PandaCommand.parse(cmd, cwd, isRec ? recAtBegin : repAtBegin), program(gdb));
             }
-            PandaSide t = PandaSide.trace(name, isRec ? PandaSession.Role.RECORD : PandaSession.Role.REPLAY, rr, gdb, trace);
+            PandaSide t = PandaSide.trace(name, isRec ? PandaSession.Role.RECORD : PandaSession.Role.REPLAY, program(rr), program(gdb), trace);
             List<String> at = isRec ? recAtBegin : repAtBegin;
             return at.isEmpty() ? t : new PandaSide(name, t.role(), t.target(), at);
         }
@@ -115,11 +115,21 @@ public final class Main implements Runnable {
         Verbs.Traces toVerbs() {
             Path recTrace = recCmd == null ? rec : null;
             Path repTrace = repCmd == null ? (recCmd != null && rep == null ? rec : rep) : null;
-            return new Verbs.Traces(recTrace, repTrace, rr, gdb, arch, recCmd, repCmd, cwd, recAtBegin, repAtBegin);
+            return new Verbs.Traces(recTrace, repTrace, program(rr), program(gdb), arch, recCmd, repCmd, cwd, recAtBegin, repAtBegin);
+        }
+
+        /**
+         * A program named as a shell takes it: with a slash, a path from the current directory (gdb
+         * and rr run in the trace's directory, where a relative path means something else); without
+         * one, looked up on the PATH when started.
+         */
+        static Path program(Path p) {
+            return p.toString().contains("/") ? p.toAbsolutePath().normalize() : p;
         }
     }
 
     @Command(name = "console", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            header = "The console on two PANDA runs: rec (recording) and rep (replaying), rr traces or command lines.",
             description = {"Opens the REPL on two rr traces: `rec` (PANDA taking the recording) and `rep`",
                     "(PANDA replaying it and failing), both run to the first TB after rr_do_begin_record /",
                     "rr_do_begin_replay. The prompt comes at once; the first command waits for the sessions."},
@@ -141,6 +151,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "bisect", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            header = "Finds the first guest instruction where the replay diverges.",
             description = {"Finds the first guest instruction where the replay (REPTRACE) diverges from the",
                     "recording (RECTRACE), and what differs there: registers, RAM, TLB, both backtraces.",
                     "The last line is `first divergence at guest instruction N`.",
@@ -224,6 +235,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            header = "The console on mini-PANDA: a recording and its failing replay.",
             description = {"Builds mini-PANDA (the demo target) if needed, records a guest run, replays it with",
                     "an injected bug (the replay fails, as in the notes), then opens the console on both runs."},
             footer = {"", "Examples:",
@@ -244,7 +256,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() {
-            return Verbs.load().demo(new Verbs.Demo(bug, at, instrs, gdb), script);
+            return Verbs.load().demo(new Verbs.Demo(bug, at, instrs, TraceArgs.program(gdb)), script);
         }
     }
 
@@ -260,6 +272,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            header = "Runs a Groovy script (a recipe) with the console's DSL.",
             description = {"Runs a Groovy script with the console's bindings and DSL. `args` holds the ARGS;",
                     "the script opens its sessions with demo(...) or open(rec: ..., rep: ...).",
                     "Exit code 0 on success; on failure the error is printed and the exit code is 1."},

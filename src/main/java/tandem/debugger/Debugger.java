@@ -80,6 +80,14 @@ public interface Debugger extends AutoCloseable {
     /** Lines the debugged program printed since the last call (its stdout and stderr, in order). */
     List<String> drainProgramOutput();
 
+    /**
+     * Waits until everything the program wrote so far is among {@link #drainProgramOutput}'s lines.
+     * Its stderr reaches tandem on a pipe of its own, read apart from gdb's answers: without this, a
+     * call that printed to stderr (cpu_dump_state) can return before its text has been read.
+     */
+    default void awaitProgramOutput() {
+    }
+
     /** Receives every stop, in order, including those of commands run through {@link #console}. */
     void onStop(Consumer<Stop> listener);
 

@@ -99,8 +99,10 @@ public final class GdbDebugger implements Debugger {
             CpuPinning.release(claimed);
             deleteOutputDir(outputDir);
             target.close();
+            // commons-exec reports a program it could not run as exit value 0xdeadbeef: say it in words
+            String why = String.valueOf(e.getMessage()).contains("-559038737") ? "no such program, or it is not executable" : e.getMessage();
             throw new DebuggerException("could not start " + cmd.get(0) + " for " + target.description()
-                    + ": " + e.getMessage() + ". Is it installed (Debian package "
+                    + ": " + why + ". Is it installed (Debian package "
                     + (cmd.get(0).endsWith("rr") ? "rr; or give its path with --rr" : "gdb") + "), and is the path right?");
         }
         GdbDebugger d = new GdbDebugger(target, channel, claimed, outputDir);
@@ -503,7 +505,42 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public List<String> drainProgramOutput() {
-        return mi.takeProgramOutput();
+        List<String> out = new java.util.ArrayList<>();
+        for (String l : mi.takeProgramOutput()) {
+            // awaitProgramOutput's mark follows a line the program left unfinished, or is alone
+            String text = l.replaceAll(OUTPUT_MARK + "\\d+$", "");
+            if (!text.isEmpty() || !l.matches(".*" + OUTPUT_MARK + "\\d+$")) out.add(text);
+        }
+        return out;
+    }
+
+    /** What awaitProgramOutput writes to the stderr gdb and the program share. */
+    private static final String OUTPUT_MARK = "tandem-output-mark-";
+    private final java.util.concurrent.atomic.AtomicLong outputMarks = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * gdb's `shell` writes a mark to the stderr the program inherited from gdb: a pipe keeps its
+     * order, so once the mark is read, so is everything the program wrote before it.
+     */
+    @Override
+    public void awaitProgramOutput() {
+        String mark = OUTPUT_MARK + outputMarks.incrementAndGet();
+        java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+        tandem.mi.MiTranscript watch = (direction, line) -> {
+            if (direction == tandem.mi.MiTranscript.Direction.GDB_STDERR && line.endsWith(mark)) seen.countDown();
+        };
+        mi.addTranscript(watch);
+        try {
+            mi.console("shell echo " + mark + " >&2");
+            // the mark is on its way once gdb answered; a reader thread stalled this long has bigger problems
+            seen.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // a gdb without `shell` (built without it, or gone): there is nothing to wait for
+        } finally {
+            mi.removeTranscript(watch);
+        }
     }
 
     @Override

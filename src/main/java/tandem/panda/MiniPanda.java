@@ -131,7 +131,8 @@ public final class MiniPanda {
     public static LiveProgram recordUnderGdb(Recording r, Path gdb, boolean chained) {
         try {
             Path scratch = Files.createTempDirectory("tandem-rec-");
-            scratch.toFile().deleteOnExit();
+            // deleteOnExit cannot remove a folder with files in it: the whole tree goes at exit
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(scratch)));
             return new LiveProgram(gdb, r.binary(), recordArguments(r.name(), r.instrs(), chained), scratch, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -24,9 +24,24 @@ class ConsoleBisectSpec extends Specification {
         out.code == 0
         out.out.contains("first divergence at guest instruction $truth")
         out.out =~ /(?m)^.*tlb.*$/
+        // the report's rec and rep columns meet at one place, the disassembly's tabs included
+        out.out.readLines().findAll { it.contains(' | ') }.size() > 5
+        out.out.readLines().findAll { it.contains(' | ') }.collect { it.indexOf(' | ') }.unique().size() == 1
         TandemProcess.leftovers(before).isEmpty()
 
         cleanup:
         MiniPanda.deleteTree(r?.directory())
+    }
+
+    def "bisect's progress shows a time left only once there is one to show"() {
+        expect:
+        BisectHook.line(new tandem.bisect.BisectListener.Progress('narrow', 0, 100, done, 5,
+                java.time.Duration.ofMillis(1500), java.time.Duration.ofMillis(left), 3)).contains('s left') == shown
+
+        where:
+        done | left  | shown
+        0    | 0     | false      // nothing measured yet: no "~0.0 s left"
+        1    | 0     | false
+        1    | 27300 | true
     }
 }

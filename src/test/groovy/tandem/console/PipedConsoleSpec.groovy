@@ -1,6 +1,9 @@
 package tandem.console
 
 import spock.lang.Specification
+import tandem.panda.Arch
+import tandem.panda.Demo
+import tandem.panda.MiniPanda
 import spock.lang.Timeout
 
 @Timeout(180)
@@ -84,6 +87,135 @@ class PipedConsoleSpec extends Specification {
         r.out.contains("regs: PANDA's rr_checksum_regs(); ram: tandem's crc32 of guest RAM in the PANDA process; tlb: tandem's crc32 of the TLB entries")
         r.code == 0
         TandemProcess.leftovers(before).isEmpty()
+    }
+
+    def "names the user bound are Groovy, never gdb; lines that would lose the replay position are refused"() {
+        given:
+        String input = '''\
+            def r = rec.regs(); r.pc
+            r
+            x = 3
+            x
+            kill
+            run
+            start
+            k
+            q
+            delete checkpoint 1
+            r 5
+            def twice(v) { v * 2 }
+            twice 21
+            twice(x)
+            half = { v -> v.intdiv(2) }
+            half 84
+            toInstr 5000
+            both.instr()
+            both { it.instrCount() }
+            '''.stripIndent()
+
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], input)
+        List<String> lines = r.out.readLines()
+
+        then: 'def keeps r; r.pc is the pc of the register table, in hex'
+        def pcRow = lines.find { it ==~ /^pc\s+0x[0-9a-f]{8}\s.*/ }
+        pcRow != null
+        lines.contains(pcRow.split(/\s+/)[1])
+        lines.count { it.startsWith('pc ') } == 1          // `r` shows the registers, it is not gdb's run
+        lines.count { it == '3' } == 2                     // x = 3, then x
+
+        and: 'run, start and kill are refused with the tandem way; r 5 is Groovy since r is bound'
+        r.out.contains('error: `kill` would end the program')
+        r.out.contains('error: `run` would start the program again from its beginning')
+        r.out.contains('error: `start` would start the program again')
+        r.out.contains('error: `k` would end the program')
+        r.out.contains('error: `q` would end gdb under tandem. To leave tandem, `exit`.')
+        r.out.contains('error: `delete checkpoint 1` would delete a checkpoint tandem goes back through')
+        r.out =~ /error: no verb or method `r\(Integer\)`|error: .*r.*Registers/
+
+        and: 'methods and closures defined at the prompt stay; a closure is not echoed as Script..._closure'
+        lines.contains('42')
+        lines.contains('6')
+        !r.out.contains('_closure')
+
+        and: 'both sides are where they were: toInstr works, instr() and a closure on both answer'
+        r.out =~ /rec 50\d\d \| rep 50\d\d/
+        r.out.readLines().count { it ==~ /rec 50\d\d \| rep 50\d\d.*/ } == 3
+        !r.out.contains('Not found: checkpoint')
+        !r.out.contains('Cannot access memory')
+    }
+
+    def "arguments: negative and fractional counts are refused by name, help takes a verb, bisect alone searches the whole run"() {
+        given:
+        String input = '''\
+            toInstr -5
+            v2p -1
+            toInstr 5000.7
+            help bisect
+            rr record -o recrep \\
+              ./mips-softmmu/panda-system-mips \\
+              ~/.panda/debian_7.3_mips.qcow \\
+              -m 1g -M malta \\
+              -nographic
+            instr()
+            bisect
+            toInstr 19000
+            '''.stripIndent()
+
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], input)
+
+        then:
+        r.out.contains('error: `toInstr`: a guest instruction count is 0 or more, not -5')
+        r.out.contains('error: `v2p`: a guest virtual address is 0 or more, not -1')
+        r.out.contains('error: `toInstr` takes a whole number as a guest instruction count, not 5000.7')
+        r.out.contains('bisect 0, 1718780    first divergence between two counts')
+
+        and: 'the pasted shell block ended at its last line: the next line ran on its own'
+        r.out.contains('record the two rr traces outside tandem')
+        r.out.readLines().any { it ==~ /rec \d+ \| rep \d+.*/ }
+
+        and: 'a toInstr past the end of rep says where each side is now'
+        r.out =~ /(?s)error: .*19000.*\nnow: rec at guest instruction 19\d\d\d, rep (at guest instruction \d+|has no guest instruction count)/
+
+        and: 'bisect with no bounds finds the injected bug, from mini-PANDA\'s own report of it'
+        def injected = (r.out =~ /injected tlb bug at guest instruction (\d+)/)[0][1]
+        r.out.contains("first divergence at guest instruction $injected")
+    }
+
+    def "on rr traces: a relative --rr path works, rc is refused in one sentence, and gdb's own commands are known"() {
+        given: 'two stand-in rr traces, and --rr given relative to the directory tandem runs in'
+        def dir = java.nio.file.Files.createTempDirectory('tandem-console-rr-')
+        def recording = new MiniPanda.Recording(MiniPanda.binary(Arch.MIPS), dir, 'ls', 20_000)
+        def recrep = Demo.rrRecord(recording, 'recrep', MiniPanda.recordArguments('ls', 20_000))
+        def reprep = Demo.rrRecord(recording, 'reprep', MiniPanda.replayArguments('ls', new MiniPanda.Bug(MiniPanda.BugKind.parse('tlb'), 10_000)))
+        File cwd = Demo.RR.parent.parent.toFile()       // src/test: the stand-in is rr/rr from here
+        String input = 'toInstr 5000\nbreak main\nclear main\nrc\ninstr()\n'
+
+        when:
+        def r = TandemProcess.run(['console', '--rr', 'rr/rr', '--gdb', Demo.GDB.toString(), recrep.toString(), reprep.toString()], input, cwd)
+
+        then:
+        !r.out.contains('Exit value') && !r.out.contains('-559038737')
+        r.out =~ /rec 50\d\d \| rep 50\d\d/
+        r.out =~ /Deleted breakpoints? \d+/                       // gdb's `clear`, which is not in tandem's own list
+        r.out =~ /`rc` needs reverse execution, which .* does not offer/
+        !r.out.contains('does not support this command')
+        r.out.readLines().count { it ==~ /rec 50\d\d \| rep 50\d\d.*/ } == 2
+
+        cleanup:
+        MiniPanda.deleteTree(dir)
+    }
+
+    def "a continue that runs a side to its end says so, and where the next command runs"() {
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], 'toInstr 5000\nuse rec\ncontinue\ninstr()\n')
+
+        then: "rec's program ends; gdb carries on in the checkpoint toInstr kept on its way"
+        r.out.contains('[stopped: exited-normally')
+        def m = r.out =~ /\(rec: the program ended; gdb now runs commands in tandem's checkpoint at guest instruction (\d+)\./
+        m.find()
+        r.out.readLines().contains(m.group(1))       // instr() there says the same count
     }
 
     def "load runs a script file with the console's bindings and the arguments given after its path"() {

@@ -39,6 +39,22 @@ class RunSpec extends Specification {
         TandemProcess.leftovers(before).isEmpty()
     }
 
+    def "tandem --help says what each command does in a whole sentence, and its examples name files that exist"() {
+        when:
+        def r = TandemProcess.run(['--help'])
+        List<String> lines = r.out.readLines()
+        int from = lines.indexOf('Commands:')
+        List<String> commands = lines.drop(from + 1).takeWhile { it.trim() }
+        List<String> scripts = (r.out =~ /recipes\/[\w.-]+\.groovy/).collect { it as String }
+
+        then:
+        r.code == 0
+        commands*.trim()*.split(/\s+/, 2)*.getAt(0) as Set == ['console', 'bisect', 'demo', 'run', 'doctor', 'help'] as Set
+        commands.every { it.endsWith('.') }                   // one line each, none cut off
+        lines.every { it.length() <= 80 }
+        scripts && scripts.every { new File(it).isFile() }
+    }
+
     def "a failing script exits non-zero with one message naming its line"() {
         given:
         Path script = dir.resolve('broken.groovy')

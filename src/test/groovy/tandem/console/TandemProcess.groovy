@@ -10,6 +10,7 @@ class TandemProcess {
 
     static List<String> command(List<String> args) {
         ['java', '-XX:TieredStopAtLevel=1', '-cp', System.getProperty('java.class.path'),
+         "-Djava.io.tmpdir=${System.getProperty('java.io.tmpdir')}".toString(),
          "-Dtandem.pandaBuild=${System.getProperty('tandem.pandaBuild', 'target/panda')}".toString(),
          'tandem.cli.Main'] + args
     }

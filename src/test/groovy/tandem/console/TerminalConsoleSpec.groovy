@@ -6,12 +6,15 @@ import spock.lang.Stepwise
 import spock.lang.Timeout
 
 // The real REPL in a real terminal: tmux runs `tandem demo`, keys are typed with send-keys and
-// the screen is read with capture-pane. tmux is a test dependency: .ci/run installs it.
+// the screen is read with capture-pane. tmux is a test dependency: .ci/run installs it. The spec
+// runs its own tmux server on a socket in a temp folder: never the user's.
 @Stepwise
 @Timeout(300)
 class TerminalConsoleSpec extends Specification {
     @Shared String session = "tandem-spec-${ProcessHandle.current().pid()}"
-    @Shared File log = File.createTempFile('tandem-tmux', '.log')
+    @Shared File dir = java.nio.file.Files.createTempDirectory('tandem-tmux-').toFile()
+    @Shared File log = new File(dir, 'screen.log')
+    @Shared String socket = new File(dir, 'socket').path
     @Shared Set<String> before
 
     def setupSpec() {
@@ -24,7 +27,8 @@ class TerminalConsoleSpec extends Specification {
     }
 
     def cleanupSpec() {
-        tmux('kill-session', '-t', session)
+        tmux('kill-server')
+        dir.deleteDir()
     }
 
     def "the prompt comes with the demo's failing replay above it"() {
@@ -58,7 +62,7 @@ class TerminalConsoleSpec extends Specification {
         s.contains('GPR00: r0 00000000')                                 // cpu_dump_state to stderr
         s =~ /rec \$\d+ = 0x\w+ \| rep \$\d+ = 0x\w+/                    // p/x lines
         s.contains('tandem already replays both runs')                   // rr replay recrep
-        s.contains('needs reverse execution, which only an rr replay has')  // rc on a live program
+        s =~ /needs reverse execution, which live .* does not offer/    // rc on a live program
         !s.contains('error: gdb rejected')
     }
 
@@ -80,6 +84,83 @@ class TerminalConsoleSpec extends Specification {
         screen().contains('[stopped: interrupted')
     }
 
+    def "a name the user bound is Groovy: `r` shows r, it never restarts the programs; kill is refused"() {
+        when:
+        type('// mark 1')
+        type('def r = rec.regs(); r.pc')
+        type('r')
+        type('kill')
+        type('toInstr 5000')
+        waitFor(60) { answered('toInstr 5000') }
+        String s = after('// mark 1')
+
+        then:
+        s =~ /(?m)^0x[0-9a-f]{8}$/                                 // r.pc, in hex
+        s.contains('EntryHi')                                       // `r` shows r's registers
+        s.contains('error: `kill` would end the program')
+        s =~ /rec 50\d\d \| rep 50\d\d/                              // both still where tandem can move them
+        !s.contains('Not found: checkpoint')
+    }
+
+    def "the line editor keeps the blank typed before a closing brace"() {
+        when:
+        type('twice = { v -> v * 2 }')
+        type('twice.toString().size() > 0 ? twice(21) : 0')
+        waitFor(30) { answered('twice(21) : 0') }
+        String s = screen()
+
+        then:
+        s.contains('tandem[both]> twice = { v -> v * 2 }')
+        s.readLines().any { it == '42' }
+        !s.contains('_closure')
+    }
+
+    def "a pasted shell block ends at its last line, and the next line runs on its own"() {
+        when:
+        tmux('set-buffer', '-b', 'notes', NOTES_BLOCK)
+        tmux('paste-buffer', '-p', '-b', 'notes', '-t', session)
+        sleep(500)
+        type('instr()')
+        waitFor(30) { answered('instr()') }
+        String s = screen()
+
+        then:
+        s.contains('record the two rr traces outside tandem')
+        s =~ /(?m)^rec \d+ \| rep \d+/
+        !s.readLines().last().contains('...>')
+    }
+
+    def "Ctrl-D at a continuation prompt drops the unfinished statement"() {
+        when:
+        type('unfinished = [1,')
+        waitFor(10) { screen().stripTrailing().endsWith('...>') }
+        tmux('send-keys', '-t', session, 'C-d')
+        type('binding.hasVariable("unfinished")')
+        waitFor(30) { answered('binding.hasVariable("unfinished")') }
+
+        then:
+        screen().readLines().any { it == 'false' }
+    }
+
+    def "side by side output follows the terminal's width when it changes, each column wrapped on its own"() {
+        when: 'the terminal is made narrower after tandem started'
+        tmux('resize-window', '-t', session, '-x', '100', '-y', '60')
+        type('// mark 2')
+        type('disas()')
+        type('info breakpoints')
+        waitFor(60) { answered('info breakpoints') }
+        List<String> rows = after('// mark 2').readLines()
+        List<String> sideBySide = rows.findAll { it.contains(' | ') }
+
+        then: 'no row is wider than the terminal (capture-pane -J joins the rows the terminal wrapped)'
+        sideBySide.size() > 10
+        rows.every { it.length() <= 100 }
+
+        and: "rec's and rep's columns meet at one place, tabs expanded"
+        sideBySide.collect { it.indexOf(' | ') }.unique().size() <= 2   // disas() and info breakpoints may differ
+        !rows.any { it.contains('\t') }
+    }
+
     def "exit ends tandem and every gdb and demo process it started"() {
         when:
         type('exit')
@@ -88,6 +169,14 @@ class TerminalConsoleSpec extends Specification {
         waitFor(30) { screen().contains('TANDEM-EXIT=0') }
         waitFor(10) { TandemProcess.leftovers(before).isEmpty() }
     }
+
+    /** The notes' rr record block, as pasted from them (a trailing newline included). */
+    static final String NOTES_BLOCK = '''rr record -o recrep \\
+  ./mips-softmmu/panda-system-mips \\
+  ~/.panda/debian_7.3_mips.qcow \\
+  -m 1g -M malta \\
+  -nographic
+'''
 
     static final List<String> NOTES = [
             'rr replay recrep',
@@ -123,16 +212,28 @@ class TerminalConsoleSpec extends Specification {
         at >= 0 && s.substring(at + command.length()).contains('tandem[both]>') && s.endsWith('tandem[both]>')
     }
 
+    /** The screen after the last line that contains {@code mark}. */
+    String after(String mark) {
+        String s = screen(400)
+        int at = s.lastIndexOf(mark)
+        at < 0 ? s : s.substring(s.indexOf('\n', at) + 1)
+    }
+
     String screen(int history = 100) {
-        def p = ['tmux', 'capture-pane', '-p', '-J', '-S', "-$history", '-t', session].execute()
+        def p = (tmuxCommand() + ['capture-pane', '-p', '-J', '-S', "-$history", '-t', session]).execute()
         String s = p.text
         p.waitFor()
         log.text = s
         s
     }
 
-    static void tmux(String... args) {
-        def p = (['tmux'] + args.toList()).execute()
+    /** tmux on this spec's own server, which reads no user configuration. */
+    List<String> tmuxCommand() {
+        ['tmux', '-S', socket, '-f', '/dev/null']
+    }
+
+    void tmux(String... args) {
+        def p = (tmuxCommand() + args.toList()).execute()
         p.waitForProcessOutput(new StringBuilder(), new StringBuilder())
     }
 

@@ -526,6 +526,26 @@ class GdbDebuggerSpec extends Specification {
         MiniPanda.deleteTree(dir)
     }
 
+    def "what a call printed to stderr is all read once awaitProgramOutput returns, however late the pipe is read"() {
+        given: 'a reader of gdb\'s stderr that is slow, as on a loaded machine'
+        gdb = atTb()
+        gdb.channel().addTranscript { tandem.mi.MiTranscript.Direction d, String line ->
+            if (d == tandem.mi.MiTranscript.Direction.GDB_STDERR) sleep(50)
+        }
+        gdb.drainProgramOutput()
+
+        when: 'cpu_dump_state prints its 14 lines to stderr, unbuffered, and the call returns'
+        gdb.console('call cpu_dump_state(cpus->tqh_first, (FILE *) stderr, (fprintf_function) fprintf, 0x20000)')
+        gdb.awaitProgramOutput()
+        def printed = gdb.drainProgramOutput()
+
+        then: 'every line is there, and the mark that waited for them is not'
+        printed.count { it =~ /^GPR\d\d: / } == 8
+        printed.any { it.contains('Config5') }
+        !printed.any { it.contains('tandem-output-mark') }
+        gdb.drainProgramOutput().isEmpty()
+    }
+
     def "a live program is fed its recorded stdin: the monitor records as typed"() {
         given: 'what a user typed at the PANDA monitor (Ctrl-A c switches to it)'
         def dir = java.nio.file.Files.createTempDirectory('tandem-stdin-')

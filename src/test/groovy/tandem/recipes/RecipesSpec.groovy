@@ -86,6 +86,8 @@ class RecipesSpec extends Specification {
             (afterStep3.getProperty('instrMax') as long) > injected
             injected >= 100_000 && injected < 100_100
             s4.out.contains('-replay ls -demo-bug tlb@100000')
+            // rr says nothing of its own when the recorded program aborts; bash's job report is not rr's
+            !(s4.out + s4.err).contains('Aborted')
             Files.isDirectory(work.resolve('reprep'))
             s5.out.contains('both replays are open')
             !s5.out.contains('ran without -d nochain')
@@ -96,6 +98,59 @@ class RecipesSpec extends Specification {
             // the search must land on the count where the bug took effect
             (found.getProperty('firstDiverged') as long) == injected
         }
+
+        and: "the README's transcripts are what the recipes print"
+        Map<String, Map> runs = ['02-record': s2, '03-check-replay': s3, '06-bisect': s6, '07-inspect': s7, '08-walk': s8]
+        Map<String, List<String>> readme = readmeTranscripts()
+        readme.keySet().every { runs.containsKey(it) }
+        readme.size() >= 4
+        verifyAll {
+            readme.collectEntries { step, expected -> [step, firstMissing(expected, runs[step].out as String)] }
+                    .findAll { it.value != null } == [:]
+        }
+    }
+
+    /**
+     * README's "What you see on the demo target": each `$ scripts/tandem run recipes/NN-x.groovy
+     * --demo` and the lines it prints, by step. A line `...` stands for lines left out; `...`
+     * inside a line for any text (a path, a time).
+     */
+    static Map<String, List<String>> readmeTranscripts() {
+        List<String> lines = BASE.resolve('README.md').toFile().readLines()
+        int from = lines.findIndexOf { it.startsWith('### What you see on the demo target') }
+        assert from >= 0: 'README.md has no "What you see on the demo target" section'
+        Map<String, List<String>> t = [:]
+        List<String> current = null
+        for (String l : lines.drop(from + 1)) {
+            if (l.trim() && !l.startsWith('    ')) {
+                if (t) break   // the prose after the transcripts
+                continue
+            }
+            def run = l =~ /^    \$ scripts\/tandem run recipes\/(\d\d-[\w-]+)\.groovy --demo\s*$/
+            if (run.matches()) {
+                current = t.computeIfAbsent(run.group(1)) { [] }
+            } else if (current != null && l.trim()) {
+                current << l.substring(4).stripTrailing()
+            }
+        }
+        t
+    }
+
+    /** The first of {@code expected} not found in {@code actual} after the ones before it; null when all are. */
+    String firstMissing(List<String> expected, String actual) {
+        // the spec's work folder stands for the recipes' default, target/walkthrough in the checkout
+        List<String> out = actual.replace(work.toString(), BASE.resolve('target/walkthrough').toString())
+                .readLines()*.stripTrailing()
+        int at = 0
+        for (String e : expected) {
+            if (e.trim() == '...') continue
+            java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+                    e.split(/\.\.\./, -1).collect { it.isEmpty() ? '' : java.util.regex.Pattern.quote(it) }.join('.*?'))
+            Integer found = (at..<out.size()).find { int i -> p.matcher(out[i]).matches() } as Integer
+            if (found == null) return e
+            at = found + 1
+        }
+        null
     }
 
     def "--dry-run prints the notes' command lines, with paths expanded, recording with -d nochain, and says which PANDA records MIPS"() {
