@@ -129,7 +129,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "console", mixinStandardHelpOptions = true, versionProvider = Version.class,
-            header = "The console on two PANDA runs: rec (recording) and rep (replaying), rr traces or command lines.",
+            header = "The console on rec and rep: rr traces or PANDA command lines.",
             description = {"Opens the REPL on two rr traces: `rec` (PANDA taking the recording) and `rep`",
                     "(PANDA replaying it and failing), both run to the first TB after rr_do_begin_record /",
                     "rr_do_begin_replay. The prompt comes at once; the first command waits for the sessions."},

@@ -6,7 +6,6 @@ import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecuteResultHandler;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteWatchdog;
-import org.apache.commons.exec.ProcessDestroyer;
 import org.apache.commons.exec.PumpStreamHandler;
 
 import java.io.FileInputStream;
@@ -73,27 +72,11 @@ public final class GdbServerTarget implements Target {
             ex.setWatchdog(watchdog);
             ex.setStreamHandler(new PumpStreamHandler(out, out, in));
             // commons-exec hands the launched Process to the destroyer: the one place to get its pid
-            java.util.concurrent.atomic.AtomicLong pid = new java.util.concurrent.atomic.AtomicLong(-1);
-            ex.setProcessDestroyer(new ProcessDestroyer() {
-                @Override
-                public boolean add(Process process) {
-                    pid.set(process.pid());
-                    return true;
-                }
-
-                @Override
-                public boolean remove(Process process) {
-                    return true;
-                }
-
-                @Override
-                public int size() {
-                    return 0;
-                }
-            });
+            tandem.mi.LaunchedProcess launched = new tandem.mi.LaunchedProcess();
+            ex.setProcessDestroyer(launched);
             ex.execute(cl, new DefaultExecuteResultHandler());
             awaitListening(port, log, gdbserver);
-            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu, pid.get());
+            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu, launched.process().isDone() ? launched.process().join().pid() : -1);
         } catch (IOException | RuntimeException e) {
             watchdog.destroyProcess(); // a server that never listened must not outlive tandem
             CpuPinning.release(cpu);

@@ -5,7 +5,6 @@ import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteException;
 import org.apache.commons.exec.ExecuteResultHandler;
 import org.apache.commons.exec.ExecuteStreamHandler;
-import org.apache.commons.exec.ProcessDestroyer;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -58,7 +57,8 @@ final class GdbProcess {
         CommandLine cl = new CommandLine(command.get(0));
         for (String arg : command.subList(1, command.size())) cl.addArgument(arg, false);
 
-        CompletableFuture<Process> launched = new CompletableFuture<>();
+        LaunchedProcess capture = new LaunchedProcess();
+        CompletableFuture<Process> launched = capture.process();
         CompletableFuture<GdbProcess> self = new CompletableFuture<>();
         LineStreams streams = new LineStreams(command.get(0), self, stdout, stderr);
 
@@ -66,23 +66,7 @@ final class GdbProcess {
         executor.setStreamHandler(streams);
         executor.setExitValues(null); // every exit code is reported through onExit, none is "failure"
         // commons-exec hands the launched Process to the destroyer: the one place to get hold of it
-        executor.setProcessDestroyer(new ProcessDestroyer() {
-            @Override
-            public boolean add(Process process) {
-                launched.complete(process);
-                return true;
-            }
-
-            @Override
-            public boolean remove(Process process) {
-                return true;
-            }
-
-            @Override
-            public int size() {
-                return 0;
-            }
-        });
+        executor.setProcessDestroyer(capture);
         executor.execute(cl, env, new ExecuteResultHandler() {
             @Override
             public void onProcessComplete(int exitValue) {

@@ -212,12 +212,7 @@ public final class PandaSession implements AutoCloseable {
             throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction);
         }
         runAtBegin();
-        int tb = execTbBreakpoint();
-        gdb.condition(tb, "");
-        enableOnly(tb);
-        go(EXEC_TB);
-        gdb.disable(tb);
-        begin = instrCount();
+        begin = runToTb(null);
         keepCheckpoint(begin);
         return begin;
     }
@@ -265,12 +260,7 @@ public final class PandaSession implements AutoCloseable {
             // thousands of instructions beyond the period start) it is n's first TB itself
             hopToCounter(bucket, n);
         }
-        int tb = execTbBreakpoint();
-        gdb.condition(tb, countLvalue() + " >= " + n);
-        enableOnly(tb);
-        go(n);
-        gdb.disable(tb);
-        long reached = instrCount();
+        long reached = runToTb(n);
         firstTbAtOrAfter.put(n, reached);
         firstTbAtOrAfter.put(reached, reached);
         if (keep) keepCheckpoint(reached);
@@ -347,12 +337,7 @@ public final class PandaSession implements AutoCloseable {
         // which gdb turns off, but asked again rather than trusted
         countLvalue = null;
         ramPointer = null;
-        int tb = execTbBreakpoint();
-        gdb.condition(tb, "");
-        enableOnly(tb);
-        go(EXEC_TB);
-        gdb.disable(tb);
-        long again = instrCount();
+        long again = runToTb(null);
         if (begin >= 0 && again != begin) {
             throw new PandaException(name + " is not deterministic: its first TB after " + role.beginFunction + " was at "
                     + begin + " and is at " + again + " when run again");
@@ -386,12 +371,7 @@ public final class PandaSession implements AutoCloseable {
         cur = fromNearest(target, cur, atTb);
         hopToCounter(target, n);
         // debug_counter runs at a TB boundary, right before that TB's cpu_loop_exec_tb
-        int tb = execTbBreakpoint();
-        gdb.condition(tb, "");
-        enableOnly(tb);
-        go(EXEC_TB);
-        gdb.disable(tb);
-        long reached = instrCount();
+        long reached = runToTb(null);
         firstTbAtOrAfter.put(reached, reached);
         return reached;
     }
@@ -414,10 +394,15 @@ public final class PandaSession implements AutoCloseable {
     /** Executes exactly one TB: stops at the next cpu_loop_exec_tb. Returns the count reached. */
     public synchronized long nextTb() {
         if (begin < 0) beginRecordOrReplay();
+        return runToTb(null);
+    }
+
+    /** To the next TB executed (at or after count n when n is not null); the count there. */
+    private long runToTb(Long n) {
         int tb = execTbBreakpoint();
-        gdb.condition(tb, "");
+        gdb.condition(tb, n == null ? "" : countLvalue() + " >= " + n);
         enableOnly(tb);
-        go(EXEC_TB);
+        go(n == null ? EXEC_TB : n);
         gdb.disable(tb);
         return instrCount();
     }
