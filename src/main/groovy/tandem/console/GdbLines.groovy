@@ -30,6 +30,9 @@ class GdbLines {
     static final Set<String> REVERSE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'rni', 'reverse-nexti',
                                         'reverse-step', 'reverse-next', 'reverse-finish'] as Set<String>
 
+    /** Reverse moves every target has: rr's own on rr, else tandem's {@link tandem.panda.Timeline}. */
+    static final Set<String> TIMELINE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'reverse-finish'] as Set<String>
+
     private static final Pattern PROMPT = ~/^\s*\((?:rr|gdb)\)\s*/
     private static final Pattern FIRST = ~/^([A-Za-z][\w-]*)(\/\w+)?(.*)$/
     private static final Pattern BREAKPOINT_MADE = ~/(?m)^(?:Temporary breakpoint|Breakpoint|Hardware watchpoint|Watchpoint|Hardware read watchpoint|Hardware access \(read\/write\) watchpoint|Dprintf) (\d+)[: ]/
@@ -83,6 +86,7 @@ class GdbLines {
         String word = cmd.split(/[\s\/]/, 2)[0]
         StringBuilder out = new StringBuilder()
         s.debugger().drainProgramOutput()   // what the program printed before this line is not its answer
+        if (TIMELINE.contains(word) && cmd == word) return reverse(s, word)
         String answer
         try {
             answer = s.gdb(cmd)
@@ -113,6 +117,14 @@ class GdbLines {
             printed.takeRight(max).each { String l -> out << l.replaceAll(/\r?\n$/, '') << '\n' }
         }
         return out.toString().replaceAll(/\n+$/, '')
+    }
+
+    private static String reverse(PandaSession s, String word) {
+        switch (word) {
+            case ['rc', 'reverse-continue']: return s.timeline().reverseContinue().toString()
+            case ['rsi', 'reverse-stepi']: return s.timeline().reverseStepInstruction().toString()
+            default: return s.timeline().reverseFinish().toString()
+        }
     }
 
     /** The program prints into a block-buffered pipe: flush it so the call's output shows now. */
