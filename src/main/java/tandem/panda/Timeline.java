@@ -277,7 +277,7 @@ public final class Timeline {
         long bucket = PandaSession.lastCounterBucketBefore(end.instr());
         Integer hop = null, guard = null, past = null;
         Map<Long, Integer> atCount = new HashMap<>();
-        Map<Integer, Long> hitsBefore = end.tbBoundary() ? hitCounts() : Map.of();
+        Map<Integer, Long> hitsBefore = hitCounts();
         Map<Integer, Integer> reported = new HashMap<>();
         Long lastCandidate = null;
         long guardPc = -1;
@@ -298,15 +298,21 @@ public final class Timeline {
                     throw new PandaException(side.name() + " ran to its end (" + stop + ") while going forward from " + from
                             + " to guest instruction " + end.instr() + ": the replay did not take the same path again");
                 }
-                if (hop != null && stop.breakpoint() == hop) {
+                long instr = side.instrCount();
+                // the user's own breakpoint on debug_counter may be the one gdb reports for the hop's stop
+                if (hop != null && (stop.breakpoint() == hop || instr >= bucket && atDebugCounter())) {
                     gdb.delete(hop);
                     hop = null;
                     guard = guard(end, count);
                     if (!end.tbBoundary()) past = gdb.breakAt(PandaSession.EXEC_TB, count + " > " + end.instr()).number();
                     guardPc = address(guard);
+                    boolean user = stops.contains(stop.breakpoint()) || userHitHere(stops, hitsBefore, reported);
+                    if (user) {
+                        reported.merge(stop.breakpoint(), 1, Integer::sum);
+                        if (visitor.visit(new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1), stop)) return;
+                    }
                     continue;
                 }
-                long instr = side.instrCount();
                 if (end.tbBoundary() && guard != null && (stop.breakpoint() == guard
                         || instr >= end.instr() && gdb.evaluateUnsigned("$pc") == guardPc)) {
                     // a stop of the user's at the very boundary is reported as tandem's: their hit counts tell
@@ -340,6 +346,11 @@ public final class Timeline {
             for (Integer b : new Integer[]{hop, guard, past}) if (b != null) gdb.delete(b);
             if (!off.isEmpty()) gdb.enable(toArray(off));
         }
+    }
+
+    private boolean atDebugCounter() {
+        List<Frame> bt = gdb.backtrace();
+        return !bt.isEmpty() && "debug_counter".equals(bt.get(0).function());
     }
 
     private int guard(Mark end, String count) {
