@@ -40,6 +40,11 @@ class RealPandaReverseSpec extends Specification {
         Long.parseUnsignedLong(line.split(' ')[0], 16) & 0x1fffffffL
     }
 
+    /** The big-endian guest's value of a RAM word read as a host (little-endian) unsigned int. */
+    static long guestWord(String hostValue) {
+        Integer.reverseBytes(Long.parseLong(hostValue) as int) & 0xffffffffL
+    }
+
     /**
      * A plain gdb on a fresh replay: from rr_do_begin_replay to the TB boundary at {@code now} with
      * {@code command}; for each stop before now, its count and what {@code read} evaluates to.
@@ -121,7 +126,7 @@ class RealPandaReverseSpec extends Specification {
         changes.size() > 1
         o.time().instr() == changes.last()[0]
         o.newValue() == changes.last()[1]
-        (o.newValue() as long) == (o.oldValue() as long) + 1
+        guestWord(o.newValue()) == guestWord(o.oldValue()) + 1 // the guest counts syscalls
         o.frames()
         rep.instrCount() == now
     }
