@@ -51,6 +51,9 @@ class GdbLines {
     static final Set<String> REVERSE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'rni', 'reverse-nexti',
                                         'reverse-step', 'reverse-next', 'reverse-finish'] as Set<String>
 
+    /** Reverse moves every target has: rr's own on rr, else tandem's {@link tandem.panda.Timeline}. */
+    static final Set<String> TIMELINE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'reverse-finish'] as Set<String>
+
     private static final Pattern PROMPT = ~/^\s*\((?:rr|gdb)\)\s*/
     private static final Pattern FIRST = ~/^([A-Za-z][\w-]*)(\/\w+)?(.*)$/
     private static final Pattern BREAKPOINT_MADE = ~/(?m)^(?:Temporary breakpoint|Breakpoint|Hardware watchpoint|Watchpoint|Hardware read watchpoint|Hardware access \(read\/write\) watchpoint|Dprintf) (\d+)[: ]/
@@ -161,6 +164,7 @@ class GdbLines {
         String word = cmd.split(/[\s\/]/, 2)[0]
         StringBuilder out = new StringBuilder()
         s.debugger().drainProgramOutput()   // what the program printed before this line is not its answer
+        if (TIMELINE.contains(word) && cmd == word) return reverse(s, word)
         String answer
         try {
             answer = s.gdb(cmd)
@@ -271,6 +275,14 @@ class GdbLines {
             return "(${s.name()}: the program ended; gdb now runs commands in tandem's checkpoint at guest instruction $at. `toInstr N` moves from there.)".toString()
         } catch (RuntimeException ignored) {
             return "(${s.name()}: the program ended and gdb has no process left; `toInstr N` starts it again from a checkpoint.)".toString()
+        }
+    }
+
+    private static String reverse(PandaSession s, String word) {
+        switch (word) {
+            case ['rc', 'reverse-continue']: return s.timeline().reverseContinue().toString()
+            case ['rsi', 'reverse-stepi']: return s.timeline().reverseStepInstruction().toString()
+            default: return s.timeline().reverseFinish().toString()
         }
     }
 

@@ -3,6 +3,7 @@
 package tandem.console
 
 import tandem.panda.Both
+import tandem.panda.Origin
 import tandem.panda.Pair
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
@@ -138,6 +139,25 @@ abstract class TandemScript extends Script {
         } finally {
             progress.close()
         }
+    }
+
+    /**
+     * The last change before now of an lvalue (any gdb lvalue, or a guest-state name: 'EntryHi',
+     * 'gpr[5]', 'tlb[3].VPN2') on the focus: `origin 'EntryHi'`, or on one side: `origin rec, 'EntryHi'`.
+     * On both, a difference between the two sides' origins comes first.
+     */
+    def origin(String lvalue) {
+        Object o = onFocus { PandaSession s -> quietly(s) { s.timeline().origin(lvalue) } }
+        if (!(o instanceof Both)) return o
+        Both b = (Both) o
+        Origin a = (Origin) b.rec(), c = (Origin) b.rep()
+        String head = a.sameAs(c) ? "origins agree: ${a.summary()}"
+                : "origins differ:\n  rec: ${a.summary()}\n  rep: ${c.summary()}"
+        return head + '\n' + ctx.render.both(b)
+    }
+
+    def origin(PandaSession side, String lvalue) {
+        quietly(side) { side.timeline().origin(lvalue) }
     }
 
     // ---- looking ----

@@ -147,6 +147,31 @@ public enum Arch {
         return hasSoftwareTlb;
     }
 
+    /**
+     * A guest-state name as a gdb lvalue of the arch state: a register name ("a1", "sp"), an extra
+     * register ("EntryHi"), an element of the register array ("gpr[5]"), a field of the state
+     * ("CP0_EntryHi", "active_tc.PC"), and on MIPS a TLB entry's field ("tlb[3].VPN2": QEMU's
+     * r4k_tlb_t keeps EntryHi's VPN2 in its field VPN). Empty for anything else (a gdb lvalue).
+     */
+    public Optional<String> guestState(String name) {
+        String n = name.trim();
+        int reg = registerNames.indexOf(n);
+        if (reg >= 0) return Optional.of(registerExpression(reg));
+        if (n.equals("pc")) return Optional.of(pcExpression());
+        if (extraRegisters.containsKey(n)) return Optional.of(field(extraRegisters.get(n)));
+        String array = registerArray.substring(registerArray.lastIndexOf('.') + 1);
+        if (n.matches(Pattern.quote(array) + "\\[\\d+\\]")) return Optional.of(field(registerArray + n.substring(array.length())));
+        Matcher tlb = TLB_FIELD.matcher(n);
+        if (this == MIPS && tlb.matches()) {
+            String f = tlb.group(2).equals("VPN2") ? "VPN" : tlb.group(2);
+            return Optional.of(field("tlb->mmu.r4k.tlb[" + tlb.group(1) + "]." + f));
+        }
+        if (n.matches("(CP0_|active_tc\\.)[\\w.\\[\\]]+")) return Optional.of(field(n));
+        return Optional.empty();
+    }
+
+    private static final Pattern TLB_FIELD = Pattern.compile("tlb\\[(\\d+)\\]\\.(\\w+(?:\\[\\d+\\])?)");
+
     /** The QEMU target name, as in panda-system-NAME. */
     public String qemuName() {
         return qemuNames.get(0);

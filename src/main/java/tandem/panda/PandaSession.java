@@ -186,6 +186,23 @@ public final class PandaSession implements AutoCloseable {
         this.moveLimit = limit;
     }
 
+    Duration moveLimit() {
+        return moveLimit;
+    }
+
+    /** Counts a stop of a move made by this side's {@link Timeline}. */
+    synchronized void countStop() {
+        stops++;
+    }
+
+    private Timeline timeline;
+
+    /** This side's reverse execution: reverse-continue, reverse-stepi, reverse-finish, origin. */
+    public synchronized Timeline timeline() {
+        if (timeline == null) timeline = new Timeline(this);
+        return timeline;
+    }
+
     /**
      * Whether toInstr may cover long spans with debug_counter (on by default; it is used only when
      * the build has it). Off, every span is one conditional breakpoint on cpu_loop_exec_tb.
@@ -570,6 +587,10 @@ public final class PandaSession implements AutoCloseable {
      * The count as a plain memory read at a fixed address: cheaper for gdb to evaluate per hit than
      * the pointer chain, and compilable to an agent expression for target-side evaluation.
      */
+    String countExpression() {
+        return countLvalue();
+    }
+
     private String countLvalue() {
         if (countCondition != null) return "(" + countCondition + ")";
         if (countLvalue == null) {

@@ -39,6 +39,25 @@ class ArchSpec extends Specification {
         Arch.knownNames() == 'mips, i386, x86_64, arm, aarch64, ppc'
     }
 
+    def "guest-state name #name is the lvalue #expected"() {
+        expect:
+        arch.guestState(name).orElse(null) == expected
+
+        where:
+        arch         | name              | expected
+        Arch.MIPS    | 'EntryHi'         | '((CPUMIPSState *) cpus->tqh_first->env_ptr)->CP0_EntryHi'
+        Arch.MIPS    | 'gpr[5]'          | '((CPUMIPSState *) cpus->tqh_first->env_ptr)->active_tc.gpr[5]'
+        Arch.MIPS    | 'a1'              | '((CPUMIPSState *) cpus->tqh_first->env_ptr)->active_tc.gpr[5]'
+        Arch.MIPS    | 'tlb[3].VPN2'     | '((CPUMIPSState *) cpus->tqh_first->env_ptr)->tlb->mmu.r4k.tlb[3].VPN'
+        Arch.MIPS    | 'tlb[15].PFN[1]'  | '((CPUMIPSState *) cpus->tqh_first->env_ptr)->tlb->mmu.r4k.tlb[15].PFN[1]'
+        Arch.MIPS    | 'CP0_Cause'       | '((CPUMIPSState *) cpus->tqh_first->env_ptr)->CP0_Cause'
+        Arch.MIPS    | 'pc'              | '((CPUMIPSState *) cpus->tqh_first->env_ptr)->active_tc.PC'
+        Arch.X86_64  | 'regs[3]'         | '((CPUX86State *) cpus->tqh_first->env_ptr)->regs[3]'
+        Arch.X86_64  | 'tlb[3].VPN2'     | null
+        Arch.MIPS    | 'guest_ram[4]'    | null
+        Arch.MIPS    | '*(int *) 0x1000' | null
+    }
+
     def "#arch under gdb: pc and registers read from its CPU state; TLB checksum only on MIPS"() {
         given:
         def binary = MiniPanda.binary(arch)

@@ -1,0 +1,45 @@
+// The last change of an lvalue before now on one side: what `origin` answers.
+package tandem.panda;
+
+import tandem.debugger.Frame;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The last change of {@code lvalue} (the gdb expression watched) strictly before now: at
+ * {@code time}, guest PC {@code pc} (QEMU's guest PC is that of the TB executing: it is written at TB
+ * boundaries), the host backtrace of the write, and the value before and after (gdb's display text).
+ * A hardware watchpoint reports changes only: a write of the same value is not a change. Not found:
+ * {@code time} null, and {@code note} says over which span nothing changed.
+ */
+public record Origin(String name, String lvalue, Time time, long pc, List<Frame> frames, String oldValue, String newValue, String note) {
+
+    public boolean found() {
+        return time != null;
+    }
+
+    /** Same guest instruction count and same values: the two sides' origins agree. */
+    public boolean sameAs(Origin o) {
+        if (!found() || !o.found()) return found() == o.found();
+        return time.instr() == o.time.instr() && Objects.equals(oldValue, o.oldValue) && Objects.equals(newValue, o.newValue);
+    }
+
+    /** One line: where, and from what to what. */
+    public String summary() {
+        if (!found()) return note;
+        return "guest instruction " + time.instr() + String.format(", pc 0x%x", pc)
+                + (frames.isEmpty() ? "" : ", in " + frames.get(0).function()) + ": " + oldValue + " -> " + newValue;
+    }
+
+    @Override
+    public String toString() {
+        if (!found()) return "origin of " + name + ": " + note;
+        StringBuilder s = new StringBuilder("last change of " + name + " before now:\n");
+        s.append("  guest instruction ").append(time.instr()).append(String.format("  pc 0x%x%n", pc));
+        s.append("  old ").append(oldValue).append("\n  new ").append(newValue).append('\n');
+        for (Frame f : frames) s.append("  #").append(f.level()).append(' ').append(f.function())
+                .append(f.file() == null ? "" : " at " + f.file() + ":" + f.line()).append('\n');
+        return s.toString();
+    }
+}

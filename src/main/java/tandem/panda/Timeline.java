@@ -1,0 +1,538 @@
+// Reverse execution on one side, built from forward execution the way rr's ReplayTimeline does it:
+// go back to a way back before now (a checkpoint, or the replay run again from its start), run
+// forward remembering the stops, then go back again and forward to the last stop before now.
+package tandem.panda;
+
+import tandem.debugger.Breakpoint;
+import tandem.debugger.Debugger;
+import tandem.debugger.DebuggerException;
+import tandem.debugger.Frame;
+import tandem.debugger.Stop;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+public final class Timeline {
+
+    /** At most this many host instructions are stepped to go one back inside a TB's host code. */
+    static final int MAX_HOST_STEPS = 200_000;
+
+    private final PandaSession side;
+    private final Debugger gdb;
+    /** null: not asked yet; rr answers reverse moves itself unless its gdb says it cannot (the stand-in). */
+    private Boolean rrReverses;
+
+    Timeline(PandaSession side) {
+        this.side = side;
+        this.gdb = side.debugger();
+    }
+
+    /**
+     * A point of the replay found again by running forward: the first stop at host {@code hostPc}
+     * with guest count {@code instr} whose host registers are {@code hostRegisters}; with
+     * hostRegisters null, the first cpu_loop_exec_tb at or after count {@code instr} (a way back:
+     * where toInstr and checkpoints stop).
+     */
+    record Mark(long instr, long hostPc, String hostRegisters) {
+        boolean tbBoundary() {
+            return hostRegisters == null;
+        }
+    }
+
+    /** One stop of a forward pass. */
+    private record Seen(Time time, int breakpoint) {
+    }
+
+    /** What a forward pass does at each of the user's stops: true ends the pass there. */
+    private interface Visitor {
+        boolean visit(Time time, Stop stop);
+    }
+
+    // ---- the user's verbs ----
+
+    /**
+     * gdb's reverse-continue: back to the last stop before now of the breakpoints and watchpoints
+     * enabled now (their conditions honoured; tandem keeps its own disabled between moves). On an
+     * rr replay, rr's own. Elsewhere: from the nearest way back strictly before now (the nearest
+     * checkpoint at a smaller count, else the replay run again from its start), forward to now
+     * remembering the stops, then again to the last one; with none, an earlier way back, down to
+     * the start. With no stop before now at all, the side is put back where it was and the answer
+     * says so.
+     */
+    public ReverseStop reverseContinue() {
+        synchronized (side) {
+            if (rrReverses()) {
+                Stop stop = tryRr(() -> gdb.reverseCont(side.moveLimit()));
+                if (stop != null) return fromRr(stop);
+            }
+            return lastStopBefore(enabledBreakpoints(), here(), "breakpoint or watchpoint");
+        }
+    }
+
+    /**
+     * reverse-stepi on PANDA: at a TB boundary (cpu_loop_exec_tb, where toInstr, nextTb and
+     * checkpoints stop), back to the previous TB boundary, which is the guest's previous step; anywhere
+     * else in PANDA's host code, one host instruction back: forward from the TB boundary before now,
+     * counting host instructions to now, then again one fewer. On an rr replay, rr's own.
+     */
+    public ReverseStop reverseStepInstruction() {
+        synchronized (side) {
+            if (rrReverses()) {
+                Stop stop = tryRr(gdb::reverseStepInstruction);
+                if (stop != null) return fromRr(stop);
+            }
+            Mark now = here();
+            boolean atTb = atTbBoundary();
+            ReverseStop tb = previousTbBoundary(now);
+            if (!tb.found() || atTb) return tb;
+            // now is inside host code after that boundary: count the host instructions to now, then
+            // back to the boundary and one fewer
+            int steps = stepsTo(now);
+            ReverseStop again = previousTbBoundary(now);
+            for (int i = 0; i < steps - 1; i++) gdb.stepInstruction();
+            return new ReverseStop(true, new Time(now.instr(), 0), guestPc(), 0, gdb.backtrace(),
+                    "one host instruction back (" + (steps - 1) + " after the TB boundary at " + tb.time().instr() + ")",
+                    tb.passes() + again.passes());
+        }
+    }
+
+    /**
+     * reverse-finish on PANDA: back to the first instruction of the current host function's current
+     * call (gdb's own stops one instruction earlier, at the call in the caller; `reverse-stepi` from
+     * here gets there). Found as the last stop before now of a breakpoint at the function's entry
+     * whose stack pointer is the one this call had there. On an rr replay, rr's own.
+     */
+    public ReverseStop reverseFinish() {
+        synchronized (side) {
+            if (rrReverses() && tryRr(() -> gdb.console("reverse-finish")) != null) return fromRr(null);
+            List<Frame> bt = gdb.backtrace();
+            if (bt.size() < 2) throw new PandaException(side.name() + ": reverse-finish needs a caller; the outermost frame has none");
+            Matcher cfa = FRAME_AT.matcher(gdb.console("info frame"));
+            if (!cfa.find()) throw new PandaException(side.name() + ": gdb's `info frame` names no frame address here");
+            long entrySp = Long.decode(cfa.group(1)) - HOST_RETURN_ADDRESS_BYTES;
+            Breakpoint entry = gdb.breakAt("*" + gdb.evaluateUnsigned("(unsigned long) " + bt.get(0).function()), "$sp == " + entrySp);
+            try {
+                return lastStopBefore(Set.of(entry.number()), here(), "entry of " + bt.get(0).function());
+            } finally {
+                gdb.delete(entry.number());
+            }
+        }
+    }
+
+    /** The x86-64 call pushes the return address: at a function's entry, $sp is its frame address minus 8. */
+    private static final long HOST_RETURN_ADDRESS_BYTES = 8;
+    /** gdb's `info frame`: "Stack level 0, frame at 0x7fffffffe0f0:". */
+    private static final Pattern FRAME_AT = Pattern.compile("frame at (0x[0-9a-f]+)");
+
+    /**
+     * The last change before now of {@code lvalue} (a gdb lvalue, or a guest-state name {@link
+     * Arch#guestState} knows, such as 'EntryHi', 'gpr[5]', 'tlb[3].VPN2'): a hardware watchpoint
+     * (`watch -l`) run forward from the way back to now, the user's breakpoints off meanwhile. The
+     * side ends where it was. On an rr replay, rr's own: the watchpoint and reverse-continue.
+     */
+    public Origin origin(String lvalue) {
+        synchronized (side) {
+            String expr = side.arch().guestState(lvalue).orElse(lvalue);
+            Set<Integer> user = enabledBreakpoints();
+            if (!user.isEmpty()) gdb.disable(toArray(user));
+            int watch = watchLocation(expr);
+            try {
+                if (rrReverses()) {
+                    Origin o = rrOrigin(lvalue, expr, watch);
+                    if (o != null) return o;
+                }
+                return lastChange(lvalue, expr, watch);
+            } finally {
+                gdb.delete(watch);
+                if (!user.isEmpty()) gdb.enable(toArray(user));
+            }
+        }
+    }
+
+    // ---- going back by going forward ----
+
+    /**
+     * The last stop of {@code stops} strictly before {@code now}, window by window from the nearest
+     * way back; the side ends at it, or back at now when there is none.
+     */
+    private ReverseStop lastStopBefore(Set<Integer> stops, Mark now, String what) {
+        if (stops.isEmpty()) {
+            throw new PandaException(side.name() + ": reverse-continue needs a breakpoint or watchpoint to stop at (none is enabled):"
+                    + " set one (`break ...`, `watch -l ...`), or go back by count with `toInstr N`");
+        }
+        List<Long> ways = waysBackBefore(now.instr());
+        int passes = 0;
+        Mark end = now;
+        for (long from : ways) {
+            List<Seen> seen = new ArrayList<>();
+            passes++;
+            scan(from, end, stops, (t, stop) -> {
+                seen.add(new Seen(t, stop.breakpoint()));
+                return false;
+            });
+            if (!seen.isEmpty()) {
+                Seen last = seen.get(seen.size() - 1);
+                long prior = seen.stream().mapToLong(s -> s.time().instr()).filter(i -> i < last.time().instr()).max().orElse(from);
+                passes++;
+                seek(Math.max(from, prior), end, stops, last.time());
+                return new ReverseStop(true, last.time(), guestPc(), last.breakpoint(), gdb.backtrace(), null, passes);
+            }
+            end = new Mark(from, 0, null);
+        }
+        // nothing before now: back to where the user was (the first pass ended there)
+        if (ways.size() > 1) {
+            passes++;
+            seek(ways.get(0), now, Set.of(), null);
+        }
+        return new ReverseStop(false, null, 0, 0, List.of(), "no " + what + " stop between guest instruction " + ways.get(ways.size() - 1)
+                + " (the first TB after " + side.role().beginFunction + ") and now: " + side.name() + " stays at guest instruction "
+                + now.instr(), passes);
+    }
+
+    /** The previous TB boundary strictly before now (a TB has at most 512 guest instructions). */
+    private ReverseStop previousTbBoundary(Mark now) {
+        long lo = Math.max(side.begin(), now.instr() - 512);
+        Breakpoint tb = gdb.breakAt(PandaSession.EXEC_TB, side.countExpression() + " >= " + lo);
+        Set<Integer> user = enabledBreakpoints();
+        user.remove(tb.number());
+        if (!user.isEmpty()) gdb.disable(toArray(user));
+        try {
+            return lastStopBefore(Set.of(tb.number()), now, "TB boundary");
+        } finally {
+            gdb.delete(tb.number());
+            if (!user.isEmpty()) gdb.enable(toArray(user));
+        }
+    }
+
+    /** Host instructions from here (a TB boundary) to {@code now}, by single steps; the side ends at now. */
+    private int stepsTo(Mark now) {
+        for (int i = 1; i <= MAX_HOST_STEPS; i++) {
+            if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while stepping back to " + now.instr());
+            gdb.stepInstruction();
+            if (gdb.evaluateUnsigned("$pc") == now.hostPc() && side.instrCount() == now.instr() && hostRegisters().equals(now.hostRegisters())) {
+                return i;
+            }
+        }
+        throw new PandaException(side.name() + ": now is more than " + MAX_HOST_STEPS + " host instructions past the TB boundary before it;"
+                + " reverse-stepi goes back by stepping that far. Use `rc` with a breakpoint, or `toInstr N`");
+    }
+
+    private void seek(long from, Mark end, Set<Integer> stops, Time target) {
+        scan(from, end, stops, (t, stop) -> target != null && t.equals(target));
+        if (target == null) return;
+        long at = side.instrCount();
+        if (at != target.instr()) {
+            throw new PandaException(side.name() + " is not deterministic: the stop at guest instruction " + target
+                    + " was not found again (at " + at + ")");
+        }
+    }
+
+    /**
+     * Where a pass may start, nearest first: counts of this side's checkpoints strictly before
+     * {@code instr}, then the first TB after record/replay began (its checkpoint, or the replay run
+     * again from its start).
+     */
+    private List<Long> waysBackBefore(long instr) {
+        if (side.begin() < 0) side.beginRecordOrReplay();
+        NavigableSet<Long> counts = new TreeSet<>(side.checkpoints().snapshot().headMap(instr, false).keySet());
+        counts.add(side.begin());
+        List<Long> ways = new ArrayList<>(counts.descendingSet());
+        ways.removeIf(c -> c < side.begin());
+        return ways;
+    }
+
+    /**
+     * One forward pass: to the TB boundary at {@code from} with the user's stops off, then forward
+     * with {@code stops} on until {@code end}, giving each of their stops its {@link Time}. Long
+     * spans are crossed with debug_counter (one stop per period) before the end's own breakpoint,
+     * which costs a test per hit, is set.
+     */
+    private void scan(long from, Mark end, Set<Integer> stops, Visitor visitor) {
+        scan(from, end, stops, () -> { }, visitor);
+    }
+
+    /** {@link #scan(long, Mark, Set, Visitor)}, running {@code atStart} at the way back. */
+    private void scan(long from, Mark end, Set<Integer> stops, Runnable atStart, Visitor visitor) {
+        Set<Integer> enabled = enabledBreakpoints();
+        if (!enabled.isEmpty()) gdb.disable(toArray(enabled));
+        try {
+            side.toInstr(from, false);
+        } finally {
+            if (!enabled.isEmpty()) gdb.enable(toArray(enabled));
+        }
+        atStart.run();
+        Set<Integer> off = new LinkedHashSet<>(enabled);
+        off.removeAll(stops);
+        if (!off.isEmpty()) gdb.disable(toArray(off));
+        if (!stops.isEmpty()) gdb.enable(toArray(stops));
+        String count = side.countExpression();
+        long bucket = PandaSession.lastCounterBucketBefore(end.instr());
+        Integer hop = null, guard = null, past = null;
+        Map<Long, Integer> atCount = new HashMap<>();
+        Map<Integer, Long> hitsBefore = hitCounts();
+        Map<Integer, Integer> reported = new HashMap<>();
+        Long lastCandidate = null;
+        long guardPc = -1;
+        try {
+            if (side.hasSymbol("debug_counter") && bucket > from) {
+                hop = gdb.breakAt("debug_counter", count + " >= " + bucket).number();
+            } else {
+                guard = guard(end, count);
+                if (!end.tbBoundary()) past = gdb.breakAt(PandaSession.EXEC_TB, count + " > " + end.instr()).number();
+                guardPc = address(guard);
+            }
+            while (true) {
+                if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while going back");
+                Stop stop = gdb.cont(side.moveLimit());
+                side.countStop();
+                if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(side.name() + ": interrupted while going back");
+                if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED) {
+                    throw new PandaException(side.name() + " ran to its end (" + stop + ") while going forward from " + from
+                            + " to guest instruction " + end.instr() + ": the replay did not take the same path again");
+                }
+                long instr = side.instrCount();
+                // the user's own breakpoint on debug_counter may be the one gdb reports for the hop's stop
+                if (hop != null && (stop.breakpoint() == hop || instr >= bucket && atDebugCounter())) {
+                    gdb.delete(hop);
+                    hop = null;
+                    guard = guard(end, count);
+                    if (!end.tbBoundary()) past = gdb.breakAt(PandaSession.EXEC_TB, count + " > " + end.instr()).number();
+                    guardPc = address(guard);
+                    boolean user = stops.contains(stop.breakpoint()) || userHitHere(stops, hitsBefore, reported);
+                    if (user) {
+                        reported.merge(stop.breakpoint(), 1, Integer::sum);
+                        if (visitor.visit(new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1), stop)) return;
+                    }
+                    continue;
+                }
+                if (end.tbBoundary() && guard != null && (stop.breakpoint() == guard
+                        || instr >= end.instr() && gdb.evaluateUnsigned("$pc") == guardPc)) {
+                    // a stop of the user's at the very boundary is reported as tandem's: their hit counts tell
+                    if (userHitHere(stops, hitsBefore, reported)) {
+                        visitor.visit(new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1), stop);
+                    }
+                    return;
+                }
+                if (!end.tbBoundary() && instr == end.instr() && gdb.evaluateUnsigned("$pc") == end.hostPc()) {
+                    if (hostRegisters().equals(end.hostRegisters())) return;
+                    lastCandidate = instr;
+                }
+                if (past != null && stop.breakpoint() == past) {
+                    if (lastCandidate == null) {
+                        throw new PandaException(side.name() + ": did not find now (guest instruction " + end.instr()
+                                + ") again going forward from " + from);
+                    }
+                    // host registers differ between runs (several threads): now is the count's last candidate
+                    return;
+                }
+                if (stops.contains(stop.breakpoint()) || stop.reason() == Stop.Reason.WATCHPOINT_TRIGGER) {
+                    reported.merge(stop.breakpoint(), 1, Integer::sum);
+                    if (visitor.visit(new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1), stop)) return;
+                    continue;
+                }
+                if (guard != null && stop.breakpoint() == guard) continue; // same place and count, another moment
+                throw new PandaException(side.name() + " stopped (" + stop + ") at guest instruction " + instr
+                        + " while going back, at none of the breakpoints it was going through");
+            }
+        } finally {
+            for (Integer b : new Integer[]{hop, guard, past}) if (b != null) gdb.delete(b);
+            if (!off.isEmpty()) gdb.enable(toArray(off));
+        }
+    }
+
+    private boolean atDebugCounter() {
+        List<Frame> bt = gdb.backtrace();
+        return !bt.isEmpty() && "debug_counter".equals(bt.get(0).function());
+    }
+
+    private int guard(Mark end, String count) {
+        return end.tbBoundary()
+                ? gdb.breakAt(PandaSession.EXEC_TB, count + " >= " + end.instr()).number()
+                : gdb.breakAt("*" + Long.toUnsignedString(end.hostPc()), count + " == " + end.instr()).number();
+    }
+
+    /** Whether one of {@code stops} (a breakpoint at this very place) also hit at the stop gdb reported as another. */
+    private boolean userHitHere(Set<Integer> stops, Map<Integer, Long> before, Map<Integer, Integer> reported) {
+        Map<Integer, Long> after = hitCounts();
+        for (int b : stops) {
+            long hits = after.getOrDefault(b, 0L) - before.getOrDefault(b, 0L);
+            if (hits > reported.getOrDefault(b, 0)) return true;
+        }
+        return false;
+    }
+
+    /** The last change of expr: the triggers of one pass per window, nearest window first. */
+    private Origin lastChange(String name, String expr, int watch) {
+        Mark now = here();
+        List<Long> ways = waysBackBefore(now.instr());
+        Mark end = now;
+        for (long from : ways) {
+            List<Origin> changes = new ArrayList<>();
+            String[] value = new String[1];
+            scan(from, end, Set.of(watch), () -> value[0] = gdb.evaluate(expr), (t, stop) -> {
+                String before = value[0];
+                value[0] = gdb.evaluate(expr);
+                changes.add(new Origin(name, expr, t, guestPc(), gdb.backtrace(), before, value[0], null));
+                return false;
+            });
+            if (!changes.isEmpty()) {
+                if (end != now) seek(ways.get(0), now, Set.of(), null);
+                return changes.get(changes.size() - 1);
+            }
+            end = new Mark(from, 0, null);
+        }
+        if (ways.size() > 1) seek(ways.get(0), now, Set.of(), null);
+        return new Origin(name, expr, null, 0, List.of(), null, null, "no change of " + expr + " between guest instruction "
+                + ways.get(ways.size() - 1) + " (the first TB after " + side.role().beginFunction + ") and now (" + now.instr() + ")");
+    }
+
+    // ---- rr's own reverse execution ----
+
+    private boolean rrReverses() {
+        if (rrReverses == null) rrReverses = gdb.target().canReverse() ? null : false;
+        return rrReverses == null || rrReverses;
+    }
+
+    /** rr's reverse move, or null when this gdb cannot reverse (a stand-in rr, or a gdb server without it). */
+    private <T> T tryRr(java.util.function.Supplier<T> move) {
+        try {
+            T s = move.get();
+            rrReverses = true;
+            return s;
+        } catch (DebuggerException e) {
+            String said = String.valueOf(e.gdbMessage()) + " " + e.getMessage();
+            // gdb: "Target native does not support this command." / "Target does not support this operation."
+            if (said.contains("does not support")) {
+                rrReverses = false;
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private ReverseStop fromRr(Stop stop) {
+        long instr = side.instrCount();
+        boolean start = stop != null && stop.reason() == Stop.Reason.NO_HISTORY;
+        return new ReverseStop(true, new Time(instr, 0), guestPc(), stop == null ? 0 : stop.breakpoint(), gdb.backtrace(),
+                start ? "at the start of the recording (rr: no more reverse-execution history)" : "by rr's reverse execution", 1);
+    }
+
+    private Origin rrOrigin(String name, String expr, int watch) {
+        String now = gdb.evaluate(expr);
+        int checkpoint = gdb.checkpoint();
+        try {
+            Stop stop = tryRr(() -> gdb.reverseCont(side.moveLimit()));
+            if (stop == null) return null;
+            if (stop.reason() != Stop.Reason.WATCHPOINT_TRIGGER) {
+                return new Origin(name, expr, null, 0, List.of(), null, null, "no change of " + expr + " before now in the recording (" + stop + ")");
+            }
+            // reverse execution stops before the write: the value here is the old one
+            return new Origin(name, expr, new Time(side.instrCount(), 0), guestPc(), gdb.backtrace(), gdb.evaluate(expr), now, null);
+        } finally {
+            gdb.restart(checkpoint);
+        }
+    }
+
+    // ---- reading ----
+
+    private Mark here() {
+        if (side.begin() < 0) side.beginRecordOrReplay();
+        return new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), hostRegisters());
+    }
+
+    private boolean atTbBoundary() {
+        List<Frame> bt = gdb.backtrace();
+        if (bt.isEmpty() || !PandaSession.EXEC_TB.equals(bt.get(0).function())) return false;
+        Breakpoint probe = gdb.breakAt(PandaSession.EXEC_TB, "0");
+        try {
+            return address(probe.number()) == gdb.evaluateUnsigned("$pc");
+        } finally {
+            gdb.delete(probe.number());
+        }
+    }
+
+    /** The host address of a breakpoint (-1 when gdb lists none). */
+    private long address(int breakpoint) {
+        Matcher m = ADDRESS.matcher(gdb.console("info breakpoints " + breakpoint));
+        return m.find() ? Long.decode(m.group(1)) : -1;
+    }
+
+    private long guestPc() {
+        return side.pc();
+    }
+
+    /**
+     * The host's general registers as gdb lists them, without the segment bases and mask
+     * registers a thread switch or the kernel may change: what tells two stops at the same place
+     * and count apart (rr compares registers the same way).
+     */
+    private String hostRegisters() {
+        StringBuilder s = new StringBuilder();
+        for (String line : gdb.console("info registers general").split("\n")) {
+            String name = line.trim().split("\\s+", 2)[0];
+            if (name.isEmpty() || name.endsWith("_base") || name.matches("k\\d")) continue;
+            s.append(line.trim()).append('\n');
+        }
+        return s.toString();
+    }
+
+    /** One line of `info breakpoints`: "3       breakpoint     keep y   0x000055555555a1b9 in f at f.c:12". */
+    private static final Pattern ROW = Pattern.compile("(?m)^(\\d+)\\s+(?:hw |read |acc )?(breakpoint|watchpoint|dprintf)\\s+\\S+\\s+([yn])\\b");
+    private static final Pattern ADDRESS = Pattern.compile("(?m)^\\d+\\s+breakpoint\\s+\\S+\\s+[yn]\\s+(0x[0-9a-f]+)");
+    private static final Pattern HITS = Pattern.compile("already hit (\\d+) time");
+
+    /** The breakpoints and watchpoints enabled now: the user's (tandem keeps its own disabled between moves). */
+    private Set<Integer> enabledBreakpoints() {
+        Set<Integer> on = new LinkedHashSet<>();
+        Matcher m = ROW.matcher(gdb.console("info breakpoints"));
+        while (m.find()) if (m.group(3).equals("y") && !m.group(2).equals("dprintf")) on.add(Integer.parseInt(m.group(1)));
+        return on;
+    }
+
+    private Map<Integer, Long> hitCounts() {
+        Map<Integer, Long> hits = new HashMap<>();
+        Integer current = null;
+        for (String line : gdb.console("info breakpoints").split("\n")) {
+            Matcher row = ROW.matcher(line);
+            if (row.find()) {
+                current = Integer.parseInt(row.group(1));
+                continue;
+            }
+            Matcher h = HITS.matcher(line);
+            if (current != null && h.find()) hits.put(current, Long.parseLong(h.group(1)));
+        }
+        return hits;
+    }
+
+    /** A hardware watchpoint on the location expr names now (`watch -l`): its number. */
+    private int watchLocation(String expr) {
+        String out;
+        try {
+            out = gdb.console("watch -l " + expr);
+        } catch (DebuggerException e) {
+            throw new PandaException(side.name() + ": can't watch `" + expr + "`: " + (e.gdbMessage() == null ? e.getMessage() : e.gdbMessage())
+                    + " (origin takes an lvalue: a variable, a field, *(type *) address, or a guest-state name such as 'EntryHi', 'gpr[5]', 'tlb[3].VPN2')", e);
+        }
+        Matcher m = Pattern.compile("[Ww]atchpoint (\\d+)").matcher(out);
+        if (!m.find()) throw new PandaException(side.name() + ": gdb set no watchpoint for `" + expr + "`: " + out.trim());
+        if (!out.contains("Hardware")) {
+            int n = Integer.parseInt(m.group(1));
+            gdb.delete(n);
+            throw new PandaException(side.name() + ": gdb can watch `" + expr + "` only in software (one step at a time): "
+                    + "watch a smaller lvalue (at most 8 bytes)");
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static int[] toArray(Set<Integer> s) {
+        return s.stream().mapToInt(Integer::intValue).toArray();
+    }
+}

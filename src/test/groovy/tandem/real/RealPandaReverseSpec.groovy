@@ -1,0 +1,133 @@
+// Reverse execution on the real panda-system-mips, where going back re-executes the replay from
+// its start (gdb can't fork PANDA's threads): rc, rsi and origin, each checked against a plain gdb
+// that runs a fresh replay forwards with the same breakpoint or watchpoint.
+package tandem.real
+
+import spock.lang.Requires
+import spock.lang.Shared
+import spock.lang.Specification
+import spock.lang.Timeout
+import tandem.debugger.Debugger
+import tandem.debugger.Stop
+import tandem.panda.Pair
+import tandem.panda.PandaSession
+
+import java.time.Duration
+
+@Requires({ RealPanda.required() })
+@Timeout(900)
+class RealPandaReverseSpec extends Specification {
+    static final String COUNT = 'cpus->tqh_first->rr_guest_instr_count'
+
+    @Shared RealPanda.Recording recording
+    @Shared Pair pair
+
+    def setupSpec() {
+        recording = RealPanda.get().unchanged()
+        pair = RealPandaPair.open(RealPandaPair.side('rec', recording), RealPandaPair.side('rep', recording))
+    }
+
+    def cleanupSpec() {
+        pair?.close()
+    }
+
+    PandaSession getRep() { pair.rep() }
+
+    /** Physical address of a symbol of the guest, from its ELF (kseg0: the low 29 bits). */
+    static long guestPhysical(String symbol) {
+        String line = ['mips-linux-gnu-nm', MipsGuest.elf().toString()].execute().text.readLines().find { it.endsWith(" $symbol") }
+        assert line: "the guest has no $symbol"
+        Long.parseUnsignedLong(line.split(' ')[0], 16) & 0x1fffffffL
+    }
+
+    /** The big-endian guest's value of a RAM word read as a host (little-endian) unsigned int. */
+    static long guestWord(String hostValue) {
+        Integer.reverseBytes(Long.parseLong(hostValue) as int) & 0xffffffffL
+    }
+
+    /**
+     * A plain gdb on a fresh replay: from rr_do_begin_replay to the TB boundary at {@code now} with
+     * {@code command}; for each stop before now, its count and what {@code read} evaluates to.
+     */
+    List<List> witness(long now, String command, String read = COUNT) {
+        PandaSession fresh = RealPandaPair.side('witness', recording).open(Optional.empty())
+        try {
+            Debugger gdb = fresh.debugger()
+            gdb.temporaryBreakAt('rr_do_begin_replay', null)
+            assert gdb.cont(Duration.ofSeconds(120)).reason() == Stop.Reason.BREAKPOINT_HIT
+            gdb.console(command.replace('RAM', Long.toString(fresh.ramPointer())))
+            int end = gdb.breakAt('cpu_loop_exec_tb', "$COUNT >= $now").number()
+            List<List> seen = []
+            while (true) {
+                def stop = gdb.cont(Duration.ofSeconds(300))
+                assert stop.reason() in [Stop.Reason.BREAKPOINT_HIT, Stop.Reason.WATCHPOINT_TRIGGER]
+                if (stop.breakpoint() == end) return seen
+                seen << [gdb.evaluateUnsigned(COUNT), gdb.evaluate(read.replace('RAM', Long.toString(fresh.ramPointer())))]
+            }
+        } finally {
+            fresh.close()
+        }
+    }
+
+    def "rc goes back by re-execution to the last hit of a conditional breakpoint"() {
+        given:
+        long now = rep.toInstr(1_200_000)
+        String cond = "($COUNT & 1) == 0 && $COUNT >= 1140000 && $COUNT < 1150000"
+        def expected = witness(now, "break cpu_loop_exec_tb if $cond")
+        rep.gdb("break cpu_loop_exec_tb if $cond")
+        int bp = rep.debugger().evaluateUnsigned('$bpnum') as int
+        int before = rep.reexecutions()
+
+        when:
+        def back = rep.timeline().reverseContinue()
+
+        then:
+        expected.size() > 2
+        back.found()
+        rep.instrCount() == expected.last()[0]
+        rep.reexecutions() == before + 2 // forward to now remembering the stops, then to the last one
+
+        when:
+        rep.timeline().reverseContinue()
+
+        then:
+        rep.instrCount() == expected[-2][0]
+
+        cleanup:
+        rep.debugger().delete(bp)
+    }
+
+    def "rsi at a TB boundary goes to the previous one"() {
+        given:
+        long now = rep.toInstr(900_000)
+
+        when:
+        rep.timeline().reverseStepInstruction()
+        long back = rep.instrCount()
+
+        then:
+        back < now
+        back >= now - 512
+        rep.nextTb() == now
+    }
+
+    def "origin of a RAM word: the guest's syscall counter"() {
+        given:
+        long now = rep.toInstr(1_000_000)
+        long ram = rep.ramPointer()
+        String word = "*(unsigned int *) ($ram + ${guestPhysical('syscall_count')})"
+        def changes = witness(now, "watch -l *(unsigned int *) (RAM + ${guestPhysical('syscall_count')})",
+                "*(unsigned int *) (RAM + ${guestPhysical('syscall_count')})")
+
+        when:
+        def o = rep.timeline().origin(word)
+
+        then:
+        changes.size() > 1
+        o.time().instr() == changes.last()[0]
+        o.newValue() == changes.last()[1]
+        guestWord(o.newValue()) == guestWord(o.oldValue()) + 1 // the guest counts syscalls
+        o.frames()
+        rep.instrCount() == now
+    }
+}
