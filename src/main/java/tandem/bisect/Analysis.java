@@ -47,7 +47,7 @@ final class Analysis {
         Bisector.Probe p = b.probe(firstDiverged, true, false, false);
         if (p == null || p.instr() != firstDiverged) {
             throw new PandaException("can't get both sides back to guest instruction " + firstDiverged
-                    + (p == null ? ": a side ends before it" : ": they meet at " + p.instr()));
+                    + (p == null ? ": a side ends before it (" + b.endedSides() + ")" : ": they meet at " + p.instr()));
         }
         OpStats.phase("5b analysis regs+ram");
         Both<Registers> regs = b.both(s -> s.session.regs());

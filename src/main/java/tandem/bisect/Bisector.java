@@ -834,7 +834,9 @@ public final class Bisector {
         if (skip == null || !same) return;
         Side s = skip[0] == 0 ? rec : rep;
         Side other = s == rec ? rep : rec;
-        if (s.chains()) return;
+        // PANDA chains TBs only while recording (cpu-exec.c: `if (!rr_in_replay() && panda_tb_chaining)`):
+        // a replay that lands past the other's boundary stopped twice at one count on the other side
+        if (s.chains() || s.session.role() == PandaSession.Role.REPLAY) return;
         s.chains(true);
         note(s.name + " runs TBs chained: it stopped at " + skip[2] + ", past " + other.name + "'s TB boundary at "
                 + skip[1] + " (" + chainingAdvice(s) + ")");
@@ -943,7 +945,7 @@ public final class Bisector {
         return (System.nanoTime() - started) / 1_000_000;
     }
 
-    private String endedSides() {
+    String endedSides() {
         List<String> s = new ArrayList<>();
         for (Side x : List.of(rec, rep)) if (x.ended()) s.add(x.name + " ended at " + x.lastSeen() + " (" + x.endedHow() + ")");
         return s.isEmpty() ? "neither side ended" : String.join("; ", s);
