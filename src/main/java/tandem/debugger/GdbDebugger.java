@@ -175,6 +175,22 @@ public final class GdbDebugger implements Debugger {
     }
 
     private String evaluateNow(String expression) {
+        try {
+            return evaluateOnce(expression);
+        } catch (DebuggerException e) {
+            // The SIGINT of an interrupt that raced the end of its move stays pending in the program
+            // and is delivered the next time gdb resumes it, which may be for a call in this
+            // expression: gdb undoes the call (unwindonsignal) and the signal is spent, so the call
+            // runs once more. Only after an interrupt of this session's: any other signal in a call
+            // is the call's own and is reported.
+            String said = e.gdbMessage() == null ? "" : e.gdbMessage();
+            if (!interruptRequested || !said.contains("signaled while in a function called from GDB")) throw e;
+            interruptRequested = false;
+            return evaluateOnce(expression);
+        }
+    }
+
+    private String evaluateOnce(String expression) {
         return ask("evaluate `" + expression + "`",
                 () -> mi.send(MiCommand.of("data-evaluate-expression", expression)).record().results().string("value"));
     }

@@ -71,8 +71,8 @@ class RealPandaReverseSpec extends Specification {
 
     def "rc goes back by re-execution to the last hit of a conditional breakpoint"() {
         given:
-        long now = rep.toInstr(400_000)
-        String cond = "($COUNT & 1) == 0 && $COUNT >= 340000 && $COUNT < 350000"
+        long now = rep.toInstr(1_200_000)
+        String cond = "($COUNT & 1) == 0 && $COUNT >= 1140000 && $COUNT < 1150000"
         def expected = witness(now, "break cpu_loop_exec_tb if $cond")
         rep.gdb("break cpu_loop_exec_tb if $cond")
         int bp = rep.debugger().evaluateUnsigned('$bpnum') as int
@@ -99,7 +99,7 @@ class RealPandaReverseSpec extends Specification {
 
     def "rsi at a TB boundary goes to the previous one"() {
         given:
-        long now = rep.toInstr(300_000)
+        long now = rep.toInstr(900_000)
 
         when:
         rep.timeline().reverseStepInstruction()
@@ -113,7 +113,7 @@ class RealPandaReverseSpec extends Specification {
 
     def "origin of a RAM word: the guest's syscall counter"() {
         given:
-        long now = rep.toInstr(350_000)
+        long now = rep.toInstr(1_000_000)
         long ram = rep.ramPointer()
         String word = "*(unsigned int *) ($ram + ${guestPhysical('syscall_count')})"
         def changes = witness(now, "watch -l *(unsigned int *) (RAM + ${guestPhysical('syscall_count')})",
