@@ -30,6 +30,7 @@
  * instructions into it; replay (and -d nochain) gives one call per TB.
  */
 #include <stdlib.h>
+#include <time.h>
 #include "minipanda.h"
 
 TranslationBlock *mp_last_tb;      /* last TB handed to cpu_loop_exec_tb */
@@ -43,6 +44,25 @@ static uint64_t budget_extra;      /* ... and icount_extra's */
 int use_icount;                    /* -icount given */
 bool panda_tb_chaining = true;     /* PANDA's callbacks.c:69 */
 int qemu_loglevel;                 /* -d ITEMS */
+
+/*
+ * Host registers are not part of a replay: at one stop at one guest count, a
+ * real panda-system-mips replayed three times showed different r11 (the
+ * RFLAGS a system call leaves there: whether the CPU thread made one, a futex
+ * with the I/O thread, depends on host timing), r9 (a pointer into a
+ * per-thread malloc arena) and r10.  This leaves the host clock in r11 at
+ * every cpu_loop_exec_tb entry, so that nothing which finds a stop again by
+ * its host registers works here when it would not work on PANDA.
+ */
+static inline void host_timing_in_scratch_registers(void)
+{
+#if defined(__x86_64__)
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    __asm__ volatile("mov %0, %%r11" :: "r"(ns) : "r11");
+#endif
+}
 
 /* PANDA debug builds call this every 2^17 guest instructions; diverge.py needs it. */
 MP_API void debug_counter(void)
@@ -392,6 +412,7 @@ void mp_run_until(uint64_t stop)
         mp_last_tb_count = now;
         mp_tb_executed++;
         mp_exec_tb_calls++;
+        host_timing_in_scratch_registers();
         cpu_loop_exec_tb(cpu, tb, &last_tb, &tb_exit);
     }
 }

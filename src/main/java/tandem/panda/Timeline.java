@@ -36,16 +36,34 @@ public final class Timeline {
     }
 
     /**
-     * A point of the replay found again by running forward: the first stop at host {@code hostPc}
-     * with guest count {@code instr} whose host registers are {@code hostRegisters}; with
-     * hostRegisters null, the first cpu_loop_exec_tb at or after count {@code instr} (a way back:
-     * where toInstr and checkpoints stop).
+     * A point of the replay found again by running forward: with {@code time} known, that stop of
+     * {@code timeStops} (the breakpoints a pass counted it among); else the first stop at host
+     * {@code hostPc} with guest count {@code instr} whose host registers are {@code hostRegisters};
+     * with hostRegisters null, the first cpu_loop_exec_tb at or after count {@code instr} (a way
+     * back: where toInstr and checkpoints stop).
      */
-    record Mark(long instr, long hostPc, String hostRegisters) {
+    record Mark(long instr, long hostPc, String hostRegisters, Time time, Set<Integer> timeStops) {
+        Mark(long instr, long hostPc, String hostRegisters) {
+            this(instr, hostPc, hostRegisters, null, null);
+        }
+
         boolean tbBoundary() {
             return hostRegisters == null;
         }
+
+        /** Whether a pass counting {@code stops} finds this point by its time (registers are not needed). */
+        boolean timedBy(Set<Integer> stops) {
+            return time != null && timeStops.equals(stops);
+        }
     }
+
+    /**
+     * Where this timeline last left the side: a stop's time, and the host state it had there. Host
+     * registers alone do not tell two stops of one place and count apart on real PANDA (its other
+     * threads and clock reads leave different values in them from one run to the next); the time
+     * does, as long as the side has not moved since.
+     */
+    private Mark arrival;
 
     /** One stop of a forward pass. */
     private record Seen(Time time, int breakpoint) {
@@ -182,20 +200,26 @@ public final class Timeline {
                 Seen last = seen.get(seen.size() - 1);
                 long prior = seen.stream().mapToLong(s -> s.time().instr()).filter(i -> i < last.time().instr()).max().orElse(from);
                 passes++;
-                seek(Math.max(from, prior), end, stops, last.time());
-                return new ReverseStop(true, last.time(), guestPc(), last.breakpoint(), gdb.backtrace(), null, passes);
+                Time reached = seek(Math.max(from, prior), end, stops, last.time());
+                arrived(reached, stops);
+                String note = reached.equals(last.time()) ? null : "this run of PANDA stopped fewer times at guest instruction "
+                        + reached.instr() + " than the one before (host timing): at its last stop there, " + reached;
+                return new ReverseStop(true, reached, guestPc(), last.breakpoint(), gdb.backtrace(), note, passes);
             }
             end = new Mark(from, 0, null);
         }
         // nothing before now: back to where the user was (the first pass ended there)
         if (ways.size() > 1) {
             passes++;
-            seek(ways.get(0), now, Set.of(), null);
+            seek(ways.get(0), now, now.time() == null ? Set.of() : now.timeStops(), null);
         }
         return new ReverseStop(false, null, 0, 0, List.of(), "no " + what + " stop between guest instruction " + ways.get(ways.size() - 1)
                 + " (the first TB after " + side.role().beginFunction + ") and now: " + side.name() + " stays at guest instruction "
                 + now.instr(), passes);
     }
+
+    /** While going back to the previous TB boundary: the count before which its breakpoint can't fire (-1: none). */
+    private long quietBefore = -1;
 
     /** The previous TB boundary strictly before now (a TB has at most 512 guest instructions). */
     private ReverseStop previousTbBoundary(Mark now) {
@@ -205,8 +229,10 @@ public final class Timeline {
         user.remove(tb.number());
         if (!user.isEmpty()) gdb.disable(toArray(user));
         try {
+            quietBefore = lo;
             return lastStopBefore(Set.of(tb.number()), now, "TB boundary");
         } finally {
+            quietBefore = -1;
             gdb.delete(tb.number());
             if (!user.isEmpty()) gdb.enable(toArray(user));
         }
@@ -225,14 +251,36 @@ public final class Timeline {
                 + " reverse-stepi goes back by stepping that far. Use `rc` with a breakpoint, or `toInstr N`");
     }
 
-    private void seek(long from, Mark end, Set<Integer> stops, Time target) {
-        scan(from, end, stops, (t, stop) -> target != null && t.equals(target));
-        if (target == null) return;
-        long at = side.instrCount();
-        if (at != target.instr()) {
-            throw new PandaException(side.name() + " is not deterministic: the stop at guest instruction " + target
-                    + " was not found again (at " + at + ")");
+    /**
+     * Forward from the way back at {@code from} to the stop of {@code stops} at {@code target}, or
+     * to {@code end} when target is null; the time reached (null for end). A real PANDA replay may
+     * enter one TB a different number of times at one count from one run to the next (three
+     * replays of one recording gave 3, 1 and 1 cpu_loop_exec_tb entries at one count: the I/O
+     * thread's kick can end a TB before its first instruction), so a stop index this run does not
+     * reach at the target's count is taken as the last one it does reach there.
+     */
+    private Time seek(long from, Mark end, Set<Integer> stops, Time target) {
+        if (target == null) {
+            scan(from, end, stops, (t, stop) -> false);
+            return null;
         }
+        Time[] lastAtCount = new Time[1];
+        scan(from, end, stops, (t, stop) -> {
+            if (t.instr() == target.instr()) lastAtCount[0] = t;
+            return t.equals(target) || t.instr() > target.instr();
+        });
+        if (side.instrCount() == target.instr() && target.equals(lastAtCount[0])) return target;
+        if (lastAtCount[0] == null) {
+            throw new PandaException(side.name() + " is not deterministic: the stop at guest instruction " + target
+                    + " was not found again (at " + side.instrCount() + ")");
+        }
+        Time fewer = lastAtCount[0];
+        scan(from, end, stops, (t, stop) -> t.equals(fewer));
+        if (side.instrCount() != fewer.instr()) {
+            throw new PandaException(side.name() + " is not deterministic: the stop at guest instruction " + fewer
+                    + " was not found again (at " + side.instrCount() + ")");
+        }
+        return fewer;
     }
 
     /**
@@ -272,22 +320,31 @@ public final class Timeline {
         Set<Integer> off = new LinkedHashSet<>(enabled);
         off.removeAll(stops);
         if (!off.isEmpty()) gdb.disable(toArray(off));
-        if (!stops.isEmpty()) gdb.enable(toArray(stops));
         String count = side.countExpression();
-        long bucket = PandaSession.lastCounterBucketBefore(end.instr());
+        // stops that can't fire before quietBefore stay off up to the debug_counter period before
+        // it: a condition gdb tests at every TB costs about 0.3 ms a TB on real PANDA
+        boolean quiet = quietBefore > from && side.hasSymbol("debug_counter")
+                && PandaSession.lastCounterBucketBefore(Math.min(quietBefore, end.instr())) > from;
+        long bucket = PandaSession.lastCounterBucketBefore(quiet ? Math.min(quietBefore, end.instr()) : end.instr());
+        if (!stops.isEmpty()) {
+            if (quiet) gdb.disable(toArray(stops));
+            else gdb.enable(toArray(stops));
+        }
         Integer hop = null, guard = null, past = null;
         Map<Long, Integer> atCount = new HashMap<>();
         Map<Integer, Long> hitsBefore = hitCounts();
         Map<Integer, Integer> reported = new HashMap<>();
         Long lastCandidate = null;
         long guardPc = -1;
+        // a known time is found by counting the stops; the registers need no guard at its place
+        boolean timed = end.timedBy(stops);
         try {
             if (side.hasSymbol("debug_counter") && bucket > from) {
                 hop = gdb.breakAt("debug_counter", count + " >= " + bucket).number();
             } else {
-                guard = guard(end, count);
+                if (!timed) guard = guard(end, count);
                 if (!end.tbBoundary()) past = gdb.breakAt(PandaSession.EXEC_TB, count + " > " + end.instr()).number();
-                guardPc = address(guard);
+                guardPc = guard == null ? -1 : address(guard);
             }
             while (true) {
                 if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while going back");
@@ -303,13 +360,15 @@ public final class Timeline {
                 if (hop != null && (stop.breakpoint() == hop || instr >= bucket && atDebugCounter())) {
                     gdb.delete(hop);
                     hop = null;
-                    guard = guard(end, count);
+                    if (!timed) guard = guard(end, count);
                     if (!end.tbBoundary()) past = gdb.breakAt(PandaSession.EXEC_TB, count + " > " + end.instr()).number();
-                    guardPc = address(guard);
-                    boolean user = stops.contains(stop.breakpoint()) || userHitHere(stops, hitsBefore, reported);
+                    guardPc = guard == null ? -1 : address(guard);
+                    if (quiet && !stops.isEmpty()) gdb.enable(toArray(stops));
+                    boolean user = !quiet && (stops.contains(stop.breakpoint()) || userHitHere(stops, hitsBefore, reported));
                     if (user) {
                         reported.merge(stop.breakpoint(), 1, Integer::sum);
-                        if (visitor.visit(new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1), stop)) return;
+                        Time t = new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1);
+                        if (timed && t.equals(end.time()) || visitor.visit(t, stop)) return;
                     }
                     continue;
                 }
@@ -321,11 +380,13 @@ public final class Timeline {
                     }
                     return;
                 }
-                if (!end.tbBoundary() && instr == end.instr() && gdb.evaluateUnsigned("$pc") == end.hostPc()) {
+                if (!timed && !end.tbBoundary() && instr == end.instr() && gdb.evaluateUnsigned("$pc") == end.hostPc()) {
                     if (hostRegisters().equals(end.hostRegisters())) return;
                     lastCandidate = instr;
                 }
                 if (past != null && stop.breakpoint() == past) {
+                    // this run entered now's TB fewer times at its count: every stop before now has been seen
+                    if (timed) return;
                     if (lastCandidate == null) {
                         throw new PandaException(side.name() + ": did not find now (guest instruction " + end.instr()
                                 + ") again going forward from " + from);
@@ -335,7 +396,8 @@ public final class Timeline {
                 }
                 if (stops.contains(stop.breakpoint()) || stop.reason() == Stop.Reason.WATCHPOINT_TRIGGER) {
                     reported.merge(stop.breakpoint(), 1, Integer::sum);
-                    if (visitor.visit(new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1), stop)) return;
+                    Time t = new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1);
+                    if (timed && t.equals(end.time()) || visitor.visit(t, stop)) return;
                     continue;
                 }
                 if (guard != null && stop.breakpoint() == guard) continue; // same place and count, another moment
@@ -384,12 +446,12 @@ public final class Timeline {
                 return false;
             });
             if (!changes.isEmpty()) {
-                if (end != now) seek(ways.get(0), now, Set.of(), null);
+                if (end != now) seek(ways.get(0), now, now.time() == null ? Set.of() : now.timeStops(), null);
                 return changes.get(changes.size() - 1);
             }
             end = new Mark(from, 0, null);
         }
-        if (ways.size() > 1) seek(ways.get(0), now, Set.of(), null);
+        if (ways.size() > 1) seek(ways.get(0), now, now.time() == null ? Set.of() : now.timeStops(), null);
         return new Origin(name, expr, null, 0, List.of(), null, null, "no change of " + expr + " between guest instruction "
                 + ways.get(ways.size() - 1) + " (the first TB after " + side.role().beginFunction + ") and now (" + now.instr() + ")");
     }
@@ -445,7 +507,17 @@ public final class Timeline {
 
     private Mark here() {
         if (side.begin() < 0) side.beginRecordOrReplay();
-        return new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), hostRegisters());
+        Mark now = new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), hostRegisters());
+        Mark last = arrival;
+        if (last != null && last.instr() == now.instr() && last.hostPc() == now.hostPc() && last.hostRegisters().equals(now.hostRegisters())) {
+            return last;
+        }
+        return now;
+    }
+
+    /** Remembers that the side is now at {@code time}, a stop of {@code stops}. */
+    private void arrived(Time time, Set<Integer> stops) {
+        arrival = new Mark(time.instr(), gdb.evaluateUnsigned("$pc"), hostRegisters(), time, Set.copyOf(stops));
     }
 
     private boolean atTbBoundary() {
@@ -470,19 +542,25 @@ public final class Timeline {
     }
 
     /**
-     * The host's general registers as gdb lists them, without the segment bases and mask
-     * registers a thread switch or the kernel may change: what tells two stops at the same place
-     * and count apart (rr compares registers the same way).
+     * The host's general registers as gdb lists them, without those a replay does not fix: the
+     * segment bases and mask registers a thread switch or the kernel may change, and rcx, r8-r11.
+     * At one stop at one count of three replays of the real panda-system-mips, r11 (the RFLAGS a
+     * system call leaves), r9 (a pointer into a per-thread malloc arena) and r10 differed; the
+     * syscall instruction itself overwrites rcx and r11. What is left tells two stops at the same
+     * place and count apart within one run (rr compares registers the same way).
      */
     private String hostRegisters() {
         StringBuilder s = new StringBuilder();
         for (String line : gdb.console("info registers general").split("\n")) {
             String name = line.trim().split("\\s+", 2)[0];
-            if (name.isEmpty() || name.endsWith("_base") || name.matches("k\\d")) continue;
+            if (name.isEmpty() || name.endsWith("_base") || name.matches("k\\d") || HOST_TIMING_REGISTERS.contains(name)) continue;
             s.append(line.trim()).append('\n');
         }
         return s.toString();
     }
+
+    /** x86-64 registers whose values at a stop depend on host timing, not on the replay. */
+    private static final Set<String> HOST_TIMING_REGISTERS = Set.of("rcx", "r8", "r9", "r10", "r11");
 
     /** One line of `info breakpoints`: "3       breakpoint     keep y   0x000055555555a1b9 in f at f.c:12". */
     private static final Pattern ROW = Pattern.compile("(?m)^(\\d+)\\s+(?:hw |read |acc )?(breakpoint|watchpoint|dprintf)\\s+\\S+\\s+([yn])\\b");

@@ -56,11 +56,19 @@ class RealPandaReverseSpec extends Specification {
             gdb.temporaryBreakAt('rr_do_begin_replay', null)
             assert gdb.cont(Duration.ofSeconds(120)).reason() == Stop.Reason.BREAKPOINT_HIT
             gdb.console(command.replace('RAM', Long.toString(fresh.ramPointer())))
-            int end = gdb.breakAt('cpu_loop_exec_tb', "$COUNT >= $now").number()
+            // debug_counter to now's 2^17 period first: a condition on cpu_loop_exec_tb costs a test per TB
+            int hop = gdb.breakAt('debug_counter', "$COUNT >= ${(now >> 17) << 17}").number()
+            int end = -1
             List<List> seen = []
             while (true) {
                 def stop = gdb.cont(Duration.ofSeconds(300))
                 assert stop.reason() in [Stop.Reason.BREAKPOINT_HIT, Stop.Reason.WATCHPOINT_TRIGGER]
+                if (stop.breakpoint() == hop) {
+                    gdb.delete(hop)
+                    hop = -1
+                    end = gdb.breakAt('cpu_loop_exec_tb', "$COUNT >= $now").number()
+                    continue
+                }
                 if (stop.breakpoint() == end) return seen
                 seen << [gdb.evaluateUnsigned(COUNT), gdb.evaluate(read.replace('RAM', Long.toString(fresh.ramPointer())))]
             }
@@ -70,11 +78,11 @@ class RealPandaReverseSpec extends Specification {
     }
 
     def "rc goes back by re-execution to the last hit of a conditional breakpoint"() {
-        given:
+        given: "the guest's tlbwr, in its TLB refill handler (cpu_loop_exec_tb would not do: how many times PANDA enters a TB at one count depends on host timing)"
         long now = rep.toInstr(1_200_000)
         String cond = "($COUNT & 1) == 0 && $COUNT >= 1140000 && $COUNT < 1150000"
-        def expected = witness(now, "break cpu_loop_exec_tb if $cond")
-        rep.gdb("break cpu_loop_exec_tb if $cond")
+        def expected = witness(now, "break r4k_helper_tlbwr if $cond")
+        rep.gdb("break r4k_helper_tlbwr if $cond")
         int bp = rep.debugger().evaluateUnsigned('$bpnum') as int
         int before = rep.reexecutions()
 
@@ -92,6 +100,36 @@ class RealPandaReverseSpec extends Specification {
 
         then:
         rep.instrCount() == expected[-2][0]
+
+        cleanup:
+        rep.debugger().delete(bp)
+    }
+
+    def "rc finds the right one of several stops at one count: QEMU translating a TB, one guest instruction at a time"() {
+        given: 'decode_opc runs once per guest instruction of a TB being translated, all at the count the TB starts at'
+        long now = rep.toInstr(60_000)
+        def decoded = witness(now, 'break decode_opc', 'ctx->pc')
+        long shared = decoded.countBy { it[0] }.findAll { it.value > 2 }.keySet().max()
+        def expected = decoded.findAll { it[0] <= shared }
+        rep.gdb("break decode_opc if $COUNT <= $shared")
+        int bp = rep.debugger().evaluateUnsigned('$bpnum') as int
+
+        when:
+        def back = rep.timeline().reverseContinue()
+
+        then: 'the last stop at that count is the last guest instruction of the TB'
+        back.found()
+        back.time().instr() == shared
+        back.time().index() > 0
+        rep.debugger().evaluate('ctx->pc') == expected.last()[1]
+
+        when:
+        def again = rep.timeline().reverseContinue()
+
+        then: 'one stop earlier at the same count: the instruction before it'
+        again.time().instr() == shared
+        again.time().index() == back.time().index() - 1
+        rep.debugger().evaluate('ctx->pc') == expected[-2][1]
 
         cleanup:
         rep.debugger().delete(bp)
