@@ -13,9 +13,9 @@ import java.util.function.Consumer
 
 class BisectHook {
 
-    /** lo and hi null: from the start to where a side ends (the search finds both). */
+    /** lo null: from the start; hi null: to where a side ends (the search finds them). */
     static Object bisect(Pair pair, Long lo, Long hi, Consumer<String> progress) {
-        if (lo != null && lo > hi) throw new PandaException("bisect $lo, $hi: the low bound is above the high one")
+        if (lo != null && hi != null && lo > hi) throw new PandaException("bisect $lo, $hi: the low bound is above the high one")
         SearchProgress[] last = new SearchProgress[1]
         BisectListener listener = new BisectListener() {
             @Override
@@ -26,19 +26,29 @@ class BisectHook {
         }
         BisectOptions o = BisectOptions.defaults().listener(listener)
         try {
-            return Bisector.search(pair, lo == null ? o : o.bounds(lo, hi))
+            return Bisector.search(pair, o.lo(lo).hi(hi))
         } catch (RuntimeException e) {
             if (last[0] == null) throw e
-            // the bracket narrowed so far is not lost: searching it again starts where this one stopped
-            throw new PandaException("${e.message}; the search had narrowed the divergence to [${last[0].lo()}, ${last[0].hi()}]: " +
-                    "`bisect ${last[0].lo()}, ${last[0].hi()}` goes on from there" as String, e)
+            // the bracket narrowed so far is not lost: the sessions keep their checkpoints, so
+            // searching it again (Ctrl-C, a lost move) starts about where this search stopped
+            SearchProgress p = last[0]
+            String again = p.hi() < 0 ? "`bisect ${p.lo()}`" : "`bisect ${p.lo()}, ${p.hi()}`"
+            String where = p.phase() == 'start' ? "nothing was compared; $again starts it again"
+                    : p.hi() < 0 ? "rec and rep agree up to guest instruction ${p.lo()}; $again goes on from there"
+                    : "the first divergence is in [${p.lo()}, ${p.hi()}]; $again goes on from there"
+            throw new PandaException("${String.valueOf(e.message).replaceAll(/\.$/, '')}. So far $where" as String, e)
         }
     }
 
-    /** A progress line; the time left only once there is a probe to estimate it from. */
+    /**
+     * A progress line: phase, bracket, probes and stops from the first one on; the probes left
+     * and the time left only once they are known (a probe to time, a bracket to halve).
+     */
     static String line(SearchProgress p) {
+        String hi = p.hi() < 0 ? 'end' : String.valueOf(p.hi())
+        String probes = "probes ${p.probesDone()} done" + (p.probesLeft() > 0 ? ", ~${p.probesLeft()} left" : '')
         String left = p.probesDone() > 0 && !p.estimateLeft().isZero() ? String.format(', ~%.1f s left', p.estimateLeft().toMillis() / 1000.0) : ''
-        String.format('%-8s [%d, %d]  probes %d done, ~%d left  %.1f s elapsed%s  %d stops',
-                p.phase(), p.lo(), p.hi(), p.probesDone(), p.probesLeft(), p.elapsed().toMillis() / 1000.0, left, p.stops())
+        String.format('%-8s [%d, %s]  %s  %.1f s elapsed%s  %d stops',
+                p.phase(), p.lo(), hi, probes, p.elapsed().toMillis() / 1000.0, left, p.stops())
     }
 }

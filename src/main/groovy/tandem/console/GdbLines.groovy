@@ -158,7 +158,10 @@ class GdbLines {
     static String run(PandaSession s, String line, Set<Integer> userBreakpoints) {
         String refused = refusal(line)
         if (refused != null) throw new PandaException(refused)
-        String cmd = rewriteDelete(stripPrompt(line).trim(), userBreakpoints)
+        String cmd = stripPrompt(line).trim()
+        ByNumber users = usersNumbers(cmd, userBreakpoints)
+        if (users != null && users.command == null) return users.notYours
+        if (users != null) cmd = users.command
         String own = notesChecksum(s, cmd)
         if (own != null) return own
         String word = cmd.split(/[\s\/]/, 2)[0]
@@ -198,6 +201,7 @@ class GdbLines {
                 }
             }
         }
+        if (users?.notYours) out << users.notYours << '\n'
         out << usersView(cmd, answer, userBreakpoints)
         if (answer.contains('[stopped: exited')) out << '\n' << afterEnd(s)
         if (PRINTS_TO_FILE.matcher(cmd).find() && (word == 'call' || word == 'print' || word == 'p')) {
@@ -239,12 +243,12 @@ class GdbLines {
     }
 
     private static final Pattern INFO_BREAKPOINTS = ~/^(info|i)\s+(b|br|bre|brea|break|breakpoints|watchpoints)\b.*/
-    private static final Pattern ALSO_SET = ~/^Note: breakpoints? ([\d, and]+) (\(disabled\) )?also set at pc.*/
+    private static final Pattern ALSO_SET = ~/^Note: breakpoints? (.+) also set at pc (.*)$/
 
     /**
      * gdb's answer as the user should see it: tandem's own breakpoints (the TB breakpoint, the end of
      * the recording) are not theirs, so `info breakpoints` and gdb's "also set" notes leave them out,
-     * and `delete N`, which gdb answers with nothing, says what it did.
+     * and `delete N`, `disable N` and `enable N`, which gdb answers with nothing, say what they did.
      */
     static String usersView(String cmd, String answer, Set<Integer> mine) {
         if (INFO_BREAKPOINTS.matcher(cmd).matches()) {
@@ -257,12 +261,28 @@ class GdbLines {
             }
             return rows.size() <= 1 ? 'No breakpoints or watchpoints of yours.' : rows.join('\n')
         }
-        Matcher d = cmd =~ /^(?:delete|d)(?:\s+breakpoints)?\s+([\d\s-]+)$/
-        if (d.matches() && !answer.trim()) return "deleted ${d.group(1).trim()}".toString()
-        return answer.readLines().findAll { String l ->
-            Matcher n = ALSO_SET.matcher(l)
-            !n.matches() || (n.group(1).findAll(/\d+/).collect { Integer.parseInt(it) }.any { it in mine })
-        }.join('\n')
+        Matcher d = NUMBERED.matcher(cmd)
+        if (d.matches() && d.group(3).trim() && !answer.trim()) {
+            String verb = d.group(1).startsWith('e') ? 'enabled' : d.group(1).startsWith('di') ? 'disabled' : 'deleted'
+            return "$verb ${d.group(3).trim()}".toString()
+        }
+        return answer.readLines().collect { String l -> usersNote(l, mine) }.findAll { it != null }.join('\n')
+    }
+
+    /**
+     * gdb's "Note: breakpoints 3 (disabled), 5 and 12 also set at pc 0x...." with the user's
+     * breakpoints only; null when none of them is.
+     */
+    private static String usersNote(String line, Set<Integer> mine) {
+        Matcher n = ALSO_SET.matcher(line)
+        if (!n.matches()) return line
+        List<String> kept = n.group(1).split(/,\s*|\s+and\s+/).findAll { String b ->
+            Matcher num = b =~ /^(\d+)/
+            num.find() && Integer.parseInt(num.group(1)) in mine
+        }
+        if (!kept) return null
+        String list = kept.size() == 1 ? kept[0] : kept.init().join(', ') + ' and ' + kept.last()
+        "Note: breakpoint${kept.size() == 1 ? '' : 's'} $list also set at pc ${n.group(2)}".toString()
     }
 
     /**
@@ -296,13 +316,47 @@ class GdbLines {
     }
 
     /** `delete` with no numbers would also remove tandem's own breakpoints: delete the user's only. */
-    private static String rewriteDelete(String cmd, Set<Integer> userBreakpoints) {
-        if (cmd ==~ /^(delete|d)(\s+breakpoints)?\s*$/) {
-            String nums = userBreakpoints.sort().join(' ')
-            userBreakpoints.clear()
-            return nums ? "delete $nums".toString() : 'echo no breakpoints of yours to delete\\n'
+    private static final Pattern NUMBERED = ~/^(delete|d|disable|disa|dis|enable|en)((?:\s+(?:breakpoints|once|delete|count\s+\d+))*)((?:\s+\d+(?:-\d+)?)*)\s*$/
+    private static final Pattern FIRST_NUMBERED = ~/^(condition|cond|ignore)\s+(\d+)\b.*/
+
+    /**
+     * A breakpoint command as it may reach gdb ({@code command}, null when nothing is left to run)
+     * and its answer for the numbers that are not the user's ({@code notYours}).
+     */
+    @groovy.transform.Immutable
+    static class ByNumber {
+        String command
+        String notYours
+    }
+
+    /**
+     * delete, disable, enable, condition and ignore on the user's breakpoints only: tandem's own
+     * (the TB breakpoint, debug_counter's, the end of the recording) are what toInstr and the
+     * search move with, so a number of theirs is answered as gdb answers a number that does not
+     * exist, and the bare command means the user's breakpoints. Null for any other line.
+     */
+    static ByNumber usersNumbers(String cmd, Set<Integer> mine) {
+        Matcher f = FIRST_NUMBERED.matcher(cmd)
+        if (f.matches()) {
+            int n = Integer.parseInt(f.group(2))
+            return n in mine ? null : new ByNumber(null, "No breakpoint number $n.".toString())
         }
-        return cmd
+        Matcher m = NUMBERED.matcher(cmd)
+        if (!m.matches()) return null
+        String verb = m.group(1).startsWith('e') ? 'enable' : m.group(1).startsWith('di') ? 'disable' : 'delete'
+        List<Integer> asked = []
+        m.group(3).trim().split(/\s+/).findAll().each { String r ->
+            List<String> ends = r.split('-') as List<String>
+            int a = Integer.parseInt(ends[0]), b = Integer.parseInt(ends[-1])
+            if (b - a > 10_000) b = a + 10_000   // a typo, not thousands of breakpoints
+            (a..b).each { asked << it }
+        }
+        List<Integer> kept = asked ? asked.findAll { it in mine } : mine.sort()
+        String notYours = (asked - kept).collect { "No breakpoint number $it." }.join('\n')
+        if (!asked && !kept) return new ByNumber(null, "no breakpoints of yours to $verb".toString())
+        if (!kept) return new ByNumber(null, notYours)
+        if (verb == 'delete') mine.removeAll(kept)
+        return new ByNumber("$verb${m.group(2)} ${kept.join(' ')}".toString(), notYours)
     }
 
     /** A command with casts added, and what each cast is, for the user: "getenv's return type (char *, as libc declares it)". */

@@ -28,7 +28,7 @@ class Help {
             'use'       : ['use rep', 'focus: use rec, use rep, use both (the default)'],
             'gdb'       : ["gdb 'info breakpoints'", 'any gdb command as a string (pasted gdb lines work as they are)'],
             'eval'      : ["eval 'cpus->tqh_first->rr_guest_instr_count'", "an expression's value as gdb prints it"],
-            'bisect'    : ['bisect 0, 1718780', 'first divergence between two counts; `bisect` alone: from the start to where a side ends'],
+            'bisect'    : ['bisect 0, 1718780', 'first divergence between two counts; `bisect N`: from N to where a side ends; `bisect` alone: from the start'],
             'lastError' : ['lastError()', 'the full stack trace of the last error'],
             'load'      : ["load 'recipes/07-inspect.groovy', '--demo'", 'run a recipe or script here, with these bindings'],
             'help'      : ['help', 'this list'],

@@ -92,11 +92,11 @@ abstract class TandemScript extends Script {
         }
     }
 
-    /** "now: rec at guest instruction N, rep at M" for the focus, asking gdb; never throws. */
-    protected String whereNow() {
+    /** "now: rec at guest instruction N, rep at M" for the focus (or both sides), asking gdb; never throws. */
+    protected String whereNow(boolean bothSides = false) {
         Pair p = ctx.sessions.pairIfReady()
         if (p == null) return 'the sessions are not up'
-        List<PandaSession> sides = ctx.focus == 'rec' ? [p.rec()] : ctx.focus == 'rep' ? [p.rep()] : [p.rec(), p.rep()]
+        List<PandaSession> sides = bothSides || ctx.focus == 'both' ? [p.rec(), p.rep()] : ctx.focus == 'rec' ? [p.rec()] : [p.rep()]
         'now: ' + sides.collect { PandaSession s ->
             try {
                 "${s.name()} at guest instruction ${s.instrCount()}"
@@ -204,6 +204,11 @@ abstract class TandemScript extends Script {
         return search(l, h)
     }
 
+    /** From lo to where a side ends: what an interrupted search that had not found an end goes on with. */
+    def bisect(Number lo) {
+        search(whole('bisect', 'the low bound', lo), null)
+    }
+
     /** From the start to where a side ends (the failing replay's last count), as `tandem bisect` does. */
     def bisect() {
         search(null, null)
@@ -211,9 +216,12 @@ abstract class TandemScript extends Script {
 
     private Object search(Long lo, Long hi) {
         try {
-            return BisectHook.bisect(ctx.pair(), lo, hi, bisectProgress())
+            Pair p = ctx.pair()
+            // the search's moves are tandem's own: the user's breakpoints are off meanwhile
+            return quietly(p.rec()) { quietly(p.rep()) { BisectHook.bisect(p, lo, hi, bisectProgress()) } }
         } catch (RuntimeException e) {
-            throw new PandaException("bisect: ${Evaluator.message(Evaluator.unwrap(e), '')}\n${whereNow()}".toString(), e)
+            // the search moves both sides whatever the focus: say where each one stopped
+            throw new PandaException("bisect: ${Evaluator.message(Evaluator.unwrap(e), '')}\n${whereNow(true)}".toString(), e)
         }
     }
     def getBisect() { bisect() }

@@ -6,7 +6,7 @@ import java.time.Duration;
 
 public interface BisectListener {
 
-    /** A snapshot of the search after a step. */
+    /** A snapshot of the search after a step; hi -1 while the search runs on to where a side ends. */
     record Progress(String phase, long lo, long hi, int probesDone, int probesLeft,
                     Duration elapsed, Duration estimateLeft, int stops) {
         @Override

@@ -120,6 +120,8 @@ public final class Bisector {
         state.hi = hi;
         state.strategy = opts.strategy().name();
         save();
+        // the first probes can take seconds (a side may run from its start): say at once what is searched
+        progress("start", lo, hi, 0);
 
         long[] bracket = opts.skipBisectTime() ? givenBracket()
                 : opts.strategy() == Strategy.DIVERGE ? divergeBracket() : tandemBracket();
@@ -131,6 +133,7 @@ public final class Bisector {
             return Divergence.none(lo, end, notes, probes, stops(), elapsedMillis(), instrMax(end));
         }
         OpStats.phase("5 analysis");
+        if (bracket[0] >= 0) progress("analyse", bracket[0], bracket[1], 0);
         state.phase = ResumeState.Phase.ANALYSE;
         state.equalAt = bracket[0];
         state.differAt = bracket[1];
@@ -286,7 +289,7 @@ public final class Bisector {
             verified.add(at);
             last = at;
             state.equalAt = at;
-            progress("scan", last, hi >= 0 ? hi : last, 0);
+            progress("scan", last, hi, 0);
             save();
             step *= 2;
         }
@@ -498,7 +501,7 @@ public final class Bisector {
                     return null;
                 });
             }
-            progress("scan", seen.get(seen.size() - 1), hi >= 0 ? hi : c, hi >= 0 ? (int) ((hi - c) >> 17) : 0);
+            progress("scan", seen.get(seen.size() - 1), hi, hi >= 0 ? (int) ((hi - c) >> 17) : 0);
             if (seen.size() % 64 == 0) save();
         }
         if (differ < 0) {
@@ -1004,6 +1007,7 @@ public final class Bisector {
         return s.isEmpty() ? "neither side ended" : String.join("; ", s);
     }
 
+    /** h -1: the search goes on to where a side ends, not yet known. */
     private void progress(String phase, long l, long h, int left) {
         Duration elapsed = Duration.ofMillis(elapsedMillis());
         Duration perProbe = probes == 0 ? Duration.ZERO : elapsed.dividedBy(probes);

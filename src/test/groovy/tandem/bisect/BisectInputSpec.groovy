@@ -268,7 +268,8 @@ class BisectInputSpec extends Specification {
         def listener = new BisectListener() {
             @Override
             void progress(BisectListener.Progress pr) {
-                if (ctrlC == null) {
+                // past the start line, which comes before the first probe: Ctrl-C lands mid-search
+                if (ctrlC == null && pr.phase() != 'start') {
                     firstCtrlC = System.nanoTime()
                     // one Ctrl-C, from another thread, whatever the search is doing at that moment
                     ctrlC = Thread.start { p.interrupt() }

@@ -33,6 +33,31 @@ class ConsoleBisectSpec extends Specification {
         MiniPanda.deleteTree(r?.directory())
     }
 
+    def "bisect's progress starts at once with its phase, bracket and stops, and shows no time left before one is known"() {
+        given:
+        def before = TandemProcess.demoProcesses()
+
+        when: 'bisect alone: the search does not know where it ends until a side ends'
+        def out = TandemProcess.run(['demo', '--instrs', '200000', '--at', '100000'], 'bisect\n')
+        List<String> progress = out.out.readLines().findAll { it ==~ /^[a-z]+\s+\[\d+, (\d+|end)\]  probes \d+ done.*/ }
+        int firstEstimate = progress.findIndexOf { it.contains('s left') }
+
+        then: 'the first line comes before any probe, with the bounds as they are known'
+        out.code == 0
+        progress[0] ==~ /start\s+\[0, end\]  probes 0 done  \d+\.\d s elapsed  0 stops/
+        progress.every { it =~ /  \d+ stops$/ }
+
+        and: 'an estimate only once there is one: never 0.0 s, never before a probe, and never first'
+        firstEstimate > 0
+        !out.out.contains('~0.0 s left')
+        progress.findAll { it.contains('s left') }.every { !it.contains('probes 0 done') }
+        !progress.any { it.contains('~0 left') }
+
+        and: 'the search ends with its answer'
+        out.out.contains('first divergence at guest instruction')
+        TandemProcess.leftovers(before).isEmpty()
+    }
+
     def "bisect's progress shows a time left only once there is one to show"() {
         expect:
         BisectHook.line(new tandem.bisect.BisectListener.Progress('narrow', 0, 100, done, 5,

@@ -209,6 +209,60 @@ class PipedConsoleSpec extends Specification {
         MiniPanda.deleteTree(dir)
     }
 
+    def "breakpoints are the user's own: info breakpoints, gdb's also-set notes, delete, enable; tandem's own stay where toInstr needs them"() {
+        given: 'on rec, where tandem keeps breakpoints of its own, one of them on the TB function'
+        String input = '''\
+            toInstr 5000
+            use rec
+            info breakpoints
+            break cpu_loop_exec_tb
+            break cpu_loop_exec_tb
+            own = (rec.gdb('maint info breakpoints') =~ /(?m)^(\\d+)\\s+breakpoint\\s/).collect { it[1] as int } - ctx.breakpointsOf(rec)
+            atTb = own.findAll { n -> rec.gdb('maint info breakpoints') =~ /(?m)^$n\\s+breakpoint\\s.*cpu_loop_exec_tb/ }
+            println "tandem's own: ${own.join(' ')}; at cpu_loop_exec_tb: ${atTb.join(' ')}"
+            gdb "delete ${own.join(' ')}"
+            delete 99999
+            info breakpoints
+            delete
+            enable
+            use both
+            toInstr 9000
+            '''.stripIndent()
+
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], input)
+        Set<String> mine = (r.out =~ /(?m)^Breakpoint (\d+) at 0x\w+: file minipanda\/cpu_exec.c/).collect { it[1] } as Set
+        def tandems = r.out =~ /(?m)^tandem's own: ([\d ]+); at cpu_loop_exec_tb: ([\d ]*)$/
+        List<String> own = tandems.find() ? tandems.group(1).split(' ') as List<String> : []
+        List<String> ownAtTb = own ? tandems.group(2).split(' ').findAll() as List<String> : []
+        List<String> notes = r.out.readLines().findAll { it.contains('also set at pc') }
+        List<String> rows = (r.out =~ /(?m)^(\d+)\s+breakpoint\s+keep/).collect { it[1] }
+
+        then: 'before the user sets any there are none of theirs, though tandem has its own'
+        r.out.contains('No breakpoints or watchpoints of yours.')
+        mine.size() == 2
+        own && ownAtTb
+
+        and: "gdb's note of other breakpoints at the same pc names the user's only"
+        notes.size() == 1
+        notes[0] =~ /^Note: breakpoint \d+ also set at pc/
+        (notes[0] =~ /\d+/)[0] in mine
+
+        and: "tandem's own are not the user's to delete: answered as numbers that do not exist"
+        own.every { r.out.contains("No breakpoint number ${it}.") }
+        !r.out.contains('deleted ' + own[0])
+        r.out.contains('No breakpoint number 99999.')
+
+        and: "info breakpoints lists the user's; delete and enable alone act on the user's"
+        rows as Set == mine
+        r.out.contains("deleted ${mine.collect { it as int }.sort().join(' ')}")
+        r.out.contains('no breakpoints of yours to enable')
+
+        and: 'toInstr still moves both sides with the breakpoints tandem keeps'
+        r.out =~ /rec 90\d\d \| rep 90\d\d/
+        !r.out.contains('error:')
+    }
+
     def "a continue that runs a side to its end says so, and where the next command runs"() {
         when:
         def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], 'toInstr 5000\nuse rec\ncontinue\ninstr()\n')

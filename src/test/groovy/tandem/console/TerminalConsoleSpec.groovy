@@ -16,6 +16,8 @@ class TerminalConsoleSpec extends Specification {
     @Shared File log = new File(dir, 'screen.log')
     @Shared String socket = new File(dir, 'socket').path
     @Shared Set<String> before
+    /** Where mini-PANDA says the demo's replay took the bug: what a search must find. */
+    @Shared String injected
 
     def setupSpec() {
         before = TandemProcess.demoProcesses()
@@ -24,6 +26,7 @@ class TerminalConsoleSpec extends Specification {
         tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '60',
                 "TANDEM_HOME=${TandemProcess.HOME} $cmd; echo TANDEM-EXIT=\$?; sleep 600".toString())
         waitFor(60) { screen().contains('tandem[both]>') }
+        injected = (screen() =~ /injected tlb bug at guest instruction (\d+)/).with { it.find() ? it.group(1) : null }
     }
 
     def cleanupSpec() {
@@ -159,6 +162,52 @@ class TerminalConsoleSpec extends Specification {
         and: "rec's and rep's columns meet at one place, tabs expanded"
         sideBySide.collect { it.indexOf(' | ') }.unique().size() <= 2   // disas() and info breakpoints may differ
         !rows.any { it.contains('\t') }
+    }
+
+    def "Tab after rec. offers the user's API, not tandem's internals"() {
+        when:
+        type('// mark 3')
+        tmux('send-keys', '-t', session, '-l', 'rec.')
+        tmux('send-keys', '-t', session, 'Tab')
+        waitFor(10) { after('// mark 3').contains('toInstr(') }
+        String offered = after('// mark 3')
+        tmux('send-keys', '-t', session, 'C-u')
+        type('1 + 1')
+        waitFor(10) { answered('1 + 1') }
+
+        then:
+        ['regs()', 'toInstr(', 'v2p(', 'instr()', 'checksums()'].every { offered.contains(it) }
+        !['readyToMoveTo(', 'useDebugCounter(', 'keepCheckpoint', 'debugger()', 'timeline()'].any { offered.contains(it) }
+        screen().readLines().any { it == '2' }
+    }
+
+    def "Ctrl-C during bisect says where rec and rep are and how to go on, and going on finds the divergence"() {
+        when: 'the search is interrupted as soon as it shows its first progress'
+        type('// mark 4')
+        type('bisect')
+        waitFor(60) { after('// mark 4') =~ /(?m)^start\s+\[0, end\]/ }
+        tmux('send-keys', '-t', session, 'C-c')
+        waitFor(60) { after('// mark 4').contains('So far') && screen().stripTrailing().endsWith('tandem[both]>') }
+        String stopped = after('// mark 4')
+        // a side the interrupt caught at its program's end has no count, and says so
+        def now = stopped =~ /now: rec (?:at guest instruction (\d+)|has no guest instruction count[^,]*), rep (?:at guest instruction (\d+)|has no guest instruction count)/
+        def again = stopped =~ /`(bisect(?: \d+(?:, \d+)?)?)` (?:goes on from there|starts it again)/
+
+        and: 'the console answers the next command, then goes on with the search as it said'
+        type('// mark 5')
+        type('instr()')
+        waitFor(30) { answered('instr()') }
+        String counts = after('// mark 5')
+        type(again.find() ? again.group(1) : 'bisect')
+        waitFor(240) { after('// mark 5').contains('back here:') && screen().stripTrailing().endsWith('tandem[both]>') }
+
+        then:
+        stopped.contains('interrupted')
+        now.find()
+        !now.group(1) || !now.group(2) || counts =~ /rec ${now.group(1)} \| rep ${now.group(2)}/   // where it said they are
+        again.find(0)
+        injected
+        after('// mark 5').contains("first divergence at guest instruction $injected")
     }
 
     def "exit ends tandem and every gdb and demo process it started"() {

@@ -92,6 +92,10 @@ class RecipesSpec extends Specification {
             s5.out.contains('both replays are open')
             !s5.out.contains('ran without -d nochain')
             s6.out.contains("bisect 0, ${afterStep3.getProperty('instrMax')}")
+            // the search's progress from its start, and its summary once
+            s6.out =~ /(?m)^start\s+\[0, ${afterStep3.getProperty('instrMax')}\]  probes 0 done/
+            s6.out.readLines().count { it.trim().startsWith('first divergence at guest instruction') } == 1
+            s6.out.readLines().count { it.trim().startsWith('back here:') } == 1
             s7.out.contains("toInstr ${found.getProperty('firstDiverged')}")
             s7.out =~ /rec and rep differ in: .*tlb/
             s8.out.contains("rec and rep first differ at guest instruction $injected")
