@@ -9,12 +9,7 @@ public interface BisectListener {
     /** A snapshot of the search after a step; hi -1 while the search runs on to where a side ends. */
     record Progress(String phase, long lo, long hi, int probesDone, int probesLeft,
                     Duration elapsed, Duration estimateLeft, int stops) {
-        @Override
-        public String toString() {
-            return String.format("%-8s [%d, %d]  probes %d done, ~%d left  %.1f s elapsed, ~%.1f s left  %d stops",
-                    phase, lo, hi, probesDone, probesLeft, elapsed.toMillis() / 1000.0,
-                    estimateLeft.toMillis() / 1000.0, stops);
-        }
+        // rendered by the console (BisectHook.line), which shows an estimate only once it is known
     }
 
     BisectListener NONE = new BisectListener() {
