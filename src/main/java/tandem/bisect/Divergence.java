@@ -197,7 +197,9 @@ public record Divergence(
             // a tab's width depends on where it lands: target_disas's tabs would make the | drift
             x = x.replace('\t', ' ');
             y = y.replace('\t', ' ');
+            // both columns cut alike: a long rep line would wrap under rec's column
             if (x.length() > w) x = x.substring(0, w - 1) + "…";
+            if (y.length() > w) y = y.substring(0, w - 1) + "…";
             s.append(String.format("%-" + w + "s | %s%n", x, y));
         }
     }

@@ -33,6 +33,8 @@ class BisectorSpec extends Specification {
         d.lastEqual() < truth
         check(kind, d)
         d.toString().contains('first divergence')
+        // side by side, each column at most 48 wide (the TLB bug's rep stops in glibc's memset, whose path is longer)
+        d.toString().readLines().findAll { it.contains(' | ') }.every { it.length() <= 48 + 3 + 48 }
 
         cleanup:
         pair?.close()
