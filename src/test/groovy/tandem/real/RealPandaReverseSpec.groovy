@@ -149,6 +149,41 @@ class RealPandaReverseSpec extends Specification {
         rep.nextTb() == now
     }
 
+    def "origin of a guest register by name: s2, the guest's running sum, changed once a round"() {
+        given:
+        long now = rep.toInstr(300_000)
+        String field = rep.arch().guestState('gpr[18]').get()
+        def changes = witness(now, "watch -l $field", field)
+
+        when:
+        def o = rep.timeline().origin('gpr[18]')
+
+        then:
+        changes.size() > 1
+        o.lvalue() == field
+        o.time().instr() == changes.last()[0]
+        o.newValue() == changes.last()[1]
+        o.frames()
+        rep.instrCount() == now
+    }
+
+    def "origin of a TLB field: the guest's last tlbwr into that entry"() {
+        given: 'an entry Random picks (1..15; entry 0 is wired)'
+        long now = rep.toInstr(300_000)
+        String field = rep.arch().guestState('tlb[3].VPN2').get()
+        def changes = witness(now, "watch -l $field", field)
+
+        when:
+        def o = rep.timeline().origin('tlb[3].VPN2')
+
+        then:
+        changes.size() > 1
+        o.time().instr() == changes.last()[0]
+        o.newValue() == changes.last()[1]
+        o.frames()*.function().any { it.contains('tlbwr') }
+        rep.instrCount() == now
+    }
+
     def "origin of a RAM word: the guest's syscall counter"() {
         given:
         long now = rep.toInstr(1_000_000)
