@@ -21,6 +21,14 @@ abstract class TandemScript extends Script {
             MetaProperty p = Registers.metaClass.getMetaProperty(name)
             p != null ? p.getProperty(delegate) : new Hex(((Registers) delegate).get(name))
         }
+        // `regs().pc` with both sides in focus: each side's property, side by side
+        Both.metaClass.getProperty = { String name ->
+            Both b = (Both) delegate
+            if (name == 'rec') return b.rec()
+            if (name == 'rep') return b.rep()
+            MetaProperty p = Both.metaClass.getMetaProperty(name)
+            p != null ? p.getProperty(b) : new Both(b.rec()?."$name", b.rep()?."$name")
+        }
         // one name per verb: what `help` lists also works on rec, rep and both
         VERB_METHODS.each { String verb, String method ->
             PandaSession.metaClass."$verb" = { -> ((PandaSession) delegate)."$method"() }

@@ -14,6 +14,7 @@ class PipedConsoleSpec extends Specification {
         String input = '''\
             toInstr 5000
             regs()
+            regs().pc
             v2p 0x7f81cac0
             (rr) p cpus->tqh_first->rr_guest_instr_count
             call cpu_dump_state((CPUState*) cpus->tqh_first, stderr, fprintf, CPU_DUMP_FPU)
@@ -40,6 +41,7 @@ class PipedConsoleSpec extends Specification {
         and: 'both sides answer side by side, in plain text'
         r.out =~ /rec 50\d\d \| rep 50\d\d/
         r.out =~ /(?m)^  pc\s+0x[0-9a-f]{8}\s+0x[0-9a-f]{8}$/
+        r.out =~ /rec 0x8000[0-9a-f]{4} \| rep 0x8000[0-9a-f]{4}/   // regs().pc: a register of both, in hex
         r.out.contains('0x7f81cac0 -> unmapped')
         r.out =~ /rec \$1 = 50\d\d \| rep \$1 = 50\d\d/
         r.out.contains('GPR00: r0 00000000')
