@@ -400,7 +400,7 @@ public final class Bisector {
             }
             return new long[]{equal, differ};
         }
-        if (full == null) throw new PandaException("can't get both sides back to guest instruction " + e);
+        if (full == null) throw new PandaException("can't get both sides back to guest instruction " + e + " (" + endedSides() + ")");
         note("registers and TLB agree up to " + e + " but RAM differs there: searching again with RAM compared at every probe");
         // both sides stand at e: the words that differ there are where RAM first differs, unless a
         // difference elsewhere came and went before e. Searching on those words alone costs a few
@@ -452,7 +452,7 @@ public final class Bisector {
         if (from < 0) {
             // nothing compared in full agrees: lo itself, whose RAM the start of the search did not hash
             Probe l = probe(lo, true, true);
-            if (l == null) throw new PandaException("can't get both sides back to lo " + lo);
+            if (l == null) throw new PandaException("can't get both sides back to lo " + lo + " (" + endedSides() + ")");
             if (!l.same()) return new long[]{-1, l.instr()};
             from = l.instr();
         }

@@ -30,9 +30,11 @@ public final class GdbServerTarget implements Target {
     private final int cpu;
     /** The gdbserver process tandem started; -1 for a server started elsewhere. */
     private final long serverPid;
+    /** The program's arguments, for `run` to start it again the same way (empty: a server started elsewhere). */
+    private final List<String> args;
 
     private GdbServerTarget(Path gdb, String host, int port, Path program, Path workingDirectory,
-                            ExecuteWatchdog server, Path serverLog, int cpu, long serverPid) {
+                            ExecuteWatchdog server, Path serverLog, int cpu, long serverPid, List<String> args) {
         this.gdb = gdb;
         this.host = host;
         this.port = port;
@@ -42,11 +44,12 @@ public final class GdbServerTarget implements Target {
         this.serverLog = serverLog;
         this.cpu = cpu;
         this.serverPid = serverPid;
+        this.args = List.copyOf(args);
     }
 
     /** A server someone else started, such as {@code rr replay -s PORT}. */
     public static GdbServerTarget connect(Path gdb, String host, int port, Path program) {
-        return new GdbServerTarget(gdb, host, port, program, null, null, null, -1, -1);
+        return new GdbServerTarget(gdb, host, port, program, null, null, null, -1, -1, List.of());
     }
 
     /**
@@ -76,7 +79,7 @@ public final class GdbServerTarget implements Target {
             ex.setProcessDestroyer(launched);
             ex.execute(cl, new DefaultExecuteResultHandler());
             awaitListening(port, log, gdbserver);
-            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu, launched.process().isDone() ? launched.process().join().pid() : -1);
+            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu, launched.process().isDone() ? launched.process().join().pid() : -1, args);
         } catch (IOException | RuntimeException e) {
             watchdog.destroyProcess(); // a server that never listened must not outlive tandem
             CpuPinning.release(cpu);
@@ -135,7 +138,13 @@ public final class GdbServerTarget implements Target {
 
     @Override
     public List<String> startCommands() {
-        return List.of("set remote exec-file " + program, "target extended-remote " + host + ":" + port);
+        List<String> c = new java.util.ArrayList<>(List.of("set remote exec-file " + program));
+        // `run` over extended-remote starts the program with gdb's own arguments (vRun), not the
+        // ones gdbserver was started with: without these, going back by running again starts
+        // the program bare
+        if (!args.isEmpty()) c.add("set args " + String.join(" ", args.stream().map(GdbServerTarget::shellQuoted).toList()));
+        c.add("target extended-remote " + host + ":" + port);
+        return c;
     }
 
     @Override
@@ -182,5 +191,10 @@ public final class GdbServerTarget implements Target {
     public void close() {
         if (server != null) server.destroyProcess();
         CpuPinning.release(cpu);
+    }
+
+    /** gdbserver starts the program through a shell: each argument in single quotes. */
+    private static String shellQuoted(String a) {
+        return a.matches("[\\w@%+=:,./-]+") ? a : "'" + a.replace("'", "'\\''") + "'";
     }
 }

@@ -222,6 +222,19 @@ class GdbDebuggerSpec extends Specification {
         !(gdb.console('info breakpoints') =~ /mp_tb_find/)
     }
 
+    def "running again behind gdbserver starts the program with its own arguments: the replay begins again"() {
+        given:
+        atTb(target('gdbserver'))
+
+        when: 'extended-remote `run` starts it with gdb\'s arguments, not those gdbserver was started with'
+        def begin = gdb.temporaryBreakAt('rr_do_begin_replay', null)
+        def stop = gdb.rerun(LIMIT)
+
+        then:
+        stop.breakpoint() == begin.number()
+        gdb.backtrace()[0].function() == 'rr_do_begin_replay'
+    }
+
     def "stepInstruction moves one machine instruction; finish returns to the caller"() {
         given:
         atTb()
