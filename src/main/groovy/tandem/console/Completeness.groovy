@@ -50,7 +50,8 @@ class Completeness {
     /** Lines the console runs without Groovy: gdb commands, shell lines, exit. */
     static boolean isDirect(String line) {
         String t = line.trim()
-        t.startsWith('$ ') || t.startsWith('!') || GdbLines.isGdb(t) || t in ['exit', 'quit']
+        // `help break`: a verb's name, even one that is a Groovy keyword, asks about it
+        t.startsWith('$ ') || t.startsWith('!') || GdbLines.isGdb(t) || t in ['exit', 'quit'] || t ==~ /help\s+[\w-]+/
     }
 
     private static boolean tripleQuotesOpen(String s) {

@@ -26,13 +26,22 @@ class Context {
         this.interactive = interactive
     }
 
+    /** The status line of the move under way on a terminal, if any: notices print above it. */
+    volatile Progress progress
+
     /** Replaces the sessions (a script opening its own), closing the previous ones. */
     void use(Sessions s) {
         Sessions old = sessions
         sessions = s
         s.onNotice { String side, String text ->
-            out.println(render.dim("$side: $text".toString()))
-            out.flush()
+            String line = render.dim("$side: $text".toString())
+            Progress p = progress
+            if (p != null) {
+                p.printAbove(line)
+            } else {
+                out.println(line)
+                out.flush()
+            }
         }
         focus = 'both'
         userBreakpoints.values().each { it.clear() }

@@ -133,7 +133,7 @@ class Evaluator {
     static String verbCall(String t) {
         def m = t =~ /^(toInstr|v2p|bisect)\s+(-.*)$/
         if (m.matches()) return "${m.group(1)}(${m.group(2)})".toString()
-        def h = t =~ /^help\s+(\w+)\s*$/
+        def h = t =~ /^help\s+([\w-]+)\s*$/
         if (h.matches()) return "help('${h.group(1)}')".toString()
         return t
     }
@@ -203,19 +203,26 @@ class Evaluator {
         return t
     }
 
+    /** "; did you mean `toInstr`?" for a verb spelled in another case (`toinstr`), else nothing. */
+    static String didYouMean(String name) {
+        String verb = Help.VERBS.keySet().find { it.equalsIgnoreCase(name) && it != name }
+        verb == null ? '' : "; did you mean `$verb`?"
+    }
+
     /** One line a user can act on, for any error. */
     static String message(Throwable e, String input) {
         if (e instanceof PandaException || e instanceof DebuggerException) return e.message
         if (e instanceof MissingPropertyException) {
             String p = ((MissingPropertyException) e).property
             if (Help.VERBS.containsKey(p)) return "`$p` needs an argument: ${Help.VERBS[p][0]}"
-            return "unknown name `$p`: not a verb, a variable or a gdb command (help lists the verbs)"
+            if (input?.trim() ==~ /use\s+${java.util.regex.Pattern.quote(p)}/) return "use rec, use rep or use both, not `$p`"
+            return "unknown name `$p`: not a verb, a variable or a gdb command (help lists the verbs)${didYouMean(p)}"
         }
         if (e instanceof MissingMethodException) {
             MissingMethodException m = (MissingMethodException) e
             String args = m.arguments.collect { it == null ? 'null' : it.getClass().simpleName }.join(', ')
             if (Help.VERBS.containsKey(m.method)) return "`${m.method}` does not take ($args): ${Help.VERBS[m.method][0]}"
-            return "no verb or method `${m.method}($args)`" + (m.type in [TandemScript] || Script.isAssignableFrom(m.type) ? ' (help lists the verbs)' : " on ${m.type.simpleName}")
+            return "no verb or method `${m.method}($args)`" + (m.type in [TandemScript] || Script.isAssignableFrom(m.type) ? " (help lists the verbs)${didYouMean(m.method)}" : " on ${m.type.simpleName}")
         }
         if (e instanceof MultipleCompilationErrorsException) {
             def errs = ((MultipleCompilationErrorsException) e).errorCollector.errors

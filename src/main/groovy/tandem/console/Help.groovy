@@ -22,6 +22,7 @@ class Help {
             'rc'        : ['rc', "reverse-continue to the last stop of your breakpoints/watchpoints before now (rr's own on rr; elsewhere by re-execution)"],
             'si'        : ['si', 'stepi'],
             'rsi'       : ['rsi', 'reverse-stepi: at cpu_loop_exec_tb, the previous TB; elsewhere one host instruction back'],
+            'reverse-finish': ['reverse-finish', "back to the first instruction of the current host function's call (gdb's own stops one earlier, at the call)"],
             'origin'    : ["origin 'tlb[3].VPN2'", "last change before now of an lvalue or guest register ('EntryHi', 'gpr[5]'); origin rec, 'x'"],
             'nextTb'    : ['nextTb()', 'one basic block on (break cpu_loop_exec_tb; continue)'],
             'bt'        : ['bt()', 'backtrace'],

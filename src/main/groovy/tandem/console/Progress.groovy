@@ -23,6 +23,7 @@ class Progress implements AutoCloseable {
         this.ctx = ctx
         this.what = what
         if (!ctx.interactive) { ticker = null; return }
+        ctx.progress = this
         ticker = new Thread({
             try {
                 Thread.sleep(SHOW_AFTER_MS)
@@ -51,9 +52,18 @@ class Progress implements AutoCloseable {
         shown = true
     }
 
+    /** A line printed while the status line shows (a side's notice): on a line of its own, above it. */
+    synchronized void printAbove(String line) {
+        if (shown) ctx.out.print('\r\u001b[K')
+        ctx.out.println(line)
+        ctx.out.flush()
+        shown = false
+    }
+
     @Override
     synchronized void close() {
         done = true
+        if (ctx.progress.is(this)) ctx.progress = null
         ticker?.interrupt()
         if (shown) {
             ctx.out.print('\r\u001b[K')

@@ -271,7 +271,7 @@ abstract class TandemScript extends Script {
     /** `help toInstr`: one verb's example and what it does. */
     def help(String verb) {
         List<String> e = Help.VERBS[verb]
-        if (e == null) throw new PandaException("no verb `$verb`: `help` lists them")
+        if (e == null) throw new PandaException("no verb `$verb`: `help` lists them; gdb's own help: gdb 'help $verb'")
         "${e[0]}    ${e[1]}".toString()
     }
     def getHelp() { help() }

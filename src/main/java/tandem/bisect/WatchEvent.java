@@ -6,8 +6,14 @@ import java.util.List;
 
 public record WatchEvent(String side, String what, long instr, long value, List<String> backtrace) {
 
+    /**
+     * The frame of the code that wrote: the first that is the program's own, not the C library's
+     * (a write by memset or memcpy is made for its caller: mp_tlb_flush, not
+     * __memset_avx2_unaligned_erms at ../sysdeps/...).
+     */
     public String function() {
-        return backtrace.isEmpty() ? "??" : backtrace.get(0);
+        return backtrace.stream().filter(f -> !f.contains("sysdeps/") && !f.contains("libc.so")).findFirst()
+                .orElse(backtrace.isEmpty() ? "??" : backtrace.get(0));
     }
 
     /** Same write on the other side: same location, same value. */

@@ -91,6 +91,14 @@ public final class GdbDebugger implements Debugger {
         int claimed = target.cpu() < 0 && target.connection() == Target.Connection.NATIVE ? CpuPinning.claim() : -1;
         List<String> run = CpuPinning.pinned(target.cpu() >= 0 ? target.cpu() : claimed, cmd);
         MiChannel channel;
+        java.nio.file.Path dir = target.workingDirectory();
+        if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+            CpuPinning.release(claimed);
+            deleteOutputDir(outputDir);
+            target.close();
+            throw new DebuggerException("the working directory of " + target.description() + ", " + dir
+                    + ", is not a directory: give the folder that holds the recording (--cwd DIR)");
+        }
         try {
             channel = new GdbLauncher().gdb(run.get(0)).miArgs(List.of()).args(run.subList(1, run.size()))
                     .workingDir(target.workingDirectory() == null ? null : target.workingDirectory().toFile())
@@ -102,7 +110,7 @@ public final class GdbDebugger implements Debugger {
             // commons-exec reports a program it could not run as exit value 0xdeadbeef: say it in words
             String why = String.valueOf(e.getMessage()).contains("-559038737") ? "no such program, or it is not executable" : e.getMessage();
             throw new DebuggerException("could not start " + cmd.get(0) + " for " + target.description()
-                    + ": " + why + ". Is it installed (Debian package "
+                    + ": " + why.replaceAll("\\.+$", "") + ". Is it installed (Debian package "
                     + (cmd.get(0).endsWith("rr") ? "rr; or give its path with --rr" : "gdb") + "), and is the path right?");
         }
         GdbDebugger d = new GdbDebugger(target, channel, claimed, outputDir);

@@ -29,7 +29,14 @@ public record Origin(String name, String lvalue, Time time, long pc, List<Frame>
     public String summary() {
         if (!found()) return note;
         return "guest instruction " + time.instr() + String.format(", pc 0x%x", pc)
-                + (frames.isEmpty() ? "" : ", in " + frames.get(0).function()) + ": " + oldValue + " -> " + newValue;
+                + (frames.isEmpty() ? "" : ", in " + frames.get(0).function()) + ": " + shown(oldValue) + " -> " + shown(newValue);
+    }
+
+    /** An integer as every register display shows one, in hex; anything else (a struct, a float) as gdb printed it. */
+    static String shown(String value) {
+        if (value == null || !value.matches("-?\\d+")) return value;
+        java.math.BigInteger v = new java.math.BigInteger(value);
+        return v.signum() < 0 ? value : "0x" + v.toString(16);
     }
 
     @Override
@@ -37,7 +44,7 @@ public record Origin(String name, String lvalue, Time time, long pc, List<Frame>
         if (!found()) return "origin of " + name + ": " + note;
         StringBuilder s = new StringBuilder("last change of " + name + " before now:\n");
         s.append("  guest instruction ").append(time.instr()).append(String.format("  pc 0x%x%n", pc));
-        s.append("  old ").append(oldValue).append("\n  new ").append(newValue).append('\n');
+        s.append("  old ").append(shown(oldValue)).append("\n  new ").append(shown(newValue)).append('\n');
         for (Frame f : frames) s.append("  #").append(f.level()).append(' ').append(f.function())
                 .append(f.file() == null ? "" : " at " + f.file() + ":" + f.line()).append('\n');
         return s.toString();

@@ -29,6 +29,14 @@ import java.util.regex.Pattern;
 public record ReplayOutput(List<String> lines, int exitCode) {
 
     private static final Pattern PROGRESS = Pattern.compile("^\\S+:\\s+(\\d+) \\(\\s*[0-9.]+%\\) instrs\\.");
+    /**
+     * A line of PANDA's replay progress ("ls:  532222 (14.00%) instrs.  0.33 sec.  0.16 GB ram."):
+     * it carries the recording's name and host time, and when it comes depends on host speed.
+     */
+    public static boolean isProgress(String line) {
+        return PROGRESS.matcher(line).find();
+    }
+
     private static final Pattern PROGRAM_POINT = Pattern.compile("\\{guest_instr_count=(\\d+)");
     /** Labels of program points that are the log's, not the replay's: "Current log point:", "Record program point:". */
     private static final Pattern LOG_POINT_LABEL = Pattern.compile("^\\s*(Current log point|Record program point):\\s*$");

@@ -154,6 +154,10 @@ class PipedConsoleSpec extends Specification {
             v2p -1
             toInstr 5000.7
             help bisect
+            help break
+            help reverse-finish
+            toinstr 5000
+            use foo
             rr record -o recrep \\
               ./mips-softmmu/panda-system-mips \\
               ~/.panda/debian_7.3_mips.qcow \\
@@ -172,6 +176,10 @@ class PipedConsoleSpec extends Specification {
         r.out.contains('error: `v2p`: a guest virtual address is 0 or more, not -1')
         r.out.contains('error: `toInstr` takes a whole number as a guest instruction count, not 5000.7')
         r.out.contains('bisect 0, 1718780    first divergence between two counts')
+        r.out.contains("error: no verb `break`: `help` lists them; gdb's own help: gdb 'help break'") // a Groovy keyword, yet no `...>`
+        r.out.contains("reverse-finish    back to the first instruction of the current host function's call")
+        r.out.contains('(help lists the verbs); did you mean `toInstr`?')
+        r.out.contains('error: use rec, use rep or use both, not `foo`')
 
         and: 'the pasted shell block ended at its last line: the next line ran on its own'
         r.out.contains('record the two rr traces outside tandem')

@@ -222,6 +222,17 @@ class GdbDebuggerSpec extends Specification {
         !(gdb.console('info breakpoints') =~ /mp_tb_find/)
     }
 
+    def "a working directory that does not exist is named as such, not blamed on gdb"() {
+        when:
+        GdbDebugger.open(new LiveProgram(Demo.GDB, recording.binary(), MiniPanda.replayArguments('ls', null), Path.of('/nonexistent-recordings'), null))
+
+        then:
+        def e = thrown(DebuggerException)
+        e.message.contains('/nonexistent-recordings, is not a directory')
+        e.message.contains('--cwd')
+        !e.message.contains('Debian package')
+    }
+
     def "running again behind gdbserver starts the program with its own arguments: the replay begins again"() {
         given:
         atTb(target('gdbserver'))

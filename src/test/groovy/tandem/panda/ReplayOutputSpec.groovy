@@ -34,6 +34,17 @@ Record program point:
 ERROR: replay failed!
 Time taken was: 0 seconds.'''.readLines()
 
+    def "PANDA's progress lines printed during a move are no difference between rec's and rep's answers"() {
+        given: 'the same stop; only rep printed progress, and the recordings have other names'
+        String stop = '[stopped: breakpoint-hit, breakpoint 4, in r4k_helper_tlbwr]'
+        def answers = new Both<String>("good:     532222 ( 14.00%) instrs.    0.09 sec.  0.16 GB ram.\n$stop",
+                "ls:     532222 ( 14.00%) instrs.    0.11 sec.  0.16 GB ram.\nls:     570000 ( 15.00%) instrs.    0.12 sec.  0.16 GB ram.\n$stop")
+
+        expect:
+        answers.same()
+        !new Both<String>("good:     532222 ( 14.00%) instrs.\n$stop", 'ls:     532222 ( 14.00%) instrs.\n[stopped: exited-normally]').same()
+    }
+
     def "an rr_assertion's log point is the log's next entry: the replay reached only the replay point"() {
         given:
         def out = new ReplayOutput(ASSERTION, 134)
