@@ -12,6 +12,11 @@ import java.util.List;
  */
 public record ReverseStop(boolean found, Time time, long pc, int breakpoint, List<Frame> frames, String note, int passes) {
 
+    /** The same stop, reported without a breakpoint number: for stops at tandem's own breakpoints. */
+    public ReverseStop atOwnBreakpoint() {
+        return new ReverseStop(found, time, pc, 0, frames, note, passes);
+    }
+
     @Override
     public String toString() {
         if (!found) return note;

@@ -110,14 +110,17 @@ public final class Timeline {
             Mark now = here();
             boolean atTb = atTbBoundary();
             ReverseStop tb = previousTbBoundary(now);
-            if (!tb.found() || atTb) return tb;
-            // now is inside host code after that boundary: count the host instructions to now, then
-            // back to the boundary and one fewer
-            int steps = stepsTo(now);
+            if (!tb.found() || atTb) return tb.atOwnBreakpoint();
+            // now is inside host code after that boundary: step to now remembering the host state one
+            // instruction before it, then back to the boundary and step to that state. Not by counting
+            // steps: PANDA's host path from a TB boundary is not the same in every run (QOM's cast
+            // cache, locks), so the same number of steps can end in another function
+            Mark before = stepsTo(now);
             ReverseStop again = previousTbBoundary(now);
-            for (int i = 0; i < steps - 1; i++) gdb.stepInstruction();
+            if (before != null) stepsTo(before);
             return new ReverseStop(true, new Time(now.instr(), 0), guestPc(), 0, gdb.backtrace(),
-                    "one host instruction back (" + (steps - 1) + " after the TB boundary at " + tb.time().instr() + ")",
+                    before == null ? "at the TB boundary at " + tb.time().instr() + " (now was its first host instruction)"
+                            : "one host instruction back, after the TB boundary at " + tb.time().instr(),
                     tb.passes() + again.passes());
         }
     }
@@ -138,7 +141,7 @@ public final class Timeline {
             long entrySp = Long.decode(cfa.group(1)) - HOST_RETURN_ADDRESS_BYTES;
             Breakpoint entry = gdb.breakAt("*" + gdb.evaluateUnsigned("(unsigned long) " + bt.get(0).function()), "$sp == " + entrySp);
             try {
-                return lastStopBefore(Set.of(entry.number()), here(), "entry of " + bt.get(0).function());
+                return lastStopBefore(Set.of(entry.number()), here(), "entry of " + bt.get(0).function()).atOwnBreakpoint();
             } finally {
                 gdb.delete(entry.number());
             }
@@ -238,14 +241,23 @@ public final class Timeline {
         }
     }
 
-    /** Host instructions from here (a TB boundary) to {@code now}, by single steps; the side ends at now. */
-    private int stepsTo(Mark now) {
+    /**
+     * Single steps from here (a TB boundary) to {@code target} (its place, count and host
+     * registers); the side ends there. The host state one step before it, or null when target is
+     * the first step's.
+     */
+    private Mark stepsTo(Mark target) {
+        Mark previous = null;
+        Mark here = new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), hostRegisters());
         for (int i = 1; i <= MAX_HOST_STEPS; i++) {
-            if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while stepping back to " + now.instr());
+            if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while stepping back to " + target.instr());
+            previous = i == 1 ? null : here;
             gdb.stepInstruction();
-            if (gdb.evaluateUnsigned("$pc") == now.hostPc() && side.instrCount() == now.instr() && hostRegisters().equals(now.hostRegisters())) {
-                return i;
-            }
+            long pc = gdb.evaluateUnsigned("$pc");
+            long instr = side.instrCount();
+            String registers = hostRegisters();
+            if (pc == target.hostPc() && instr == target.instr() && registers.equals(target.hostRegisters())) return previous;
+            here = new Mark(instr, pc, registers);
         }
         throw new PandaException(side.name() + ": now is more than " + MAX_HOST_STEPS + " host instructions past the TB boundary before it;"
                 + " reverse-stepi goes back by stepping that far. Use `rc` with a breakpoint, or `toInstr N`");

@@ -180,6 +180,8 @@ class ReverseExecutionSpec extends Specification {
 
         then:
         back.found()
+        back.breakpoint() == 0 // tandem's own TB breakpoint is not the user's to see
+        !back.toString().contains('breakpoint')
         rep.instrCount() == boundaries.last()[0]
         rep.instrCount() < now
         rep.nextTb() == now
