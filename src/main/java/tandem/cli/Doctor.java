@@ -43,20 +43,27 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
     String rr;
     @Option(names = "--gdb", paramLabel = "PATH", description = "gdb executable (default: ${DEFAULT-VALUE})", defaultValue = "gdb")
     String gdb;
+    @Option(names = "--without-rr", description = "for PANDA command lines run under gdb (--rec-cmd, --rep-cmd): rr and the perf counters it needs are not checked")
+    boolean withoutRr;
 
     private int problems;
 
     @Override
     public Integer call() {
-        String rrVersion = firstLine(rr, "--version");
-        check("rr", rrVersion != null, rrVersion,
-                "not found (" + rr + "): install rr 5.x (https://rr-project.org, Debian package rr) or give --rr PATH");
+        String rrVersion = withoutRr ? null : firstLine(rr, "--version");
+        if (withoutRr) {
+            note("rr", "not checked (--without-rr): PANDA runs under gdb, going back re-executes the replay");
+        } else {
+            check("rr", rrVersion != null, rrVersion,
+                    "not found (" + rr + "): install rr 5.x (https://rr-project.org, Debian package rr) or give --rr PATH,"
+                            + " or check a PANDA run under gdb alone with --without-rr");
+        }
         String gdbVersion = firstLine(gdb, "--version");
         check("gdb", gdbVersion != null, gdbVersion, "not found (" + gdb + "): install gdb (Debian package gdb)");
         String serverVersion = firstLine("gdbserver", "--version");
         check("gdbserver", serverVersion != null, serverVersion,
                 "not found: install gdbserver (Debian package gdbserver); only the gdbserver target needs it");
-        perfCounters(rrVersion, rrVersion != null);
+        if (!withoutRr) perfCounters(rrVersion, rrVersion != null);
         ptrace();
         if (panda != null) {
             pandaSymbols();

@@ -117,6 +117,20 @@ class RunSpec extends Specification {
         r.out.contains('`-d nochain`')
     }
 
+    def "doctor --without-rr checks a PANDA run under gdb alone: no rr, no perf counters asked for"() {
+        when:
+        def r = TandemProcess.run(['doctor', '--without-rr', '--rr', '/nonexistent/rr', '--panda',
+                                   System.getProperty('tandem.pandaBuild', 'target/panda') + '/mips-softmmu/panda-system-mips'])
+
+        then:
+        r.code == 0
+        r.out =~ /--\s+rr\s+not checked/
+        !r.out.contains('perf_event_paranoid')
+        r.out =~ /ok\s+gdb/
+        r.out =~ /ok\s+PANDA symbols/
+        r.out.contains('all good')
+    }
+
     def "doctor: rr 5.9 records at perf_event_paranoid 2, earlier rr at 1"() {
         expect:
         tandem.cli.Doctor.highestParanoid(tandem.cli.Doctor.rrVersion(version)) == highest
