@@ -30,7 +30,6 @@
  * instructions into it; replay (and -d nochain) gives one call per TB.
  */
 #include <stdlib.h>
-#include <time.h>
 #include "minipanda.h"
 
 TranslationBlock *mp_last_tb;      /* last TB handed to cpu_loop_exec_tb */
@@ -50,17 +49,16 @@ int qemu_loglevel;                 /* -d ITEMS */
  * real panda-system-mips replayed three times showed different r11 (the
  * RFLAGS a system call leaves there: whether the CPU thread made one, a futex
  * with the I/O thread, depends on host timing), r9 (a pointer into a
- * per-thread malloc arena) and r10.  This leaves the host clock in r11 at
+ * per-thread malloc arena) and r10.  This leaves the host's time-stamp counter in r11 at
  * every cpu_loop_exec_tb entry, so that nothing which finds a stop again by
  * its host registers works here when it would not work on PANDA.
  */
 static inline void host_timing_in_scratch_registers(void)
 {
 #if defined(__x86_64__)
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    __asm__ volatile("mov %0, %%r11" :: "r"(ns) : "r11");
+    /* the time-stamp counter: host timing without a call on this path, which runs every TB */
+    uint64_t tsc = __builtin_ia32_rdtsc();
+    __asm__ volatile("mov %0, %%r11" :: "r"(tsc) : "r11");
 #endif
 }
 

@@ -1,7 +1,5 @@
 package tandem.panda
 
-import spock.lang.Shared
-import spock.lang.Specification
 import spock.lang.Stepwise
 import spock.lang.Timeout
 import tandem.debugger.Debugger
@@ -21,38 +19,11 @@ import java.time.Duration
  */
 @Stepwise
 @Timeout(180)
-class PandaSessionSpec extends Specification {
-
-    static final long BUG_AT = 50_000
-    static final String COUNT = 'cpus->tqh_first->rr_guest_instr_count'
-
-    @Shared MiniPanda.Recording recording
-    @Shared MiniPanda.Bug bug = new MiniPanda.Bug(MiniPanda.BugKind.TLB, BUG_AT)
-    @Shared long injected
-    @Shared Pair pair
-    @Shared Set<Long> before
-
-    def setupSpec() {
-        before = Demo.children()
-        recording = Demo.record(100_000)
-        injected = MiniPanda.injectedAt(MiniPanda.replay(recording, bug))
-        pair = new Pair(open('rec', PandaSession.Role.RECORD, MiniPanda.recordUnderGdb(recording, Demo.GDB)),
-                open('rep', PandaSession.Role.REPLAY, MiniPanda.replayUnderGdb(recording, bug, Demo.GDB)))
-    }
-
-    def cleanupSpec() {
-        pair?.close()
-        MiniPanda.deleteTree(recording?.directory())
-        assert Demo.leftovers(before).isEmpty()
-    }
+class PandaSessionSpec extends DemoTlbPairSpec {
 
     static PandaSession open(String name, PandaSession.Role role, LiveProgram target) {
         PandaSession.open(name, role, GdbDebugger.open(target), Optional.empty())
     }
-
-    PandaSession getRec() { pair.rec() }
-
-    PandaSession getRep() { pair.rep() }
 
     /** Where a plain gdb, with the condition typed by hand, stops: the independent witness. */
     long plainGdbStop(LiveProgram target, String condition) {

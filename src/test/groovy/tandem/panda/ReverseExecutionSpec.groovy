@@ -1,7 +1,5 @@
 package tandem.panda
 
-import spock.lang.Shared
-import spock.lang.Specification
 import spock.lang.Stepwise
 import spock.lang.Timeout
 import tandem.debugger.Debugger
@@ -20,39 +18,9 @@ import java.time.Duration
  */
 @Stepwise
 @Timeout(300)
-class ReverseExecutionSpec extends Specification {
+class ReverseExecutionSpec extends DemoTlbPairSpec {
 
-    static final String COUNT = 'cpus->tqh_first->rr_guest_instr_count'
     static final String TICKS = '*(unsigned int *) (guest_ram + 0xf04)'
-
-    @Shared MiniPanda.Recording recording
-    @Shared MiniPanda.Bug bug = new MiniPanda.Bug(MiniPanda.BugKind.TLB, 50_000)
-    @Shared long injected
-    @Shared Pair pair
-    @Shared Set<Long> before
-
-    def setupSpec() {
-        before = Demo.children()
-        recording = Demo.record(100_000)
-        injected = MiniPanda.injectedAt(MiniPanda.replay(recording, bug))
-        pair = openPair()
-    }
-
-    def cleanupSpec() {
-        pair?.close()
-        MiniPanda.deleteTree(recording?.directory())
-        assert Demo.leftovers(before).isEmpty()
-    }
-
-    /** The pair under test; the stand-in rr's spec opens rr traces instead. */
-    Pair openPair() {
-        new Pair(PandaSession.open('rec', PandaSession.Role.RECORD, GdbDebugger.open(MiniPanda.recordUnderGdb(recording, Demo.GDB)), Optional.empty()),
-                PandaSession.open('rep', PandaSession.Role.REPLAY, GdbDebugger.open(MiniPanda.replayUnderGdb(recording, bug, Demo.GDB)), Optional.empty()))
-    }
-
-    PandaSession getRec() { pair.rec() }
-
-    PandaSession getRep() { pair.rep() }
 
     LiveProgram witnessTarget(PandaSession s) {
         s.role() == PandaSession.Role.RECORD ? MiniPanda.recordUnderGdb(recording, Demo.GDB) : MiniPanda.replayUnderGdb(recording, bug, Demo.GDB)
