@@ -6,6 +6,11 @@
 //   > named `ls` in which you type something like `/bin/ls /etc` in the guest.
 // Starts that command and drives PANDA's console: Ctrl-A c, `loadvm root`, `begin_record ls`,
 // Ctrl-A c, `/bin/ls /etc`, Ctrl-A c, `end_record`, `q`.
+// --without-rr (no rr here): PANDA runs under gdb instead, which prints at rr_do_begin_record the
+// state PANDA neither snapshots nor logs (MIPS: QEMU's Random seed, which picks tlbwr's entry);
+// that is saved as recAtBegin in tandem-state.properties, and steps 5-8 give it to the replay
+// that stands for the record run. The guest is stopped (`stop`) while `begin_record` takes the
+// snapshot, so the state read is the snapshot's, then goes on (`cont`).
 //
 // Parameters (defaults are the notes' values):
 //   --panda-build DIR  ~/git/panda/build      --arch A     mips       --name N   ls
@@ -15,6 +20,11 @@
 //   --rr PATH          /usr/local/bin/rr, else rr on the PATH (--demo: src/test/rr/rr)
 //   --guest-cmd TEXT   /bin/ls /etc          --settle SECONDS  5 (wait for the guest command; 0 with --demo)
 //   --no-loadvm        boot instead of `loadvm root`
+//   --without-rr       PANDA under gdb, not rr (above); the recording is taken without -d nochain
+//   --guest-args TEXT  the guest part of the command line instead of the notes' (qcow, -m, -M,
+//                      -kernel, -append), e.g. '-M malta -m 128M -kernel guest.elf'; no loadvm then
+//   --wait-for TEXT    guest output to wait for before begin_record
+//   --until TEXT       guest output to wait for after the guest command, before end_record
 //   --chain            leave out `-d nochain` (the notes' command line): PANDA then chains TBs while
 //                      recording and the search is exact only to a chain of TBs, not to the TB
 //   --dry-run          print the commands only
@@ -24,10 +34,18 @@
 STEP = '02-record'
 def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 
-r.header("rr recording of PANDA taking the recording '${r.name}'")
+r.header(r.withoutRr ? "PANDA taking the recording '${r.name}' under gdb (without rr)" : "rr recording of PANDA taking the recording '${r.name}'")
+if (r.withoutRr && r.demo) throw new tandem.panda.PandaException("${STEP}: --without-rr is for real PANDA: the demo's rr stand-in runs mini-PANDA's record run again exactly")
 r.mipsNote()
-r.show(r.chained ? "note (--chain): ${tandem.panda.PandaAdvice.NOCHAIN}"
-        : "note: PANDA records with -d nochain here, which the notes' command lacks: ${tandem.panda.PandaAdvice.NOCHAIN}")
+if (r.withoutRr) {
+    r.show("note (--without-rr): no rr trace of this run is taken. rec will be PANDA replaying '${r.name}' given the"
+            + " state this run had at rr_do_begin_record that PANDA neither snapshots nor logs"
+            + (r.unloggedState() ? " (${r.unloggedState().join(', ')})" : ' (none known for this arch)')
+            + ": that replay is this run again, and PANDA never chains TBs replaying")
+} else {
+    r.show(r.chained ? "note (--chain): ${tandem.panda.PandaAdvice.NOCHAIN}"
+            : "note: PANDA records with -d nochain here, which the notes' command lacks: ${tandem.panda.PandaAdvice.NOCHAIN}")
+}
 r.requirePanda()
 r.requireGuest()
 r.requireRr()
@@ -37,23 +55,50 @@ if (r.demo && !r.dryRun) {
     [r.rec, r.rep].each { it.toFile().deleteDir() }
     r.work.toFile().listFiles().findAll { it.name.startsWith(r.name + '-rr-') || it.name == 'tandem-state.properties' }*.delete()
 }
-if (!r.dryRun && java.nio.file.Files.exists(r.rec)) {
+if (!r.dryRun && !r.withoutRr && java.nio.file.Files.exists(r.rec)) {
     throw new tandem.panda.PandaException("${STEP}: ${r.rec} already exists (rr will not overwrite a trace): remove it or give --rec DIR")
 }
-List<String> cmd = [r.rr, 'record', '-o', r.work.relativize(r.rec).toString(), r.pandaCommand()] + r.recordArgs() + r.nochainArgs()
+List<String> panda = [r.pandaCommand()] + r.recordArgs() + r.nochainArgs()
+def log = r.work.resolve("${r.name}-rr-nondet.log")
+List<String> cmd
+if (r.withoutRr) {
+    def arch = tandem.panda.Arch.fromName(r.arch).orElseThrow { new tandem.panda.PandaException("${STEP}: unknown --arch ${r.arch}") }
+    cmd = r.underGdb(panda, 'rr_do_begin_record', tandem.panda.UnloggedState.printCommands(arch))
+    if (!r.dryRun) java.nio.file.Files.deleteIfExists(log)   // the file that says this run's recording has begun
+} else {
+    cmd = [r.rr, 'record', '-o', r.work.relativize(r.rec).toString()] + panda
+}
 def res = r.drive(cmd, r.work) {
-    if (!r.demo && !r.opt('no-loadvm', null)) monitor('loadvm root')
-    monitor("begin_record ${r.name}")
-    guest(r.opt('guest-cmd', '/bin/ls /etc'), r.num('settle', r.demo ? 0 : 5) as int)
+    String waitFor = r.opt('wait-for', null)
+    if (waitFor) expect(waitFor, 600)
+    if (!r.demo && r.guestArgs == null && !r.opt('no-loadvm', null)) monitor('loadvm root')
+    if (r.withoutRr) {
+        monitor('stop')
+        monitor("begin_record ${r.name}")
+        expectFile(log)   // rr_do_begin_record has run: the snapshot is written
+        monitor('cont')
+    } else {
+        monitor("begin_record ${r.name}")
+    }
+    guest(r.opt('guest-cmd', '/bin/ls /etc'), r.num('settle', r.demo || r.opt('until', null) ? 0 : 5) as int)
+    String until = r.opt('until', null)
+    if (until) expect(until, 600)
     monitor('end_record')
     monitor('q')
 }
 if (!r.dryRun) {
     r.refuseUpstreamMips(STEP, (res.lines ?: []) as List<String>)
-    if (res.code != 0) throw new tandem.panda.PandaException("${STEP}: rr record exited with ${res.code}")
+    if (res.code != 0) throw new tandem.panda.PandaException("${STEP}: ${r.withoutRr ? 'gdb running PANDA' : 'rr record'} exited with ${res.code}")
     def files = ["${r.name}-rr-snp", "${r.name}-rr-nondet.log"].collect { r.work.resolve(it) }
     def missing = files.findAll { !java.nio.file.Files.exists(it) }
     if (missing) throw new tandem.panda.PandaException("${STEP}: PANDA wrote no recording: missing ${missing.join(', ')}")
     r.show("recording '${r.name}': ${files.collect { "${it.fileName} (${java.nio.file.Files.size(it)} bytes)" }.join(', ')}")
-    r.show("rr trace of PANDA recording: ${r.rec}")
+    if (r.withoutRr) {
+        def values = tandem.panda.UnloggedState.parse(res.lines as List<String>)
+        def unread = r.unloggedState() - values.keySet()
+        if (unread) throw new tandem.panda.PandaException("${STEP}: gdb printed no ${unread.join(', ')} at rr_do_begin_record: is this PANDA built with debug info?")
+        r.save(recAtBegin: tandem.panda.UnloggedState.restoreCommands(values).join('\n'))
+    } else {
+        r.show("rr trace of PANDA recording: ${r.rec}")
+    }
 }

@@ -14,6 +14,7 @@
 //   --panda-build DIR  ~/git/panda/build      --arch A    mips        --name N    ls
 //   --kernel FILE      ~/.panda/vmlinux-3.2.0-4-4kc-malta
 //   --work DIR         where the recording is: the build directory (--demo: target/walkthrough)
+//   --guest-args TEXT  the guest part of the command line instead of the notes' (see recipes/02-record.groovy)
 //   --dry-run          print the command only
 //   --demo             the demo target; --bug KIND@N (default tlb@100000, half of --instrs 200000)
 //                      makes its replay fail the way the notes' does

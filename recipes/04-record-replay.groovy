@@ -5,12 +5,16 @@
 //   >       -kernel ~/.panda/vmlinux-3.2.0-4-4kc-malta \
 //   >       -replay ls
 // Runs that command; the replay inside is expected to fail, as in step 3.
+// --without-rr: there is no trace to take. rep is PANDA's replay itself, which tandem runs under
+// gdb (and runs again to go back: a PANDA replay is deterministic); this step says so and stops.
 //
 // Parameters (defaults are the notes' values):
 //   --panda-build DIR  ~/git/panda/build      --arch A    mips        --name N    ls
 //   --kernel FILE      ~/.panda/vmlinux-3.2.0-4-4kc-malta
 //   --rep DIR          reprep (in the build directory; in --work with --demo)
 //   --rr PATH          /usr/local/bin/rr, else rr on the PATH (--demo: src/test/rr/rr)
+//   --without-rr       PANDA's replay under tandem's gdb, no rr (see recipes/02-record.groovy)
+//   --guest-args TEXT  the guest part of the command line instead of the notes'
 //   --dry-run          print the command only
 //   --demo             the demo target in --work DIR (target/walkthrough), replaying with
 //                      --bug KIND@N (default tlb@100000)
@@ -18,7 +22,14 @@
 STEP = '04-record-replay'
 def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 
-r.header("rr recording of PANDA replaying '${r.name}' (and failing)")
+r.header(r.withoutRr ? "PANDA replaying '${r.name}' (and failing), without rr" : "rr recording of PANDA replaying '${r.name}' (and failing)")
+if (r.withoutRr) {
+    r.show("--without-rr: no rr trace to take. rep is PANDA's replay itself, run under tandem's gdb by steps 5-8"
+            + " and run again to go back (a PANDA replay is deterministic):")
+    r.show("\$ cd ${r.work}")
+    r.show("\$ ${r.line([r.pandaCommand()] + r.replayArgs())}")
+    return
+}
 r.requirePanda()
 r.requireKernel()
 r.requireRr()

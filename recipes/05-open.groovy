@@ -13,15 +13,17 @@
 //   --rec DIR          recrep                 --rep DIR   reprep   (in the build directory)
 //   --rr PATH          /usr/local/bin/rr, else rr on the PATH (--demo: src/test/rr/rr)
 //   --gdb PATH         gdb
+//   --without-rr       PANDA's replay under tandem's gdb, no rr (see recipes/02-record.groovy)
+//   --guest-args TEXT  the guest part of the command line instead of the notes'
 //   --dry-run          print the commands only
 //   --demo             the demo's traces in --work DIR (target/walkthrough)
 // Run: tandem run recipes/05-open.groovy [--demo] [--dry-run] ...
 STEP = '05-open'
 def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 
-r.header('open both replays: rec at rr_do_begin_record, rep at rr_do_begin_replay')
+r.header(r.withoutRr ? 'open both replays of the recording at rr_do_begin_replay (without rr)' : 'open both replays: rec at rr_do_begin_record, rep at rr_do_begin_replay')
 r.open()
-if (!r.dryRun) {
+if (!r.dryRun && !r.withoutRr) {
     String recorded = new tandem.debugger.RrTrace(java.nio.file.Path.of(r.rr), r.rec).pandaCommand()
     if (tandem.panda.PandaAdvice.recordsChained(recorded)) r.show("note: rec's PANDA ran without -d nochain (${recorded}): ${tandem.panda.PandaAdvice.NOCHAIN}")
 }

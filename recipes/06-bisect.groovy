@@ -13,6 +13,8 @@
 //   --instr-max N      the last instruction count the replay reached (default: step 3's, from
 //                      tandem-state.properties)
 //   --lo N             0
+//   --without-rr       PANDA's replay under tandem's gdb, no rr (see recipes/02-record.groovy)
+//   --guest-args TEXT  the guest part of the command line instead of the notes'
 //   --dry-run          print the commands only
 //   --demo             the demo's traces in --work DIR (target/walkthrough)
 // Run: tandem run recipes/06-bisect.groovy [--demo] [--dry-run] [--instr-max N] ...
@@ -22,8 +24,12 @@ def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 r.header('find the divergence')
 long hi = r.fromState('instr-max', 'instrMax', 'run recipes/03-check-replay.groovy first, or give --instr-max N')
 long lo = r.num('lo', 0)
-r.show("diverge.py's equivalent: python ../panda/scripts/diverge.py --rr ${r.rr} ${r.rec} ${r.rep} --instr-max=${hi < 0 ? 'XX' : hi}"
-        + (r.arch == 'mips' ? " (MIPS: the diverge.py of PANDA's branch mips_serious_rec_attempt; upstream's supports i386, x86_64, arm and ppc only)" : ''))
+if (r.withoutRr) {
+    r.show("diverge.py has no equivalent here: it replays rr traces, and --without-rr has none")
+} else {
+    r.show("diverge.py's equivalent: python ../panda/scripts/diverge.py --rr ${r.rr} ${r.rec} ${r.rep} --instr-max=${hi < 0 ? 'XX' : hi}"
+            + (r.arch == 'mips' ? " (MIPS: the diverge.py of PANDA's branch mips_serious_rec_attempt; upstream's supports i386, x86_64, arm and ppc only)" : ''))
+}
 r.mipsNote()
 r.open()
 def d = r.dsl("bisect $lo, ${hi < 0 ? 'XX' : hi}") { bisect(lo, hi) }

@@ -18,6 +18,8 @@
 //   --at N             the guest instruction count to look at (default: step 6's firstDiverged,
 //                      else step 3's instrMax, from tandem-state.properties; the notes use 1718780)
 //   --addr A           the virtual address for v2p (0x7f81cac0)
+//   --without-rr       PANDA's replay under tandem's gdb, no rr (see recipes/02-record.groovy)
+//   --guest-args TEXT  the guest part of the command line instead of the notes'
 //   --dry-run          print the commands only
 //   --demo             the demo's traces in --work DIR (target/walkthrough)
 // Run: tandem run recipes/07-inspect.groovy [--demo] [--dry-run] [--at N] [--addr A] ...

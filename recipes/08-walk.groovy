@@ -13,6 +13,8 @@
 //   --from N           where to start (default: step 6's lastEqual from tandem-state.properties,
 //                      else the first TB; the notes use 1718780)
 //   --limit N          at most N TBs (500)
+//   --without-rr       PANDA's replay under tandem's gdb, no rr (see recipes/02-record.groovy)
+//   --guest-args TEXT  the guest part of the command line instead of the notes'
 //   --dry-run          print the commands only
 //   --demo             the demo's traces in --work DIR (target/walkthrough)
 // Run: tandem run recipes/08-walk.groovy [--demo] [--dry-run] [--from N] [--limit N] ...

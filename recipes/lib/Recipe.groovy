@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit
 
 class Recipe {
     static final String HOME = System.getProperty('user.home')
-    static final List<String> FLAGS = ['--demo', '--dry-run', '--no-loadvm', '--help']
+    static final List<String> FLAGS = ['--demo', '--dry-run', '--no-loadvm', '--help', '--without-rr']
     static final String STATE = 'tandem-state.properties'
 
     final Script script
@@ -46,6 +46,12 @@ class Recipe {
     // ---- parameters ----
 
     boolean isDemo() { o.demo == 'true' }
+    /**
+     * --without-rr: PANDA runs under tandem's gdb where the notes run it under rr. rec is then the
+     * replay given the record run's unlogged state (UnloggedState: read at rr_do_begin_record by
+     * step 2, set back at rr_do_begin_replay), rep the replay as it is; going back re-executes.
+     */
+    boolean isWithoutRr() { o['without-rr'] == 'true' }
     boolean isDryRun() { o['dry-run'] == 'true' }
     String opt(String name, Object dflt) { o.containsKey(name) ? o[name] : (dflt == null ? null : dflt.toString()) }
     long num(String name, Object dflt) {
@@ -90,15 +96,27 @@ class Recipe {
     /** --chain: record as the notes do, TBs chained (no -d nochain). See PandaAdvice.NOCHAIN. */
     boolean getChained() { opt('chain', null) != null }
 
+    /** --guest-args TEXT: the guest part of both PANDA command lines instead of the notes' (split as a shell does). */
+    List<String> getGuestArgs() { o['guest-args'] != null ? tandem.debugger.Shell.split(o['guest-args']) : null }
+
     /** The guest part of PANDA's command line: the notes' for real PANDA, the demo's own otherwise. */
     List<String> recordArgs() {
+        if (guestArgs != null) return guestArgs + (guestArgs.contains('-nographic') ? [] : ['-nographic'])   // the monitor on stdio: Ctrl-A c
         demo ? ['-m', '128M', '-M', 'malta', '-nographic', '-demo-instrs', "$instrs".toString()]
              : [qcow, '-m', '1g', '-M', 'malta', '-kernel', kernel, '-append', 'root=/dev/sda1', '-nographic']
     }
 
-    /** What the rr recording of PANDA recording adds: -d nochain unless --chain (PandaAdvice.NOCHAIN says why). */
+    /**
+     * What the rr recording of PANDA recording adds: -d nochain unless --chain (PandaAdvice.NOCHAIN
+     * says why). Nothing --without-rr: rec is then a replay, and PANDA never chains TBs replaying.
+     */
     List<String> nochainArgs() {
-        chained ? [] : ['-d', 'nochain']
+        chained || withoutRr ? [] : ['-d', 'nochain']
+    }
+
+    /** The gdb expressions of the state PANDA neither snapshots nor logs for --arch (UnloggedState). */
+    List<String> unloggedState() {
+        tandem.panda.Arch.fromName(arch).map { tandem.panda.UnloggedState.expressions(it) }.orElse([])
     }
 
     /** For MIPS on real PANDA: which PANDA records it (PandaAdvice.MIPS_BRANCH). */
@@ -114,6 +132,11 @@ class Recipe {
     }
 
     List<String> replayArgs() {
+        if (guestArgs != null) {
+            // no display here (a replay reads no console): -display none unless the guest part names one
+            boolean display = guestArgs.contains('-nographic') || guestArgs.contains('-display')
+            return guestArgs + (display ? [] : ['-display', 'none']) + ['-replay', name]
+        }
         demo ? ['-m', '128M', '-M', 'malta', '-nographic', '-replay', name, '-demo-bug', bug]
              : ['-m', '1g', '-M', 'malta', '-kernel', kernel, '-replay', name]
     }
@@ -144,19 +167,35 @@ class Recipe {
     }
 
     void requireGuest() {
-        if (!demo) require(['guest disk image (--qcow)': qcow, 'guest kernel (--kernel)': kernel])
+        if (!demo && guestArgs == null) require(['guest disk image (--qcow)': qcow, 'guest kernel (--kernel)': kernel])
     }
 
     /** A replay needs the kernel but not the disk image (the notes' replay command has no qcow). */
     void requireKernel() {
-        if (!demo) require(['guest kernel (--kernel)': kernel])
+        if (!demo && guestArgs == null) require(['guest kernel (--kernel)': kernel])
     }
 
     void requireRr() {
-        if (dryRun) return
+        if (dryRun || withoutRr) return
         String r = rr
         boolean found = r.contains('/') ? Files.isExecutable(Path.of(r)) : System.getenv('PATH').split(':').any { Files.isExecutable(Path.of(it, r)) }
-        if (!found) throw new PandaException("$step: rr not found: $r (give --rr PATH)")
+        if (!found) throw new PandaException("$step: rr not found: $r (give --rr PATH, or --without-rr to run PANDA under gdb alone)")
+    }
+
+    /**
+     * {@code cmd} under `gdb -batch`, which runs {@code commands} each time the program reaches
+     * {@code function} and lets it go on; the script is written to the work directory. PANDA's
+     * functions live in libpanda-ARCH.so, loaded at run time: the breakpoint is a pending one.
+     */
+    List<String> underGdb(List<String> cmd, String function, List<String> commands) {
+        Path script = work.resolve("${name}-${step}.gdb")
+        String text = ['set pagination off', 'set confirm off', 'set breakpoint pending on',
+                       // PANDA's own signals are none of this script's business
+                       'handle SIGPIPE SIGUSR1 SIGUSR2 nostop noprint pass',
+                       "break $function", 'commands', 'silent', *commands, 'continue', 'end', 'run', ''].join('\n')
+        if (!dryRun) Files.writeString(script, text)
+        show("(gdb script ${script.fileName}: at ${function}: ${commands.join('; ')})")
+        [gdb, '-batch', '-nx', '-x', script.toString(), '--args', *cmd]
     }
 
     // ---- commands ----
@@ -181,11 +220,48 @@ class Recipe {
 
     /** Long progress output is thinned: every line is kept, but only some are shown. */
     private int shownProgress
-    void echo(String l) {
+    void echo(String raw) {
+        String l = onScreen(raw)
         if (l =~ /^\S+:\s+\d+ \(\s*[0-9.]+%\) instrs\./) {
             if (shownProgress++ % 5 != 0) return
         }
         out.println('  ' + l); out.flush()
+    }
+
+    /**
+     * A line as a terminal shows it: QEMU's monitor redraws the line it reads after every key
+     * (readline.c: the text, then ESC[K to erase the rest and ESC[nD back), so an echoed
+     * `stop` arrives as s, ESC[K, ESC[D, st, ... Cursor moves, erases, CR and BS are applied.
+     */
+    static String onScreen(String raw) {
+        if (raw.indexOf((int) 27) < 0 && raw.indexOf((int) 8) < 0 && raw.indexOf((int) 13) < 0) return raw
+        StringBuilder line = new StringBuilder()
+        int at = 0
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i)
+            if (c == (char) 27 && i + 1 < raw.length() && raw.charAt(i + 1) == (char) '[') {
+                int j = i + 2
+                while (j < raw.length() && (Character.isDigit(raw.charAt(j)) || raw.charAt(j) == (char) ';')) j++
+                if (j >= raw.length()) break
+                String n = raw.substring(i + 2, j)
+                int count = n ==~ /\d+/ ? Integer.parseInt(n) : 1
+                switch (raw.charAt(j)) {
+                    case 'D': at = Math.max(0, at - count); break
+                    case 'C': at = Math.min(line.length(), at + count); break
+                    case 'K': line.setLength(at); break
+                    default: break   // colours and the like: nothing to show
+                }
+                i = j
+            } else if (c == (char) 13) {
+                at = 0
+            } else if (c == (char) 8) {
+                at = Math.max(0, at - 1)
+            } else {
+                if (at < line.length()) line.setCharAt(at, c) else line.append(c)
+                at++
+            }
+        }
+        line.toString()
     }
 
     /**
@@ -244,6 +320,18 @@ class Recipe {
             throw new PandaException("${r.step}: no '${text.trim()}' from PANDA within ${seconds}s" + (p.alive ? '' : " (it exited with ${p.exitValue()})"))
         }
 
+        /** Waits until {@code file} exists (PANDA writes a recording's files as it begins it). */
+        void expectFile(Path file, int seconds = 60) {
+            if (p == null) return
+            long end = System.currentTimeMillis() + seconds * 1000L
+            while (!Files.exists(file)) {
+                if (!p.alive || System.currentTimeMillis() > end) {
+                    throw new PandaException("${r.step}: PANDA wrote no ${file} within ${seconds}s" + (p.alive ? '' : " (it exited with ${p.exitValue()})"))
+                }
+                Thread.sleep(20)
+            }
+        }
+
         /** Ctrl-A c: switch between the guest's serial console and the monitor. */
         void toggle() {
             send('\u0001c', inMonitor ? 'Ctrl-A c (back to the guest console)' : 'Ctrl-A c (to the monitor)')
@@ -287,7 +375,7 @@ class Recipe {
         Properties p = state()
         values.each { k, v -> p.setProperty(k, String.valueOf(v)) }
         stateFile.toFile().withWriter { p.store(it, 'tandem walkthrough state: written by recipes/03 and 06') }
-        show("saved ${values.collect { k, v -> "$k=$v" }.join(', ')} to ${stateFile}")
+        show("saved ${values.collect { k, v -> "$k=" + String.valueOf(v).replace('\n', '; ') }.join(', ')} to ${stateFile}")
     }
 
     /** A number from the options, else from the state file, else a clear error. */
@@ -303,6 +391,7 @@ class Recipe {
 
     /** Opens the two traces with the console's open(...), printing what it runs. */
     void open() {
+        if (withoutRr) { openWithoutRr(); return }
         requireRr()
         require(['rr trace of PANDA recording (--rec)': rec, 'rr trace of PANDA replaying (--rep)': rep])
         show("\$ ${line([rr, 'replay', rec.toString()])}      # rec, under tandem's gdb: break rr_do_begin_record; continue")
@@ -310,6 +399,28 @@ class Recipe {
         show("tandem> open(rec: '${rec}', rep: '${rep}', rr: '${rr}', gdb: '${gdb}', arch: '${arch}')")
         if (dryRun) return
         script.invokeMethod('open', [[rec: rec.toString(), rep: rep.toString(), rr: rr, gdb: gdb, arch: arch]] as Object[])
+    }
+
+    /**
+     * --without-rr: both sides are PANDA's replay of the recording under tandem's gdb; rec is given
+     * the record run's unlogged state at rr_do_begin_replay (saved by step 2 as recAtBegin).
+     */
+    void openWithoutRr() {
+        requirePanda()
+        require(['recording snapshot': work.resolve("${name}-rr-snp"), 'recording log': work.resolve("${name}-rr-nondet.log")])
+        String cmd = line([pandaCommand()] + replayArgs())
+        List<String> atBegin = (state().getProperty('recAtBegin') ?: '').readLines().findAll { it.trim() }
+        def expected = unloggedState()
+        if (!dryRun && expected && !atBegin) {
+            throw new PandaException("$step: no recAtBegin in ${stateFile}: rec needs the record run's ${expected.join(' and ')}"
+                    + " (run recipes/02-record.groovy --without-rr, which reads them at rr_do_begin_record)")
+        }
+        show("rec: PANDA replaying '${name}' under tandem's gdb, given the record run's state at rr_do_begin_replay: the record run again")
+        show("rep: PANDA replaying '${name}' as it is, under tandem's gdb (going back runs a replay again: it is deterministic)")
+        String list = atBegin.collect { "'" + it.replace("'", "\\'") + "'" }.join(', ')
+        show("tandem> open(recCmd: '${cmd}', repCmd: '${cmd}', cwd: '${work}', recAtBegin: [${list}], gdb: '${gdb}', arch: '${arch}')")
+        if (dryRun) return
+        script.invokeMethod('open', [[recCmd: cmd, repCmd: cmd, cwd: work.toString(), recAtBegin: atBegin, gdb: gdb, arch: arch]] as Object[])
     }
 
     /** Shows a DSL call, then runs it (unless --dry-run). */

@@ -239,23 +239,33 @@ class RealPanda {
                 // was written, the seed read at rr_do_begin_record would not be the snapshot's
                 if (begin != written)
                     throw new IllegalStateException("the guest ran while the snapshot was written: [seed, prev_idx, pc] $begin then $written")
-                long seed = begin[0], prevIdx = begin[1]
-                def plain = replayUnderGdb(rec, [], true)
-                if (plain.completed) throw new IllegalStateException("the late recording's plain replay completed:\n${plain.output}")
-                def restored = replayUnderGdb(rec, seedRestoreCommands(seed, prevIdx), true)
-                if (!restored.completed) throw new IllegalStateException("the seed-restored replay failed:\n${restored.output}")
-                tlb = new TlbDivergence(rec, seed, prevIdx, tlbwrs(plain.output), tlbwrs(restored.output))
-                if (!tlb.plainTlbwrs) throw new IllegalStateException("gdb saw no tlbwr in the replay:\n${plain.output}")
-                tlb.firstDifferingTlbwr   // checks the two replays agree until their TLBs differ
+                tlb = tlbDivergenceOf(rec, begin[0], begin[1])
             }
         }
         tlb
     }
 
-    /** gdb commands setting QEMU's Random state (hw/mips/cputimer.c cpu_mips_get_random's statics). */
+    /**
+     * The TLB case of a late recording {@code rec} whose record run had Random state
+     * {@code seed}, {@code prevIdx} at rr_do_begin_record: both replays under gdb, logging their
+     * tlbwr. Fails unless the plain one fails, the one given the state completes, and the two
+     * agree until their first tlbwr that writes another entry.
+     */
+    TlbDivergence tlbDivergenceOf(Recording rec, long seed, long prevIdx) {
+        def plain = replayUnderGdb(rec, [], true)
+        if (plain.completed) throw new IllegalStateException("the late recording's plain replay completed:\n${plain.output}")
+        def restored = replayUnderGdb(rec, seedRestoreCommands(seed, prevIdx), true)
+        if (!restored.completed) throw new IllegalStateException("the seed-restored replay failed:\n${restored.output}")
+        def t = new TlbDivergence(rec, seed, prevIdx, tlbwrs(plain.output), tlbwrs(restored.output))
+        if (!t.plainTlbwrs) throw new IllegalStateException("gdb saw no tlbwr in the replay:\n${plain.output}")
+        t.firstDifferingTlbwr   // checks the two replays agree until their TLBs differ
+        t
+    }
+
+    /** gdb commands setting QEMU's Random state (hw/mips/cputimer.c cpu_mips_get_random's statics: UnloggedState.MIPS). */
     static List<String> seedRestoreCommands(long seed, long prevIdx) {
-        ["set var 'cpu_mips_get_random'::seed = $seed".toString(),
-         "set var 'cpu_mips_get_random'::prev_idx = $prevIdx".toString()]
+        def (seedExpr, prevIdxExpr) = tandem.panda.UnloggedState.expressions(tandem.panda.Arch.MIPS)
+        tandem.panda.UnloggedState.restoreCommands([(seedExpr): seed, (prevIdxExpr): prevIdx])
     }
 
     private static List<Tlbwr> tlbwrs(String gdbOutput) {
