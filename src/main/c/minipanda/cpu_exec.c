@@ -62,6 +62,25 @@ static inline void host_timing_in_scratch_registers(void)
 #endif
 }
 
+/*
+ * PANDA's gdbstub sets an rr breakpoint (a guest instruction count) aside in
+ * cpu->temp_rr_bp_instr for its reverse commands, and the cpu_exec loop gives
+ * it back on its first pass with rr_get_guest_instr_count() > that count,
+ * right before the pass's TB (cpu-exec.c:856-860): cpu_rr_breakpoint_insert
+ * (exec.c:922) lists it, flushes the TB cache and prints the line below.  MIPS
+ * translation never tests rr breakpoints (only target/i386 does), so the
+ * guest sees nothing of it; the flush is left out here for that reason.
+ */
+MP_API int cpu_rr_breakpoint_insert(CPUState *cpu, uint64_t rr_instr_count, int flags, void **breakpoint)
+{
+    (void)cpu;
+    (void)flags;
+    printf("Inserted bp @ instr count %" PRIu64 "\n", rr_instr_count);
+    if (breakpoint)
+        *breakpoint = NULL;
+    return 0;
+}
+
 /* PANDA debug builds call this every 2^17 guest instructions; diverge.py needs it. */
 MP_API void debug_counter(void)
 {
@@ -406,6 +425,10 @@ void mp_run_until(uint64_t stop)
             }
         }
         TranslationBlock *tb = mp_tb_find(mp_get_pc(), CP0.hflags & MIPS_HFLAG_B, budget_low);
+        if (cpu->temp_rr_bp_instr && now > cpu->temp_rr_bp_instr) {
+            cpu_rr_breakpoint_insert(cpu, cpu->temp_rr_bp_instr, 0x10 /* BP_GDB */, NULL);
+            cpu->temp_rr_bp_instr = 0;
+        }
         mp_last_tb = tb;
         mp_last_tb_count = now;
         mp_tb_executed++;

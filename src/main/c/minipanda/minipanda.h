@@ -112,6 +112,7 @@ extern uint64_t mp_exec_tb_calls;
 int cpu_loop_exec_tb(CPUState *cpu, TranslationBlock *tb,
                      TranslationBlock **last_tb, int *tb_exit);
 void debug_counter(void);
+int cpu_rr_breakpoint_insert(CPUState *cpu, uint64_t rr_instr_count, int flags, void **breakpoint);
 
 /* tlb.c */
 void mp_tlb_reset(void);

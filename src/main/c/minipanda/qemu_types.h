@@ -236,6 +236,7 @@ struct CPUState {
     int64_t icount_extra;
     uint64_t rr_guest_instr_count;
     int32_t rr_guest_instr_count_needs_update; /* PANDA field, unused here */
+    uint64_t temp_rr_bp_instr;      /* PANDA: an rr breakpoint set aside, given back past it (cpu_exec.c) */
 };
 
 /* QTAILQ_HEAD(CPUTailQ, CPUState) cpus */

@@ -54,6 +54,13 @@ public interface Debugger extends AutoCloseable {
 
     Stop finish();
 
+    /**
+     * Pops the innermost frame without running the rest of its function (gdb's {@code return},
+     * MI {@code -exec-return}): the caller goes on as if it had returned; its value is whatever
+     * the return register holds, so only for functions whose value the caller ignores.
+     */
+    void returnFromFrame();
+
     /** Takes a checkpoint of the current state; its number, for {@link #restart(int)}. */
     int checkpoint();
 

@@ -345,6 +345,12 @@ public final class GdbDebugger implements Debugger {
         return resume(MiCommand.of("exec-finish"), COMMAND_TIMEOUT);
     }
 
+    @Override
+    public void returnFromFrame() {
+        // synchronous: ^done with the caller's frame, no *stopped
+        ask("return from the current frame", () -> mi.send(MiCommand.of("exec-return")));
+    }
+
     private void requireReverse(String what) {
         if (!target.canReverse()) {
             throw new DebuggerException(what + " needs reverse execution, which " + target.description()

@@ -363,6 +363,76 @@ public final class PandaSession implements AutoCloseable {
         return again;
     }
 
+    /**
+     * PANDA's cpu_exec loop gives back an rr breakpoint its gdbstub set aside: at the first pass with
+     * {@code rr_get_guest_instr_count() > cpu->temp_rr_bp_instr} it calls cpu_rr_breakpoint_insert
+     * and clears the field (cpu-exec.c:856-860, right before that pass's cpu_loop_exec_tb). PANDA
+     * makes that test itself on every pass, so with the field set to n - 1 and a breakpoint on
+     * cpu_rr_breakpoint_insert the program stops once, on the first pass at or past n, where a
+     * conditional breakpoint on cpu_loop_exec_tb stops gdb at every TB to test its condition (about
+     * 0.3 ms a TB on a real PANDA). The call is popped before it runs: it would insert an rr
+     * breakpoint, flush the TB cache and print. True when the move went on to that pass, or when
+     * this way is not open (then the caller's conditional breakpoint does it all); false when
+     * another stop came first (a user's breakpoint). Not on rr, which refuses memory writes outside
+     * a diversion, nor for a strategy with its own count expression (the diverge strategy's).
+     */
+    private boolean hopToLoopPass(long n) {
+        if (n < 2 || countCondition != null || rewind == Rewind.RR_CHECKPOINTS || !hasLoopPassStop()) return true;
+        // a short span is cheaper TB by TB than the six gdb commands of this way
+        if (instrCount() + LOOP_PASS_MIN_SPAN > n) return true;
+        String field = "cpus->tqh_first->temp_rr_bp_instr";
+        int bp = loopPassBreakpoint();
+        gdb.evaluate(field + " = " + (n - 1));
+        boolean ours = false;
+        try {
+            enableOnly(bp);
+            Stop stop = go(n);
+            ours = stop.breakpoint() == bp;
+            if (ours) gdb.returnFromFrame();
+        } finally {
+            gdb.disable(bp);
+            try {
+                gdb.evaluate(field + " = 0");   // as PANDA leaves it, whether or not the pass came
+            } catch (DebuggerException e) {
+                // the program is gone: nothing left to clear
+            }
+        }
+        return ours;
+    }
+
+    private Boolean loopPassStop;
+
+    /** Whether this PANDA has the cpu_exec loop's saved rr breakpoint (PANDA's gdbstub time travel, 2019 on). */
+    private boolean hasLoopPassStop() {
+        if (loopPassStop == null) {
+            boolean field;
+            try {
+                gdb.evaluate("cpus->tqh_first->temp_rr_bp_instr");
+                field = true;
+            } catch (DebuggerException e) {
+                field = false;
+            }
+            loopPassStop = field && hasSymbol(LOOP_PASS_FUNCTION);
+        }
+        return loopPassStop;
+    }
+
+    /**
+     * Guest instructions a move must span for {@link #hopToLoopPass} to pay: its six gdb commands
+     * cost about as much as a conditional breakpoint's stops over some ten TBs of a real PANDA.
+     */
+    static final long LOOP_PASS_MIN_SPAN = 512;
+
+    /** What PANDA's cpu_exec loop calls on the first pass past cpu->temp_rr_bp_instr. */
+    static final String LOOP_PASS_FUNCTION = "cpu_rr_breakpoint_insert";
+
+    private Integer loopPassBreakpoint;
+
+    private int loopPassBreakpoint() {
+        if (loopPassBreakpoint == null) loopPassBreakpoint = gdb.breakAt(LOOP_PASS_FUNCTION, null).number();
+        return loopPassBreakpoint;
+    }
+
     /** Forward to the first debug_counter call at or past count `at`: one gdb-evaluated condition per period. */
     private void hopToCounter(long at, long goal) {
         int counter = debugCounterBreakpoint();
@@ -416,6 +486,7 @@ public final class PandaSession implements AutoCloseable {
 
     /** To the next TB executed (at or after count n when n is not null); the count there. */
     private long runToTb(Long n) {
+        if (n != null && !hopToLoopPass(n)) return instrCount();   // stopped elsewhere on the way
         int tb = execTbBreakpoint();
         gdb.condition(tb, n == null ? "" : countLvalue() + " >= " + n);
         enableOnly(tb);
@@ -552,6 +623,7 @@ public final class PandaSession implements AutoCloseable {
     private void enableOnly(int breakpoint) {
         if (execTbBreakpoint != null && execTbBreakpoint != breakpoint) gdb.disable(execTbBreakpoint);
         if (debugCounterBreakpoint != null && debugCounterBreakpoint != breakpoint) gdb.disable(debugCounterBreakpoint);
+        if (loopPassBreakpoint != null && loopPassBreakpoint != breakpoint) gdb.disable(loopPassBreakpoint);
         gdb.enable(breakpoint);
     }
 

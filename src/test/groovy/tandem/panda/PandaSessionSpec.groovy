@@ -58,6 +58,9 @@ class PandaSessionSpec extends DemoTlbPairSpec {
     }
 
     def "toInstr stops at the first TB at or after the count, where a plain gdb breakpoint with >= stops"() {
+        given:
+        int passes = BreakpointHits.of(rep, PandaSession.LOOP_PASS_FUNCTION)
+
         when:
         long reached = rep.toInstr(20_000)
 
@@ -67,6 +70,11 @@ class PandaSessionSpec extends DemoTlbPairSpec {
         reached == rep.instrCount()
         rep.backtrace()[0].function() == 'cpu_loop_exec_tb'
         reached == plainGdbStop(MiniPanda.replayUnderGdb(recording, bug, Demo.GDB), "$COUNT >= 20000")
+
+        and: "PANDA's loop stopped the move once, on its first pass past cpu->temp_rr_bp_instr; the call it makes there was popped before it ran"
+        BreakpointHits.of(rep, PandaSession.LOOP_PASS_FUNCTION) == passes + 1
+        rep.eval('cpus->tqh_first->temp_rr_bp_instr') == '0'
+        !rep.debugger().drainProgramOutput().any { it.contains('Inserted bp @ instr count') }
     }
 
     def "the notes' `> n` breakpoint stops one TB later when a TB starts exactly at n"() {
@@ -108,7 +116,9 @@ class PandaSessionSpec extends DemoTlbPairSpec {
         then:
         reached >= 40_000
         nearest < 40_000
-        rep.stops() - stops == 2 // the restart, then one continue forward
+        // the restart, then the move forward: PANDA's loop stops itself at its first pass at or
+        // past the goal (cpu->temp_rr_bp_instr), then one continue to that pass's TB
+        rep.stops() - stops == 3
     }
 
     def "pc, regs, epc and asid read the MIPS guest state"() {

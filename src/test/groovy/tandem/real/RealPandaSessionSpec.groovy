@@ -90,4 +90,31 @@ class RealPandaSessionSpec extends Specification {
         def e = thrown(PandaException)
         e.message.contains('did not reach 50000000')
     }
+
+    def "toInstr within a debug_counter period stops where a plain gdb's conditional breakpoint stops, PANDA's loop stopping the move once"() {
+        given: 'a goal well inside a period, after the period start a plain gdb reaches on debug_counter'
+        long goal = 5 * 131_072 + 90_001
+        def witness = RealPanda.get().replayUnderGdb(recording, [], false, [
+                "break debug_counter if cpus->tqh_first->rr_guest_instr_count >= ${5 * 131_072}".toString(),
+                'run',
+                'delete',
+                "break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count >= $goal".toString(),
+                'continue',
+                'printf "witness %llu\\n", cpus->tqh_first->rr_guest_instr_count'])
+        long expected = ((witness.output =~ /witness (\d+)/)[0][1]) as long
+        def rep = pair.rep()
+        // at the period start first: gdb counts hits from the last run, and this may run the replay again
+        rep.toInstr(5 * 131_072)
+        int passes = tandem.panda.BreakpointHits.of(rep, 'cpu_rr_breakpoint_insert')
+
+        when:
+        long reached = rep.toInstr(goal)
+
+        then:
+        reached == expected
+        rep.backtrace()[0].function() == 'cpu_loop_exec_tb'
+        tandem.panda.BreakpointHits.of(rep, 'cpu_rr_breakpoint_insert') == passes + 1
+        rep.eval('cpus->tqh_first->temp_rr_bp_instr') == '0'
+        !rep.debugger().drainProgramOutput().any { it.contains('Inserted bp @ instr count') }
+    }
 }
