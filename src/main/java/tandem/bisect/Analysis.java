@@ -44,6 +44,15 @@ final class Analysis {
     }
 
     Divergence at(long lastEqual, long firstDiverged) {
+        // both sides at lastEqual, and what differs at firstDiverged known: watch on the way there,
+        // rather than going back to lastEqual afterwards (a run from the start where that re-executes)
+        List<Location> fromEqual = b.watchFromEqual();
+        Both<List<WatchEvent>> watchedAhead = null;
+        List<Location> aheadGroup = fromEqual == null ? List.of() : fromEqual.subList(0, Math.min(HW_WATCHPOINTS, fromEqual.size()));
+        if (!aheadGroup.isEmpty() && rec.lastSeen() == lastEqual && rep.lastSeen() == lastEqual && lastEqual >= 0) {
+            OpStats.phase("5a analysis watch ahead");
+            watchedAhead = b.both(s -> watch(s, aheadGroup, lastEqual, firstDiverged));
+        }
         Bisector.Probe p = b.probe(firstDiverged, true, false, false);
         if (p == null || p.instr() != firstDiverged) {
             throw new PandaException("can't get both sides back to guest instruction " + firstDiverged
@@ -87,8 +96,17 @@ final class Analysis {
             for (int i = 0; i < where.size() && groups.size() < b.opts().maxWatchGroups(); i += HW_WATCHPOINTS) {
                 groups.add(where.subList(i, Math.min(where.size(), i + HW_WATCHPOINTS)));
             }
+            Both<ArmedWatch> swept = b.sweptWatch();
+            Both<List<WatchEvent>> ahead = watchedAhead;
             for (List<Location> group : groups) {
-                Both<List<WatchEvent>> seen = b.both(s -> watch(s, group, lastEqual, firstDiverged));
+                // the sweep that found these counts, or the way from lastEqual, watched this group already
+                // the same locations at the same host addresses (found again in this process, after any re-execution)
+                boolean watched = swept != null && swept.rec().group.containsAll(group);
+                boolean watchedOnTheWay = ahead != null && aheadGroup.containsAll(group);
+                Both<List<WatchEvent>> seen = watched
+                        ? new Both<>(only(swept.rec().since(lastEqual), group), only(swept.rep().since(lastEqual), group))
+                        : watchedOnTheWay ? new Both<>(only(ahead.rec(), group), only(ahead.rep(), group))
+                        : b.both(s -> watch(s, group, lastEqual, firstDiverged));
                 events.addAll(seen.rec());
                 events.addAll(seen.rep());
                 WatchEvent[] first = firstDifference(seen.rec(), seen.rep());
@@ -231,6 +249,46 @@ final class Analysis {
         return out;
     }
 
+    /**
+     * Where both sides stand now (a count at which they differ): the first group of locations
+     * {@link #at} would watch, from the registers and TLB words that differ here (RAM is not
+     * compared here: a crc32 of all RAM per side costs more than the watch saves).
+     */
+    List<Location> firstWatchGroupHere(List<MemoryRange> ramFocus) {
+        List<Location> where;
+        if (ramFocus == null) {
+            where = watchLocationsHere(false);
+        } else {
+            // a search on RAM words: those of them that differ here, as at() finds them in all of RAM
+            List<MemoryRange> memory = new ArrayList<>();
+            for (MemoryRange r : ramFocus) memory.addAll(differingRam(r.start(), r.length()));
+            where = locations(registerDiffsHere(), rec.session.arch().hasSoftwareTlb() && rec.hasTlbHash(), memory);
+        }
+        return where.subList(0, Math.min(HW_WATCHPOINTS, where.size()));
+    }
+
+    private List<RegisterDiff> registerDiffsHere() {
+        Both<Registers> regs = b.both(s -> s.session.regs());
+        List<RegisterDiff> regDiffs = new ArrayList<>();
+        regs.rec().diff(regs.rep()).forEach((name, v) -> regDiffs.add(new RegisterDiff(name, v[0], v[1])));
+        return regDiffs;
+    }
+
+    /**
+     * The locations {@link #at} would watch, in its order, from what differs where both sides
+     * stand now: registers, RAM words (with {@code ram}: found by crc32 of ranges) and TLB words.
+     */
+    List<Location> watchLocationsHere(boolean ram) {
+        List<MemoryRange> memory = ram ? differingRam(0, rec.session.ramSize()) : List.of();
+        return locations(registerDiffsHere(), rec.session.arch().hasSoftwareTlb() && rec.hasTlbHash(), memory);
+    }
+
+    /** The writes to the locations of {@code group}. */
+    private static List<WatchEvent> only(List<WatchEvent> events, List<Location> group) {
+        List<String> in = group.stream().map(Location::name).toList();
+        return events.stream().filter(e -> in.contains(e.what())).toList();
+    }
+
     private static String expression(Arch arch, String register) {
         if (register.equals("pc")) return arch.pcExpression();
         int i = arch.registerNames().indexOf(register);
@@ -244,49 +302,28 @@ final class Analysis {
      * locations, with the code that made it.
      */
     private List<WatchEvent> watch(Side s, List<Location> group, long from, long until) {
-        List<WatchEvent> events = new ArrayList<>();
         // no checkpoint kept here: the search is over once the watch has run
-        if (!s.moveTo(from, false)) return events;
-        List<Integer> made = new ArrayList<>();
-        Map<Location, String> lvalues = new LinkedHashMap<>();
-        Map<Location, Long> values = new LinkedHashMap<>();
-        try {
-            for (Location l : group) {
-                String lv = "*(" + (l.size() == 8 ? "unsigned long long" : l.size() == 2 ? "unsigned short"
-                        : l.size() == 1 ? "unsigned char" : "unsigned int") + " *) " + l.address(s, rec);
-                lvalues.put(l, lv);
-                values.put(l, s.gdb.evaluateUnsigned(lv));
-                made.add(s.gdb.watch(lv).number());
-            }
-            Breakpoint stop = s.gdb.breakAt(PandaSession.EXEC_TB,
-                    "cpus->tqh_first->rr_guest_instr_count >= " + until);
-            made.add(stop.number());
-            while (events.size() < MAX_EVENTS) {
-                if (s.session.interrupted()) throw new PandaException(s.name + ": interrupted");
-                Stop st = s.gdb.cont(b.opts().moveLimit());
-                if (st.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(s.name + ": interrupted");
-                if (st.exited() || st.reason() == Stop.Reason.SIGNAL_RECEIVED) break;
-                if (st.reason() != Stop.Reason.WATCHPOINT_TRIGGER) break; // the stop at `until`
-                long count = s.session.instrCount();
-                List<String> bt = s.backtrace();
-                for (Location l : group) {
-                    long v = s.gdb.evaluateUnsigned(lvalues.get(l));
-                    if (v != values.get(l)) {
-                        values.put(l, v);
-                        events.add(new WatchEvent(s.name, l.name(), count, v, bt.subList(0, Math.min(8, bt.size()))));
-                    }
+        if (!s.moveTo(from, false)) return new ArrayList<>();
+        try (ArmedWatch w = new ArmedWatch(s, rec, group)) {
+            Breakpoint stop = s.gdb.breakAt(PandaSession.EXEC_TB, "cpus->tqh_first->rr_guest_instr_count >= " + until);
+            try {
+                while (w.seen().size() < MAX_EVENTS) {
+                    if (s.session.interrupted()) throw new PandaException(s.name + ": interrupted");
+                    Stop st = s.gdb.cont(b.opts().moveLimit());
+                    if (st.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(s.name + ": interrupted");
+                    if (st.exited() || st.reason() == Stop.Reason.SIGNAL_RECEIVED) break;
+                    if (st.reason() != Stop.Reason.WATCHPOINT_TRIGGER) break; // the stop at `until`
+                    w.triggered(from, 8);
                 }
-            }
-        } finally {
-            for (int n : made) {
+            } finally {
                 try {
-                    s.gdb.delete(n);
+                    s.gdb.delete(stop.number());
                 } catch (DebuggerException ignored) {
-                    // the process may be gone; its watchpoints with it
+                    // the process may be gone; its breakpoints with it
                 }
             }
+            return w.since(from);
         }
-        return events;
     }
 
     /** The first write one side made that the other side did not make the same way: {rec's, rep's}. */

@@ -318,7 +318,7 @@ public final class Bisector {
             // the re-executions a bisection needs (one per probe behind the last)
             if (upper - equal <= SWEEP_BELOW || reexecutes()) {
                 while (reexecutes() && upper - equal > SWEEP_BELOW) {
-                    long[] pass = forwardPass(equal, differ, upper, atEqual);
+                    long[] pass = forwardPass(equal, differ, upper, atEqual, !differKnown);
                     if (pass == null || pass[2] - pass[0] >= upper - equal) break;
                     equal = pass[0];
                     differ = pass[1];
@@ -328,6 +328,12 @@ public final class Bisector {
                     state.equalAt = equal;
                     state.differAt = differ;
                     save();
+                }
+                if (reexecutes() && !atEqual && differKnown && rec.lastSeen() == differ && rep.lastSeen() == differ
+                        && !rec.ended() && !rep.ended()) {
+                    // going back to equal runs each side again from its start, and so would the analysis's
+                    // watch: watch in the sweep what differs here, and the analysis need not go back
+                    watchInSweep = new Analysis(this).firstWatchGroupHere(ramFocus);
                 }
                 long[] swept = sweep(equal, differ, upper, atEqual);
                 if (swept != null) {
@@ -389,6 +395,9 @@ public final class Bisector {
             // between them wrote a difference away
             Both<Long> ram = both(this::ramOf);
             if (ram.rec().equals(ram.rep())) return new long[]{equal, differ};
+            // going back to e runs each side again; the analysis watches from there what differs
+            // here, before it comes forward, so it need not run them again (Analysis.at)
+            watchFromEqual = new Analysis(this).watchLocationsHere(true);
         }
         Probe full = probe(e, true, false, false);
         if (full != null && full.same()) {
@@ -429,6 +438,17 @@ public final class Bisector {
      * found equal (the scan's, then the narrowing's), nearest first, then lo.
      */
     private long[] searchWithRam(long e) {
+        if (reexecutes()) {
+            // going back to each compared count would run both sides again from their start, once a
+            // count: from lo instead, forward passes and a sweep comparing the focused words too
+            Probe l = probe(lo, true, false);
+            if (l == null) throw new PandaException("can't get both sides back to lo " + lo + " (" + endedSides() + ")");
+            if (!l.same()) return new long[]{-1, l.instr()};
+            differIsEnd = false;
+            long[] found = narrowCheap(l.instr(), e);
+            if (found == null) throw new PandaException("RAM differs at " + e + " but no count up to it was found where it starts to");
+            return found;
+        }
         java.util.TreeSet<Long> known = new java.util.TreeSet<>(verified);
         known.addAll(cheapSame);
         List<Long> candidates = new ArrayList<>(known);
@@ -598,14 +618,14 @@ public final class Bisector {
     /**
      * Where going back re-executes: one pass forward over the bracket from its equal end, both
      * sides stopping at PASS_PROBES evenly spaced counts and comparing the cheap signatures there.
-     * Each move is one conditional continue, which gdb tests at every TB: on real PANDA about 0.3 ms
-     * a TB, against some 2.7 ms for the stop of a TB-by-TB sweep. The bracket becomes the stretch
+     * Each move stops once where PANDA's loop passes the count (PandaSession.hopToLoopPass), against
+     * some 2.7 ms for each TB of a TB-by-TB sweep on real PANDA. The bracket becomes the stretch
      * from the last equal probe to the first differing one (or to a side's end, or to a probe
      * whose sides share no TB boundary nearby): one re-execution then gets the sweep there.
      * Returns {equal, differ, upper, 1 if a state difference was found, 1 if both sides stand at
      * equal}, or null when the sides can't be brought to the equal count.
      */
-    private long[] forwardPass(long equal, long differ, long upper, boolean atEqual) {
+    private long[] forwardPass(long equal, long differ, long upper, boolean atEqual, boolean upperIsEnd) {
         if (!atEqual) {
             Both<Boolean> moved = both(s -> s.moveTo(equal, false));
             if (!moved.rec() || !moved.rep() || sync() != equal) return null;
@@ -614,13 +634,16 @@ public final class Bisector {
         long e = equal;
         long m = equal + step;
         while (m < upper) {
+            // a failed replay ends right after it diverges: a probe past its end would leave the sides
+            // there, and the sweep would run them again from their start to come back; sweep from here
+            if (upperIsEnd && upper - e <= SWEEP_BELOW) return new long[]{e, differ, upper, 0, 1};
             long goal = m;
             Both<Boolean> moved = both(s -> s.moveTo(goal, false));
             long c = moved.rec() && moved.rep() ? sync(PROBE_SYNC_MOVES) : -1;
             if (c == NO_COMMON_BOUNDARY) upperUnsure = true;
             if (c < 0 || c >= upper) return new long[]{e, differ, Math.min(upper, m), 0, 0};
             probes++;
-            Both<Signature> sig = both(Side::cheap);
+            Both<Signature> sig = both(s -> passSignature(s, false));
             state.saw(c, sig.rec(), sig.rep());
             boolean same = sig.rec().differences(sig.rep()).isEmpty();
             compared(same);
@@ -647,6 +670,15 @@ public final class Bisector {
         // the RAM check and the watchpoints come back to the sweep's last equal count: from here,
         // not from a checkpoint hundreds of TBs back
         keepCheckpointIfFar(equal, SWEEP_BELOW);
+        List<Analysis.Location> toWatch = watchInSweep;
+        watchInSweep = null;
+        sweptWatch = null;
+        if (toWatch != null && !toWatch.isEmpty()) {
+            both(s -> {
+                s.armWatch(toWatch, rec);
+                return null;
+            });
+        }
         both(s -> {
             s.beginSweep();
             return null;
@@ -683,7 +715,7 @@ public final class Bisector {
                 }
                 if (c < 0 || c >= differ) return new long[]{e, differ, 0};
                 probes++;
-                Both<Signature> sig = both(Side::cheapHere);
+                Both<Signature> sig = both(s -> passSignature(s, true));
                 state.saw(c, sig.rec(), sig.rep());
                 compared(sig.rec().differences(sig.rep()).isEmpty());
                 if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{e, c, 1};
@@ -699,7 +731,26 @@ public final class Bisector {
                     // a side that exited has no breakpoints to disable
                 }
             }
+            ArmedWatch r = rec.disarmWatch(), q = rep.disarmWatch();
+            if (r != null && q != null) sweptWatch = new Both<>(r, q);
         }
+    }
+
+    /** What differed at the first differing count, for the analysis to watch when the sides stand at the last equal one; or null. */
+    private List<Analysis.Location> watchFromEqual;
+
+    List<Analysis.Location> watchFromEqual() {
+        return watchFromEqual;
+    }
+
+    /** Locations the next sweep watches (they differed where the sides stood before it), or null. */
+    private List<Analysis.Location> watchInSweep;
+    /** What the last sweep's watch saw on each side, when it watched to its end. */
+    private Both<ArmedWatch> sweptWatch;
+
+    /** The last sweep's watch (for the analysis: writes it need not run back to see), or null. */
+    Both<ArmedWatch> sweptWatch() {
+        return sweptWatch;
     }
 
     /**
@@ -936,6 +987,16 @@ public final class Bisector {
             if (from < 0 || at - from > distance) s.keepCheckpointHere();
             return null;
         });
+    }
+
+    /**
+     * What forward passes and sweeps compare: the cheap signature (read at the count last seen
+     * when {@code here}), and while a search focuses on RAM ranges, a crc32 of those.
+     */
+    private Signature passSignature(Side s, boolean here) {
+        Signature sig = here ? s.cheapHere() : s.cheap();
+        List<MemoryRange> focus = ramFocus;
+        return focus == null ? sig : sig.withRam(s.ram(focus));
     }
 
     /** A side's RAM signature: all of RAM, or only the ranges a search focuses on. */

@@ -200,9 +200,42 @@ final class Side {
         }
     }
 
+    /** Watchpoints armed for the sweep (see ArmedWatch), or null. */
+    private ArmedWatch armed;
+
+    /**
+     * Watch stops a sweep takes before it gives its watch up: a location written at every few
+     * instructions would make each TB step many stops, each with a backtrace. The analysis then
+     * watches as it does without a sweep.
+     */
+    static final int ARMED_TRIGGERS_MAX = 64;
+
+    /** Arms watchpoints on {@code group} for the sweep that follows; writes are kept with their counts. */
+    void armWatch(List<Analysis.Location> group, Side rec) {
+        disarmWatch();
+        armed = new ArmedWatch(this, rec, group);
+    }
+
+    /** The watch armed for the sweep and what it saw (null when none was, or it was given up); removes its watchpoints. */
+    ArmedWatch disarmWatch() {
+        ArmedWatch w = armed;
+        armed = null;
+        if (w != null) w.close();
+        return w;
+    }
+
     /** Forward exactly one TB between beginSweep and endSweep: one continue and one read of the count. */
     boolean sweepStep() {
+        long from = lastSeen;
         Stop stop = cont();
+        while (armed != null && stop.reason() == Stop.Reason.WATCHPOINT_TRIGGER) {
+            armed.triggered(from, 8);
+            if (armed.triggers() > ARMED_TRIGGERS_MAX) {
+                armed.close();
+                armed = null;
+            }
+            stop = cont();
+        }
         if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
         if (stop.breakpoint() == tbBp && !stop.exited()) {
             count();

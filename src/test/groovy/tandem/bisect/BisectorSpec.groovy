@@ -55,6 +55,48 @@ class BisectorSpec extends Specification {
     }
 
     @Unroll
+    def "where going back re-executes (gdbserver): finds a #kind bug injected at #at, going back only a few times"() {
+        given:
+        def r = recording(instrs)
+        def bug = new Bug(kind, at)
+        long truth = DemoPair.groundTruth(r, bug)
+        def pair = DemoPair.openThroughGdbserver(r, bug)
+
+        when:
+        def d = Bisector.search(pair, BisectOptions.defaults())
+
+        then:
+        pair.rep().rewind() == tandem.panda.PandaSession.Rewind.REEXECUTION
+        d.diverged()
+        d.firstDiverged() == truth
+        d.lastEqual() < truth
+        check(kind, d)
+
+        and: 'the writes named are those a search with fork checkpoints sees, watching after the fact'
+        def forked = DemoPair.open(r, bug)
+        def f = Bisector.search(forked, BisectOptions.defaults())
+        forked.close()
+        d.cause() == f.cause()
+        d.lastEqual() == f.lastEqual()
+        pair.rec().reexecutions() <= backs
+        pair.rep().reexecutions() <= backs
+
+        cleanup:
+        pair?.close()
+
+        where:
+        // runs back: one to the differing period, one for the sweep, whose watch the analysis then
+        // uses; after a TLB flush the sides' TB boundaries part, no probe compares, and the watch
+        // takes its own run; a RAM-only bug shows only at the end (regs and TLB agree), and the
+        // passes forward from lo comparing the words that differ take some more
+        kind        | at      | instrs  | backs
+        BugKind.REG | 100_000 | 200_000 | 2
+        BugKind.RAM | 100_000 | 200_000 | 5
+        BugKind.TLB | 100_000 | 200_000 | 3
+        BugKind.IRQ | 100_000 | 200_000 | 2
+    }
+
+    @Unroll
     def "PANDA recording chains TBs: the search brackets a #kind bug at #at within a chain and says to record with -d nochain"() {
         given: 'rec runs as PANDA records by default: TBs chained, so its TB stops are chain starts only'
         def r = recording(200_000)

@@ -29,6 +29,18 @@ class DemoPair {
         open(r, bug, false)
     }
 
+    /**
+     * Both sides through gdbserver, which forks no checkpoint, so going back re-executes as on
+     * real PANDA: rec is the bug-free replay (a live record run is a new execution each time).
+     */
+    static Pair openThroughGdbserver(MiniPanda.Recording r, MiniPanda.Bug bug) {
+        def server = tandem.panda.Demo.GDBSERVER
+        def recTarget = tandem.debugger.GdbServerTarget.launch(GDB, server, r.binary(), MiniPanda.replayArguments(r.name(), null), r.directory(), null)
+        def repTarget = tandem.debugger.GdbServerTarget.launch(GDB, server, r.binary(), MiniPanda.replayArguments(r.name(), bug), r.directory(), null)
+        new Pair(PandaSession.open('rec', PandaSession.Role.REPLAY, GdbDebugger.open(recTarget), Optional.of(Arch.MIPS)),
+                PandaSession.open('rep', PandaSession.Role.REPLAY, GdbDebugger.open(repTarget), Optional.of(Arch.MIPS)))
+    }
+
     /** chained: rec runs without -d nochain, its TBs chained as PANDA records by default. */
     static Pair open(MiniPanda.Recording r, MiniPanda.Bug bug, boolean chained) {
         def recGdb = GdbDebugger.open(MiniPanda.recordUnderGdb(r, GDB, chained))
