@@ -629,12 +629,26 @@ public final class MiChannel implements AutoCloseable {
             gdb.writeLine(line);
         } catch (IOException e) {
             forget(token);
+            // a gdb that has exited closes its stdin before the reader has seen its end: wait for
+            // the reader, so the error carries gdb's exit code and last words, not "Stream closed"
+            long until = System.nanoTime() + DEATH_WAIT_NANOS;
+            while (death == null && System.nanoTime() < until) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             GdbDiedException d = death;
             if (d != null) throw died("the answer to " + line);
             throw new MiException("cannot write to gdb (pid " + gdb.pid() + "): " + e.getMessage(), e);
         }
         return p;
     }
+
+    /** How long a failed write waits for the reader to see gdb's end: 2 s. */
+    private static final long DEATH_WAIT_NANOS = 2_000_000_000L;
 
     private void forget(long token) {
         synchronized (lock) {

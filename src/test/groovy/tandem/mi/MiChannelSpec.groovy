@@ -403,14 +403,17 @@ done
         seen.any { it == 'FROM_GDB (gdb) ' }
     }
 
-    def "a gdb that cannot start reports why"() {
-        when:
+    def "a gdb that cannot start reports why, however fast it exits (#attempt)"() {
+        when: 'gdb may be gone before the first command is written to it, or after'
         new GdbLauncher().args('--no-such-option').start()
 
         then:
         def e = thrown(GdbDiedException)
         e.message.contains('exited with code 1')
         e.message.contains('no-such-option')
+
+        where:
+        attempt << (1..20)
     }
 
     static boolean waitFor(Closure<Boolean> condition) {

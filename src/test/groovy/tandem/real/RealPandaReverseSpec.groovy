@@ -56,14 +56,15 @@ class RealPandaReverseSpec extends Specification {
             gdb.temporaryBreakAt('rr_do_begin_replay', null)
             assert gdb.cont(Duration.ofSeconds(120)).reason() == Stop.Reason.BREAKPOINT_HIT
             gdb.console(command.replace('RAM', Long.toString(fresh.ramPointer())))
-            // debug_counter to now's 2^17 period first: a condition on cpu_loop_exec_tb costs a test per TB
-            int hop = gdb.breakAt('debug_counter', "$COUNT >= ${(now >> 17) << 17}").number()
-            int end = -1
+            // debug_counter to now's 2^17 period first: a condition on cpu_loop_exec_tb costs a test per TB.
+            // In the first period there is none to hop to (PANDA first calls it at 2^17)
+            int hop = now >> 17 == 0 ? -1 : gdb.breakAt('debug_counter', "$COUNT >= ${(now >> 17) << 17}").number()
+            int end = hop < 0 ? gdb.breakAt('cpu_loop_exec_tb', "$COUNT >= $now").number() : -1
             List<List> seen = []
             while (true) {
                 def stop = gdb.cont(Duration.ofSeconds(300))
                 assert stop.reason() in [Stop.Reason.BREAKPOINT_HIT, Stop.Reason.WATCHPOINT_TRIGGER]
-                if (stop.breakpoint() == hop) {
+                if (hop >= 0 && stop.breakpoint() == hop) {
                     gdb.delete(hop)
                     hop = -1
                     end = gdb.breakAt('cpu_loop_exec_tb', "$COUNT >= $now").number()
