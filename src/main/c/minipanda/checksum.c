@@ -84,7 +84,10 @@ MP_API uint32_t rr_checksum_memory(void)
 /*
  * PANDA's rr_checksum_regs.  MIPS as on the notes' branch
  * (panda@mips_serious_rec_attempt rr_log.c:1809-1890): the gprs, all of
- * active_tc, the gprs again, then CP0 fields (those mini-PANDA has).
+ * active_tc, the gprs again, then CP0 fields (those mini-PANDA has).  The
+ * other archs as upstream (rr_log.c:1940-1951): x86 regs and eip; ARM and
+ * AArch64 regs and pc; PPC gpr.  So on aarch64 and ppc it misses registers
+ * that matter: x0-x30, nip.
  */
 #define CRC_FIELD(f) crc = crc32(crc, (const Bytef *)&(f), sizeof(f))
 MP_API uint32_t rr_checksum_regs(void)
@@ -103,14 +106,14 @@ MP_API uint32_t rr_checksum_regs(void)
 #elif defined(TARGET_ARCH_I386) || defined(TARGET_ARCH_X86_64)
     crc = crc32(crc, (const Bytef *)env->regs, sizeof env->regs);
     crc = crc32(crc, (const Bytef *)&env->eip, sizeof env->eip);
-#elif defined(TARGET_ARCH_ARM)
+#elif defined(TARGET_ARCH_ARM) || defined(TARGET_ARCH_AARCH64)
+    /* PANDA's TARGET_ARM branch, which aarch64 builds take too: AArch32's regs[16] and the
+       64-bit pc member; never AArch64's xregs (rr_log.c:1940-1951) */
     crc = crc32(crc, (const Bytef *)env->regs, sizeof env->regs);
-#elif defined(TARGET_ARCH_AARCH64)
-    crc = crc32(crc, (const Bytef *)env->xregs, sizeof env->xregs);
     crc = crc32(crc, (const Bytef *)&env->pc, sizeof env->pc);
 #elif defined(TARGET_ARCH_PPC)
+    /* PANDA: the gprs only, not nip */
     crc = crc32(crc, (const Bytef *)env->gpr, sizeof env->gpr);
-    crc = crc32(crc, (const Bytef *)&env->nip, sizeof env->nip);
 #endif
     return (uint32_t)crc;
 }

@@ -75,8 +75,19 @@ final class GdbProcess {
 
             @Override
             public void onProcessFailed(ExecuteException e) {
+                int code = e.getExitValue();
+                Process p = launched.getNow(null);
+                // commons-exec fails a run whose streams broke before it waited for the process (a
+                // gdb that exits at once on a bad option): its code is then a placeholder, so ask the process
+                if (code == org.apache.commons.exec.Executor.INVALID_EXITVALUE && p != null) {
+                    try {
+                        if (p.waitFor(2, TimeUnit.SECONDS)) code = p.exitValue();
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 launched.completeExceptionally(e);
-                onExit.accept(e.getExitValue());
+                onExit.accept(code);
             }
         });
         try {

@@ -94,6 +94,48 @@ class ArchSpec extends Specification {
         arch << Arch.values().findAll { Files.isExecutable(MiniPanda.buildDirectory().resolve("${it.qemuName()}-softmmu/panda-system-${it.qemuName()}")) }
     }
 
+    def "rr_checksum_regs on #arch covers #covered and not #missed, as PANDA's does; tandem's register compare sees both"() {
+        given:
+        def dir = Files.createTempDirectory("tandem-sum-${arch.qemuName()}-")
+        def recording = MiniPanda.record(MiniPanda.binary(arch), dir, 'ls', 5_000)
+        def s = PandaSession.open('rep', PandaSession.Role.REPLAY,
+                GdbDebugger.open(MiniPanda.replayUnderGdb(recording, null, Demo.GDB)), Optional.empty())
+        s.toInstr(2_000)
+        def sum = { s.debugger().evaluateUnsigned('(unsigned int) rr_checksum_regs()') }
+        def flip = { String field -> s.debugger().evaluate("${arch.env()}->$field ^= 0x10") }
+        long before = sum()
+        def regsBefore = s.regs()
+
+        when: 'a bit of each field flipped in turn, and flipped back'
+        flip(covered)
+        long withCovered = sum()
+        def regsCovered = s.regs()
+        flip(covered)
+        flip(missed)
+        long withMissed = sum()
+        def regsMissed = s.regs()
+        flip(missed)
+
+        then:
+        withCovered != before
+        withMissed == before
+        !regsBefore.diff(regsCovered).isEmpty()
+        !regsBefore.diff(regsMissed).isEmpty()
+        sum() == before
+
+        cleanup:
+        s?.close()
+        MiniPanda.deleteTree(dir)
+
+        where: 'PANDA rr_log.c:1940-1951 (upstream) and 1809-1890 (the MIPS branch)'
+        arch         | covered             | missed
+        Arch.I386    | 'eip'               | 'cr[3]'
+        Arch.X86_64  | 'regs[3]'           | 'cr[3]'
+        Arch.ARM     | 'regs[5]'           | 'uncached_cpsr'
+        Arch.AARCH64 | 'pc'                | 'xregs[5]'
+        Arch.PPC     | 'gpr[5]'            | 'nip'
+    }
+
     def "epc and asid are MIPS-only and say so elsewhere"() {
         given:
         def dir = Files.createTempDirectory('tandem-arm-')
