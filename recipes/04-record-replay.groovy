@@ -25,9 +25,8 @@ def r = recipe(STEP) // the shared helpers: recipes/lib/Recipe.groovy
 r.header(r.withoutRr ? "PANDA replaying '${r.name}' (and failing), without rr" : "rr recording of PANDA replaying '${r.name}' (and failing)")
 if (r.withoutRr) {
     r.show("--without-rr: no rr trace to take. rep is PANDA's replay itself, run under tandem's gdb by steps 5-8"
-            + " and run again to go back (a PANDA replay is deterministic):")
-    r.show("\$ cd ${r.work}")
-    r.show("\$ ${r.line([r.pandaCommand()] + r.replayArgs())}")
+            + " and run again to go back (a PANDA replay is deterministic). In ${r.work}, rep will run:")
+    r.show("  ${r.line([r.pandaCommand()] + r.replayArgs())}")
     return
 }
 r.requirePanda()

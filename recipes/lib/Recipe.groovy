@@ -157,7 +157,9 @@ class Recipe {
         things.each { String what, Object p ->
             if (p == null || !Files.exists(Path.of(p.toString()))) {
                 throw new PandaException("$step: $what not found: $p" + (what.contains('build') || what.contains('PANDA') ?
-                        ' (give --panda-build DIR, or --demo for the demo target)' : ' (give its path, or fetch the guest files: see recipes/01-guest-files.groovy)'))
+                        ' (give --panda-build DIR, or --demo for the demo target)'
+                        : what.startsWith('recording') ? " (step 2 makes it: recipes/02-record.groovy; or give --work DIR where it is)"
+                        : ' (give its path, or fetch the guest files: see recipes/01-guest-files.groovy)'))
             }
         }
     }
@@ -195,6 +197,7 @@ class Recipe {
                        "break $function", 'commands', 'silent', *commands, 'continue', 'end', 'run', ''].join('\n')
         if (!dryRun) Files.writeString(script, text)
         show("(gdb script ${script.fileName}: at ${function}: ${commands.join('; ')})")
+        show("(gdb says ${function} is not defined yet and makes its breakpoint pending: PANDA's code is in libpanda-${arch}.so, loaded when PANDA starts)")
         [gdb, '-batch', '-nx', '-x', script.toString(), '--args', *cmd]
     }
 
@@ -374,7 +377,7 @@ class Recipe {
         if (dryRun) { show("(dry run: would save ${values} to ${stateFile})"); return }
         Properties p = state()
         values.each { k, v -> p.setProperty(k, String.valueOf(v)) }
-        stateFile.toFile().withWriter { p.store(it, 'tandem walkthrough state: written by recipes/03 and 06') }
+        stateFile.toFile().withWriter { p.store(it, 'tandem walkthrough state: written by recipes/02, 03 and 06') }
         show("saved ${values.collect { k, v -> "$k=" + String.valueOf(v).replace('\n', '; ') }.join(', ')} to ${stateFile}")
     }
 

@@ -45,8 +45,14 @@ class GdbLines {
             'exec-file': 'would load another program into gdb. Other traces: `tandem console RECTRACE REPTRACE`.',
             quit      : 'would end gdb under tandem. To leave tandem, `exit`.',
             'delete checkpoint': "would delete a checkpoint tandem goes back through. $GO_BACK",
+            // gdb's clear deletes every breakpoint at a place, whoever set it: bare, at the current
+            // line, which is where tandem's own breakpoint on cpu_loop_exec_tb stops the program
+            clear     : 'would delete every breakpoint at that place, tandem\'s own (on cpu_loop_exec_tb, debug_counter) with yours. To delete yours, `delete N` (`info breakpoints` lists them).',
     ].collectEntries { k, v -> [k, v.toString()] }.asImmutable() as Map<String, String>
     private static final Map<String, String> ALIASES = [r: 'run', k: 'kill', q: 'quit'].asImmutable()
+    /** Functions where tandem keeps breakpoints of its own (PandaSession, the search). */
+    static final Set<String> TANDEM_STOPS = [PandaSession.EXEC_TB, 'debug_counter', 'cpu_rr_breakpoint_insert',
+            'rr_do_begin_record', 'rr_do_begin_replay', 'rr_do_end_record', 'rr_do_end_replay'] as Set<String>
 
     static final Set<String> REVERSE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'rni', 'reverse-nexti',
                                         'reverse-step', 'reverse-next', 'reverse-finish'] as Set<String>
@@ -107,6 +113,12 @@ class GdbLines {
     static String refusal(String line) {
         String word = firstWord(line)
         if (stripPrompt(line).trim() ==~ /^(delete|d)\s+checkpoint\b.*/) word = 'delete checkpoint'
+        if (word == 'clear') {
+            // `clear main` deletes the user's breakpoints at main; bare, or at a function tandem stops
+            // in, it would take tandem's own with them
+            String at = stripPrompt(line).trim().substring('clear'.length()).trim()
+            if (at && !(at in TANDEM_STOPS)) return null
+        }
         String full = ALIASES[word] ?: word
         String why = LOSES_POSITION[full]
         why == null ? null : "`${stripPrompt(line).trim()}` $why".toString()

@@ -309,11 +309,13 @@ public final class PandaSession implements AutoCloseable {
 
     /**
      * Restarts from the nearest checkpoint at or before n unless going forward from here is
-     * nearer (we are at a TB boundary before n, past that checkpoint). Returns the count then.
+     * nearer (we are before n, past that checkpoint: at a TB boundary or inside a TB). Returns the count then.
      */
     private long fromNearest(long n, long cur, boolean atTb) {
         Optional<Map.Entry<Long, Integer>> from = checkpoints.atOrBefore(n);
-        boolean forwardFromHere = cur < n && atTb && (from.isEmpty() || cur >= from.get().getKey());
+        // inside a TB (at a breakpoint of the user's, after rc) the count is that TB's or one of its
+        // instructions'; every TB boundary still ahead comes later, so below n forward is as good
+        boolean forwardFromHere = cur < n && (from.isEmpty() || cur >= from.get().getKey());
         if (forwardFromHere) return cur;
         if (from.isEmpty()) return reexecute(n, cur);
         restart(from.get().getKey(), from.get().getValue());
@@ -337,7 +339,7 @@ public final class PandaSession implements AutoCloseable {
                     + checkpoints.snapshot().firstKey() + ", after it");
         }
         notices.accept("re-executing " + gdb.target().description() + " from its start to go back to " + n
-                + " (from " + from0 + ")");
+                + " (from " + from0 + (cur == n ? ", inside the TB there" : "") + ")");
         synchronized (this) {
             reexecutions++;
         }
@@ -562,10 +564,30 @@ public final class PandaSession implements AutoCloseable {
             synchronized (this) {
                 stops++;
             }
-            throw new PandaException(name + " did not reach " + goal + ": the recording ends before it, at guest instruction "
-                    + here() + " (stopped in " + role.endFunction + ")");
+            throw new PandaException(name + " did not reach " + goal + ": " + endedHere());
         }
         return move(stop, goal);
+    }
+
+    /**
+     * Why the program stopped at PANDA's end of record / replay, which it has just reached. A replay
+     * that fails ends there too: PANDA's rr_assertion calls rr_do_end_replay(is_error = 1)
+     * (rr_log_all.h:282) and prints "ERROR: replay failed!"; that is the replay failing, not the
+     * recording ending.
+     */
+    private String endedHere() {
+        long at = here();
+        if (role == Role.REPLAY) {
+            try {
+                if (gdb.evaluateUnsigned("is_error") != 0) {
+                    return "PANDA's replay failed at guest instruction " + at + " (" + role.endFunction + " with is_error set)"
+                            + lastWords();
+                }
+            } catch (DebuggerException e) {
+                // a build whose end function has no such parameter: say where it stopped
+            }
+        }
+        return "the recording ends before it, at guest instruction " + at + " (stopped in " + role.endFunction + ")";
     }
 
     /**

@@ -104,6 +104,8 @@ class PipedConsoleSpec extends Specification {
             k
             q
             delete checkpoint 1
+            clear
+            (rr) clear cpu_loop_exec_tb
             r 5
             def twice(v) { v * 2 }
             twice 21
@@ -133,6 +135,8 @@ class PipedConsoleSpec extends Specification {
         r.out.contains('error: `k` would end the program')
         r.out.contains('error: `q` would end gdb under tandem. To leave tandem, `exit`.')
         r.out.contains('error: `delete checkpoint 1` would delete a checkpoint tandem goes back through')
+        r.out.contains("error: `clear` would delete every breakpoint at that place, tandem's own")
+        r.out.contains("error: `clear cpu_loop_exec_tb` would delete every breakpoint at that place")
         r.out =~ /error: no verb or method `r\(Integer\)`|error: .*r.*Registers/
 
         and: 'methods and closures defined at the prompt stay; a closure is not echoed as Script..._closure'

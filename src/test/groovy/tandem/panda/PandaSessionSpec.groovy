@@ -242,6 +242,16 @@ class PandaSessionSpec extends DemoTlbPairSpec {
         e.message.contains('5000000')
     }
 
+    def "toInstr past a failed replay's end says the replay failed there, not that the recording ends"() {
+        when: "rep's replay fails soon after its injected bug: PANDA's rr_do_end_replay(is_error = 1)"
+        rep.toInstr(5_000_000)
+
+        then:
+        def e = thrown(PandaException)
+        e.message.contains("PANDA's replay failed at guest instruction")
+        !e.message.contains('the recording ends before it')
+    }
+
     def "toInstr reaches the same TB with and without debug_counter"() {
         given: 'a recording long enough for debug_counter (every 2^17 instructions) to matter'
         def longer = Demo.record(1_000_000)
