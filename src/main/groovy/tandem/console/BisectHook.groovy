@@ -13,13 +13,35 @@ import java.util.function.Consumer
 
 class BisectHook {
 
+    /** How often a phase's progress is shown after its first line: once a second. */
+    static final long SHOW_EVERY_NANOS = 1_000_000_000L
+
     /** lo null: from the start; hi null: to where a side ends (the search finds them). */
     static Object bisect(Pair pair, Long lo, Long hi, Consumer<String> progress) {
         if (lo != null && hi != null && lo > hi) throw new PandaException("bisect $lo, $hi: the low bound is above the high one")
         SearchProgress[] last = new SearchProgress[1]
         BisectListener listener = new BisectListener() {
+            String shownPhase
+            long shownAt
+            boolean shownEstimate
+
+            /**
+             * A line per phase, then one a second: a search on a real PANDA takes hundreds of steps a
+             * phase. The first line that can estimate the time left is shown too.
+             */
             @Override
-            void progress(SearchProgress p) { last[0] = p; progress.accept(line(p)) }
+            void progress(SearchProgress p) {
+                last[0] = p
+                String text = line(p)
+                long now = System.nanoTime()
+                boolean estimate = !shownEstimate && text.contains(' s left')
+                if (p.phase() != shownPhase || now - shownAt >= SHOW_EVERY_NANOS || estimate) {
+                    shownPhase = p.phase()
+                    shownAt = now
+                    shownEstimate |= estimate
+                    progress.accept(text)
+                }
+            }
 
             @Override
             void note(String message) { progress.accept(message) }

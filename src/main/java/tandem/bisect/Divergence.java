@@ -181,9 +181,11 @@ public record Divergence(
         for (RegisterDiff r : registerValues) {
             s.append(String.format("%-" + w + "s | %s%n", String.format("%s 0x%x", r.name(), r.rec()), String.format("%s 0x%x", r.name(), r.rep())));
         }
-        s.append(String.format("%-" + w + "s | %s%n", "tlb " + (tlb ? "differs" : "same"), ""));
-        for (MemoryRange m : memory) s.append(String.format("%-" + w + "s | %s%n", "ram " + m, ""));
-        sideBySide(s, recBacktrace, repBacktrace, w);
+        // what differs between the sides is said on both
+        s.append(String.format("%-" + w + "s | %s%n", "tlb " + (tlb ? "differs" : "same"), "tlb " + (tlb ? "differs" : "same")));
+        for (MemoryRange m : memory) s.append(String.format("%-" + w + "s | %s%n", "ram " + m, "ram " + m));
+        sideBySide(s, recBacktrace.stream().map(tandem.debugger.Frame::brief).toList(),
+                repBacktrace.stream().map(tandem.debugger.Frame::brief).toList(), w);
         sideBySide(s, List.of(recDisas.strip().split("\n")), List.of(repDisas.strip().split("\n")), w);
         v2p.forEach(v -> s.append("v2p ").append(v).append('\n'));
         notes.forEach(n -> s.append("note: ").append(n).append('\n'));

@@ -151,6 +151,12 @@ final class Side {
         return go(counterBp) && nextTb();
     }
 
+    /** How this side ended, stopped at PANDA's end of record / replay: a failed replay ends there too. */
+    private String atEnd() {
+        if (session.replayFailedHere()) return "PANDA's replay failed there";
+        return "reached the end of " + (session.role() == PandaSession.Role.RECORD ? "record" : "replay");
+    }
+
     /** Forward exactly one TB. False if the side ends first. */
     boolean nextTb() {
         if (tbBp == null) tbBp = gdb.breakAt(PandaSession.EXEC_TB, null).number();
@@ -248,8 +254,7 @@ final class Side {
                 // keep the last count seen
             }
         }
-        markEnded(endBreakpoint() != null && stop.breakpoint() == endBreakpoint() ? "reached the end of "
-                + (session.role() == PandaSession.Role.RECORD ? "record" : "replay") : stop.toString());
+        markEnded(endBreakpoint() != null && stop.breakpoint() == endBreakpoint() ? atEnd() : stop.toString());
         return false;
     }
 
@@ -279,7 +284,7 @@ final class Side {
         if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
         if (!stop.exited()) {
             count();
-            markEnded(end != null && stop.breakpoint() == end ? "reached the end of replay" : stop.toString());
+            markEnded(end != null && stop.breakpoint() == end ? atEnd() : stop.toString());
             return lastSeen;
         }
         markEnded(stop.toString());
@@ -320,7 +325,7 @@ final class Side {
         }
         if (end != null && stop.breakpoint() == end) {
             count();
-            markEnded("reached the end of " + (session.role() == PandaSession.Role.RECORD ? "record" : "replay"));
+            markEnded(atEnd());
             return false;
         }
         if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {

@@ -23,6 +23,7 @@ public record WatchEvent(String side, String what, long instr, long value, List<
 
     @Override
     public String toString() {
-        return String.format("%s wrote 0x%x to %s at guest instruction %d in %s", side, value, what, instr, function());
+        return String.format("%s wrote 0x%x to %s at guest instruction %d in %s", side, value, what, instr,
+                tandem.debugger.Frame.brief(function()));
     }
 }

@@ -577,17 +577,24 @@ public final class PandaSession implements AutoCloseable {
      */
     private String endedHere() {
         long at = here();
-        if (role == Role.REPLAY) {
-            try {
-                if (gdb.evaluateUnsigned("is_error") != 0) {
-                    return "PANDA's replay failed at guest instruction " + at + " (" + role.endFunction + " with is_error set)"
-                            + lastWords();
-                }
-            } catch (DebuggerException e) {
-                // a build whose end function has no such parameter: say where it stopped
-            }
+        if (replayFailedHere()) {
+            return "PANDA's replay failed at guest instruction " + at + " (" + role.endFunction + " with is_error set)"
+                    + lastWords();
         }
         return "the recording ends before it, at guest instruction " + at + " (stopped in " + role.endFunction + ")";
+    }
+
+    /**
+     * Stopped in PANDA's end of replay, whether it is ending a failed replay: rr_assertion calls
+     * rr_do_end_replay(is_error = 1) (rr_log_all.h:282), the end of the log calls it with 0.
+     */
+    public synchronized boolean replayFailedHere() {
+        if (role != Role.REPLAY) return false;
+        try {
+            return gdb.evaluateUnsigned("is_error") != 0;
+        } catch (DebuggerException e) {
+            return false;   // not there, or a build whose end function has no such parameter
+        }
     }
 
     /**
