@@ -60,8 +60,7 @@ final class Analysis {
         }
         OpStats.phase("5b analysis regs+ram");
         Both<Registers> regs = b.both(s -> s.session.regs());
-        List<RegisterDiff> regDiffs = new ArrayList<>();
-        regs.rec().diff(regs.rep()).forEach((name, v) -> regDiffs.add(new RegisterDiff(name, v[0], v[1])));
+        List<RegisterDiff> regDiffs = registerDiffs(regs);
         boolean tlb = p.rec().tlb() != null && !p.rec().tlb().equals(p.rep().tlb());
         List<MemoryRange> memory = new ArrayList<>();
         if (!p.rec().ram().equals(p.rep().ram())) {
@@ -268,7 +267,10 @@ final class Analysis {
     }
 
     private List<RegisterDiff> registerDiffsHere() {
-        Both<Registers> regs = b.both(s -> s.session.regs());
+        return registerDiffs(b.both(s -> s.session.regs()));
+    }
+
+    private static List<RegisterDiff> registerDiffs(Both<Registers> regs) {
         List<RegisterDiff> regDiffs = new ArrayList<>();
         regs.rec().diff(regs.rep()).forEach((name, v) -> regDiffs.add(new RegisterDiff(name, v[0], v[1])));
         return regDiffs;

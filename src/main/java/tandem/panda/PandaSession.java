@@ -260,14 +260,14 @@ public final class PandaSession implements AutoCloseable {
         }
         long cur = here();
         Long known = firstTbAtOrAfter.get(n);
-        // counts only grow, so a count at a TB boundary names that boundary
-        boolean atTb = (cur == n || (known != null && cur == known) || cur < n) && atExecTb();
-        if ((cur == n || (known != null && cur == known)) && atTb) return cur;
+        // counts only grow, so a count at a TB boundary names that boundary; below n, where the
+        // side stands in its TB does not matter (fromNearest goes forward from anywhere)
+        if ((cur == n || (known != null && cur == known)) && atExecTb()) return cur;
         if (known != null && checkpoints.has(known)) {
             restart(known, checkpoints.snapshot().get(known));
             return known;
         }
-        cur = fromNearest(n, cur, atTb);
+        cur = fromNearest(n, cur);
         if (cur == n) return cur;
         long bucket = lastCounterBucketBefore(n);
         if (useDebugCounter && bucket > cur && hasSymbol("debug_counter")) {
@@ -311,7 +311,7 @@ public final class PandaSession implements AutoCloseable {
      * Restarts from the nearest checkpoint at or before n unless going forward from here is
      * nearer (we are before n, past that checkpoint: at a TB boundary or inside a TB). Returns the count then.
      */
-    private long fromNearest(long n, long cur, boolean atTb) {
+    private long fromNearest(long n, long cur) {
         Optional<Map.Entry<Long, Integer>> from = checkpoints.atOrBefore(n);
         // inside a TB (at a breakpoint of the user's, after rc) the count is that TB's or one of its
         // instructions'; every TB boundary still ahead comes later, so below n forward is as good
@@ -456,8 +456,7 @@ public final class PandaSession implements AutoCloseable {
         if (!useDebugCounter || !hasSymbol("debug_counter")) return toInstr(n, false);
         long target = ((n + DEBUG_COUNTER_PERIOD - 1) / DEBUG_COUNTER_PERIOD) * DEBUG_COUNTER_PERIOD;
         long cur = here();
-        boolean atTb = cur < target && atExecTb();
-        cur = fromNearest(target, cur, atTb);
+        cur = fromNearest(target, cur);
         hopToCounter(target, n);
         // debug_counter runs at a TB boundary, right before that TB's cpu_loop_exec_tb
         long reached = runToTb(null);
@@ -472,7 +471,7 @@ public final class PandaSession implements AutoCloseable {
     public synchronized long readyToMoveTo(long n) {
         if (begin < 0) beginRecordOrReplay();
         long cur = here();
-        return fromNearest(n, cur, cur < n && atExecTb());
+        return fromNearest(n, cur);
     }
 
     /** Keeps a checkpoint at the current count (a TB boundary the caller will come back to). */
