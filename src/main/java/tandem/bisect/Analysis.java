@@ -205,6 +205,10 @@ final class Analysis {
     // ---- watching ----
 
     private List<Location> locations(List<RegisterDiff> regs, boolean tlb, List<MemoryRange> memory) {
+        return locations(regs, memory, tlb ? tlbWords() : List.of());
+    }
+
+    private List<Location> locations(List<RegisterDiff> regs, List<MemoryRange> memory, List<Location> tlbWords) {
         List<Location> where = new ArrayList<>();
         Arch arch = rec.session.arch();
         for (RegisterDiff r : regs) {
@@ -221,7 +225,7 @@ final class Analysis {
                 where.add(new Location(String.format("ram 0x%x", at), host.rec(), host.rep(), 4));
             }
         }
-        if (tlb) where.addAll(tlbWords());
+        where.addAll(tlbWords);
         return where;
     }
 
@@ -235,17 +239,78 @@ final class Analysis {
             int entry = (int) rec.gdb.evaluateUnsigned("sizeof(" + base + "[0])");
             int n = (int) rec.gdb.evaluateUnsigned(rec.session.arch().field("tlb->nb_tlb"));
             Both<byte[]> mem = b.both(s -> s.gdb.readMemory(s == rec ? addr.rec() : addr.rep(), entry * n));
-            for (int off = 0; off + 4 <= entry * n && out.size() < 16; off += 4) {
-                boolean differs = false;
-                for (int k = 0; k < 4; k++) differs |= mem.rec()[off + k] != mem.rep()[off + k];
-                if (differs) {
-                    out.add(new Location("tlb[" + off / entry + "]+" + off % entry, addr.rec() + off, addr.rep() + off, 4));
-                }
-            }
+            out = differingTlbWords(mem.rec(), mem.rep(), addr.rec(), addr.rep(), entry);
         } catch (DebuggerException e) {
             b.note("can't read the TLB entries to watch them: " + e.getMessage());
         }
         return out;
+    }
+
+    /** The 4-byte words (at most 16) in which two copies of the TLB entries differ, each entry {@code entry} bytes. */
+    private static List<Location> differingTlbWords(byte[] recBytes, byte[] repBytes, long recAddress, long repAddress, int entry) {
+        List<Location> out = new ArrayList<>();
+        for (int off = 0; off + 4 <= Math.min(recBytes.length, repBytes.length) && out.size() < 16; off += 4) {
+            boolean differs = false;
+            for (int k = 0; k < 4; k++) differs |= recBytes[off + k] != repBytes[off + k];
+            if (differs) out.add(new Location("tlb[" + off / entry + "]+" + off % entry, recAddress + off, repAddress + off, 4));
+        }
+        return out;
+    }
+
+    /**
+     * The locations {@link #at} would watch, from bytes a trace read on each side at the first
+     * differing TB (Side.traceGroups: the register array and the PC, then the TLB entries): for the
+     * watch on the way there from the last equal TB, where both sides stand after a run back. RAM
+     * is not traced; registers beyond the array (Arch.extraRegisters) are not either.
+     */
+    List<Location> watchLocationsFrom(byte[][] recBytes, byte[][] repBytes) {
+        Arch arch = rec.session.arch();
+        List<List<long[]>> recGroups = rec.traceGroups(), repGroups = rep.traceGroups();
+        long[] regs = recGroups.get(0).get(0), pc = recGroups.get(0).get(1);
+        int regsLength = (int) regs[1], pcLength = (int) pc[1];
+        List<RegisterDiff> diffs = new ArrayList<>();
+        if (differs(recBytes[0], repBytes[0], regsLength, pcLength)) {
+            diffs.add(new RegisterDiff("pc", littleEndian(recBytes[0], regsLength, pcLength), littleEndian(repBytes[0], regsLength, pcLength)));
+        }
+        List<String> names = arch.registerNames();
+        if (!names.isEmpty() && regsLength % names.size() == 0) {
+            int size = regsLength / names.size();
+            for (int i = 0; i < names.size(); i++) {
+                if (differs(recBytes[0], repBytes[0], i * size, size)) {
+                    diffs.add(new RegisterDiff(names.get(i), littleEndian(recBytes[0], i * size, size), littleEndian(repBytes[0], i * size, size)));
+                }
+            }
+        }
+        List<long[]> extras = rec.extraBlocks();
+        if (!extras.isEmpty()) {
+            // the last group: the extra registers, one block each, in Arch.extraRegisters' order
+            byte[] r = recBytes[recBytes.length - 1], q = repBytes[repBytes.length - 1];
+            int off = 0, k = 0;
+            for (String name : arch.extraRegisters().keySet()) {
+                int size = (int) extras.get(k++)[1];
+                if (differs(r, q, off, size)) diffs.add(new RegisterDiff(name, littleEndian(r, off, size), littleEndian(q, off, size)));
+                off += size;
+            }
+        }
+        List<Location> tlb = List.of();
+        boolean traced = rec.session.hasTlbHash();
+        if (traced && recBytes.length > 1 && repBytes.length > 1 && arch == Arch.MIPS) {
+            int entry = (int) rec.gdb.evaluateUnsigned("sizeof(" + arch.field("tlb->mmu.r4k.tlb") + "[0])");
+            tlb = differingTlbWords(recBytes[1], repBytes[1], recGroups.get(1).get(0)[0], repGroups.get(1).get(0)[0], entry);
+        }
+        return locations(diffs, List.of(), tlb);
+    }
+
+    private static boolean differs(byte[] a, byte[] b, int from, int length) {
+        for (int i = from; i < from + length; i++) if (a[i] != b[i]) return true;
+        return false;
+    }
+
+    /** An unsigned value of up to 8 bytes, host order (x86-64: little-endian). */
+    private static long littleEndian(byte[] bytes, int from, int length) {
+        long v = 0;
+        for (int i = Math.min(length, 8) - 1; i >= 0; i--) v = (v << 8) | (bytes[from + i] & 0xff);
+        return v;
     }
 
     /**

@@ -273,7 +273,7 @@ public final class Bisector {
                 differIsEnd = true;
                 return new long[]{last, end + 1};
             }
-            Both<Signature> sig = both(Side::cheap);
+            Both<Signature> sig = both(Side::cheapHere);
             probes++;
             state.saw(c, sig.rec(), sig.rep());
             compared(sig.rec().differences(sig.rep()).isEmpty());
@@ -335,12 +335,15 @@ public final class Bisector {
                     // watch: watch in the sweep what differs here, and the analysis need not go back
                     watchInSweep = new Analysis(this).firstWatchGroupHere(ramFocus);
                 }
-                long[] swept = sweep(equal, differ, upper, atEqual);
+                boolean trace = reexecutes() && atEqual && !differKnown && ramFocus == null && !rec.chains() && !rep.chains()
+                        && rec.canTrace() && rep.canTrace();
+                long[] swept = trace ? traceStretch(equal, differ, upper) : sweep(equal, differ, upper, atEqual);
                 if (swept != null) {
                     equal = swept[0];
                     differ = swept[1];
                     differKnown |= swept[2] != 0;
-                    atDiffer = swept[2] != 0;
+                    // a trace finds the TB and then brings the sides back to the last equal one
+                    atDiffer = swept[2] != 0 && !trace;
                 }
                 break;
             }
@@ -361,7 +364,7 @@ public final class Bisector {
             Probe p = null;
             if (c >= 0) {
                 probes++;
-                Both<Signature> sig = both(Side::cheap);
+                Both<Signature> sig = both(Side::cheapHere);
                 state.saw(c, sig.rec(), sig.rep());
                 compared(sig.rec().differences(sig.rep()).isEmpty());
                 p = new Probe(c, sig.rec(), sig.rep(), sig.rec().differences(sig.rep()).isEmpty());
@@ -403,8 +406,7 @@ public final class Bisector {
         if (full != null && full.same()) {
             if (!differKnown && endInsideChain(equal, differ)) return new long[]{equal, differ};
             if (!differKnown) {
-                note("rec and rep agree at every TB both reach up to " + equal + "; rep's end at " + differ
-                        + " is not a state difference");
+                noteNoDifference(equal, differ);
                 return null;
             }
             return new long[]{equal, differ};
@@ -497,7 +499,24 @@ public final class Bisector {
         List<Long> seen = new ArrayList<>(List.of(from));
         long differ = -1;
         boolean pastHi = false;
-        while (true) {
+        boolean traced = !nextCallReachesHi(from) && rec.canTrace() && rep.canTrace();
+        if (traced) {
+            progress("scan", from, hi, 0);
+            long[] found = tracedScan(seen);
+            if (found.length == 2) return found;
+            differ = found[0];
+            pastHi = found[1] != 0;
+        }
+        while (!traced) {
+            long at = seen.get(seen.size() - 1);
+            if (nextCallReachesHi(at)) {
+                // the next debug_counter call comes at or past hi: going on there and back to hi would
+                // run each side again from its start where going back re-executes; narrow from here instead
+                long[] below = belowHi(at);
+                if (below != null) return below;
+                differ = at;
+                break;
+            }
             Both<Boolean> moved = both(Side::nextCounter);
             if (!moved.rec() || !moved.rep()) break;
             long c = sync();
@@ -506,7 +525,7 @@ public final class Bisector {
                 pastHi = true;
                 break;
             }
-            Both<Signature> sig = both(Side::cheap);
+            Both<Signature> sig = both(Side::cheapHere);
             probes++;
             state.saw(c, sig.rec(), sig.rep());
             compared(sig.rec().differences(sig.rep()).isEmpty());
@@ -574,6 +593,103 @@ public final class Bisector {
         return new long[]{equal, differ};
     }
 
+    /** Whether, from count {@code at}, the next debug_counter call comes at or past hi (a given hi). */
+    private boolean nextCallReachesHi(long at) {
+        return hi >= 0 && (at / PandaSession.DEBUG_COUNTER_PERIOD + 1) * PandaSession.DEBUG_COUNTER_PERIOD >= hi;
+    }
+
+    /**
+     * The scan as one continue per side, both at once: gdb's Python records the cheap signature at
+     * each debug_counter call and lets the program run on (Trace), so a period costs about what it
+     * costs PANDA to run it, not two stops and a dozen gdb commands. The sides stop below hi (when
+     * given) where the next call would reach it, or run on to their end; a side that ends stops the
+     * other. The rows are compared afterwards. Returns the bracket when both stopped below hi, equal
+     * there ({@link #belowHi}); otherwise {first differing count or -1, 1 if past hi}, with the
+     * counts found equal added to {@code seen} (the breakpoint-by-breakpoint scan's tail takes over).
+     * <p>
+     * A row is the state at debug_counter, before PANDA's loop takes a pending interrupt at that
+     * count (cpu-exec.c: debug_checkpoint, then cpu_handle_interrupt): the counts found equal are
+     * compared again at their TB (probe) before anything is narrowed from them.
+     */
+    private long[] tracedScan(List<Long> seen) {
+        long stopAt = hi >= 0 ? hi : -1;
+        Both<List<Signature>> rows;
+        try {
+            rows = both(s -> {
+                List<Signature> r = s.trace("debug_counter", stopAt, stopAt >= 0 ? PandaSession.DEBUG_COUNTER_PERIOD : 0, false);
+                // a failed replay aborts: the other side runs on only to where this one ended (a side
+                // behind by a few periods then still has its rows up to there to compare)
+                if (s.ended()) (s == rec ? rep : rec).stopTraceAt(s.lastSeen());
+                return r;
+            });
+        } finally {
+            // disarmed whatever happened (Ctrl-C, a gdb lost): later moves must not record, or stop, there
+            for (Side s : List.of(rec, rep)) {
+                try {
+                    s.endTrace();
+                } catch (RuntimeException ignored) {
+                    // that side's gdb is gone, and its breakpoints with it
+                }
+            }
+        }
+        List<Signature> a = rows.rec(), b = rows.rep();
+        long differ = -1;
+        boolean pastHi = false;
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            Signature x = a.get(i), y = b.get(i);
+            long c = Math.min(x.instr(), y.instr());
+            if (hi >= 0 && c >= hi) {
+                pastHi = true;
+                break;
+            }
+            probes++;
+            state.saw(c, x, y);
+            if (!x.differences(y).isEmpty()) {
+                differ = c;
+                break;
+            }
+            seen.add(c);
+        }
+        long last = seen.get(seen.size() - 1);
+        progress("scan", last, hi, 0);
+        save();
+        boolean bothBelowHi = differ < 0 && !pastHi && !rec.ended() && !rep.ended()
+                && rec.lastSeen() == last && rep.lastSeen() == last && nextCallReachesHi(last);
+        if (bothBelowHi) {
+            // both stand at debug_counter's call at `last`: on to its TB (the same count) to compare there
+            Both<Boolean> moved = both(Side::nextTb);
+            if (moved.rec() && moved.rep() && sync() == last) {
+                Both<Signature> sig = both(Side::cheapHere);
+                state.saw(last, sig.rec(), sig.rep());
+                if (sig.rec().differences(sig.rep()).isEmpty()) {
+                    long[] below = belowHi(last);
+                    if (below != null) return below;
+                }
+                differ = last;
+                if (seen.size() > 1) seen.remove(seen.size() - 1);
+            }
+        }
+        return new long[]{differ, pastHi ? 1 : 0, 0};
+    }
+
+    /**
+     * The scan stopped at its last debug_counter stop below hi, where the cheap signatures agree and
+     * both sides stand: the bracket (at, hi] when RAM agrees there too, narrowed onward from here
+     * without going back; null when RAM differs at {@code at} (the scan's stops are searched then).
+     */
+    private long[] belowHi(long at) {
+        Both<Long> ram = both(this::ramOf);
+        if (!ram.rec().equals(ram.rep())) return null;
+        upperIsHi = true;
+        differIsEnd = true; // narrowing probes (at, hi]: nothing past hi is compared
+        state.equalAt = at;
+        save();
+        return new long[]{at, hi + 1};
+    }
+
+    /** The bracket's upper end is hi + 1, where the search stops, not a side's end. */
+    private boolean upperIsHi;
+
     /**
      * Bisection between an equal count and a differing one (or an end beyond which nothing can be
      * compared), down to two adjacent TB boundaries that both sides have.
@@ -605,11 +721,17 @@ public final class Bisector {
             progress("narrow", equal, differ, 64 - Long.numberOfLeadingZeros(Math.max(1, upper - equal)));
         }
         if (!differKnown) {
-            note("rec and rep agree at every TB both reach up to " + equal + "; rep's end at " + differ
-                    + " is not a state difference");
+            noteNoDifference(equal, differ);
             return null;
         }
         return new long[]{equal, differ};
+    }
+
+    /** No state difference up to the bracket's open upper end {@code end} (hi + 1, or a side's end + 1). */
+    private void noteNoDifference(long equal, long end) {
+        note("rec and rep agree at every TB both reach up to " + equal + (upperIsHi
+                ? " (the search stops at hi " + hi + ")"
+                : "; where a side ends, at " + (end - 1) + ", is not a state difference"));
     }
 
     /** Compared counts per forward pass over a bracket where going back re-executes. */
@@ -634,8 +756,9 @@ public final class Bisector {
         long e = equal;
         long m = equal + step;
         while (m < upper) {
-            // a failed replay ends right after it diverges: a probe past its end would leave the sides
-            // there, and the sweep would run them again from their start to come back; sweep from here
+            // a failed replay ends right after it diverges (and nothing past hi is compared): a probe
+            // past the end would leave the sides there, and the sweep would run them again from
+            // their start to come back; sweep (or trace) from here
             if (upperIsEnd && upper - e <= SWEEP_BELOW) return new long[]{e, differ, upper, 0, 1};
             long goal = m;
             Both<Boolean> moved = both(s -> s.moveTo(goal, false));
@@ -734,6 +857,77 @@ public final class Bisector {
             ArmedWatch r = rec.disarmWatch(), q = rep.disarmWatch();
             if (r != null && q != null) sweptWatch = new Both<>(r, q);
         }
+    }
+
+    /**
+     * Where going back re-executes and nothing is known to differ yet (a failed replay's last
+     * stretch, or hi's): instead of the TB-by-TB sweep, one continue per side to the upper end
+     * with every TB's cheap signature recorded by gdb's Python (Trace), some 0.35 ms per TB
+     * against some 4 ms, the sides running apart. The rows are compared at the counts both sides
+     * have (where their TB boundaries part, at the next one they share, as the sweep's sync does).
+     * At the first that differs, what differs (read by the trace) becomes the analysis' watch, and
+     * the sides run again to the last equal TB: the one run back the analysis would take anyway.
+     * Returns {last equal, first differing, 1 if a state difference was found} (the sides at the
+     * last equal TB then), or {last equal, differ, 0} with the sides past it.
+     */
+    private long[] traceStretch(long equal, long differ, long upper) {
+        OpStats.phase("4 narrow: trace");
+        Both<List<Signature>> rows;
+        long e = equal, d = -1;
+        int[] at = null;
+        try {
+            rows = both(s -> {
+                List<Signature> r = s.trace(PandaSession.EXEC_TB, upper, 0, true);
+                if (s.ended()) (s == rec ? rep : rec).stopTraceAt(s.lastSeen());
+                return r;
+            });
+            List<Signature> a = rows.rec(), b = rows.rep();
+            int i = 0, j = 0;
+            while (i < a.size() && j < b.size()) {
+                Signature x = a.get(i), y = b.get(j);
+                if (x.instr() < y.instr()) {
+                    i++;
+                    continue;
+                }
+                if (y.instr() < x.instr()) {
+                    j++;
+                    continue;
+                }
+                long c = x.instr();
+                if (c >= differ) break;
+                probes++;
+                state.saw(c, x, y);
+                if (!x.differences(y).isEmpty()) {
+                    d = c;
+                    at = new int[]{i, j};
+                    break;
+                }
+                e = c;
+                // as the sweep: an upper end set by a probe that found no common boundary is no end
+                if (c >= upper && !upperUnsure) break;
+                i++;
+                j++;
+            }
+            progress("narrow", e, d >= 0 ? d : differ, 1);
+            if (d < 0) return new long[]{e, differ, 0};
+            int ri = at[0], qi = at[1];
+            Both<byte[][]> bytes = both(s -> s.tracedBytes(s == rec ? ri : qi));
+            watchFromEqual = new Analysis(this).watchLocationsFrom(bytes.rec(), bytes.rep());
+        } finally {
+            for (Side s : List.of(rec, rep)) {
+                try {
+                    s.endTrace();
+                } catch (RuntimeException ignored) {
+                    // that side's gdb is gone, and its breakpoints with it
+                }
+            }
+        }
+        long lastEqual = e;
+        Both<Boolean> back = both(s -> s.moveTo(lastEqual, false));
+        if (!back.rec() || !back.rep() || sync() != lastEqual) {
+            throw new PandaException("can't get both sides back to guest instruction " + lastEqual + " (" + endedSides() + ")");
+        }
+        return new long[]{lastEqual, d, 1};
     }
 
     /** What differed at the first differing count, for the analysis to watch when the sides stand at the last equal one; or null. */
@@ -866,7 +1060,7 @@ public final class Bisector {
         long c = sync();
         if (c < 0) return null;
         probes++;
-        Both<Signature> sig = parallel ? both(Side::cheap) : new Both<>(rec.cheap(), rep.cheap());
+        Both<Signature> sig = parallel ? both(Side::cheapHere) : new Both<>(rec.cheapHere(), rep.cheapHere());
         boolean same = sig.rec().differences(sig.rep()).isEmpty();
         if (withRam && (same || !cheapFirst)) {
             Both<Long> ram = parallel ? both(this::ramOf) : new Both<>(ramOf(rec), ramOf(rep));

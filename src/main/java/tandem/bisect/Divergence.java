@@ -179,6 +179,7 @@ public record Divergence(
         s.append("-".repeat(w)).append("-+-").append("-".repeat(w)).append('\n');
         if (recPc != null) s.append(String.format("%-" + w + "s | %s%n", String.format("pc 0x%x", recPc), String.format("pc 0x%x", repPc)));
         for (RegisterDiff r : registerValues) {
+            if (recPc != null && r.name().equals("pc")) continue; // the line above
             s.append(String.format("%-" + w + "s | %s%n", String.format("%s 0x%x", r.name(), r.rec()), String.format("%s 0x%x", r.name(), r.rep())));
         }
         // what differs between the sides is said on both

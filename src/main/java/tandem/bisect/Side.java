@@ -20,6 +20,8 @@ final class Side {
     final String name;
     private final Duration limit;
     private Integer counterBp;
+    /** counterBp's condition as last set; null until set (a new breakpoint has none, but say it once). */
+    private String counterCondition;
     private Integer tbBp;
     private final boolean regsChecksum;
     private int stops;
@@ -126,8 +128,7 @@ final class Side {
         long target = ((n + PandaSession.DEBUG_COUNTER_PERIOD - 1) / PandaSession.DEBUG_COUNTER_PERIOD) * PandaSession.DEBUG_COUNTER_PERIOD;
         try {
             session.readyToMoveTo(target);
-            if (counterBp == null) counterBp = gdb.breakAt("debug_counter", null).number();
-            gdb.condition(counterBp, countLvalue() + " >= " + target);
+            counterWhen(countLvalue() + " >= " + target);
             // debug_counter runs at a TB boundary, right before that TB's cpu_loop_exec_tb; stopping
             // at PANDA's end of record/replay keeps the process (and its checkpoints) alive
             return go(counterBp) && nextTb();
@@ -146,9 +147,129 @@ final class Side {
     /** Forward to the next debug_counter call, then to the TB that follows it. False if the side ends first. */
     boolean nextCounter() {
         if (!session.hasSymbol("debug_counter")) throw new PandaException(name + " has no debug_counter");
-        if (counterBp == null) counterBp = gdb.breakAt("debug_counter", null).number();
-        gdb.condition(counterBp, "");
+        counterWhen("");
         return go(counterBp) && nextTb();
+    }
+
+    /** The debug_counter breakpoint, made on first use, with this condition ("" for none): set only when it changes. */
+    private void counterWhen(String condition) {
+        if (counterBp == null) counterBp = gdb.breakAt("debug_counter", null).number();
+        if (condition.equals(counterCondition)) return;
+        gdb.condition(counterBp, condition);
+        counterCondition = condition;
+    }
+
+    /** Whether trace.py runs in this side's gdb (gdb has Python) and the signature's blocks are known. */
+    boolean canTrace() {
+        if (traceLoaded == null) {
+            if (regsBlock == null) locateBlocks();
+            traceLoaded = regsBlock.length > 0 && Trace.load(gdb);
+        }
+        return traceLoaded;
+    }
+
+    private Boolean traceLoaded;
+
+    /**
+     * One continue that records, at each call of {@code location}, the count and the cheap
+     * signature (the same crc32s as {@link #cheapHere}), without stopping there (see Trace). It
+     * stops at the first call at or past {@code stopAt} ({@code period} > 0: the first whose next
+     * period's call would reach it; -1: none), at PANDA's end or abort (the side ends), or when the
+     * other side yields it. Returns the rows, in order; the trace stays armed, for
+     * {@link #tracedBytes}, until {@link #endTrace}. {@link #lastSeen} is where the side stopped.
+     */
+    List<Signature> trace(String location, long stopAt, long period, boolean keepRaw) {
+        yielding = false;
+        List<List<long[]>> groups = traceGroups();
+        boolean tlb = groups.size() > 1;
+        Trace.begin(gdb, location, session.instrCountAddress(), groups, stopAt, period, keepRaw);
+        Integer end = endBreakpoint();
+        if (end != null) gdb.enable(end);
+        Stop stop;
+        try {
+            stop = cont();
+        } finally {
+            if (end != null) gdb.disable(end);
+        }
+        if (stop.reason() == Stop.Reason.INTERRUPTED && !yielding) throw new PandaException(name + ": interrupted");
+        boolean exited = stop.exited();
+        if (end != null && stop.breakpoint() == end) {
+            count();
+            markEnded(atEnd());
+        } else if (exited || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
+            if (!exited) {
+                try {
+                    count(); // PANDA's abort(): the process is still there to ask
+                } catch (RuntimeException ignored) {
+                    // keep the last count seen
+                }
+            }
+            markEnded(session.ending(stop));
+        } else {
+            count();
+        }
+        // the rows live in gdb's Python, not in the program: they outlast its exit
+        List<Signature> rows = new ArrayList<>();
+        for (long[] r : Trace.rows(gdb)) rows.add(new Signature(r[0], r[1], tlb ? r[2] : null, null));
+        return rows;
+    }
+
+    /**
+     * The blocks a trace hashes, host address and length each, in cheapHere's order: {register
+     * array, PC}, then {TLB entries} where tandem hashes a TLB. Needs canTrace().
+     */
+    List<List<long[]>> traceGroups() {
+        List<List<long[]>> groups = new ArrayList<>();
+        groups.add(List.of(regsBlock, pcBlock));
+        if (session.hasTlbHash()) groups.add(List.of(session.tlbBlock()));
+        if (!extraBlocks().isEmpty()) groups.add(extraBlocks());
+        return groups;
+    }
+
+    /**
+     * Host address and size of each of the arch's extra registers (Arch.extraRegisters, in its
+     * order): the last group a trace reads, for what differs, not for the signature.
+     */
+    List<long[]> extraBlocks() {
+        if (extraBlocks == null) {
+            List<long[]> blocks = new ArrayList<>();
+            var arch = session.arch();
+            try {
+                for (String field : arch.extraRegisters().values()) {
+                    String f = arch.field(field);
+                    blocks.add(new long[]{gdb.evaluateUnsigned("&" + f), gdb.evaluateUnsigned("sizeof(" + f + ")")});
+                }
+            } catch (DebuggerException e) {
+                blocks.clear(); // a build without one of them: what differs is then read at the TB itself
+            }
+            extraBlocks = List.copyOf(blocks);
+        }
+        return extraBlocks;
+    }
+
+    private List<long[]> extraBlocks;
+
+    /** The bytes of the traced blocks at row i: {register array + PC, TLB entries (if any)}. */
+    byte[][] tracedBytes(int i) {
+        return Trace.raw(gdb, i);
+    }
+
+    /**
+     * A trace running on this side stops at its first hit at or past n (at once if it is past n
+     * already): the other side ended at n, and nothing past it can be compared. Sent while the
+     * trace runs; a trace that has stopped, or not begun, is left as it is.
+     */
+    void stopTraceAt(long n) {
+        try {
+            if (Trace.stopAt(gdb, n)) yieldNow();
+        } catch (DebuggerException e) {
+            // no trace armed (yet, or any more): nothing runs on to stop
+        }
+    }
+
+    /** Deletes the trace's breakpoint. */
+    void endTrace() {
+        Trace.end(gdb);
     }
 
     /** How this side ended, stopped at PANDA's end of record / replay: a failed replay ends there too. */
@@ -284,10 +405,10 @@ final class Side {
         if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
         if (!stop.exited()) {
             count();
-            markEnded(end != null && stop.breakpoint() == end ? atEnd() : stop.toString());
+            markEnded(end != null && stop.breakpoint() == end ? atEnd() : session.ending(stop));
             return lastSeen;
         }
-        markEnded(stop.toString());
+        markEnded(session.ending(stop));
         return -1;
     }
 
@@ -336,7 +457,7 @@ final class Side {
                     // keep the last count seen
                 }
             }
-            markEnded(stop.toString());
+            markEnded(session.ending(stop));
             return false;
         }
         return true;
@@ -375,9 +496,7 @@ final class Side {
 
     /** The count as a plain memory read at a fixed address: cheap for gdb to evaluate at each hit. */
     private String countLvalue() {
-        if (countLvalue == null) {
-            countLvalue = "*(unsigned long long *) " + gdb.evaluateUnsigned("&cpus->tqh_first->rr_guest_instr_count");
-        }
+        if (countLvalue == null) countLvalue = "*(unsigned long long *) " + session.instrCountAddress();
         return countLvalue;
     }
 

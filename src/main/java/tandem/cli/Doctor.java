@@ -60,6 +60,7 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
         }
         String gdbVersion = firstLine(gdb, "--version");
         check("gdb", gdbVersion != null, gdbVersion, "not found (" + gdb + "): install gdb (Debian package gdb)");
+        if (gdbVersion != null) gdbPython();
         String serverVersion = firstLine("gdbserver", "--version");
         check("gdbserver", serverVersion != null, serverVersion,
                 "not found: install gdbserver (Debian package gdbserver); only the gdbserver target needs it");
@@ -72,6 +73,19 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
         note("recording", tandem.panda.PandaAdvice.NOCHAIN);
         System.out.println(problems == 0 ? "all good" : problems + " problem" + (problems == 1 ? "" : "s") + " to fix (see above)");
         return problems == 0 ? 0 : 1;
+    }
+
+    /**
+     * gdb's Python, which the divergence search's traces run in (tandem.bisect.Trace): without it
+     * the search still works, stopping at each debug_counter call and TB instead.
+     */
+    private void gdbPython() {
+        String out = runAll(gdb, "-nx", "-q", "-batch", "-ex", "python print('tandem-python ' + str(1 + 1))");
+        if (out != null && out.contains("tandem-python 2")) {
+            check("gdb Python", true, "yes: the search records debug_counter calls and TBs inside gdb, without stopping at each", null);
+        } else {
+            note("gdb Python", "none in this gdb: the search stops at each debug_counter call and TB instead (slower); Debian's gdb has it");
+        }
     }
 
     /** rr's version from `rr --version` ("rr version 5.9.0"), as {major, minor}; null when unreadable. */

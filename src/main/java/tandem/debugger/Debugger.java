@@ -78,6 +78,13 @@ public interface Debugger extends AutoCloseable {
     /** A raw gdb console command, as typed at a gdb prompt; returns what gdb printed. */
     String console(String command);
 
+    /**
+     * A console command that neither moves the program nor waits for it to stop, safe while a move
+     * runs on another thread (gdb takes it in the background, mi-async): for gdb's own state, such
+     * as a variable of its Python. Returns what gdb printed.
+     */
+    String consoleAside(String command);
+
     /** Stops a running continue: the waiting call returns with Reason.INTERRUPTED. Safe from any thread; never blocks. */
     void interrupt();
 

@@ -481,6 +481,11 @@ public final class GdbDebugger implements Debugger {
     }
 
     @Override
+    public String consoleAside(String command) {
+        return ask("run `" + command + "`", () -> mi.send(MiCommand.console(command), COMMAND_TIMEOUT).console());
+    }
+
+    @Override
     public void interrupt() {
         if (!running) return;
         interruptRequested = true;

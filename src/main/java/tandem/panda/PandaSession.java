@@ -619,11 +619,32 @@ public final class PandaSession implements AutoCloseable {
             throw new PandaException(name + ": interrupted on the way to " + goal + describeWhere());
         }
         if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
-            throw new PandaException(name + " did not reach " + goal + ": " + stop
+            throw new PandaException(name + " did not reach " + goal + ": " + ending(stop)
                     + (stop.exited() ? " (the recording ends before it)" : describeWhere()) + lastWords());
         }
         return stop;
     }
+
+    /**
+     * A stop that ends this program, in words: a replay that stops on SIGABRT inside rr_assert_fail
+     * is PANDA's replay failing (rr_log.c:92-94,257: a failed rr_assert prints its expression and
+     * calls abort()), not any abort; anything else as gdb said it.
+     */
+    public String ending(Stop stop) {
+        if (role == Role.REPLAY && stop.reason() == Stop.Reason.SIGNAL_RECEIVED && stop.toString().contains("SIGABRT")) {
+            try {
+                if (gdb.backtrace().stream().anyMatch(f -> RR_ASSERT_FAIL.equals(f.function()))) {
+                    return "PANDA's replay failed there: " + RR_ASSERT_FAIL + " aborted it";
+                }
+            } catch (RuntimeException e) {
+                // no stack to read: say what gdb said
+            }
+        }
+        return stop.toString();
+    }
+
+    /** PANDA's failed rr_assert (rr_log.c:238): prints the expression, then abort(). */
+    private static final String RR_ASSERT_FAIL = "rr_assert_fail";
 
     /**
      * What PANDA printed last, for an error about its end: its own reason (a missing snapshot, a
@@ -693,10 +714,13 @@ public final class PandaSession implements AutoCloseable {
 
     private String countLvalue() {
         if (countCondition != null) return "(" + countCondition + ")";
-        if (countLvalue == null) {
-            countLvalue = "*(unsigned long long *) " + gdb.evaluateUnsigned("&" + INSTR_COUNT);
-        }
+        if (countLvalue == null) countLvalue = "*(unsigned long long *) " + instrCountAddress();
         return countLvalue;
+    }
+
+    /** Host address of the guest instruction count (a uint64 in the first CPU's state). */
+    public long instrCountAddress() {
+        return gdb.evaluateUnsigned("&" + INSTR_COUNT);
     }
 
     // ---- looking ----
@@ -783,6 +807,11 @@ public final class PandaSession implements AutoCloseable {
      * the notes). Raw bytes: QEMU's CPU state starts zeroed and the entries' fields are written one
      * by one, so the padding around them is the same on both sides. Null without a software TLB.
      */
+    /** Host address and length (bytes) of the TLB entries tlbHash hashes; hasTlbHash() must be true. */
+    public long[] tlbBlock() {
+        return tlbBlock.clone();
+    }
+
     public Long tlbHash() {
         if (!hasTlbHash()) return null;
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();

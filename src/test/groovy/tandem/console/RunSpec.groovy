@@ -127,8 +127,33 @@ class RunSpec extends Specification {
         r.out =~ /--\s+rr\s+not checked/
         !r.out.contains('perf_event_paranoid')
         r.out =~ /ok\s+gdb/
+        r.out =~ /ok\s+gdb Python\s+yes/
         r.out =~ /ok\s+PANDA symbols/
         r.out.contains('all good')
+    }
+
+    def "doctor with a gdb built without Python: the search still works, stopping at each call, and says so"() {
+        given: "a gdb that answers as one built without Python does"
+        def dir = java.nio.file.Files.createTempDirectory('tandem-gdb-')
+        def fake = dir.resolve('gdb')
+        fake.toFile().text = """#!/bin/sh
+case "\$*" in
+  *python*) echo 'Python scripting is not supported in this copy of GDB.' >&2; exit 1 ;;
+  *) exec gdb "\$@" ;;
+esac
+"""
+        fake.toFile().setExecutable(true)
+
+        when:
+        def r = TandemProcess.run(['doctor', '--without-rr', '--gdb', fake.toString(), '--panda',
+                                   System.getProperty('tandem.pandaBuild', 'target/panda') + '/mips-softmmu/panda-system-mips'])
+
+        then: 'a note, not a problem'
+        r.out =~ /--\s+gdb Python\s+none in this gdb/
+        r.code == 0
+
+        cleanup:
+        dir?.toFile()?.deleteDir()
     }
 
     def "doctor: rr 5.9 records at perf_event_paranoid 2, earlier rr at 1"() {

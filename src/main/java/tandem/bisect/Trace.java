@@ -1,0 +1,121 @@
+// One continue that records PANDA's state at each hit of a breakpoint, without stopping there:
+// trace.py, sourced into gdb, hashes the blocks of CPU state at each hit in gdb's own Python and
+// lets the program run on. A hit then costs gdb's stop and resume (about 0.35 ms per TB on real
+// PANDA, measured with a plain gdb) instead of a round trip to tandem and its reads (about 4 ms
+// per TB for both sides of a sweep), and the sides run apart, each at its own pace.
+package tandem.bisect;
+
+import tandem.debugger.Debugger;
+import tandem.debugger.DebuggerException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+final class Trace {
+    /** What trace.py prints before its rows: "tandem-trace N". */
+    private static final String ROWS = "tandem-trace ";
+    private static final String RAW = "tandem-raw ";
+    private static Path script;
+
+    private Trace() {
+    }
+
+    /**
+     * Sources trace.py into this gdb. False when gdb has no Python (built without it) or refuses
+     * the script: the caller keeps to its breakpoint-by-breakpoint way.
+     */
+    static boolean load(Debugger gdb) {
+        if (!enabled()) return false;
+        try {
+            if (!gdb.console("python print('tandem-python ' + str(1 + 1))").contains("tandem-python 2")) return false;
+            gdb.console("source " + script());
+            return true;
+        } catch (DebuggerException e) {
+            return false;
+        }
+    }
+
+    /**
+     * -Dtandem.trace=false keeps the search to gdb stops tandem sees one by one (as with a gdb
+     * without Python): slower, and the way to rule the traces out when a search looks wrong.
+     */
+    static boolean enabled() {
+        return Boolean.parseBoolean(System.getProperty("tandem.trace", "true"));
+    }
+
+    /** Arms the trace: a breakpoint at {@code location} recording the count and each group's crc32. */
+    static void begin(Debugger gdb, String location, long countAddress, List<List<long[]>> groups, long stopAt, long period, boolean keepRaw) {
+        StringBuilder g = new StringBuilder("[");
+        for (List<long[]> group : groups) {
+            g.append('[');
+            for (long[] block : group) g.append('(').append(block[0]).append(", ").append(block[1]).append("), ");
+            g.append("], ");
+        }
+        g.append(']');
+        gdb.console("python tandem_trace_begin('" + location + "', " + countAddress + ", " + g + ", " + stopAt + ", " + period
+                + ", " + (keepRaw ? "True" : "False") + ")");
+    }
+
+    /** The rows recorded so far: {count, crc32 of each group}. */
+    static List<long[]> rows(Debugger gdb) {
+        String out = gdb.console("python tandem_trace_rows()");
+        int at = out.indexOf(ROWS);
+        if (at < 0) throw new DebuggerException("trace.py printed no rows: " + out.strip());
+        List<long[]> rows = new ArrayList<>();
+        for (String line : out.substring(at).split("\n")) {
+            if (line.startsWith(ROWS) || line.isBlank()) continue;
+            String[] f = line.trim().split(" ");
+            long[] row = new long[f.length];
+            for (int i = 0; i < f.length; i++) row[i] = Long.parseLong(f[i]);
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** The bytes each group held at row i (the trace must have been begun with keepRaw). */
+    static byte[][] raw(Debugger gdb, int i) {
+        String out = gdb.console("python tandem_trace_raw(" + i + ")");
+        int at = out.indexOf(RAW);
+        if (at < 0) throw new DebuggerException("trace.py printed no bytes for row " + i + ": " + out.strip());
+        String[] hex = out.substring(at + RAW.length()).strip().split(" ");
+        byte[][] groups = new byte[hex.length][];
+        for (int k = 0; k < hex.length; k++) groups[k] = HexFormat.of().parseHex(hex[k]);
+        return groups;
+    }
+
+    /**
+     * While the trace runs: stop at the first hit at or past n instead (gdb takes it in the
+     * background). True when a hit at or past n was recorded already: the program may have no
+     * hit left before its end, and should be interrupted.
+     */
+    static boolean stopAt(Debugger gdb, long n) {
+        return gdb.consoleAside("python tandem_trace_stop_at(" + n + ")").contains("tandem-past");
+    }
+
+    /** Deletes the trace's breakpoint and what it recorded. */
+    static void end(Debugger gdb) {
+        gdb.console("python tandem_trace_end()");
+    }
+
+    /** trace.py, copied once from tandem's jar to a file gdb can source. */
+    private static synchronized Path script() {
+        if (script == null) {
+            try (InputStream in = Trace.class.getResourceAsStream("trace.py")) {
+                if (in == null) throw new IllegalStateException("trace.py is missing from tandem's classes");
+                Path p = Files.createTempFile("tandem-trace-", ".py");
+                p.toFile().deleteOnExit();
+                Files.write(p, in.readAllBytes());
+                script = p;
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not write trace.py for gdb: " + e.getMessage(), e);
+            }
+        }
+        return script;
+    }
+}
