@@ -766,7 +766,7 @@ public final class Bisector {
             if (c == NO_COMMON_BOUNDARY) upperUnsure = true;
             if (c < 0 || c >= upper) return new long[]{e, differ, Math.min(upper, m), 0, 0};
             probes++;
-            Both<Signature> sig = both(s -> passSignature(s, false));
+            Both<Signature> sig = both(s -> passSignature(s, true));
             state.saw(c, sig.rec(), sig.rep());
             boolean same = sig.rec().differences(sig.rep()).isEmpty();
             compared(same);

@@ -106,8 +106,7 @@ final class Side {
     boolean moveTo(long n, boolean keep) {
         if (ended) revive(n);
         try {
-            session.toInstr(n, keep);
-            count();
+            lastSeen = session.toInstr(n, keep);
             return true;
         } catch (PandaException e) {
             if (interrupted(e)) throw e;

@@ -190,17 +190,17 @@ public final class Main implements Runnable {
                 System.out.println("bisect failed: " + e.getMessage());
                 return BisectCommand.ERROR;
             }
-            PandaSession recSide = null;
-            PandaSession repSide = null;
+            Pair opened;
             try {
-                recSide = open(traces.side("rec"), forced);
-                repSide = open(traces.side("rep"), forced);
+                // the arch comes from each side's own PANDA binary, so a mismatch shows
+                opened = Pair.open(traces.side("rec"), traces.side("rep"), forced);
             } catch (RuntimeException e) {
                 System.out.println("bisect failed: " + e.getMessage());
-                if (recSide != null) recSide.close();
                 return BisectCommand.ERROR;
             }
-            try (Pair pair = new Pair(recSide, repSide)) {
+            opened.rec().onNotice(text -> System.out.println("rec: " + text));
+            opened.rep().onNotice(text -> System.out.println("rep: " + text));
+            try (Pair pair = opened) {
                 try {
                     pair.both(PandaSession::beginRecordOrReplay);
                 } catch (RuntimeException e) {
@@ -208,17 +208,6 @@ public final class Main implements Runnable {
                     return BisectCommand.ERROR;
                 }
                 return BisectCommand.run(pair, opts, System.out);
-            }
-        }
-
-        private PandaSession open(PandaSide side, Optional<Arch> forced) {
-            // the arch comes from each side's own PANDA binary, so a mismatch shows
-            try {
-                PandaSession s = side.open(forced);
-                s.onNotice(text -> System.out.println(side.name() + ": " + text));
-                return s;
-            } catch (RuntimeException e) {
-                throw new RuntimeException(side.name() + " (" + side.target().description() + "): " + e.getMessage(), e);
             }
         }
 

@@ -2,6 +2,10 @@
 // search costs the slower side's time rather than the sum.
 package tandem.panda;
 
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,6 +23,41 @@ public final class Pair implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+
+    /**
+     * Opens both sides at once (each starts its gdb and reads its PANDA's symbols, about half a
+     * second on the real PANDA), not one after the other. An error names the side; the other side,
+     * if it opened, is closed again.
+     */
+    public static Pair open(PandaSide rec, PandaSide rep, Optional<Arch> arch) {
+        CompletableFuture<PandaSession> a = CompletableFuture.supplyAsync(() -> opened(rec, arch));
+        CompletableFuture<PandaSession> b = CompletableFuture.supplyAsync(() -> opened(rep, arch));
+        PandaSession r = null, q = null;
+        RuntimeException failed = null;
+        for (var f : List.of(a, b)) {
+            try {
+                PandaSession s = f.join();
+                if (f == a) r = s;
+                else q = s;
+            } catch (CompletionException e) {
+                if (failed == null) failed = e.getCause() instanceof RuntimeException re ? re : new PandaException(String.valueOf(e.getCause()));
+            }
+        }
+        if (failed != null) {
+            if (r != null) r.close();
+            if (q != null) q.close();
+            throw failed;
+        }
+        return new Pair(r, q);
+    }
+
+    private static PandaSession opened(PandaSide side, Optional<Arch> arch) {
+        try {
+            return side.open(arch);
+        } catch (RuntimeException e) {
+            throw new PandaException(side.name() + " (" + side.target().description() + "): " + e.getMessage(), e);
+        }
+    }
 
     public Pair(PandaSession rec, PandaSession rep) {
         this.rec = rec;

@@ -224,7 +224,7 @@ public final class PandaSession implements AutoCloseable {
      */
     public synchronized long beginRecordOrReplay() {
         Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
-        Stop stop = go(role.beginFunction);
+        Stop stop = go(null, role.beginFunction);
         if (stop.breakpoint() != bp.number()) {
             throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction);
         }
@@ -276,8 +276,9 @@ public final class PandaSession implements AutoCloseable {
             // start and that call, so when it comes past n (TBs chained while recording can run
             // thousands of instructions beyond the period start) it is n's first TB itself
             hopToCounter(bucket, n);
+            cur = -1; // moved: read it again where it matters
         }
-        long reached = runToTb(n);
+        long reached = runToTb(n, cur);
         firstTbAtOrAfter.put(n, reached);
         firstTbAtOrAfter.put(reached, reached);
         if (keep) keepCheckpoint(reached);
@@ -378,25 +379,27 @@ public final class PandaSession implements AutoCloseable {
      * another stop came first (a user's breakpoint). Not on rr, which refuses memory writes outside
      * a diversion, nor for a strategy with its own count expression (the diverge strategy's).
      */
-    private boolean hopToLoopPass(long n) {
+    private boolean hopToLoopPass(long n, long from) {
         if (n < 2 || countCondition != null || rewind == Rewind.RR_CHECKPOINTS || !hasLoopPassStop()) return true;
-        // a short span is cheaper TB by TB than the six gdb commands of this way
-        if (instrCount() + LOOP_PASS_MIN_SPAN > n) return true;
+        // a short span is cheaper TB by TB than the gdb commands of this way
+        if ((from >= 0 ? from : instrCount()) + LOOP_PASS_MIN_SPAN > n) return true;
         String field = "cpus->tqh_first->temp_rr_bp_instr";
         int bp = loopPassBreakpoint();
         gdb.evaluate(field + " = " + (n - 1));
         boolean ours = false;
         try {
-            enableOnly(bp);
-            Stop stop = go(n);
+            Stop stop = go(bp, n);
             ours = stop.breakpoint() == bp;
+            // popped before it runs: the loop's next statement, `cpu->temp_rr_bp_instr = 0`, clears the
+            // field when the program goes on (cpu-exec.c:856-860)
             if (ours) gdb.returnFromFrame();
         } finally {
-            gdb.disable(bp);
-            try {
-                gdb.evaluate(field + " = 0");   // as PANDA leaves it, whether or not the pass came
-            } catch (DebuggerException e) {
-                // the program is gone: nothing left to clear
+            if (!ours) {
+                try {
+                    gdb.evaluate(field + " = 0");   // the pass never came: leave it as PANDA would
+                } catch (DebuggerException e) {
+                    // the program is gone: nothing left to clear
+                }
             }
         }
         return ours;
@@ -439,9 +442,7 @@ public final class PandaSession implements AutoCloseable {
     private void hopToCounter(long at, long goal) {
         int counter = debugCounterBreakpoint();
         gdb.condition(counter, countLvalue() + " >= " + at);
-        enableOnly(counter);
-        go(goal);
-        gdb.disable(counter);
+        go(counter, goal);
     }
 
     /**
@@ -487,12 +488,15 @@ public final class PandaSession implements AutoCloseable {
 
     /** To the next TB executed (at or after count n when n is not null); the count there. */
     private long runToTb(Long n) {
-        if (n != null && !hopToLoopPass(n)) return instrCount();   // stopped elsewhere on the way
+        return runToTb(n, -1);
+    }
+
+    /** runToTb; from: the count where the side stands (-1: to be read), at or below n. */
+    private long runToTb(Long n, long from) {
+        if (n != null && !hopToLoopPass(n, from)) return instrCount();   // stopped elsewhere on the way
         int tb = execTbBreakpoint();
         gdb.condition(tb, n == null ? "" : countLvalue() + " >= " + n);
-        enableOnly(tb);
-        go(n == null ? EXEC_TB : n);
-        gdb.disable(tb);
+        go(tb, n == null ? EXEC_TB : n);
         return instrCount();
     }
 
@@ -548,16 +552,21 @@ public final class PandaSession implements AutoCloseable {
         return interrupted;
     }
 
-    /** Continues to the next stop on the way to {@code goal}, unless interrupted. */
-    private Stop go(Object goal) {
+    /**
+     * Continues to the next stop on the way to {@code goal}, unless interrupted, with tandem's
+     * breakpoint {@code bp} (null: none) and PANDA's end enabled for this continue only: one gdb
+     * command enables both, one disables them, so tandem's breakpoints are off between moves.
+     */
+    private Stop go(Integer bp, Object goal) {
         if (interrupted) throw new PandaException(name + ": interrupted on the way to " + goal + describeWhere());
         Integer end = endBreakpoint();
-        if (end != null) gdb.enable(end);
+        int[] on = java.util.stream.Stream.of(bp, end).filter(java.util.Objects::nonNull).mapToInt(Integer::intValue).toArray();
+        if (on.length > 0) gdb.enable(on);
         Stop stop;
         try {
             stop = gdb.cont(moveLimit);
         } finally {
-            if (end != null) gdb.disable(end);
+            if (on.length > 0) gdb.disable(on);
         }
         if (end != null && stop.breakpoint() == end) {
             synchronized (this) {
@@ -667,13 +676,6 @@ public final class PandaSession implements AutoCloseable {
     private boolean atExecTb() {
         List<Frame> bt = gdb.backtrace();
         return !bt.isEmpty() && EXEC_TB.equals(bt.get(0).function());
-    }
-
-    private void enableOnly(int breakpoint) {
-        if (execTbBreakpoint != null && execTbBreakpoint != breakpoint) gdb.disable(execTbBreakpoint);
-        if (debugCounterBreakpoint != null && debugCounterBreakpoint != breakpoint) gdb.disable(debugCounterBreakpoint);
-        if (loopPassBreakpoint != null && loopPassBreakpoint != breakpoint) gdb.disable(loopPassBreakpoint);
-        gdb.enable(breakpoint);
     }
 
     private int execTbBreakpoint() {

@@ -19,18 +19,14 @@ class RealPandaPair {
 
     /** Both sides open and at their first TB after rr_do_begin_replay; notices go to {@code notices}. */
     static Pair open(PandaSide rec, PandaSide rep, List<String> notices = []) {
-        PandaSession a = null, b = null
+        def pair = Pair.open(rec, rep, Optional.empty())
         try {
-            a = rec.open(Optional.empty())
-            a.onNotice { notices << "rec: $it".toString() }
-            b = rep.open(Optional.empty())
-            b.onNotice { notices << "rep: $it".toString() }
-            def pair = new Pair(a, b)
+            pair.rec().onNotice { notices << "rec: $it".toString() }
+            pair.rep().onNotice { notices << "rep: $it".toString() }
             pair.both { it.beginRecordOrReplay() }
             return pair
         } catch (Throwable e) {
-            a?.close()
-            b?.close()
+            pair.close()
             throw e
         }
     }
