@@ -234,6 +234,7 @@ public final class Bisector {
         OpStats.phase("2 scan");
         if (!pair.rec().hasSymbol("debug_counter")) return scan(from);
         verified.add(from);
+        if (rec.canTrace() && rep.canTrace()) return tracedStrideScan(from);
         long last = from;
         long step = PandaSession.DEBUG_COUNTER_PERIOD;
         while (true) {
@@ -293,6 +294,160 @@ public final class Bisector {
             save();
             step *= 2;
         }
+    }
+
+    /**
+     * Two sides' trace rows compared in order from {ia, ib} (updated to where the comparison
+     * stopped), rows at or past {@code limit} left alone (-1: none). Where both sides are replays,
+     * which never chain TBs (cpu-exec.c: `if (!rr_in_replay() && panda_tb_chaining)`), rows pair
+     * by position and different counts mean different TB boundaries, a divergence at the lower;
+     * where a side records (its TBs may be chained, and debug_counter then fires at the end of a
+     * chain), only rows at counts both sides have are compared, as sync meets them. Returns
+     * {last count equal on both (-1: none), first count that differs (-1: none)}.
+     */
+    private long[] compareRows(List<Signature> a, List<Signature> b, int[] at, long limit) {
+        boolean pairwise = rec.session.role() == PandaSession.Role.REPLAY && rep.session.role() == PandaSession.Role.REPLAY;
+        long equal = -1;
+        while (at[0] < a.size() && at[1] < b.size()) {
+            Signature x = a.get(at[0]), y = b.get(at[1]);
+            if (!pairwise && x.instr() != y.instr()) {
+                at[x.instr() < y.instr() ? 0 : 1]++;
+                continue;
+            }
+            long c = Math.min(x.instr(), y.instr());
+            if (limit >= 0 && c >= limit) break;
+            probes++;
+            state.saw(c, x, y);
+            if (!x.differences(y).isEmpty()) return new long[]{equal, c};
+            equal = c;
+            at[0]++;
+            at[1]++;
+        }
+        return new long[]{equal, -1};
+    }
+
+    /**
+     * strideScan with a trace (Trace): the sides still stop at counts lo + 2^17 * 2^k, to keep a
+     * checkpoint there, but between those stops gdb's Python records the cheap signature at every
+     * debug_counter call, so a difference (or a side's end) is placed within one period, not one
+     * stride: the sides then go back to that period's start from the checkpoint before it (one run
+     * of at most a stride), keep a checkpoint there, and the narrowing bisects one period. Returns
+     * {last equal, first differing or end + 1 (differIsEnd set)}, or null when the runs agree up to
+     * hi or their end.
+     */
+    /**
+     * Guest instructions (512 periods) the traced stride scan's strides grow to and then keep: every
+     * period is compared anyway, and going back to the differing one runs at most this far from
+     * the checkpoint before it (some 0.25 s on mini-PANDA), at a fork per stride.
+     */
+    private static final long TRACED_STRIDE_MAX = 512 * PandaSession.DEBUG_COUNTER_PERIOD;
+
+    private long[] tracedStrideScan(long from) {
+        long last = from;
+        long step = PandaSession.DEBUG_COUNTER_PERIOD;
+        int[] seen = {0, 0}; // rows compared so far, per side
+        long lastRow = from;
+        try {
+            both(s -> {
+                s.traceArm("debug_counter", -1, 0, false);
+                return null;
+            });
+            while (true) {
+                long target = (step > TRACED_STRIDE_MAX ? last : from) + Math.min(step, TRACED_STRIDE_MAX);
+                boolean atHi = hi >= 0 && target >= hi;
+                long stopAt = atHi ? hi : target;
+                Both<Boolean> ran = both(s -> {
+                    boolean ok = s.traceTo(stopAt);
+                    // a failed replay aborts: the other side runs on only to where this one ended
+                    if (!ok) (s == rec ? rep : rec).stopTraceAt(s.lastSeen());
+                    return ok;
+                });
+                int fromRec = seen[0], fromRep = seen[1];
+                Both<List<Signature>> rows = both(s -> s.traceRows(s == rec ? fromRec : fromRep));
+                int[] at = {0, 0};
+                long[] cmp = compareRows(rows.rec(), rows.rep(), at, hi);
+                if (cmp[0] >= 0) lastRow = cmp[0];
+                if (cmp[1] >= 0) return backToPeriod(lastRow, cmp[1], false);
+                seen[0] += at[0];
+                seen[1] += at[1];
+                progress("scan", lastRow, hi, 0);
+                if (!ran.rec() || !ran.rep()) {
+                    // a side ended: the end lies in the period after the last row both have
+                    long end = searchEnd();
+                    if (agreeAtCommonEnd(end)) return null;
+                    if (rec.ended() && rep.ended() && endOf(rec) == Long.MAX_VALUE && endOf(rep) == Long.MAX_VALUE) {
+                        // both ran to a normal exit, which takes gdb's fork checkpoints with it
+                        note("both sides ran to their end; their states agree at every debug_counter call compared (up to " + lastRow + ")");
+                        return null;
+                    }
+                    return backToPeriod(lastRow, end + 1, true);
+                }
+                if (atHi) {
+                    // every call below hi agrees; hi itself is compared at its TB, as before
+                    Probe h = probe(hi, true, true);
+                    if (h == null) return backToPeriod(lastRow, hi + 1, true);
+                    if (h.same()) {
+                        verified.add(h.instr());
+                        return null;
+                    }
+                    return backToPeriod(lastRow, h.instr(), false);
+                }
+                // both stand at the call of debug_counter at or past target: on to its TB, the same
+                // count, where an interrupt PANDA takes there has been taken, and compare there too
+                Both<Boolean> moved = both(Side::nextTb);
+                long c = moved.rec() && moved.rep() ? sync() : -1;
+                if (c < 0) return backToPeriod(lastRow, searchEnd() + 1, true);
+                Both<Signature> sig = both(Side::cheapHere);
+                probes++;
+                state.saw(c, sig.rec(), sig.rep());
+                if (!sig.rec().differences(sig.rep()).isEmpty()) return backToPeriod(last, c, false);
+                if (step >= SCAN_CHECKPOINT_STEP) {
+                    both(s -> {
+                        s.keepCheckpointHere();
+                        return null;
+                    });
+                }
+                verified.add(c);
+                last = c;
+                lastRow = c;
+                state.equalAt = c;
+                save();
+                step *= 2;
+            }
+        } finally {
+            for (Side s : List.of(rec, rep)) {
+                try {
+                    s.endTrace();
+                } catch (RuntimeException ignored) {
+                    // that side's gdb is gone, and its breakpoints with it
+                }
+            }
+        }
+    }
+
+    /**
+     * The bracket {equal, differ} where the traced stride scan found a difference (or an end, then
+     * differIsEnd) in the period after {@code equal}: both sides go back to {@code equal} (its
+     * debug_counter call agreed; at its TB, compared again, it may not, when an interrupt there
+     * differs: then the bracket starts a stride earlier) and keep a checkpoint there, so that the
+     * narrowing's runs back cost at most a period.
+     */
+    private long[] backToPeriod(long equal, long differ, boolean isEnd) {
+        differIsEnd = isEnd;
+        state.differAt = differ;
+        Probe p = equal >= lo ? probe(equal, true, true, true, false) : null;
+        if (p != null && p.same()) {
+            verified.add(p.instr());
+            state.equalAt = p.instr();
+            save();
+            return new long[]{p.instr(), differ};
+        }
+        // the interrupt case, or the sides could not come back: from the last stride stop verified
+        long before = verified.stream().filter(v -> v < equal).max(Long::compare).orElse(lo);
+        if (p != null) differIsEnd = false; // they differ at equal's TB itself
+        state.equalAt = before;
+        save();
+        return new long[]{before, p != null ? p.instr() : differ};
     }
 
     /**
@@ -633,23 +788,17 @@ public final class Bisector {
             }
         }
         List<Signature> a = rows.rec(), b = rows.rep();
-        long differ = -1;
-        boolean pastHi = false;
-        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-            Signature x = a.get(i), y = b.get(i);
-            long c = Math.min(x.instr(), y.instr());
-            if (hi >= 0 && c >= hi) {
-                pastHi = true;
-                break;
-            }
-            probes++;
-            state.saw(c, x, y);
-            if (!x.differences(y).isEmpty()) {
-                differ = c;
-                break;
-            }
-            seen.add(c);
+        int[] at = {0, 0};
+        long[] cmp = compareRows(a, b, at, hi);
+        long differ = cmp[1];
+        // the rows compared equal, in order: the counts the tail may go back to
+        java.util.Set<Long> both = new java.util.HashSet<>();
+        for (int i = 0; i < at[1]; i++) both.add(b.get(i).instr());
+        for (int i = 0; i < at[0]; i++) {
+            long c = a.get(i).instr();
+            if (c <= cmp[0] && both.contains(c)) seen.add(c);
         }
+        boolean pastHi = differ < 0 && hi >= 0 && (at[0] < a.size() && a.get(at[0]).instr() >= hi || at[1] < b.size() && b.get(at[1]).instr() >= hi);
         long last = seen.get(seen.size() - 1);
         progress("scan", last, hi, 0);
         save();

@@ -178,10 +178,29 @@ final class Side {
      * {@link #tracedBytes}, until {@link #endTrace}. {@link #lastSeen} is where the side stopped.
      */
     List<Signature> trace(String location, long stopAt, long period, boolean keepRaw) {
-        yielding = false;
+        traceArm(location, stopAt, period, keepRaw);
+        traceRun();
+        return traceRows(0);
+    }
+
+    /** Arms a trace at {@code location} (see {@link #trace}) without moving. */
+    void traceArm(String location, long stopAt, long period, boolean keepRaw) {
         List<List<long[]>> groups = traceGroups();
-        boolean tlb = groups.size() > 1;
+        // the extra registers are read for what differs (tracedBytes), not for the signature
+        if (!keepRaw && !extraBlocks().isEmpty()) groups = groups.subList(0, groups.size() - 1);
         Trace.begin(gdb, location, session.instrCountAddress(), groups, stopAt, period, keepRaw);
+    }
+
+    /** The armed trace on, to its next hit at or past {@code stopAt}, or the side's end. False if the side ended. */
+    boolean traceTo(long stopAt) {
+        Trace.stopAt(gdb, stopAt);
+        traceRun();
+        return !ended;
+    }
+
+    /** One continue with the armed trace (and PANDA's end) enabled; counts where it stopped, or marks the end. */
+    private void traceRun() {
+        yielding = false;
         Integer end = endBreakpoint();
         if (end != null) gdb.enable(end);
         Stop stop;
@@ -207,9 +226,13 @@ final class Side {
         } else {
             count();
         }
-        // the rows live in gdb's Python, not in the program: they outlast its exit
+    }
+
+    /** The armed trace's rows from index {@code from} on; they live in gdb's Python and outlast the program's exit. */
+    List<Signature> traceRows(int from) {
+        boolean tlb = session.hasTlbHash();
         List<Signature> rows = new ArrayList<>();
-        for (long[] r : Trace.rows(gdb)) rows.add(new Signature(r[0], r[1], tlb ? r[2] : null, null));
+        for (long[] r : Trace.rows(gdb, from)) rows.add(new Signature(r[0], r[1], tlb ? r[2] : null, null));
         return rows;
     }
 
@@ -254,13 +277,15 @@ final class Side {
     }
 
     /**
-     * A trace running on this side stops at its first hit at or past n (at once if it is past n
-     * already): the other side ended at n, and nothing past it can be compared. Sent while the
-     * trace runs; a trace that has stopped, or not begun, is left as it is.
+     * A trace running on this side stops at its next hit at or past n (its very next hit when it
+     * is past n already): the other side ended at n, and nothing past it can be compared. No
+     * interrupt: it could land after the trace stopped by itself, in the next command. A side
+     * with no hit left runs on to its end, less than a period (a TB, for a TB trace). Sent while
+     * the trace runs; a trace that has stopped, or not begun, is left as it is.
      */
     void stopTraceAt(long n) {
         try {
-            if (Trace.stopAt(gdb, n)) yieldNow();
+            Trace.stopAt(gdb, n);
         } catch (DebuggerException e) {
             // no trace armed (yet, or any more): nothing runs on to stop
         }

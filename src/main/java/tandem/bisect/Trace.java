@@ -62,9 +62,9 @@ final class Trace {
                 + ", " + (keepRaw ? "True" : "False") + ")");
     }
 
-    /** The rows recorded so far: {count, crc32 of each group}. */
-    static List<long[]> rows(Debugger gdb) {
-        String out = gdb.console("python tandem_trace_rows()");
+    /** The rows recorded so far, from index {@code from} on: {count, crc32 of each group}. */
+    static List<long[]> rows(Debugger gdb, int from) {
+        String out = gdb.console("python tandem_trace_rows(" + from + ")");
         int at = out.indexOf(ROWS);
         if (at < 0) throw new DebuggerException("trace.py printed no rows: " + out.strip());
         List<long[]> rows = new ArrayList<>();
@@ -90,12 +90,11 @@ final class Trace {
     }
 
     /**
-     * While the trace runs: stop at the first hit at or past n instead (gdb takes it in the
-     * background). True when a hit at or past n was recorded already: the program may have no
-     * hit left before its end, and should be interrupted.
+     * Stop at the next hit at or past n instead: sent while the trace runs (gdb takes it in the
+     * background), or before the next continue.
      */
-    static boolean stopAt(Debugger gdb, long n) {
-        return gdb.consoleAside("python tandem_trace_stop_at(" + n + ")").contains("tandem-past");
+    static void stopAt(Debugger gdb, long n) {
+        gdb.consoleAside("python tandem_trace_stop_at(" + n + ")");
     }
 
     /** Deletes the trace's breakpoint and what it recorded. */

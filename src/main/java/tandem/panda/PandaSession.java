@@ -270,7 +270,10 @@ public final class PandaSession implements AutoCloseable {
         cur = fromNearest(n, cur);
         if (cur == n) return cur;
         long bucket = lastCounterBucketBefore(n);
-        if (useDebugCounter && bucket > cur && hasSymbol("debug_counter")) {
+        // where the loop-pass hop works it crosses any span in one stop; debug_counter's condition
+        // stops gdb once a period on the way (about 0.4 ms each, a third of a period on mini-PANDA)
+        boolean oneHop = canHopToLoopPass() && cur + LOOP_PASS_MIN_SPAN <= n;
+        if (useDebugCounter && !oneHop && bucket > cur && hasSymbol("debug_counter")) {
             // the hop stops at the first pass through PANDA's loop at or past the period start,
             // where debug_counter is called; no TB boundary the loop sees lies between the period
             // start and that call, so when it comes past n (TBs chained while recording can run
@@ -379,8 +382,13 @@ public final class PandaSession implements AutoCloseable {
      * another stop came first (a user's breakpoint). Not on rr, which refuses memory writes outside
      * a diversion, nor for a strategy with its own count expression (the diverge strategy's).
      */
+    /** Whether moves may hop to a loop pass: PANDA has it, the target takes memory writes (rr does not), no count expression of a strategy's own. */
+    private boolean canHopToLoopPass() {
+        return countCondition == null && rewind != Rewind.RR_CHECKPOINTS && hasLoopPassStop();
+    }
+
     private boolean hopToLoopPass(long n, long from) {
-        if (n < 2 || countCondition != null || rewind == Rewind.RR_CHECKPOINTS || !hasLoopPassStop()) return true;
+        if (n < 2 || !canHopToLoopPass()) return true;
         // a short span is cheaper TB by TB than the gdb commands of this way
         if ((from >= 0 ? from : instrCount()) + LOOP_PASS_MIN_SPAN > n) return true;
         String field = "cpus->tqh_first->temp_rr_bp_instr";

@@ -48,9 +48,9 @@ def tandem_trace_begin(spec, count_address, groups, stop_at, period, keep_raw):
     tandem_trace = TandemTrace(spec, count_address, groups, stop_at, period, keep_raw)
 
 
-def tandem_trace_rows():
-    # one line per hit: the count, then each group's crc32, in decimal
-    out = [" ".join(str(v) for v in row) for row in (tandem_trace.rows if tandem_trace else [])]
+def tandem_trace_rows(start=0):
+    # one line per hit from index start on: the count, then each group's crc32, in decimal
+    out = [" ".join(str(v) for v in row) for row in (tandem_trace.rows[start:] if tandem_trace else [])]
     gdb.write("tandem-trace %d\n" % len(out))
     if out:
         gdb.write("\n".join(out) + "\n")
@@ -61,14 +61,12 @@ def tandem_trace_raw(i):
 
 
 def tandem_trace_stop_at(n):
-    # sent while the program runs: stop at the first hit at or past n; says so if one was recorded already
+    # sent while the program runs: stop at the next hit at or past n (the next hit at all, when
+    # the program is past n already)
     t = tandem_trace
-    if t is None:
-        return
-    t.stop_at = n
-    t.period = 0
-    if t.rows and t.rows[-1][0] >= n:
-        gdb.write("tandem-past\n")
+    if t is not None:
+        t.stop_at = n
+        t.period = 0
 
 
 def tandem_trace_end():
