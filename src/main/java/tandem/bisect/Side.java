@@ -202,13 +202,7 @@ final class Side {
     private void traceRun() {
         yielding = false;
         Integer end = endBreakpoint();
-        if (end != null) gdb.enable(end);
-        Stop stop;
-        try {
-            stop = cont();
-        } finally {
-            if (end != null) gdb.disable(end);
-        }
+        Stop stop = contWithEnd();
         if (stop.reason() == Stop.Reason.INTERRUPTED && !yielding) throw new PandaException(name + ": interrupted");
         boolean exited = stop.exited();
         if (end != null && stop.breakpoint() == end) {
@@ -419,13 +413,7 @@ final class Side {
      */
     long runToEnd() {
         Integer end = endBreakpoint();
-        if (end != null) gdb.enable(end);
-        Stop stop;
-        try {
-            stop = cont();
-        } finally {
-            if (end != null) gdb.disable(end);
-        }
+        Stop stop = contWithEnd();
         if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
         if (!stop.exited()) {
             count();
@@ -434,6 +422,17 @@ final class Side {
         }
         markEnded(session.ending(stop));
         return -1;
+    }
+
+    /** One continue with PANDA's end of record / replay enabled for it, as well as what else is. */
+    private Stop contWithEnd() {
+        Integer end = endBreakpoint();
+        if (end != null) gdb.enable(end);
+        try {
+            return cont();
+        } finally {
+            if (end != null) gdb.disable(end);
+        }
     }
 
     /** PandaSession's breakpoint at PANDA's end of record / replay: see PandaSession.endBreakpoint. */

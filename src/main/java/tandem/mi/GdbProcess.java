@@ -86,6 +86,9 @@ final class GdbProcess {
                         Thread.currentThread().interrupt();
                     }
                 }
+                // a failed run may skip the stream handler's stop: drain gdb's last words (its
+                // complaint about a bad option) before the exit is reported with them
+                streams.stop();
                 launched.completeExceptionally(e);
                 onExit.accept(code);
             }
@@ -232,9 +235,17 @@ final class GdbProcess {
         public void stop() {
             // the debugged program inherits gdb's stdout and may keep it open after gdb died,
             // so wait only briefly for the readers to drain before reporting the exit
+            join(200);
+            // nothing read at all (a gdb that refused its options at once): its complaint is the
+            // one thing worth reporting, and a loaded machine may not have run the reader yet
+            GdbProcess g = owner.getNow(null);
+            if (g != null && g.tail().isEmpty()) join(800);
+        }
+
+        private void join(long millis) {
             for (Thread t : readers) {
                 try {
-                    t.join(200);
+                    t.join(millis);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
