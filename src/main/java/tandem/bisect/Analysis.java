@@ -293,8 +293,8 @@ final class Analysis {
             }
         }
         List<Location> tlb = List.of();
-        boolean traced = rec.session.hasTlbHash();
-        if (traced && recBytes.length > 1 && repBytes.length > 1 && arch == Arch.MIPS) {
+        // the TLB entries are the second group when tandem hashes a TLB (Side.traceGroups)
+        if (rec.session.hasTlbHash() && recBytes.length > 1 && repBytes.length > 1 && arch == Arch.MIPS) {
             int entry = (int) rec.gdb.evaluateUnsigned("sizeof(" + arch.field("tlb->mmu.r4k.tlb") + "[0])");
             tlb = differingTlbWords(recBytes[1], repBytes[1], recGroups.get(1).get(0)[0], repGroups.get(1).get(0)[0], entry);
         }

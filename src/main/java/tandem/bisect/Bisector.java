@@ -279,20 +279,47 @@ public final class Bisector {
             state.saw(c, sig.rec(), sig.rep());
             compared(sig.rec().differences(sig.rep()).isEmpty());
             if (!sig.rec().differences(sig.rep()).isEmpty()) return new long[]{last, c};
-            long at = c;
-            if (step >= SCAN_CHECKPOINT_STEP) {
-                // shorter strides are cheaper to run again from the checkpoint before than to fork
-                both(s -> {
-                    s.keepCheckpointHere();
-                    return null;
-                });
-            }
-            verified.add(at);
-            last = at;
-            state.equalAt = at;
+            strideStopEqual(c, step);
+            last = c;
             progress("scan", last, hi, 0);
-            save();
             step *= 2;
+        }
+    }
+
+    /**
+     * A stride stop where both sides agree at count c: a checkpoint there on each side (from strides
+     * of SCAN_CHECKPOINT_STEP: shorter ones are cheaper to run again from the checkpoint before
+     * than to fork), and c verified.
+     */
+    private void strideStopEqual(long c, long step) {
+        if (step >= SCAN_CHECKPOINT_STEP) {
+            both(s -> {
+                s.keepCheckpointHere();
+                return null;
+            });
+        }
+        verified.add(c);
+        state.equalAt = c;
+        save();
+    }
+
+    /**
+     * A side's trace has returned: if the side ended (a failed replay aborts), the other runs on
+     * only to where it ended (a side behind by a few periods still records its rows up to there).
+     */
+    private <T> T endsStopOther(Side s, T result) {
+        if (s.ended()) (s == rec ? rep : rec).stopTraceAt(s.lastSeen());
+        return result;
+    }
+
+    /** Disarms both sides' traces, whatever happened (Ctrl-C, a gdb lost): later moves must not record, or stop, there. */
+    private void endTraces() {
+        for (Side s : List.of(rec, rep)) {
+            try {
+                s.endTrace();
+            } catch (RuntimeException ignored) {
+                // that side's gdb is gone, and its breakpoints with it
+            }
         }
     }
 
@@ -356,12 +383,7 @@ public final class Bisector {
                 long target = (step > TRACED_STRIDE_MAX ? last : from) + Math.min(step, TRACED_STRIDE_MAX);
                 boolean atHi = hi >= 0 && target >= hi;
                 long stopAt = atHi ? hi : target;
-                Both<Boolean> ran = both(s -> {
-                    boolean ok = s.traceTo(stopAt);
-                    // a failed replay aborts: the other side runs on only to where this one ended
-                    if (!ok) (s == rec ? rep : rec).stopTraceAt(s.lastSeen());
-                    return ok;
-                });
+                Both<Boolean> ran = both(s -> endsStopOther(s, s.traceTo(stopAt)));
                 int fromRec = seen[0], fromRep = seen[1];
                 Both<List<Signature>> rows = both(s -> s.traceRows(s == rec ? fromRec : fromRep));
                 int[] at = {0, 0};
@@ -401,27 +423,13 @@ public final class Bisector {
                 probes++;
                 state.saw(c, sig.rec(), sig.rep());
                 if (!sig.rec().differences(sig.rep()).isEmpty()) return backToPeriod(last, c, false);
-                if (step >= SCAN_CHECKPOINT_STEP) {
-                    both(s -> {
-                        s.keepCheckpointHere();
-                        return null;
-                    });
-                }
-                verified.add(c);
+                strideStopEqual(c, step);
                 last = c;
                 lastRow = c;
-                state.equalAt = c;
-                save();
                 step *= 2;
             }
         } finally {
-            for (Side s : List.of(rec, rep)) {
-                try {
-                    s.endTrace();
-                } catch (RuntimeException ignored) {
-                    // that side's gdb is gone, and its breakpoints with it
-                }
-            }
+            endTraces();
         }
     }
 
@@ -770,33 +778,20 @@ public final class Bisector {
         long stopAt = hi >= 0 ? hi : -1;
         Both<List<Signature>> rows;
         try {
-            rows = both(s -> {
-                List<Signature> r = s.trace("debug_counter", stopAt, stopAt >= 0 ? PandaSession.DEBUG_COUNTER_PERIOD : 0, false);
-                // a failed replay aborts: the other side runs on only to where this one ended (a side
-                // behind by a few periods then still has its rows up to there to compare)
-                if (s.ended()) (s == rec ? rep : rec).stopTraceAt(s.lastSeen());
-                return r;
-            });
+            rows = both(s -> endsStopOther(s, s.trace("debug_counter", stopAt, stopAt >= 0 ? PandaSession.DEBUG_COUNTER_PERIOD : 0, false)));
         } finally {
-            // disarmed whatever happened (Ctrl-C, a gdb lost): later moves must not record, or stop, there
-            for (Side s : List.of(rec, rep)) {
-                try {
-                    s.endTrace();
-                } catch (RuntimeException ignored) {
-                    // that side's gdb is gone, and its breakpoints with it
-                }
-            }
+            endTraces();
         }
         List<Signature> a = rows.rec(), b = rows.rep();
         int[] at = {0, 0};
         long[] cmp = compareRows(a, b, at, hi);
         long differ = cmp[1];
         // the rows compared equal, in order: the counts the tail may go back to
-        java.util.Set<Long> both = new java.util.HashSet<>();
-        for (int i = 0; i < at[1]; i++) both.add(b.get(i).instr());
+        java.util.Set<Long> repCounts = new java.util.HashSet<>();
+        for (int i = 0; i < at[1]; i++) repCounts.add(b.get(i).instr());
         for (int i = 0; i < at[0]; i++) {
             long c = a.get(i).instr();
-            if (c <= cmp[0] && both.contains(c)) seen.add(c);
+            if (c <= cmp[0] && repCounts.contains(c)) seen.add(c);
         }
         boolean pastHi = differ < 0 && hi >= 0 && (at[0] < a.size() && a.get(at[0]).instr() >= hi || at[1] < b.size() && b.get(at[1]).instr() >= hi);
         long last = seen.get(seen.size() - 1);
@@ -1025,11 +1020,7 @@ public final class Bisector {
         long e = equal, d = -1;
         int[] at = null;
         try {
-            rows = both(s -> {
-                List<Signature> r = s.trace(PandaSession.EXEC_TB, upper, 0, true);
-                if (s.ended()) (s == rec ? rep : rec).stopTraceAt(s.lastSeen());
-                return r;
-            });
+            rows = both(s -> endsStopOther(s, s.trace(PandaSession.EXEC_TB, upper, 0, true)));
             List<Signature> a = rows.rec(), b = rows.rep();
             int i = 0, j = 0;
             while (i < a.size() && j < b.size()) {
@@ -1063,13 +1054,7 @@ public final class Bisector {
             Both<byte[][]> bytes = both(s -> s.tracedBytes(s == rec ? ri : qi));
             watchFromEqual = new Analysis(this).watchLocationsFrom(bytes.rec(), bytes.rep());
         } finally {
-            for (Side s : List.of(rec, rep)) {
-                try {
-                    s.endTrace();
-                } catch (RuntimeException ignored) {
-                    // that side's gdb is gone, and its breakpoints with it
-                }
-            }
+            endTraces();
         }
         long lastEqual = e;
         Both<Boolean> back = both(s -> s.moveTo(lastEqual, false));
