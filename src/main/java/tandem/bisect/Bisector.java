@@ -1396,11 +1396,15 @@ public final class Bisector {
         return s.isEmpty() ? "neither side ended" : String.join("; ", s);
     }
 
-    /** h -1: the search goes on to where a side ends, not yet known. */
+    /**
+     * h -1: the search goes on to where a side ends, not yet known. A bracket's open upper end
+     * (hi + 1: the divergence is at the end, or is the end) is shown as the end itself.
+     */
     private void progress(String phase, long l, long h, int left) {
         Duration elapsed = Duration.ofMillis(elapsedMillis());
         Duration perProbe = probes == 0 ? Duration.ZERO : elapsed.dividedBy(probes);
-        listener.progress(new BisectListener.Progress(phase, l, h, probes, left, elapsed, perProbe.multipliedBy(left), stops()));
+        long shown = hi >= 0 && h == hi + 1 ? hi : h;
+        listener.progress(new BisectListener.Progress(phase, l, shown, probes, left, elapsed, perProbe.multipliedBy(left), stops()));
     }
 
     private void save() {

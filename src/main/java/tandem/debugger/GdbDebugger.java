@@ -393,9 +393,7 @@ public final class GdbDebugger implements Debugger {
         }
         // gdb's "checkpoint N: fork returned pid P." went missing (seen once in many runs, next to
         // an interrupt): the newest checkpoint gdb lists is the one just taken, if it is new
-        int newest = -1;
-        Matcher listed = LISTED_CHECKPOINT.matcher(console("info checkpoints"));
-        while (listed.find()) newest = Math.max(newest, Integer.parseInt(listed.group(1)));
+        int newest = newestListed(console("info checkpoints"));
         if (newest > lastCheckpoint) {
             lastCheckpoint = newest;
             return newest;
@@ -403,8 +401,20 @@ public final class GdbDebugger implements Debugger {
         throw new DebuggerException("checkpoint failed on " + target.description(), out.trim(), null);
     }
 
-    /** A line of `info checkpoints`: "* 0 Thread 0x... (LWP 31335) (main process) at ..." or "  1 process 31340 at ...". */
-    private static final Pattern LISTED_CHECKPOINT = Pattern.compile("(?m)^[* ]\\s*(\\d+) ");
+    /**
+     * A checkpoint's line in `info checkpoints`: gdb's "* 0 Thread 0x... (LWP 31335) (main process) at ..."
+     * or "  1 process 31340 at ...", or rr's "1\t4242\tWHERE" under its "ID\tWhen\tWhere" header
+     * (rr's DebuggerExtensionCommand.cc, invoke_info_checkpoints).
+     */
+    private static final Pattern LISTED_CHECKPOINT = Pattern.compile("(?m)^(?:[* ] *)?(\\d+)[ \\t]");
+
+    /** The highest checkpoint number in gdb's or rr's `info checkpoints` text; -1 for none ("No checkpoints."). */
+    static int newestListed(String infoCheckpoints) {
+        int newest = -1;
+        Matcher listed = LISTED_CHECKPOINT.matcher(infoCheckpoints);
+        while (listed.find()) newest = Math.max(newest, Integer.parseInt(listed.group(1)));
+        return newest;
+    }
     /** The highest checkpoint number this session has seen gdb give. */
     private volatile int lastCheckpoint = -1;
 

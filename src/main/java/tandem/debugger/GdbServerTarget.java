@@ -138,7 +138,11 @@ public final class GdbServerTarget implements Target {
 
     @Override
     public List<String> startCommands() {
-        List<String> c = new java.util.ArrayList<>(List.of("set remote exec-file " + program));
+        List<String> c = new java.util.ArrayList<>();
+        // the program's name goes into every `run` (vRun): gdbserver starts that file; rr replays its
+        // one recording and dies of a vRun that names a file (GdbServerConnection.cc, process_vpacket:
+        // "debugger wants us to run the exe image"), and without a name restarts its replay
+        if (serverPid >= 0) c.add("set remote exec-file " + program);
         // `run` over extended-remote starts the program with gdb's own arguments (vRun), not the
         // ones gdbserver was started with: without these, going back by running again starts
         // the program bare
@@ -155,6 +159,12 @@ public final class GdbServerTarget implements Target {
     @Override
     public Path program() {
         return program;
+    }
+
+    /** A server started elsewhere may be {@code rr replay -s}, which refuses writes outside a diversion. */
+    @Override
+    public boolean acceptsMemoryWrites() {
+        return serverPid >= 0;
     }
 
     @Override

@@ -65,6 +65,11 @@ public record RrReplay(RrTrace trace, Path gdb, Path tty, List<String> gdbOption
     }
 
     @Override
+    public boolean acceptsMemoryWrites() {
+        return false; // outside a diversion (GdbServer.cc, DREQ_SET_MEM)
+    }
+
+    @Override
     public boolean restartKeepsCheckpoint() {
         return true;
     }

@@ -58,6 +58,15 @@ public interface Target {
         return false;
     }
 
+    /**
+     * Whether gdb may write the program's memory outside a call into it. rr refuses such writes
+     * with an error ("Attempt to write memory outside diversion session", GdbServer.cc; only an
+     * inferior call's diversion may write); gdbserver and a live program take them.
+     */
+    default boolean acceptsMemoryWrites() {
+        return true;
+    }
+
     /** Breakpoint conditions evaluated by the target (gdbserver, rr) rather than by gdb per hit. */
     boolean evaluatesConditions();
 

@@ -172,7 +172,12 @@ public final class PandaSession implements AutoCloseable {
             try {
                 gdb.console(c);
             } catch (DebuggerException e) {
-                throw new PandaException(name + ": the command `" + c + "` given for " + role.beginFunction + " failed: " + e.getMessage(), e);
+                // rr (GdbServer.cc): "Attempt to write memory outside diversion session", which gdb shows as
+                // "Cannot access memory at address ..."
+                String why = !gdb.target().acceptsMemoryWrites() && String.valueOf(e.getMessage()).contains("Cannot access memory")
+                        ? " (rr refuses memory writes outside a call into the program; an rr trace replays the recorded run as it was, so it needs no state set at its start)"
+                        : "";
+                throw new PandaException(name + ": the command `" + c + "` given for " + role.beginFunction + " failed: " + e.getMessage() + why, e);
             }
         }
     }
@@ -380,11 +385,11 @@ public final class PandaSession implements AutoCloseable {
      * breakpoint, flush the TB cache and print. True when the move went on to that pass, or when
      * this way is not open (then the caller's conditional breakpoint does it all); false when
      * another stop came first (a user's breakpoint). Not on rr, which refuses memory writes outside
-     * a diversion, nor for a strategy with its own count expression (the diverge strategy's).
+     * a diversion (nor on a server tandem did not start, which may be rr), nor for a strategy with
+     * its own count expression (the diverge strategy's).
      */
-    /** Whether moves may hop to a loop pass: PANDA has it, the target takes memory writes (rr does not), no count expression of a strategy's own. */
     private boolean canHopToLoopPass() {
-        return countCondition == null && rewind != Rewind.RR_CHECKPOINTS && hasLoopPassStop();
+        return countCondition == null && gdb.target().acceptsMemoryWrites() && rewind != Rewind.RR_CHECKPOINTS && hasLoopPassStop();
     }
 
     private boolean hopToLoopPass(long n, long from) {
@@ -673,7 +678,8 @@ public final class PandaSession implements AutoCloseable {
         return "; PANDA printed: " + String.join(" / ", out.subList(Math.max(0, out.size() - 3), out.size()));
     }
 
-    private String describeWhere() {
+    /** " (now at guest instruction N)", or nothing when the count can't be read. */
+    String describeWhere() {
         try {
             return " (now at guest instruction " + instrCount() + ")";
         } catch (RuntimeException e) {

@@ -250,7 +250,7 @@ public final class Timeline {
         Mark previous = null;
         Mark here = new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), hostRegisters());
         for (int i = 1; i <= MAX_HOST_STEPS; i++) {
-            if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while stepping back to " + target.instr());
+            if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while stepping back to " + target.instr() + side.describeWhere());
             previous = i == 1 ? null : here;
             gdb.stepInstruction();
             long pc = gdb.evaluateUnsigned("$pc");
@@ -359,10 +359,10 @@ public final class Timeline {
                 guardPc = guard == null ? -1 : address(guard);
             }
             while (true) {
-                if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while going back");
+                if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while going back to " + end.instr() + side.describeWhere());
                 Stop stop = gdb.cont(side.moveLimit());
                 side.countStop();
-                if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(side.name() + ": interrupted while going back");
+                if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(side.name() + ": interrupted while going back to " + end.instr() + side.describeWhere());
                 if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED) {
                     throw new PandaException(side.name() + " ran to its end (" + stop + ") while going forward from " + from
                             + " to guest instruction " + end.instr() + ": the replay did not take the same path again");

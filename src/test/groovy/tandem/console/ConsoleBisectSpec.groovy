@@ -53,6 +53,14 @@ class ConsoleBisectSpec extends Specification {
         progress.findAll { it.contains('s left') }.every { !it.contains('probes 0 done') }
         !progress.any { it.contains('~0 left') }
 
+        and: 'once a side ended, no bracket reaches past that end'
+        def ended = out.out =~ /the search ends at guest instruction (\d+)/
+        ended.find()
+        long end = ended.group(1) as long
+        def uppers = progress.collect { (it =~ /\[\d+, (\d+)\]/).with { m -> m.find() ? m.group(1) as long : null } }.findAll { it != null }
+        !uppers.isEmpty()
+        uppers.every { it <= end }
+
         and: 'the search ends with its answer'
         out.out.contains('first divergence at guest instruction')
         TandemProcess.leftovers(before).isEmpty()

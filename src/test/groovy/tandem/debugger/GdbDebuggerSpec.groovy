@@ -289,6 +289,19 @@ class GdbDebuggerSpec extends Specification {
         gdb.backtrace()[0].function() == 'cpu_loop_exec_tb'
     }
 
+    def "the checkpoint list is read as #who prints it"() {
+        expect:
+        GdbDebugger.newestListed(text) == newest
+
+        where:
+        who                          | text                                                                                                     | newest
+        // gdb's linux-fork.c, as this machine's gdb prints it
+        'gdb'                        | '  1 process 31340 at 0x5555555551a9, file t.c, line 5\n* 0 Thread 0x7ffff7d8a740 (LWP 31335) (main process) at 0x5555555551b0\n' | 1
+        // rr: "ID\tWhen\tWhere" then "N\tTIME\tWHERE" (DebuggerExtensionCommand.cc, invoke_info_checkpoints)
+        'rr'                         | 'ID\tWhen\tWhere\n1\t4242\tcpu_loop_exec_tb (cpu=0x5555) at cpu-exec.c:172\n3\t9001\tmain () at vl.c:4700\n' | 3
+        'rr with none'               | 'No checkpoints.\n'                                                                                      | -1
+    }
+
     def "readMemory returns the bytes at an address"() {
         given:
         atTb()

@@ -181,8 +181,7 @@ class RrTargetSpec extends Specification {
 
     def "rr replay -s PORT serves the replay; gdb connects with GdbServerTarget.connect"() {
         given:
-        def rr = new ProcessBuilder(Demo.RR.toString(), 'replay', '-s', '0', reprep.toString())
-                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File('/dev/null'))).start()
+        def rr = serve(reprep)
         int port = announcedPort(rr)
         def trace = new RrTrace(Demo.RR, reprep)
         def program = Path.of(trace.pandaCommand().split(' ')[0])
@@ -200,9 +199,66 @@ class RrTargetSpec extends Specification {
 
         cleanup:
         s?.close()
-        rr?.descendants()?.forEach { it.destroy() }
-        rr?.destroy()
-        rr?.waitFor(10, TimeUnit.SECONDS)
+        stopServing(rr)
+    }
+
+    def "rr replay -s refuses a memory write outside a call into the program, as rr does; a call still runs"() {
+        given: 'rr (GdbServer.cc): only a diversion, which an inferior call starts, may write memory'
+        def rr = serve(reprep)
+        int port = announcedPort(rr)
+        def program = Path.of(new RrTrace(Demo.RR, reprep).pandaCommand().split(' ')[0])
+        def gdb = GdbDebugger.open(GdbServerTarget.connect(Demo.GDB, '127.0.0.1', port, program))
+
+        when:
+        gdb.evaluate('qemu_loglevel = 5')
+
+        then:
+        def e = thrown(DebuggerException)
+        e.message.contains('Cannot access memory')
+        gdb.evaluate('qemu_loglevel') == '0'
+        !gdb.target().acceptsMemoryWrites()
+
+        when: 'a call into the program is a diversion: its writes (the stack, the registers) are let through'
+        gdb.breakAt('main', null)
+        gdb.cont(Duration.ofSeconds(30))
+
+        then:
+        gdb.evaluate('(int) getpid()') ==~ /\d+/
+
+        cleanup:
+        gdb?.close()
+        stopServing(rr)
+    }
+
+    def "a move on rr replay -s writes no memory, and a command given for the start that writes says why rr refuses it"() {
+        given:
+        def rr = serve(reprep)
+        int port = announcedPort(rr)
+        def trace = new RrTrace(Demo.RR, reprep)
+        def program = Path.of(trace.pandaCommand().split(' ')[0])
+        def gdb = GdbDebugger.open(GdbServerTarget.connect(Demo.GDB, '127.0.0.1', port, program))
+        def s = PandaSession.open('rep', PandaSession.Role.REPLAY, gdb, Arch.fromCommandLine(trace.pandaCommand()))
+
+        when: 'a long move: where a target takes writes, it sets PANDA\'s temp_rr_bp_instr to stop once'
+        long reached = s.toInstr(45_000)
+
+        then:
+        reached >= 45_000
+        reached < 45_100
+
+        when: 'going back runs the replay again (a vRun naming no program: rr dies of one that names it), and a command given for the start writes'
+        s.atBegin(['set var qemu_loglevel = 1'])
+        s.toInstr(20_000)
+
+        then:
+        def e = thrown(tandem.panda.PandaException)
+        e.message.contains('`set var qemu_loglevel = 1`')
+        e.message.contains('rr refuses memory writes outside a call into the program')
+        rr.alive
+
+        cleanup:
+        s?.close()
+        stopServing(rr)
     }
 
     def "rr #version's -s hint (`#header`) names the port the replay is served on"() {
@@ -227,9 +283,7 @@ class RrTargetSpec extends Specification {
 
         cleanup:
         gdb?.close()
-        rr?.descendants()?.forEach { it.destroy() }
-        rr?.destroy()
-        rr?.waitFor(10, TimeUnit.SECONDS)
+        stopServing(rr)
 
         where:
         version | header                 | words
@@ -267,6 +321,19 @@ class RrTargetSpec extends Specification {
     }
 
     /** Reads rr's hint `target extended-remote HOST:PORT` from its output. */
+    /** `rr replay -s 0 DIR`: serves the replay on a free port (announcedPort reads which). */
+    static Process serve(Path dir) {
+        new ProcessBuilder(Demo.RR.toString(), 'replay', '-s', '0', dir.toString())
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File('/dev/null'))).start()
+    }
+
+    /** Ends an `rr replay -s` and what it started. */
+    static void stopServing(Process rr) {
+        rr?.descendants()?.forEach { it.destroy() }
+        rr?.destroy()
+        rr?.waitFor(10, TimeUnit.SECONDS)
+    }
+
     static int announcedPort(Process rr) {
         def reader = new BufferedReader(new InputStreamReader(rr.inputStream))
         def hint = Pattern.compile(/target extended-remote [^:]+:(\d+)/)
