@@ -333,6 +333,11 @@ public final class Bisector {
      * {last count equal on both (-1: none), first count that differs (-1: none)}.
      */
     private long[] compareRows(List<Signature> a, List<Signature> b, int[] at, long limit) {
+        return compareRows(a, b, at, limit, true);
+    }
+
+    /** compareRows, counted as probes and kept in the resume state only when {@code record}. */
+    private long[] compareRows(List<Signature> a, List<Signature> b, int[] at, long limit, boolean record) {
         boolean pairwise = rec.session.role() == PandaSession.Role.REPLAY && rep.session.role() == PandaSession.Role.REPLAY;
         long equal = -1;
         while (at[0] < a.size() && at[1] < b.size()) {
@@ -343,8 +348,10 @@ public final class Bisector {
             }
             long c = Math.min(x.instr(), y.instr());
             if (limit >= 0 && c >= limit) break;
-            probes++;
-            state.saw(c, x, y);
+            if (record) {
+                probes++;
+                state.saw(c, x, y);
+            }
             if (!x.differences(y).isEmpty()) return new long[]{equal, c};
             equal = c;
             at[0]++;
@@ -777,9 +784,12 @@ public final class Bisector {
     private long[] tracedScan(List<Long> seen) {
         long stopAt = hi >= 0 ? hi : -1;
         Both<List<Signature>> rows;
+        Thread watch = watchRows();
         try {
             rows = both(s -> endsStopOther(s, s.trace("debug_counter", stopAt, stopAt >= 0 ? PandaSession.DEBUG_COUNTER_PERIOD : 0, false)));
         } finally {
+            watch.interrupt();
+            joinQuietly(watch);
             endTraces();
         }
         List<Signature> a = rows.rec(), b = rows.rep();
@@ -814,6 +824,52 @@ public final class Bisector {
             }
         }
         return new long[]{differ, pastHi ? 1 : 0, 0};
+    }
+
+    /** How often the rows of a running traced scan are compared (watchRows). */
+    private static final long WATCH_ROWS_MILLIS = 200;
+
+    /**
+     * While tracedScan's continues run, compares the rows both sides recorded so far, every
+     * WATCH_ROWS_MILLIS, and at the first difference stops both at their next debug_counter call:
+     * nothing after a difference is needed, and each period run past it costs a run back as long
+     * (where going back re-executes) plus its trace hits (about 0.7 ms each through gdbserver).
+     */
+    private Thread watchRows() {
+        Thread t = new Thread(() -> {
+            if (System.getProperty("tandem.noWatch") != null) return;
+            List<Signature> a = new ArrayList<>(), b = new ArrayList<>();
+            int[] at = {0, 0};
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(WATCH_ROWS_MILLIS);
+                    a.addAll(rec.traceRowsAside(a.size()));
+                    b.addAll(rep.traceRowsAside(b.size()));
+                    long[] cmp = compareRows(a, b, at, hi, false);
+                    if (cmp[1] >= 0) {
+                        rec.stopTraceAt(cmp[1]);
+                        rep.stopTraceAt(cmp[1]);
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                // the continues ended
+            } catch (RuntimeException e) {
+                // a side ended or its gdb went away: the continues report it
+                if (System.getProperty("tandem.debugWatch") != null) e.printStackTrace();
+            }
+        }, "tandem-watch-rows");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

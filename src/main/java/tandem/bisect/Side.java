@@ -224,9 +224,18 @@ final class Side {
 
     /** The armed trace's rows from index {@code from} on; they live in gdb's Python and outlast the program's exit. */
     List<Signature> traceRows(int from) {
+        return signatures(Trace.rows(gdb, from, false));
+    }
+
+    /** traceRows while the trace runs (gdb answers between hits). */
+    List<Signature> traceRowsAside(int from) {
+        return signatures(Trace.rows(gdb, from, true));
+    }
+
+    private List<Signature> signatures(List<long[]> traced) {
         boolean tlb = session.hasTlbHash();
         List<Signature> rows = new ArrayList<>();
-        for (long[] r : Trace.rows(gdb, from)) rows.add(new Signature(r[0], r[1], tlb ? r[2] : null, null));
+        for (long[] r : traced) rows.add(new Signature(r[0], r[1], tlb ? r[2] : null, null));
         return rows;
     }
 

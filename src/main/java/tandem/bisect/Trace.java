@@ -62,9 +62,13 @@ final class Trace {
                 + ", " + (keepRaw ? "True" : "False") + ")");
     }
 
-    /** The rows recorded so far, from index {@code from} on: {count, crc32 of each group}. */
-    static List<long[]> rows(Debugger gdb, int from) {
-        String out = gdb.console("python tandem_trace_rows(" + from + ")");
+    /**
+     * The rows recorded so far, from index {@code from} on: {count, crc32 of each group}. Aside:
+     * asked while the program runs (gdb answers between hits).
+     */
+    static List<long[]> rows(Debugger gdb, int from, boolean aside) {
+        String command = "python tandem_trace_rows(" + from + ")";
+        String out = aside ? gdb.consoleAside(command) : gdb.console(command);
         int at = out.indexOf(ROWS);
         if (at < 0) throw new DebuggerException("trace.py printed no rows: " + out.strip());
         List<long[]> rows = new ArrayList<>();
