@@ -837,7 +837,6 @@ public final class Bisector {
      */
     private Thread watchRows() {
         Thread t = new Thread(() -> {
-            if (System.getProperty("tandem.noWatch") != null) return;
             List<Signature> a = new ArrayList<>(), b = new ArrayList<>();
             int[] at = {0, 0};
             try {
@@ -856,7 +855,6 @@ public final class Bisector {
                 // the continues ended
             } catch (RuntimeException e) {
                 // a side ended or its gdb went away: the continues report it
-                if (System.getProperty("tandem.debugWatch") != null) e.printStackTrace();
             }
         }, "tandem-watch-rows");
         t.setDaemon(true);
