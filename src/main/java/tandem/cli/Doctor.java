@@ -17,12 +17,14 @@ import java.util.concurrent.TimeUnit;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         header = "Checks rr, gdb, ptrace and a PANDA build; says what to fix.",
-        description = {"Checks rr, gdb, gdbserver, hardware performance counters, ptrace permissions and,",
-                "with --panda, that a PANDA build has the symbols tandem uses. Says what to fix.",
+        description = {"Checks rr, gdb, gdbserver, hardware performance counters, ptrace permissions",
+                "and, with --panda, that a PANDA build has the symbols tandem uses. Says what to",
+                "fix.",
                 "Exit code 0 when nothing is missing, 1 otherwise."},
         footer = {"", "Examples:",
                 "  tandem doctor",
-                "  tandem doctor --panda ~/git/panda/build/mips-softmmu/panda-system-mips --rr /usr/local/bin/rr"})
+                "  tandem doctor --panda ~/git/panda/build/mips-softmmu/panda-system-mips \\",
+                "      --rr /usr/local/bin/rr"})
 public final class Doctor implements java.util.concurrent.Callable<Integer> {
 
     /** Symbols tandem cannot work without: where the runs begin, the TB loop, the count, the checksums. */

@@ -28,8 +28,9 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:",
                 "  tandem demo                           the console on a demo replay that fails",
                 "  tandem console recrep reprep          the console on two rr traces",
-                "  tandem console --rec-cmd C --rep-cmd C  the console on two PANDA command lines, without rr",
-                "  tandem run recipes/07-inspect.groovy  a script (a step of the notes) with the DSL",
+                "  tandem console --rec-cmd C --rep-cmd C",
+                "                                        the console on two PANDA command lines",
+                "  tandem run recipes/07-inspect.groovy  a step of the notes, as a script",
                 "  tandem bisect recrep reprep           where the replay first diverges",
                 "  tandem doctor --panda ./mips-softmmu/panda-system-mips"})
 public final class Main implements Runnable {
@@ -131,13 +132,16 @@ public final class Main implements Runnable {
     @Command(name = "console", mixinStandardHelpOptions = true, versionProvider = Version.class,
             header = "The console on rec and rep: rr traces or PANDA command lines.",
             description = {"Opens the REPL on two rr traces: `rec` (PANDA taking the recording) and `rep`",
-                    "(PANDA replaying it and failing), both run to the first TB after rr_do_begin_record /",
-                    "rr_do_begin_replay. The prompt comes at once; the first command waits for the sessions."},
+                    "(PANDA replaying it and failing), both run to the first TB after",
+                    "rr_do_begin_record / rr_do_begin_replay. The prompt comes at once; the first",
+                    "command waits for the sessions."},
             footer = {"", "Examples:",
                     "  tandem console recrep reprep",
                     "  tandem console --rr /usr/local/bin/rr --arch mips recrep reprep",
-                    "  tandem console --cwd rec/ --rec-cmd './panda-system-mips -M malta -kernel k -replay good' \\",
-                    "                 --rep-cmd './panda-system-mips -M malta -kernel k -replay ls'   (no rr: gdb runs PANDA)",
+                    "  tandem console --cwd rec/ \\",
+                    "      --rec-cmd './panda-system-mips -M malta -kernel k -replay good' \\",
+                    "      --rep-cmd './panda-system-mips -M malta -kernel k -replay ls'",
+                    "                 (no rr: gdb runs PANDA)",
                     "  echo 'toInstr 1718780; regs()' | tandem console recrep reprep"})
     static final class Console implements Callable<Integer> {
         @Mixin
@@ -153,13 +157,16 @@ public final class Main implements Runnable {
     @Command(name = "bisect", mixinStandardHelpOptions = true, versionProvider = Version.class,
             header = "Finds the first guest instruction where the replay diverges.",
             description = {"Finds the first guest instruction where the replay (REPTRACE) diverges from the",
-                    "recording (RECTRACE), and what differs there: registers, RAM, TLB, both backtraces.",
-                    "The last line is `first divergence at guest instruction N`.",
-                    "Exit code 0: found; 1: the runs never diverge; 2: an error (bad input, a lost debugger)."},
+                    "recording (RECTRACE), and what differs there: registers, RAM, TLB, both",
+                    "backtraces. The last line is `first divergence at guest instruction N`.",
+                    "Exit code 0: found; 1: the runs never diverge; 2: an error (bad input, a lost",
+                    "debugger)."},
             footer = {"", "Examples:",
                     "  tandem bisect recrep reprep",
-                    "  tandem bisect recrep reprep --instr-bounds=1700000,1718780 --report divergence.json",
-                    "  tandem bisect recrep reprep --resume=bisect.resume   (again after Ctrl-C: continues)"})
+                    "  tandem bisect recrep reprep --instr-bounds=1700000,1718780 \\",
+                    "      --report divergence.json",
+                    "  tandem bisect recrep reprep --resume=bisect.resume",
+                    "                 (again after Ctrl-C: it goes on where it stopped)"})
     static final class Bisect implements Callable<Integer> {
         @Mixin
         TraceArgs traces;
@@ -225,12 +232,13 @@ public final class Main implements Runnable {
 
     @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Version.class,
             header = "The console on mini-PANDA: a recording and its failing replay.",
-            description = {"Builds mini-PANDA (the demo target) if needed, records a guest run, replays it with",
-                    "an injected bug (the replay fails, as in the notes), then opens the console on both runs."},
+            description = {"Builds mini-PANDA (the demo target) if needed, records a guest run, replays",
+                    "it with an injected bug (the replay fails, as in the notes), then opens the",
+                    "console on both runs."},
             footer = {"", "Examples:",
-                    "  tandem demo                              MIPS TLB bug at 1000000 of 2000000 instructions",
+                    "  tandem demo                     MIPS TLB bug at 1000000 of 2000000 instrs",
                     "  tandem demo --bug reg --at 5000 --instrs 20000",
-                    "  tandem demo --run check.groovy           run a script on the pair instead of the REPL"})
+                    "  tandem demo --run check.groovy  run a script on the pair instead of the REPL"})
     static final class Demo implements Callable<Integer> {
         @Option(names = "--bug", paramLabel = "KIND", description = "tlb, reg, ram or irq (default: ${DEFAULT-VALUE})", defaultValue = "tlb")
         String bug;
@@ -262,8 +270,8 @@ public final class Main implements Runnable {
 
     @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class,
             header = "Runs a Groovy script (a recipe) with the console's DSL.",
-            description = {"Runs a Groovy script with the console's bindings and DSL. `args` holds the ARGS;",
-                    "the script opens its sessions with demo(...) or open(rec: ..., rep: ...).",
+            description = {"Runs a Groovy script with the console's bindings and DSL. `args` holds the",
+                    "ARGS; the script opens its sessions with demo(...) or open(rec: ..., rep: ...).",
                     "Exit code 0 on success; on failure the error is printed and the exit code is 1."},
             footer = {"", "Examples:",
                     "  tandem run recipes/07-inspect.groovy --demo --at 100005",

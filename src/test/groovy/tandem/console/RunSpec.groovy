@@ -83,6 +83,20 @@ class RunSpec extends Specification {
         r.out =~ /rec: 40\d\d/
     }
 
+    def "every line of `tandem #verb --help` that tandem writes fits 80 columns: no example or sentence is broken by the wrapping"() {
+        given: 'picocli wraps what is wider than its 80 columns wherever the width runs out'
+        def cl = new picocli.CommandLine(new tandem.cli.Main())
+        def spec = verb ? cl.subcommands[verb].commandSpec : cl.commandSpec
+        def usage = spec.usageMessage()
+        List<String> written = (usage.header() + usage.description() + usage.footer()) as List<String>
+
+        expect:
+        written.findAll { it.length() > 79 } == []
+
+        where:
+        verb << ['', 'console', 'bisect', 'demo', 'run', 'doctor']
+    }
+
     def "--help and --version answer for every verb"() {
         expect:
         TandemProcess.run([verb, '--help'].findAll()).out.contains(text)
