@@ -302,6 +302,7 @@ class GdbLines {
      * program), or in nothing. Says which, so a `bt` there is not taken for the end of the run.
      */
     private static String afterEnd(PandaSession s) {
+        s.forgetCheckpointsGdbDropped()
         try {
             long at = s.instrCount()
             return "(${s.name()}: the program ended; gdb now runs commands in tandem's checkpoint at guest instruction $at. `toInstr N` moves from there.)".toString()

@@ -36,13 +36,7 @@ final class Side {
         this.name = session.name();
         this.limit = limit;
         this.regsChecksum = session.hasSymbol("rr_checksum_regs");
-        try {
-            // PANDA ends a failed replay with abort(): stop there, but never hand the signal back when
-            // a checkpoint of this process is resumed later, or the resumed copy dies of it at once
-            gdb.console("handle SIGABRT stop print nopass");
-        } catch (DebuggerException e) {
-            throw new PandaException(name + ": gdb refused `handle SIGABRT`: " + e.getMessage(), e);
-        }
+        // PandaSession.open has gdb keep PANDA's abort() to itself (handle SIGABRT nopass)
         try {
             // a breakpoint hit costs gdb far less when it need not lift and re-insert every breakpoint
             gdb.console("set breakpoint always-inserted on");

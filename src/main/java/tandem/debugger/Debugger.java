@@ -66,6 +66,12 @@ public interface Debugger extends AutoCloseable {
 
     void restart(int checkpoint);
 
+    /**
+     * The checkpoints gdb lists now, by number, the one it runs in left out: after the program
+     * exits, gdb carries on in one of its fork checkpoints, which is then no checkpoint any more.
+     */
+    java.util.Set<Integer> listedCheckpoints();
+
     /** Whether a checkpoint can be restarted again after a restart to it. */
     default boolean restartKeepsCheckpoint() {
         return target().restartKeepsCheckpoint();

@@ -406,14 +406,29 @@ public final class GdbDebugger implements Debugger {
      * or "  1 process 31340 at ...", or rr's "1\t4242\tWHERE" under its "ID\tWhen\tWhere" header
      * (rr's DebuggerExtensionCommand.cc, invoke_info_checkpoints).
      */
-    private static final Pattern LISTED_CHECKPOINT = Pattern.compile("(?m)^(?:[* ] *)?(\\d+)[ \\t]");
+    private static final Pattern LISTED_CHECKPOINT = Pattern.compile("(?m)^([* ] *)?(\\d+)[ \\t]");
 
     /** The highest checkpoint number in gdb's or rr's `info checkpoints` text; -1 for none ("No checkpoints."). */
     static int newestListed(String infoCheckpoints) {
         int newest = -1;
         Matcher listed = LISTED_CHECKPOINT.matcher(infoCheckpoints);
-        while (listed.find()) newest = Math.max(newest, Integer.parseInt(listed.group(1)));
+        while (listed.find()) newest = Math.max(newest, Integer.parseInt(listed.group(2)));
         return newest;
+    }
+
+    /** The checkpoint numbers in an `info checkpoints` text, gdb's current one ("* N ...") left out. */
+    static java.util.Set<Integer> listed(String infoCheckpoints) {
+        java.util.Set<Integer> ids = new java.util.TreeSet<>();
+        Matcher listed = LISTED_CHECKPOINT.matcher(infoCheckpoints);
+        while (listed.find()) {
+            if (listed.group(1) == null || !listed.group(1).startsWith("*")) ids.add(Integer.parseInt(listed.group(2)));
+        }
+        return ids;
+    }
+
+    @Override
+    public java.util.Set<Integer> listedCheckpoints() {
+        return listed(console("info checkpoints"));
     }
     /** The highest checkpoint number this session has seen gdb give. */
     private volatile int lastCheckpoint = -1;

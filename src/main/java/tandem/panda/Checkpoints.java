@@ -31,6 +31,11 @@ public final class Checkpoints {
         return byInstr.size();
     }
 
+    /** Keeps only the checkpoints whose gdb numbers are in {@code ids}. */
+    public synchronized void retainCheckpoints(java.util.Set<Integer> ids) {
+        byInstr.values().removeIf(id -> !ids.contains(id));
+    }
+
     public synchronized void clear() {
         byInstr.clear();
     }

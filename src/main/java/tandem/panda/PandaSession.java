@@ -116,6 +116,14 @@ public final class PandaSession implements AutoCloseable {
             throw new PandaException(program + " has no " + a.stateStruct() + ": it is not a " + a.qemuName()
                     + " build of PANDA (use --arch to name the right one)", e);
         }
+        try {
+            // PANDA ends a failed replay with abort(). Stop there, but never hand the signal back on a
+            // resume: after a restart to a fork checkpoint, gdb resumes the aborted copy too, which
+            // would die of it and be reported as the end of the move made from the checkpoint
+            gdb.console("handle SIGABRT stop print nopass");
+        } catch (DebuggerException e) {
+            throw new PandaException(name + ": gdb refused `handle SIGABRT`: " + e.getMessage(), e);
+        }
         return new PandaSession(name, role, gdb, a);
     }
 
@@ -525,6 +533,34 @@ public final class PandaSession implements AutoCloseable {
         }
     }
 
+    /**
+     * After the program ended on gdb's fork checkpoints: gdb carries on in one of them, which is the
+     * live process from then on and no longer a checkpoint (restarting it says "Not found:
+     * checkpoint id N"); keeps only the checkpoints gdb still lists.
+     */
+    public synchronized void forgetCheckpointsGdbDropped() {
+        if (rewind != Rewind.FORK_CHECKPOINTS || checkpoints.size() == 0) return;
+        java.util.NavigableMap<Long, Integer> before = checkpoints.snapshot();
+        java.util.Set<Integer> listed;
+        try {
+            listed = gdb.listedCheckpoints();
+        } catch (DebuggerException e) {
+            // gdb has no process at all: no checkpoint survived
+            checkpoints.clear();
+            return;
+        }
+        checkpoints.retainCheckpoints(listed);
+        // gdb went on in the newest one it dropped, which stands where it was taken: fork it again,
+        // so that the count stays reachable after the live process moves on
+        Long at = before.entrySet().stream().filter(e -> !listed.contains(e.getValue()))
+                .map(Map.Entry::getKey).max(Long::compare).orElse(null);
+        try {
+            if (at != null && instrCount() == at) checkpoints.put(at, gdb.checkpoint());
+        } catch (DebuggerException e) {
+            // no process gdb can fork: the checkpoints it still lists are the ways back
+        }
+    }
+
     private void keepCheckpoint(long instr) {
         if (rewind == Rewind.REEXECUTION || checkpoints.has(instr)) return;
         try {
@@ -640,6 +676,7 @@ public final class PandaSession implements AutoCloseable {
         if (stop.reason() == Stop.Reason.INTERRUPTED) {
             throw new PandaException(name + ": interrupted on the way to " + goal + describeWhere());
         }
+        if (stop.exited()) forgetCheckpointsGdbDropped();
         if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
             throw new PandaException(name + " did not reach " + goal + ": " + ending(stop)
                     + (stop.exited() ? " (the recording ends before it)" : describeWhere()) + lastWords());

@@ -9,6 +9,27 @@ import spock.lang.Timeout
 @Timeout(180)
 class PipedConsoleSpec extends Specification {
 
+    def "after `c` ran a side to its end, moves go back on both sides: the aborted replay is never resumed, and the checkpoint gdb went on in is taken again"() {
+        given: 'where each side takes its first TB at or after 1000: a fresh demo answers it'
+        def before = TandemProcess.demoProcesses()
+        def fresh = TandemProcess.run(['demo'], 'toInstr 1000\n')
+        def first = fresh.out =~ /rec (\d+) \| rep (\d+)  \(same\)/
+        first.find()
+        String answer = first.group(0)
+
+        when: 'rep runs to its abort and rec to its exit (gdb then carries on in a fork checkpoint), twice for rec'
+        def a = TandemProcess.run(['demo'], 'c\ntoInstr 1000\n')
+        def b = TandemProcess.run(['demo'], 'toInstr 5000\nbreak mp_tlb_flush\nc\nc\nrc\ntoInstr 1000\n')
+
+        then:
+        a.out.readLines().last() == answer
+        !a.out.contains('did not reach')
+        b.out.readLines().last() == answer
+        !b.out.contains('Not found: checkpoint id')
+        !b.out.contains("can't go back")
+        TandemProcess.leftovers(before).isEmpty()
+    }
+
     def "the demo console reads its commands from a pipe: DSL verbs, pasted gdb lines, errors"() {
         given:
         String input = '''\

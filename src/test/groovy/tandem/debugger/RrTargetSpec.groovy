@@ -161,6 +161,24 @@ class RrTargetSpec extends Specification {
         'rep' | PandaSession.Role.REPLAY   | reprep
     }
 
+    def "a replay through the stand-in rr leaves no scratch copy of its trace once tandem ended its gdb"() {
+        given:
+        def tmp = Path.of(System.getProperty('java.io.tmpdir'))
+        def scratch = { tmp.toFile().listFiles().findAll { it.name.startsWith('rr-replay.') }*.name as Set }
+        def before = scratch()
+
+        when: 'tandem ends gdb and what it started (the program, and whatever gdb forked)'
+        def gdb = GdbDebugger.open(new RrReplay(new RrTrace(Demo.RR, reprep), Demo.GDB, null))
+        def during = scratch() - before
+        gdb.close()
+        long until = System.nanoTime() + 10_000_000_000L
+        while (!(scratch() - before).isEmpty() && System.nanoTime() < until) Thread.sleep(100)
+
+        then: 'the copy and gdb script it used are gone'
+        !during.isEmpty()
+        (scratch() - before).isEmpty()
+    }
+
     def "the replayed program's output is captured"() {
         given:
         def gdb = GdbDebugger.open(new RrReplay(new RrTrace(Demo.RR, reprep), Demo.GDB, null))
@@ -224,6 +242,38 @@ class RrTargetSpec extends Specification {
 
         then:
         gdb.evaluate('(int) getpid()') ==~ /\d+/
+
+        cleanup:
+        gdb?.close()
+        stopServing(rr)
+    }
+
+    def "rr replay -s dies of a run that names the program, as rr does: its FATAL line, status 1, nothing left behind"() {
+        given: 'rr (GdbServerConnection.cc, process_vpacket): a vRun naming a file is FATAL'
+        def rr = serve(reprep)
+        def reader = new BufferedReader(new InputStreamReader(rr.inputStream))
+        int port = -1
+        String line
+        while (port < 0 && (line = reader.readLine()) != null) {
+            def m = line =~ /target extended-remote [^:]+:(\d+)/
+            if (m.find()) port = m.group(1) as int
+        }
+        StringBuffer rest = new StringBuffer()
+        def drain = Thread.start { reader.eachLine { rest.append(it).append('\n') } }
+        def program = Path.of(new RrTrace(Demo.RR, reprep).pandaCommand().split(' ')[0])
+        def gdb = GdbDebugger.open(GdbServerTarget.connect(Demo.GDB, '127.0.0.1', port, program))
+
+        when:
+        gdb.console('set remote exec-file ' + program)
+        gdb.rerun(Duration.ofSeconds(30))
+
+        then:
+        thrown(DebuggerException)
+        rr.waitFor(20, TimeUnit.SECONDS)
+        rr.exitValue() == 1
+        drain.join(5_000) == null
+        rest.toString().contains("debugger wants us to run the exe image `${program.toString().bytes.encodeHex()}', but we don't support that.")
+        rr.descendants().count() == 0
 
         cleanup:
         gdb?.close()
