@@ -480,7 +480,9 @@ public final class GdbDebugger implements Debugger {
             moves.incrementAndGet();
             interruptRequested = false;
             MiResult r = mi.send(MiCommand.console(command), COMMAND_TIMEOUT);
-            StringBuilder out = new StringBuilder(r.console());
+            // a command gdb answers only on its log stream (`break nosuchfn`: "Function ... not
+            // defined." and the pending query it answered itself) says so there, not nothing
+            StringBuilder out = new StringBuilder(r.console().isEmpty() && r.log() != null ? r.log() : r.console());
             if (command.startsWith("restart")) {
                 // a fork checkpoint is another process: interrupts must go to it from now on
                 Matcher m = SWITCHED.matcher(out);

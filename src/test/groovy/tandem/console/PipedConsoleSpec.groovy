@@ -9,6 +9,19 @@ import spock.lang.Timeout
 @Timeout(180)
 class PipedConsoleSpec extends Specification {
 
+    def "a breakpoint on a function the program lacks is refused in gdb's words, not in silence"() {
+        given:
+        def before = TandemProcess.demoProcesses()
+
+        when: 'gdb answers it on its log stream only, and makes no breakpoint'
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], 'break nosuchfn\ninfo breakpoints\n')
+
+        then:
+        r.out.contains('Function "nosuchfn" not defined.')
+        r.out.contains('No breakpoints or watchpoints of yours.')
+        TandemProcess.leftovers(before).isEmpty()
+    }
+
     def "after `c` ran a side to its end, moves go back on both sides: the aborted replay is never resumed, and the checkpoint gdb went on in is taken again"() {
         given: 'where each side takes its first TB at or after 1000: a fresh demo answers it'
         def before = TandemProcess.demoProcesses()
