@@ -3,20 +3,13 @@
 // PANDA's (`-replay NAME`), plus -demo-record / -demo-instrs / -demo-bug of its own.
 package tandem.panda;
 
-import org.apache.commons.exec.CommandLine;
-import org.apache.commons.exec.DefaultExecutor;
-import org.apache.commons.exec.ExecuteException;
-import org.apache.commons.exec.ExecuteWatchdog;
-import org.apache.commons.exec.PumpStreamHandler;
 import tandem.debugger.LiveProgram;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -158,22 +151,40 @@ public final class MiniPanda {
     }
 
     static ReplayOutput run(Path binary, Path directory, List<String> args) {
-        CommandLine cl = new CommandLine(binary.toString());
-        args.forEach(a -> cl.addArgument(a, false));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        DefaultExecutor ex = DefaultExecutor.builder().setWorkingDirectory(directory.toFile()).get();
-        ex.setStreamHandler(new PumpStreamHandler(out, out, java.io.InputStream.nullInputStream()));
-        ex.setWatchdog(ExecuteWatchdog.builder().setTimeout(Duration.ofMinutes(30)).get());
-        ex.setExitValues(null);
+        List<String> command = new ArrayList<>(List.of(binary.toString()));
+        command.addAll(args);
+        // one pipe for stdout and stderr, as a terminal shows them: PANDA prints a failure's labels
+        // on stdout ("Replay program point:") and its counts with qemu_log on stderr, and two pipes
+        // read apart lose which count follows which label
+        ProcessBuilder pb = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         int code;
+        byte[] out;
+        Process p = null;
         try {
-            code = ex.execute(cl);
-        } catch (ExecuteException e) {
-            code = e.getExitValue();
+            p = pb.start();
+            Process started = p;
+            java.util.concurrent.CompletableFuture<byte[]> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return started.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new PandaException(binary + " did not end within 30 minutes");
+            }
+            code = p.exitValue();
+            out = read.join();
         } catch (IOException e) {
             throw new PandaException("could not run " + binary + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new PandaException("interrupted while " + binary + " ran");
         }
-        List<String> lines = Arrays.asList(out.toString(StandardCharsets.UTF_8).split("\n"));
+        List<String> lines = Arrays.asList(new String(out, StandardCharsets.UTF_8).split("\n"));
         return new ReplayOutput(lines, code);
     }
 

@@ -200,11 +200,8 @@ class RrTargetSpec extends Specification {
     def "rr replay -s PORT serves the replay; gdb connects with GdbServerTarget.connect"() {
         given:
         def rr = serve(reprep)
-        int port = announcedPort(rr)
-        def trace = new RrTrace(Demo.RR, reprep)
-        def program = Path.of(trace.pandaCommand().split(' ')[0])
-        def gdb = GdbDebugger.open(GdbServerTarget.connect(Demo.GDB, '127.0.0.1', port, program))
-        def s = PandaSession.open('rep', PandaSession.Role.REPLAY, gdb, Arch.fromCommandLine(trace.pandaCommand()))
+        def s = servedSession(reprep, announcedPort(rr))
+        def gdb = s.debugger()
 
         when:
         long reached = s.toInstr(30_000)
@@ -283,11 +280,8 @@ class RrTargetSpec extends Specification {
     def "a move on rr replay -s writes no memory, and a command given for the start that writes says why rr refuses it"() {
         given:
         def rr = serve(reprep)
-        int port = announcedPort(rr)
-        def trace = new RrTrace(Demo.RR, reprep)
-        def program = Path.of(trace.pandaCommand().split(' ')[0])
-        def gdb = GdbDebugger.open(GdbServerTarget.connect(Demo.GDB, '127.0.0.1', port, program))
-        def s = PandaSession.open('rep', PandaSession.Role.REPLAY, gdb, Arch.fromCommandLine(trace.pandaCommand()))
+        def s = servedSession(reprep, announcedPort(rr))
+        def gdb = s.debugger()
 
         when: 'a long move: where a target takes writes, it sets PANDA\'s temp_rr_bp_instr to stop once'
         long reached = s.toInstr(45_000)
@@ -375,6 +369,14 @@ class RrTargetSpec extends Specification {
     static Process serve(Path dir) {
         new ProcessBuilder(Demo.RR.toString(), 'replay', '-s', '0', dir.toString())
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File('/dev/null'))).start()
+    }
+
+    /** rep's session on the replay of {@code dir} that `rr replay -s` serves on {@code port}. */
+    static PandaSession servedSession(Path dir, int port) {
+        def trace = new RrTrace(Demo.RR, dir)
+        def program = Path.of(trace.pandaCommand().split(' ')[0])
+        def gdb = GdbDebugger.open(GdbServerTarget.connect(Demo.GDB, '127.0.0.1', port, program))
+        PandaSession.open('rep', PandaSession.Role.REPLAY, gdb, Arch.fromCommandLine(trace.pandaCommand()))
     }
 
     /** Ends an `rr replay -s` and what it started. */

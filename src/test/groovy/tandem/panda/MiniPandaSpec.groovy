@@ -92,6 +92,24 @@ class MiniPandaSpec extends Specification {
         MiniPanda.deleteTree(longer?.directory())
     }
 
+    def "a failed replay's output reads as a terminal shows it: each program point right under its label, stdout and stderr in one stream"() {
+        given: 'PANDA prints the labels on stdout and the points with qemu_log on stderr (rr_log.c:226-230, 150-153)'
+        def out = MiniPanda.replay(recording, new MiniPanda.Bug(MiniPanda.BugKind.TLB, recording.instrs().intdiv(2)))
+
+        when:
+        int replay = out.lines().indexOf('Replay program point:')
+        int record = out.lines().indexOf('Record program point:')
+
+        then:
+        out.failed()
+        replay >= 0
+        out.lines()[replay + 1] ==~ /\{guest_instr_count=\d+}/
+        record > replay + 1
+        out.lines().subList(replay + 2, record).every { it.isBlank() }
+        out.lines()[record + 1] ==~ /\{guest_instr_count=\d+}/
+        out.lastInstr().asLong == (out.lines()[replay + 1] =~ /\d+/)[0] as long
+    }
+
     def "PANDA's texts: `Recording ready for use.`, the `instrs total.` line, progress every 1%, `log is empty.`, one `Replay completed successfully`"() {
         given:
         def dir = Files.createTempDirectory('tandem-texts-')
