@@ -364,12 +364,19 @@ public final class GdbDebugger implements Debugger {
     }
 
     private Stop resumeNow(MiCommand command, Duration limit) {
+        // the SIGINT of an interrupt that raced the end of the last move stays pending in the
+        // program and stops it at once the next time it runs
+        boolean sigintMayBePending = interruptRequested;
         interruptRequested = false;
         running = true;
         moves.incrementAndGet();
         try {
-            AsyncRecord stopped = mi.resume(command, limit);
-            return toStop(stopped);
+            Stop stop = toStop(mi.resume(command, limit));
+            if (sigintMayBePending && stop.reason() == Stop.Reason.SIGNAL_RECEIVED && "SIGINT".equals(stop.signal())) {
+                // that signal, not this move's stop (gdb keeps SIGINT from the program): the move again
+                stop = toStop(mi.resume(command, limit));
+            }
+            return stop;
         } catch (MiTimeoutException e) {
             throw new DebuggerException(target.description() + " did not stop within " + limit.toSeconds()
                     + " s of " + command.text() + "; " + interruptQuietly());
