@@ -215,7 +215,10 @@ class GdbLines {
         }
         if (users?.notYours) out << users.notYours << '\n'
         out << usersView(cmd, answer, userBreakpoints)
-        if (answer.contains('[stopped: exited')) out << '\n' << afterEnd(s)
+        if (answer.contains('[stopped: exited')) {
+            s.forgetCheckpointsGdbDropped()
+            out << '\n' << afterEnd(s)
+        }
         if (PRINTS_TO_FILE.matcher(cmd).find() && (word == 'call' || word == 'print' || word == 'p')) {
             flush(s)
         }
@@ -302,7 +305,6 @@ class GdbLines {
      * program), or in nothing. Says which, so a `bt` there is not taken for the end of the run.
      */
     private static String afterEnd(PandaSession s) {
-        s.forgetCheckpointsGdbDropped()
         try {
             long at = s.instrCount()
             return "(${s.name()}: the program ended; gdb now runs commands in tandem's checkpoint at guest instruction $at. `toInstr N` moves from there.)".toString()

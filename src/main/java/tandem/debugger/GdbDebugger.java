@@ -417,26 +417,26 @@ public final class GdbDebugger implements Debugger {
 
     /** The highest checkpoint number in gdb's or rr's `info checkpoints` text; -1 for none ("No checkpoints."). */
     static int newestListed(String infoCheckpoints) {
-        int newest = -1;
-        Matcher listed = LISTED_CHECKPOINT.matcher(infoCheckpoints);
-        while (listed.find()) newest = Math.max(newest, Integer.parseInt(listed.group(2)));
-        return newest;
+        java.util.NavigableSet<Integer> all = listed(infoCheckpoints, true);
+        return all.isEmpty() ? -1 : all.last();
     }
 
-    /** The checkpoint numbers in an `info checkpoints` text, gdb's current one ("* N ...") left out. */
-    static java.util.Set<Integer> listed(String infoCheckpoints) {
-        java.util.Set<Integer> ids = new java.util.TreeSet<>();
+    /** The checkpoint numbers in an `info checkpoints` text; gdb's current one ("* N ...") only when asked. */
+    static java.util.NavigableSet<Integer> listed(String infoCheckpoints, boolean withCurrent) {
+        java.util.NavigableSet<Integer> ids = new java.util.TreeSet<>();
         Matcher listed = LISTED_CHECKPOINT.matcher(infoCheckpoints);
         while (listed.find()) {
-            if (listed.group(1) == null || !listed.group(1).startsWith("*")) ids.add(Integer.parseInt(listed.group(2)));
+            boolean current = listed.group(1) != null && listed.group(1).startsWith("*");
+            if (withCurrent || !current) ids.add(Integer.parseInt(listed.group(2)));
         }
         return ids;
     }
 
     @Override
     public java.util.Set<Integer> listedCheckpoints() {
-        return listed(console("info checkpoints"));
+        return listed(console("info checkpoints"), false);
     }
+
     /** The highest checkpoint number this session has seen gdb give. */
     private volatile int lastCheckpoint = -1;
 

@@ -142,7 +142,7 @@ public final class GdbServerTarget implements Target {
         // the program's name goes into every `run` (vRun): gdbserver starts that file; rr replays its
         // one recording and dies of a vRun that names a file (GdbServerConnection.cc, process_vpacket:
         // "debugger wants us to run the exe image"), and without a name restarts its replay
-        if (server != null) c.add("set remote exec-file " + program);
+        if (launchedHere()) c.add("set remote exec-file " + program);
         // `run` over extended-remote starts the program with gdb's own arguments (vRun), not the
         // ones gdbserver was started with: without these, going back by running again starts
         // the program bare
@@ -164,6 +164,11 @@ public final class GdbServerTarget implements Target {
     /** A server started elsewhere may be {@code rr replay -s}, which refuses writes outside a diversion. */
     @Override
     public boolean acceptsMemoryWrites() {
+        return launchedHere();
+    }
+
+    /** Whether tandem started this gdbserver ({@link #launch}), rather than someone else ({@link #connect}). */
+    private boolean launchedHere() {
         return server != null;
     }
 

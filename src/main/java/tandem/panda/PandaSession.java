@@ -397,7 +397,7 @@ public final class PandaSession implements AutoCloseable {
      * its own count expression (the diverge strategy's).
      */
     private boolean canHopToLoopPass() {
-        return countCondition == null && gdb.target().acceptsMemoryWrites() && rewind != Rewind.RR_CHECKPOINTS && hasLoopPassStop();
+        return countCondition == null && gdb.target().acceptsMemoryWrites() && hasLoopPassStop();
     }
 
     private boolean hopToLoopPass(long n, long from) {

@@ -7,10 +7,6 @@ import gdb
 import zlib
 
 
-# the widest stretch of memory read at once to cover the count and every block (bytes)
-SPAN_MAX = 64 * 1024
-
-
 class TandemTrace(gdb.Breakpoint):
     def __init__(self, spec, count_address, groups, stop_at, period, keep_raw):
         # internal: not listed among the user's breakpoints, numbered below zero
@@ -22,26 +18,14 @@ class TandemTrace(gdb.Breakpoint):
         self.keep_raw = keep_raw
         self.rows = []
         self.raw = []
-        # the count and the blocks usually lie in one object (PANDA's CPU state): one read a hit
-        # then, where a read per block costs a round trip each through gdbserver or rr
-        blocks = [(count_address, 8)] + [b for group in groups for b in group]
-        low = min(a for a, _ in blocks)
-        high = max(a + length for a, length in blocks)
-        self.span = (low, high - low) if high - low <= SPAN_MAX else None
 
     def stop(self):
         inferior = gdb.selected_inferior()
-        if self.span is not None:
-            low, length = self.span
-            whole = inferior.read_memory(low, length).tobytes()
-            read = lambda a, n: whole[a - low:a - low + n]
-        else:
-            read = lambda a, n: inferior.read_memory(a, n).tobytes()
-        n = int.from_bytes(read(self.count_address, 8), "little")
+        n = int.from_bytes(inferior.read_memory(self.count_address, 8).tobytes(), "little")
         row = [n]
         raw = []
         for group in self.groups:
-            data = b"".join(read(a, length) for a, length in group)
+            data = b"".join(inferior.read_memory(a, length).tobytes() for a, length in group)
             row.append(zlib.crc32(data))
             if self.keep_raw:
                 raw.append(data)
