@@ -45,7 +45,11 @@ public interface Debugger extends AutoCloseable {
     /** Reverse-continues; only where {@link Target#canReverse()}. */
     Stop reverseCont(Duration limit);
 
-    /** Starts the program again from its beginning (gdb {@code run}; for rr, the replay restarts). */
+    /**
+     * Starts the program again from its beginning and runs it to the first stop: a breakpoint, a
+     * signal, the end. gdb's {@code run}; for rr {@code run 0} and a continue (its plain {@code run}
+     * goes back to the checkpoint last restarted to, and stops there).
+     */
     Stop rerun(Duration limit);
 
     Stop stepInstruction();

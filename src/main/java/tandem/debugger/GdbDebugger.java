@@ -326,7 +326,16 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public Stop rerun(Duration limit) {
-        return resume(MiCommand.console(target.rerunCommand()), limit);
+        Stop stop = OpStats.time("run", () -> consoleMove(target.rerunCommand(), limit).stop());
+        if (stop == null) throw new DebuggerException("`" + target.rerunCommand() + "` did not start " + target.description());
+        // rr stops a replay it restarted where it restarted it (the resume after a restart meets
+        // interrupt_pending, GdbServer.cc:1764, 1453-1461); a live run stops only at a breakpoint,
+        // a signal or the end
+        if (target.rerunStopsAtStart() && !stop.exited() && stop.reason() != Stop.Reason.BREAKPOINT_HIT
+                && stop.reason() != Stop.Reason.WATCHPOINT_TRIGGER) {
+            stop = cont(limit);
+        }
+        return stop;
     }
 
     @Override
@@ -477,11 +486,26 @@ public final class GdbDebugger implements Debugger {
 
     /**
      * Runs a console command as typed at a gdb prompt. When it resumes the program (continue, rc,
-     * stepi, run, an rr restart), waits for the stop and appends gdb's report of it.
+     * stepi, run, an rr restart), waits until gdb has finished it and appends gdb's report of its
+     * last stop: "[stopped: REASON in FUNCTION]". A command that goes on after its last stop
+     * without a stop of its own (a fork restart after a hook's stepi: "Switching to ...") has
+     * gdb's words last.
      */
     public String console(String command, Duration limit) {
+        return consoleMove(command, limit).text();
+    }
+
+    /** The least wait for gdb to finish a command after its first stop, however little of the limit is left. */
+    private static final Duration SETTLE_FLOOR = Duration.ofSeconds(5);
+
+    /** A console command's answer, and the stop it ended on when it resumed the program (else null). */
+    private record Answer(String text, Stop stop) {
+    }
+
+    private Answer consoleMove(String command, Duration limit) {
         MiChannel.PendingStop stop = mi.expectStop("*stopped after `" + command + "`");
         boolean resumed = false;
+        long started = System.nanoTime();
         try {
             running = true;
             moves.incrementAndGet();
@@ -490,17 +514,25 @@ public final class GdbDebugger implements Debugger {
             // a command gdb answers only on its log stream (`break nosuchfn`: "Function ... not
             // defined." and the pending query it answered itself) says so there, not nothing
             StringBuilder out = new StringBuilder(r.console().isEmpty() && r.log() != null ? r.log() : r.console());
+            Stop last = null;
+            if ("running".equals(r.resultClass())) {
+                resumed = true;
+                AsyncRecord first = stop.await(limit);
+                // rr's restart steps first (its run hook) and goes on: the first stop is not its end
+                long left = Math.max(limit.toNanos() - (System.nanoTime() - started), SETTLE_FLOOR.toNanos());
+                MiChannel.Settled after = mi.settle(stop.mark(), Duration.ofNanos(left));
+                last = toStop(after.stops() > 0 ? after.lastStop() : first);
+                out.append(after.text());
+                if (after.afterLast().isBlank()) {
+                    out.append(out.length() == 0 || out.charAt(out.length() - 1) == '\n' ? "" : "\n").append("[stopped: ").append(last).append("]\n");
+                }
+            }
             if (command.startsWith("restart")) {
                 // a fork checkpoint is another process: interrupts must go to it from now on
                 Matcher m = SWITCHED.matcher(out);
                 if (m.find() && tracesNativelyOnce()) mi.programSwitched(Long.parseLong(m.group(1) != null ? m.group(1) : m.group(2)));
             }
-            if ("running".equals(r.resultClass())) {
-                resumed = true;
-                Stop s = toStop(stop.await(limit));
-                out.append(out.length() == 0 || out.charAt(out.length() - 1) == '\n' ? "" : "\n").append("[stopped: ").append(s).append("]\n");
-            }
-            return out.toString();
+            return new Answer(out.toString(), last);
         } catch (GdbErrorException e) {
             throw new DebuggerException("gdb rejected `" + command + "`", e.getMessage(), e);
         } catch (GdbDiedException e) {

@@ -69,6 +69,23 @@ public record RrReplay(RrTrace trace, Path gdb, Path tty, List<String> gdbOption
         return false; // outside a diversion (GdbServer.cc, DREQ_SET_MEM)
     }
 
+    /**
+     * rr's `run` without an argument goes back to the checkpoint last restarted to, not to the start
+     * (RESTART_FROM_PREVIOUS restores debugger_restart_checkpoint, GdbServer.cc:1750-1751, 1773);
+     * `run 0` replays to event 0, the point a replay first stops at (RESTART_FROM_EVENT,
+     * GdbServerConnection.cc:1190-1194, GdbServer.cc:1780-1797).
+     */
+    @Override
+    public String rerunCommand() {
+        return "run 0";
+    }
+
+    /** Every rr restart leaves interrupt_pending set: gdb's resume after it stops at once (GdbServer.cc:1764, 1453-1461). */
+    @Override
+    public boolean rerunStopsAtStart() {
+        return true;
+    }
+
     @Override
     public boolean restartKeepsCheckpoint() {
         return true;

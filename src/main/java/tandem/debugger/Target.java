@@ -76,6 +76,14 @@ public interface Target {
     }
 
     /**
+     * Whether {@link #rerunCommand()} leaves the program stopped at its beginning rather than
+     * running it to a breakpoint: rr stops a replay it restarts where it restarts it.
+     */
+    default boolean rerunStopsAtStart() {
+        return false;
+    }
+
+    /**
      * The CPU this target's own server process runs on, for gdb to join it (see CpuPinning); -1
      * when it has none, and then gdb picks one for a program it traces natively.
      */

@@ -60,6 +60,14 @@ public final class MiChannel implements AutoCloseable {
     private final Object lock = new Object();
     private final LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>(); // in the order sent
     private final List<StopWaiter> stopWaiters = new ArrayList<>();
+    /** Console and log text gdb wrote while no command awaited an answer (after a ^running, say); guarded by lock. */
+    private final StringBuilder unanswered = new StringBuilder();
+    /** How many characters of unanswered text were dropped from its front; guarded by lock. */
+    private long unansweredFrom;
+    /** The last *stopped, how many came, and where the last came; guarded by lock. */
+    private AsyncRecord lastStop;
+    private long stopsSeen;
+    private Mark lastStopMark = new Mark(0, 0);
     private final List<MiListener> listeners = new CopyOnWriteArrayList<>();
     private final List<MiTranscript> transcripts = new CopyOnWriteArrayList<>();
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
@@ -242,7 +250,63 @@ public final class MiChannel implements AutoCloseable {
 
         /** Disarms the wait. */
         void cancel();
+
+        /** Where in what gdb said the awaited stop came; null before it came. */
+        Mark mark();
     }
+
+    /** A point in what gdb said: how many {@code *stopped} records so far, and the unanswered text's length then. */
+    public record Mark(long stops, long text) {
+    }
+
+    /**
+     * What a command did after a stop, once gdb finished it ({@link #settle}).
+     *
+     * @param stops      the {@code *stopped} records after the mark
+     * @param lastStop   the last of them, or the mark's own stop when there were none
+     * @param text       console and log text gdb wrote after the mark, in order
+     * @param afterLast  the part of {@code text} written after the last stop
+     */
+    public record Settled(long stops, AsyncRecord lastStop, String text, String afterLast) {
+    }
+
+    /**
+     * Waits until gdb has finished every command sent so far, and says what happened after
+     * {@code since} (a resumed command's first stop). A console command can resume more than
+     * once and go on after its first {@code *stopped}: a user-defined command or a hook does, as
+     * rr's {@code restart N} does ({@code run cN} after its run hook's {@code stepi},
+     * launch_debugger.cc). gdb reads the next command only once such a command has ended, so the
+     * answer to a command sent now comes after all of it. Text gdb wrote while no command awaited
+     * an answer is kept (the last {@value #UNANSWERED_LIMIT} characters) for this.
+     *
+     * @throws MiTimeoutException when gdb does not answer within {@code timeout}
+     */
+    public Settled settle(Mark since, Duration timeout) {
+        MiResult barrier = send(MiCommand.of("gdb-show", "confirm"), timeout);
+        synchronized (lock) {
+            String text = unansweredSince(since.text()) + barrier.console() + barrier.log();
+            String afterLast = stopsSeen == since.stops() ? text
+                    : unansweredSince(lastStopMark.text()) + barrier.console() + barrier.log();
+            return new Settled(stopsSeen - since.stops(), lastStop, text, afterLast);
+        }
+    }
+
+    /** The unanswered text from absolute position {@code from}; what was dropped before it is gone. */
+    private String unansweredSince(long from) {
+        int i = (int) Math.max(0, from - unansweredFrom);
+        return i >= unanswered.length() ? "" : unanswered.substring(i);
+    }
+
+    private void unanswered(String text) {
+        unanswered.append(text);
+        if (unanswered.length() > UNANSWERED_LIMIT) {
+            int cut = unanswered.length() - UNANSWERED_LIMIT / 2;
+            unanswered.delete(0, cut);
+            unansweredFrom += cut;
+        }
+    }
+
+    private static final int UNANSWERED_LIMIT = 64 * 1024;
 
     // ---- listeners, transcript, program output, process ---------------------------------
 
@@ -487,17 +551,25 @@ public final class MiChannel implements AutoCloseable {
                 synchronized (lock) {
                     Iterator<Pending> it = pending.values().iterator();
                     if (it.hasNext()) it.next().collect(s);
+                    else unanswered(s.text());
                 }
             }
             events.add(s);
         } else if (record instanceof AsyncRecord a) {
             if (a.isStopped()) {
                 List<StopWaiter> waiters;
+                Mark at;
                 synchronized (lock) {
                     waiters = new ArrayList<>(stopWaiters);
                     stopWaiters.clear();
+                    lastStop = a;
+                    at = new Mark(++stopsSeen, unansweredFrom + unanswered.length());
+                    lastStopMark = at;
                 }
-                for (StopWaiter w : waiters) w.stop.complete(a);
+                for (StopWaiter w : waiters) {
+                    w.mark = at;
+                    w.stop.complete(a);
+                }
             } else if (a.kind() == AsyncRecord.Kind.NOTIFY && "thread-group-started".equals(a.asyncClass())) {
                 String pid = a.string("pid", null);
                 if (pid != null && pid.matches("\\d{1,18}")) programReported(Long.parseLong(pid));
@@ -717,6 +789,12 @@ public final class MiChannel implements AutoCloseable {
         /** What was awaited, for messages; an interrupt adds what it sent on the way. */
         volatile String awaited;
         final CompletableFuture<AsyncRecord> stop = new CompletableFuture<>();
+        volatile Mark mark;
+
+        @Override
+        public Mark mark() {
+            return mark;
+        }
 
         StopWaiter(String awaited) {
             this.awaited = awaited;

@@ -10,6 +10,7 @@ import tandem.panda.PandaSession
 
 import java.nio.file.Files
 import java.nio.file.Path
+import java.time.Duration
 import java.util.concurrent.TimeUnit
 import java.util.regex.Pattern
 
@@ -17,8 +18,8 @@ import java.util.regex.Pattern
  * rr traces of the demo, made and replayed by the test stand-in for rr (src/test/rr/rr): the
  * PANDA record run (recrep) and the PANDA replay run with a TLB bug (reprep), as in the notes.
  * The stand-in re-runs the program under plain gdb, so what needs rr itself is out of reach here:
- * reverse execution, `when`, rr's reusable checkpoints (gdb's fork checkpoints are used up by one
- * restart), conditions evaluated by rr. Those are not exercised.
+ * reverse execution, `when`, conditions evaluated by rr. Those are not exercised. rr's checkpoints,
+ * its `restart` and its `run` are reproduced over gdb's fork checkpoints (rr-gdb-commands.py).
  */
 @Timeout(120)
 class RrTargetSpec extends Specification {
@@ -159,6 +160,74 @@ class RrTargetSpec extends Specification {
         name  | role                       | dir
         'rec' | PandaSession.Role.RECORD   | recrep
         'rep' | PandaSession.Role.REPLAY   | reprep
+    }
+
+    /** A replay of the failing run stopped at a TB, with a checkpoint there: [gdb, checkpoint, pc]. */
+    private List atCheckpoint() {
+        def gdb = GdbDebugger.open(new RrReplay(new RrTrace(Demo.RR, reprep), Demo.GDB, null))
+        def bp = gdb.breakAt('mp_tb_find', null)
+        gdb.cont(Duration.ofSeconds(60))
+        gdb.delete(bp.number())
+        long taken = gdb.backtrace()[0].address()
+        int n = gdb.checkpoint()
+        3.times { gdb.stepInstruction() }
+        assert gdb.backtrace()[0].address() != taken
+        [gdb, n, taken]
+    }
+
+    def "restart on real rr stops twice: rr steps first (its run hook), and the restart ends where the checkpoint was taken"() {
+        given:
+        def (GdbDebugger gdb, int n, long taken) = atCheckpoint()
+        List<String> stops = [].asSynchronized()
+        gdb.channel().addListener(new tandem.mi.MiListener() {
+            void onAsync(tandem.mi.AsyncRecord r) { if (r.isStopped()) stops << r.reason() }
+        })
+
+        when:
+        def said = gdb.console("restart $n")
+
+        then: 'the answer is gdb\'s words on the restart, not the stop of the step before it'
+        said.contains('Switching to')
+        !said.contains('[stopped: end-stepping-range')
+        gdb.backtrace()[0].address() == taken
+        and: 'rr stepped first'
+        stops.contains('end-stepping-range')
+        and: 'nothing of the restart is left over for the next command'
+        !gdb.console('info checkpoints').contains('Switching to')
+
+        when: 'the same checkpoint again: rr keeps it'
+        3.times { gdb.stepInstruction() }
+        gdb.restart(n)
+
+        then:
+        gdb.backtrace()[0].address() == taken
+
+        cleanup:
+        gdb?.close()
+    }
+
+    def "run after restart N on real rr goes back to checkpoint N, so tandem runs an rr replay again from its start otherwise"() {
+        given:
+        def (GdbDebugger gdb, int n, long taken) = atCheckpoint()
+        gdb.restart(n)
+        3.times { gdb.stepInstruction() }
+
+        when: 'rr\'s own run'
+        gdb.console('run')
+
+        then:
+        gdb.backtrace()[0].address() == taken
+
+        when: 'from the start: PANDA begins its replay again'
+        def begin = gdb.temporaryBreakAt('rr_do_begin_replay', null)
+        def stop = gdb.rerun(Duration.ofSeconds(60))
+
+        then:
+        stop.breakpoint() == begin.number()
+        gdb.backtrace()[0].function() == 'rr_do_begin_replay'
+
+        cleanup:
+        gdb?.close()
     }
 
     def "a replay through the stand-in rr leaves no scratch copy of its trace once tandem ended its gdb"() {
