@@ -487,8 +487,11 @@ public final class Bisector {
             // where going back re-executes, one pass TB by TB from the equal count costs less than
             // the re-executions a bisection needs (one per probe behind the last)
             if (upper - equal <= SWEEP_BELOW || reexecutes()) {
+                boolean traceable = reexecutes() && ramFocus == null && !rec.chains() && !rep.chains()
+                        && rec.canTrace() && rep.canTrace();
                 while (reexecutes() && upper - equal > SWEEP_BELOW) {
-                    long[] pass = forwardPass(equal, differ, upper, atEqual, !differKnown);
+                    long[] pass = traceable ? sampledPass(equal, differ, upper, atEqual, !differKnown)
+                            : forwardPass(equal, differ, upper, atEqual, !differKnown);
                     if (pass == null || pass[2] - pass[0] >= upper - equal) break;
                     equal = pass[0];
                     differ = pass[1];
@@ -499,15 +502,19 @@ public final class Bisector {
                     state.differAt = differ;
                     save();
                 }
-                if (reexecutes() && !atEqual && differKnown && rec.lastSeen() == differ && rep.lastSeen() == differ
+                if (traceable && !atEqual) {
+                    long to = equal;
+                    Both<Boolean> moved = both(s -> s.moveTo(to, false));
+                    atEqual = moved.rec() && moved.rep() && sync() == equal;
+                }
+                if (!traceable && reexecutes() && !atEqual && differKnown && rec.lastSeen() == differ && rep.lastSeen() == differ
                         && !rec.ended() && !rep.ended()) {
                     // going back to equal runs each side again from its start, and so would the analysis's
                     // watch: watch in the sweep what differs here, and the analysis need not go back
                     watchInSweep = new Analysis(this).firstWatchGroupHere(ramFocus);
                 }
-                boolean trace = reexecutes() && atEqual && !differKnown && ramFocus == null && !rec.chains() && !rep.chains()
-                        && rec.canTrace() && rep.canTrace();
-                long[] swept = trace ? traceStretch(equal, differ, upper) : sweep(equal, differ, upper, atEqual);
+                boolean trace = traceable && atEqual;
+                long[] swept = trace ? traceStretch(equal, differ, upper, differKnown) : sweep(equal, differ, upper, atEqual);
                 if (swept != null) {
                     equal = swept[0];
                     differ = swept[1];
@@ -977,6 +984,61 @@ public final class Bisector {
         return new long[]{e, differ, upper, 0, 1};
     }
 
+    /** Guest instructions at the start of each sample stride whose TBs a sampled pass records. */
+    private static final long SAMPLE_WINDOW = 32;
+
+    /**
+     * forwardPass where both sides can trace: one sampled trace per side from the equal count,
+     * recording the TBs in the first SAMPLE_WINDOW guest instructions of every stride of about a
+     * PASS_PROBES-th of the bracket, instead of a move and a read per probe. Where the target
+     * tests conditions (gdbserver, rr) only those hits reach gdb. Where the upper end is the end,
+     * it stops SWEEP_BELOW short of it, as forwardPass does, so the sides need not run again from
+     * their start to come back. Returns forwardPass's {e, differ, upper, 1 if differ was found,
+     * 1 if both sides stand at e}.
+     */
+    private long[] sampledPass(long equal, long differ, long upper, boolean atEqual, boolean upperIsEnd) {
+        if (!atEqual) {
+            Both<Boolean> moved = both(s -> s.moveTo(equal, false));
+            if (!moved.rec() || !moved.rep() || sync() != equal) return null;
+        }
+        long sample = Math.max(2 * SAMPLE_WINDOW, (upper - equal) / PASS_PROBES);
+        long stopAt = upperIsEnd ? Math.max(equal + 1, upper - SWEEP_BELOW) : upper;
+        long e = equal, d = -1;
+        try {
+            Both<List<Signature>> rows = both(s -> s.sampledTrace(stopAt, sample, SAMPLE_WINDOW));
+            List<Signature> a = rows.rec(), b = rows.rep();
+            for (int i = 0, j = 0; i < a.size() && j < b.size(); ) {
+                Signature x = a.get(i), y = b.get(j);
+                if (x.instr() != y.instr()) {
+                    if (x.instr() < y.instr()) i++;
+                    else j++;
+                    continue;
+                }
+                long c = x.instr();
+                i++;
+                j++;
+                if (c <= equal) continue;
+                if (c > upper) break;
+                probes++;
+                state.saw(c, x, y);
+                boolean same = x.differences(y).isEmpty();
+                compared(same);
+                if (!same) {
+                    d = c;
+                    break;
+                }
+                e = c;
+                cheapSame.add(c);
+            }
+        } finally {
+            endTraces();
+        }
+        progress("narrow", e, d >= 0 ? d : differ, 64 - Long.numberOfLeadingZeros(Math.max(1, (d >= 0 ? d : upper) - e)));
+        if (d >= 0) return new long[]{e, d, d, 1, 0};
+        boolean together = !rec.ended() && !rep.ended() && rec.lastSeen() == e && rep.lastSeen() == e;
+        return new long[]{e, differ, upper, 0, together ? 1 : 0};
+    }
+
     /**
      * Both sides TB by TB from the equal count to the upper end, comparing the cheap signatures
      * at each common boundary: cheaper than bisecting a few TBs, each probe of which restarts.
@@ -1068,7 +1130,7 @@ public final class Bisector {
      * Returns {last equal, first differing, 1 if a state difference was found} (the sides at the
      * last equal TB then), or {last equal, differ, 0} with the sides past it.
      */
-    private long[] traceStretch(long equal, long differ, long upper) {
+    private long[] traceStretch(long equal, long differ, long upper, boolean differKnown) {
         OpStats.phase("4 narrow: trace");
         Both<List<Signature>> rows;
         long e = equal, d = -1;
@@ -1088,7 +1150,8 @@ public final class Bisector {
                     continue;
                 }
                 long c = x.instr();
-                if (c >= differ) break;
+                // a count known to differ is compared too: it may be the first TB that does
+                if (c > differ || c == differ && !differKnown) break;
                 probes++;
                 state.saw(c, x, y);
                 if (!x.differences(y).isEmpty()) {

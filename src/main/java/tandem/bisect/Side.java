@@ -177,6 +177,18 @@ final class Side {
         return traceRows(0);
     }
 
+    /**
+     * A trace of the TBs whose count lies in the first {@code window} guest instructions of each
+     * multiple of {@code sample}, to the first TB at or past {@code stopAt} (see {@link #trace}).
+     */
+    List<Signature> sampledTrace(long stopAt, long sample, long window) {
+        List<List<long[]>> groups = traceGroups();
+        if (!extraBlocks().isEmpty()) groups = groups.subList(0, groups.size() - 1);
+        Trace.begin(gdb, PandaSession.EXEC_TB, session.instrCountAddress(), groups, stopAt, 0, false, sample, window);
+        traceRun();
+        return traceRows(0);
+    }
+
     /** Arms a trace at {@code location} (see {@link #trace}) without moving. */
     void traceArm(String location, long stopAt, long period, boolean keepRaw) {
         List<List<long[]>> groups = traceGroups();

@@ -51,6 +51,17 @@ final class Trace {
 
     /** Arms the trace: a breakpoint at {@code location} recording the count and each group's crc32. */
     static void begin(Debugger gdb, String location, long countAddress, List<List<long[]>> groups, long stopAt, long period, boolean keepRaw) {
+        begin(gdb, location, countAddress, groups, stopAt, period, keepRaw, 0, 0);
+    }
+
+    /**
+     * Arms a sampled trace: only the hits whose count lies in the first {@code window} guest
+     * instructions of a multiple of {@code sample} are recorded, and the first at or past
+     * {@code stopAt}. The condition saying so is the breakpoint's, so a target that evaluates
+     * conditions (gdbserver, rr) reports no other hit.
+     */
+    static void begin(Debugger gdb, String location, long countAddress, List<List<long[]>> groups, long stopAt, long period,
+                      boolean keepRaw, long sample, long window) {
         StringBuilder g = new StringBuilder("[");
         for (List<long[]> group : groups) {
             g.append('[');
@@ -59,7 +70,7 @@ final class Trace {
         }
         g.append(']');
         gdb.console("python tandem_trace_begin('" + location + "', " + countAddress + ", " + g + ", " + stopAt + ", " + period
-                + ", " + (keepRaw ? "True" : "False") + ")");
+                + ", " + (keepRaw ? "True" : "False") + ", " + sample + ", " + window + ")");
     }
 
     /**

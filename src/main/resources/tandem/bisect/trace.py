@@ -8,9 +8,15 @@ import zlib
 
 
 class TandemTrace(gdb.Breakpoint):
-    def __init__(self, spec, count_address, groups, stop_at, period, keep_raw):
+    def __init__(self, spec, count_address, groups, stop_at, period, keep_raw, sample=0, window=0):
         # internal: not listed among the user's breakpoints, numbered below zero
         super().__init__(spec, internal=True)
+        if sample > 0:
+            # only the hits in the first `window' guest instructions of every `sample', and the
+            # first at or past stop_at: a target that tests conditions itself (gdbserver, rr)
+            # reports no other hit, and gdb tests it without a Python call
+            count = "*(unsigned long long *) %d" % count_address
+            self.condition = "%s %% %d < %d || %s >= %d" % (count, sample, window, count, stop_at)
         self.count_address = count_address  # host address of the uint64 guest instruction count
         self.groups = groups                # [[(address, length), ...], ...]: each hashed into one crc32
         self.stop_at = stop_at              # -1: never stop here
@@ -42,10 +48,10 @@ class TandemTrace(gdb.Breakpoint):
 tandem_trace = None
 
 
-def tandem_trace_begin(spec, count_address, groups, stop_at, period, keep_raw):
+def tandem_trace_begin(spec, count_address, groups, stop_at, period, keep_raw, sample=0, window=0):
     global tandem_trace
     tandem_trace_end()
-    tandem_trace = TandemTrace(spec, count_address, groups, stop_at, period, keep_raw)
+    tandem_trace = TandemTrace(spec, count_address, groups, stop_at, period, keep_raw, sample, window)
 
 
 def tandem_trace_rows(start=0):
