@@ -182,19 +182,21 @@ final class Side {
      * multiple of {@code sample}, to the first TB at or past {@code stopAt} (see {@link #trace}).
      */
     List<Signature> sampledTrace(long stopAt, long sample, long window) {
-        List<List<long[]>> groups = traceGroups();
-        if (!extraBlocks().isEmpty()) groups = groups.subList(0, groups.size() - 1);
-        Trace.begin(gdb, PandaSession.EXEC_TB, session.instrCountAddress(), groups, stopAt, 0, false, sample, window);
+        traceArm(PandaSession.EXEC_TB, stopAt, 0, false, sample, window);
         traceRun();
         return traceRows(0);
     }
 
     /** Arms a trace at {@code location} (see {@link #trace}) without moving. */
     void traceArm(String location, long stopAt, long period, boolean keepRaw) {
+        traceArm(location, stopAt, period, keepRaw, 0, 0);
+    }
+
+    private void traceArm(String location, long stopAt, long period, boolean keepRaw, long sample, long window) {
         List<List<long[]>> groups = traceGroups();
         // the extra registers are read for what differs (tracedBytes), not for the signature
         if (!keepRaw && !extraBlocks().isEmpty()) groups = groups.subList(0, groups.size() - 1);
-        Trace.begin(gdb, location, session.instrCountAddress(), groups, stopAt, period, keepRaw);
+        Trace.begin(gdb, location, session.instrCountAddress(), groups, stopAt, period, keepRaw, sample, window);
     }
 
     /** The armed trace on, to its next hit at or past {@code stopAt}, or the side's end. False if the side ended. */
