@@ -490,7 +490,9 @@ public final class Bisector {
                 boolean traceable = reexecutes() && ramFocus == null && !rec.chains() && !rep.chains()
                         && rec.canTrace() && rep.canTrace();
                 while (reexecutes() && upper - equal > SWEEP_BELOW) {
-                    long[] pass = traceable ? sampledPass(equal, differ, upper, atEqual, !differKnown)
+                    // a sampled pass stops only where the target lets it; where gdb tests each TB's
+                    // condition itself, that is a round trip a TB, and probes cost less
+                    long[] pass = traceable && targetsTestConditions() ? sampledPass(equal, differ, upper, atEqual, !differKnown)
                             : forwardPass(equal, differ, upper, atEqual, !differKnown);
                     if (pass == null || pass[2] - pass[0] >= upper - equal) break;
                     equal = pass[0];
@@ -1451,6 +1453,11 @@ public final class Bisector {
     }
 
     /** Whether going back on either side means running it again from its start (no checkpoints). */
+    /** Both sides' targets test breakpoint conditions themselves (gdbserver, rr): a false one costs gdb nothing. */
+    private boolean targetsTestConditions() {
+        return rec.session.debugger().target().evaluatesConditions() && rep.session.debugger().target().evaluatesConditions();
+    }
+
     private boolean reexecutes() {
         return rec.session.rewind() == PandaSession.Rewind.REEXECUTION || rep.session.rewind() == PandaSession.Rewind.REEXECUTION;
     }
