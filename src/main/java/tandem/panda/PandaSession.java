@@ -621,7 +621,7 @@ public final class PandaSession implements AutoCloseable {
             synchronized (this) {
                 stops++;
             }
-            throw new PandaException(name + " did not reach " + goal + ": " + endedHere());
+            throw new PandaException(name + " did not reach " + goal + ": " + endedHere(goal));
         }
         return move(stop, goal);
     }
@@ -632,13 +632,17 @@ public final class PandaSession implements AutoCloseable {
      * (rr_log_all.h:282) and prints "ERROR: replay failed!"; that is the replay failing, not the
      * recording ending.
      */
-    private String endedHere() {
+    private String endedHere(Object goal) {
         long at = here();
+        // the count can be past the goal: the failure came inside the TB that spans it, before a
+        // TB at or past it began
+        String inside = goal instanceof Long g && at >= g ? ", before a TB at or past " + g + " began" : "";
         if (replayFailedHere()) {
-            return "PANDA's replay failed at guest instruction " + at + " (" + role.endFunction + " with is_error set)"
+            return "PANDA's replay failed at guest instruction " + at + inside + " (" + role.endFunction + " with is_error set)"
                     + lastWords();
         }
-        return "the recording ends before it, at guest instruction " + at + " (stopped in " + role.endFunction + ")";
+        return (inside.isEmpty() ? "the recording ends before it, at guest instruction " + at
+                : "the recording ends at guest instruction " + at + inside) + " (stopped in " + role.endFunction + ")";
     }
 
     /**

@@ -252,6 +252,21 @@ class PandaSessionSpec extends DemoTlbPairSpec {
         !e.message.contains('the recording ends before it')
     }
 
+    def "toInstr to the count where the replay fails says no TB began there, not just that it was not reached"() {
+        given: "the replay point of a plain run of the failing replay: PANDA prints it under its label"
+        def lines = MiniPanda.replay(recording, bug).lines()
+        int label = lines.findIndexOf { it.contains('Replay program point:') }
+        assert label >= 0
+        long failedAt = (lines[label + 1] =~ /guest_instr_count=(\d+)/)[0][1] as long
+
+        when:
+        rep.toInstr(failedAt)
+
+        then:
+        def e = thrown(PandaException)
+        e.message.contains("did not reach $failedAt: PANDA's replay failed at guest instruction $failedAt, before a TB at or past $failedAt began")
+    }
+
     def "toInstr reaches the same TB with and without debug_counter"() {
         given: 'a recording long enough for debug_counter (every 2^17 instructions) to matter'
         def longer = Demo.record(1_000_000)
