@@ -7,6 +7,10 @@
 #   so after `restart N' this forks the copy again and goes on in the new fork, leaving fork N where
 #   it was taken.  Those working copies take gdb checkpoint numbers, so a later `checkpoint' gets a
 #   higher number than rr's next one; `info checkpoints' lists them in gdb's format.
+#   When the program exits, gdb carries on in one of its forks (linux-fork): that one is copied
+#   in the same way once gdb has reported the end (a posted event: a call into the program inside
+#   the stop would lose MI's report of it), so it too stays a checkpoint.  With one fork left gdb
+#   keeps no list, and that one becomes the program.
 # * Every `restart' and `run' first steps one instruction when a thread is selected: rr's
 #   `define hook-run' -> rr-hook-run (launch_debugger.cc:59-61), a `stepi' whenever $_thread != 0
 #   (DebuggerExtensionCommandHandler.cc:142-163).  Its suppress flag never turns on, because
@@ -19,7 +23,8 @@
 #   resume gdb's `run' sends next stops at once (:1764, :1453-1461).  `run cN' is `restart N';
 #   `run 0' and `run 1' go to the start (event 1 is the program's execve here); `run EVENT' past it
 #   and `run tTICKS' (seek-ticks) are not reproduced: this replay has no events or ticks.
-#   An argument rr cannot parse restarts from the previous point, as rr does.
+#   An argument rr cannot parse restarts from the previous point, as rr does.  What the
+#   stand-in cannot do fails before the step, so it moves nothing.
 #
 # NOT reproduced: going to the start kills gdb's forks (gdb's `starti' kills every fork), where rr
 # keeps its checkpoints; the exact MI records of rr's restart (a *stopped for the restart itself,
@@ -33,6 +38,8 @@ _state = {
     'copies': set(),    # gdb fork numbers of the working copies made here (no user checkpoint)
     'before': None,     # the fork that was live before the restart in progress
     'stepped': False,   # `run' stepped already: its restart must not step again
+    'pid': None,        # the live process as of the last stop or restart
+    'busy': False,      # a restart's own fork and switch are under way
 }
 
 
@@ -62,10 +69,15 @@ def _after_restart():
     if restored is None:
         return
     # go on in a fresh fork of the restored one, which stays where it was taken
-    gdb.execute('checkpoint', to_string=True)   # says its number only to a terminal
-    copy = max(_forks())
-    gdb.execute('restart %d' % copy, to_string=True)
+    _state['busy'] = True
+    try:
+        gdb.execute('checkpoint', to_string=True)   # says its number only to a terminal
+        copy = max(_forks())
+        gdb.execute('restart %d' % copy, to_string=True)
+    finally:
+        _state['busy'] = False
     _state['copies'].add(copy)
+    _state['pid'] = gdb.selected_inferior().pid
     before = _state['before']
     if before in _state['copies'] and before != copy:
         # the working copy left behind is no checkpoint of anyone's (gdb 13 can't delete fork 0)
@@ -81,6 +93,8 @@ class RrRestartHooks(gdb.Command):
         super().__init__('rr-standin-restart-hook', gdb.COMMAND_USER, gdb.COMPLETE_NONE)
 
     def invoke(self, arg, from_tty):
+        if _state['busy']:
+            return   # the fork and switch of a restart already under way
         (_before_restart if arg.strip() == 'before' else _after_restart)()
 
 
@@ -91,9 +105,9 @@ class RrRun(gdb.Command):
         super().__init__('run', gdb.COMMAND_RUNNING, gdb.COMPLETE_NONE)
 
     def invoke(self, arg, from_tty):
-        _rr_hook_run()
         a = arg.strip()
         target = _state['previous']
+        # what the stand-in cannot do fails before rr's step, so that it moves nothing
         if re.fullmatch(r'c-?\d+', a):
             target = int(a[1:])
         elif re.fullmatch(r't-?\d+', a):
@@ -102,6 +116,7 @@ class RrRun(gdb.Command):
             if int(a) > 1:
                 raise gdb.GdbError('rr stand-in: `run EVENT\' past the start is not reproduced: no events here')
             target = None
+        _rr_hook_run()
         if target is None:
             _state['previous'] = None
             gdb.execute('starti', from_tty)
@@ -113,7 +128,34 @@ class RrRun(gdb.Command):
             _state['stepped'] = False
 
 
+def _after_stop():
+    # gdb carries on in a fork when the program exits (linux-fork), which makes that checkpoint
+    # the live process: go on in a copy of it instead, as after a restart. Only the live process's
+    # pid is asked at every stop; the fork list only when it changed.
+    pid = gdb.selected_inferior().pid
+    if pid == _state['pid'] or _state['busy']:
+        return
+    if _state['pid'] is not None and pid != 0 and _live_fork() not in (None, 0) and _live_fork() not in _state['copies']:
+        _state['before'] = None
+        _after_restart()
+    _state['pid'] = gdb.selected_inferior().pid
+
+
+class RrStopHook(gdb.Command):
+    """rr-standin-stop-hook: after a stop, keep the checkpoint gdb went on in at the program's exit."""
+
+    def __init__(self):
+        super().__init__('rr-standin-stop-hook', gdb.COMMAND_USER, gdb.COMPLETE_NONE)
+
+    def invoke(self, arg, from_tty):
+        # not inside the stop itself: gdb's MI has not reported it yet, and a call into the
+        # program (the fork) there would lose that report
+        gdb.post_event(_after_stop)
+
+
 RrRestartHooks()
 RrRun()
+RrStopHook()
 gdb.execute('define hook-restart\nrr-standin-restart-hook before\nend')
 gdb.execute('define hookpost-restart\nrr-standin-restart-hook after\nend')
+gdb.execute('define hook-stop\nrr-standin-stop-hook\nend')

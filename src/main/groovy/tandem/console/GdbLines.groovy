@@ -124,6 +124,58 @@ class GdbLines {
         why == null ? null : "`${stripPrompt(line).trim()}` $why".toString()
     }
 
+    /**
+     * Why a gdb line is refused when its command is an abbreviation of one refused (`resta 3`,
+     * `ru`, `delete ch 2`), or null. gdb takes any unique prefix of a command's name, and which
+     * prefixes are unique depends on the gdb and on what was defined in it (rr defines `restart`):
+     * gdb is asked. Two commands are the same when `help` says the same of both.
+     */
+    static String abbreviated(PandaSession s, String line) {
+        String cmd = stripPrompt(line).trim()
+        String word = firstWord(cmd)
+        if (word == null) return null
+        List<String> words = cmd.split(/\s+/) as List<String>
+        for (String full : LOSES_POSITION.keySet()) {
+            List<String> parts = full.split(' ') as List<String>
+            if (words.size() < parts.size() || parts.equals(words.subList(0, parts.size()))) continue
+            boolean prefixes = (0..<parts.size()).every { int i -> parts[i].startsWith(i == 0 ? word : words[i]) }
+            if (prefixes && sameHelp(s, words.subList(0, parts.size()).join(' '), full)) {
+                // as if typed in full: `clear` is refused only bare or at tandem's own stops
+                String expanded = ([full] + words.subList(parts.size(), words.size())).join(' ')
+                String why = refusal(expanded)
+                return why == null ? null : "`${cmd}` is `${expanded}` to gdb: ${why}".toString()
+            }
+        }
+        return null
+    }
+
+    private static boolean sameHelp(PandaSession s, String typed, String full) {
+        String a = help(s, typed)
+        return a != null && !a.isBlank() && a == help(s, full)
+    }
+
+    /**
+     * gdb's help on what a typed command runs, or null when gdb would not run it. `help` weighs
+     * help classes too, which running does not: `help ru` is "Ambiguous command "ru": run,
+     * running." (running is a class) while `ru` runs `run`.
+     */
+    private static String help(PandaSession s, String typed) {
+        try {
+            return s.debugger().console("help " + typed)
+        } catch (DebuggerException e) {
+            Matcher m = AMBIGUOUS.matcher(e.gdbMessage() ?: '')
+            if (!m.find()) return null   // not a command gdb knows: gdb refuses to run it too
+            Set<String> classes = (s.debugger().console('help') =~ /(?m)^(\S+) -- /).collect { ((List) it)[1] } as Set<String>
+            List<String> commands = m.group(1).split(/,\s*/).findAll { !(it in classes) }
+            if (commands.size() != 1) return null   // ambiguous to gdb as well
+            String[] words = typed.split(/\s+/)
+            words[words.length - 1] = commands[0]
+            return help(s, words.join(' '))
+        }
+    }
+
+    private static final Pattern AMBIGUOUS = ~/Ambiguous command "[^"]*": ([^.]+)\./
+
     /** Drops a leading "(rr) " or "(gdb) " prompt copied along with the command. */
     static String stripPrompt(String line) {
         line.replaceFirst(PROMPT, '')
@@ -168,7 +220,7 @@ class GdbLines {
      * function's return type, and says which casts it used.
      */
     static String run(PandaSession s, String line, Set<Integer> userBreakpoints) {
-        String refused = refusal(line)
+        String refused = refusal(line) ?: abbreviated(s, line)
         if (refused != null) throw new PandaException(refused)
         String cmd = stripPrompt(line).trim()
         ByNumber users = usersNumbers(cmd, userBreakpoints)
@@ -215,10 +267,8 @@ class GdbLines {
         }
         if (users?.notYours) out << users.notYours << '\n'
         out << usersView(cmd, answer, userBreakpoints)
-        if (answer.contains('[stopped: exited')) {
-            s.forgetCheckpointsGdbDropped()
-            out << '\n' << afterEnd(s)
-        }
+        boolean ended = answer.contains('[stopped: exited')
+        if (ended) s.forgetCheckpointsGdbDropped()
         if (PRINTS_TO_FILE.matcher(cmd).find() && (word == 'call' || word == 'print' || word == 'p')) {
             flush(s)
         }
@@ -234,6 +284,8 @@ class GdbLines {
             if (printed.size() > max) out << "(program printed ${printed.size()} lines; the last $max:)\n"
             printed.takeRight(max).each { String l -> out << l.replaceAll(/\r?\n$/, '') << '\n' }
         }
+        // after the program's last words, which come before its end
+        if (ended) out << (out.length() > 0 && out.charAt(out.length() - 1) != ('\n' as char) ? '\n' : '') << afterEnd(s)
         return out.toString().replaceAll(/\n+$/, '')
     }
 
@@ -307,7 +359,8 @@ class GdbLines {
     private static String afterEnd(PandaSession s) {
         try {
             long at = s.instrCount()
-            return "(${s.name()}: the program ended; gdb now runs commands in tandem's checkpoint at guest instruction $at. `toInstr N` moves from there.)".toString()
+            String whose = s.checkpoints().snapshot().containsKey(at) ? "tandem's checkpoint" : 'a checkpoint'
+            return "(${s.name()}: the program ended; gdb now runs commands in $whose at guest instruction $at. `toInstr N` moves from there.)".toString()
         } catch (RuntimeException ignored) {
             return "(${s.name()}: the program ended and gdb has no process left; `toInstr N` starts it again from a checkpoint.)".toString()
         }

@@ -149,6 +149,10 @@ class PipedConsoleSpec extends Specification {
             toInstr 5000
             both.instr()
             both { it.instrCount() }
+            gdb 'resta 1'
+            gdb 'ru'
+            gdb 'del ch 1'
+            gdb 'f'
             '''.stripIndent()
 
         when:
@@ -172,6 +176,13 @@ class PipedConsoleSpec extends Specification {
         r.out.contains("error: `clear` would delete every breakpoint at that place, tandem's own")
         r.out.contains("error: `clear cpu_loop_exec_tb` would delete every breakpoint at that place")
         r.out =~ /error: no verb or method `r\(Integer\)`|error: .*r.*Registers/
+
+        and: 'so are their abbreviations, which gdb takes for them; f is gdb\'s frame, not file'
+        r.out.contains('`resta 1` is `restart 1` to gdb: `restart 1` would switch to a gdb checkpoint')
+        r.out.contains('`ru` is `run` to gdb: `run` would start the program again')
+        r.out.contains('`del ch 1` is `delete checkpoint 1` to gdb: `delete checkpoint 1` would delete a checkpoint')
+        !r.out.contains('error: `f`')
+        r.out =~ /(?m)#0 .*cpu_loop_exec_tb/
 
         and: 'methods and closures defined at the prompt stay; a closure is not echoed as Script..._closure'
         lines.contains('42')

@@ -206,6 +206,37 @@ class RrTargetSpec extends Specification {
         gdb?.close()
     }
 
+    def "a checkpoint stays where it was taken when the replay ends, as rr's do"() {
+        given: 'the record run, which ends normally: gdb then carries on in a fork of its own'
+        def gdb = GdbDebugger.open(new RrReplay(new RrTrace(Demo.RR, recrep), Demo.GDB, null))
+        def bp = gdb.breakAt('mp_tb_find', null)
+        gdb.cont(Duration.ofSeconds(60))
+        gdb.delete(bp.number())
+        long taken = gdb.backtrace()[0].address()
+        int older = gdb.checkpoint()
+        gdb.stepInstruction()
+        int n = gdb.checkpoint()
+        long second = gdb.backtrace()[0].address()
+
+        when:
+        def end = gdb.cont(Duration.ofSeconds(60))
+        gdb.stepInstruction()
+        gdb.restart(n)
+
+        then:
+        end.exited()
+        gdb.backtrace()[0].address() == second
+
+        when:
+        gdb.restart(older)
+
+        then:
+        gdb.backtrace()[0].address() == taken
+
+        cleanup:
+        gdb?.close()
+    }
+
     def "run after restart N on real rr goes back to checkpoint N, so tandem runs an rr replay again from its start otherwise"() {
         given:
         def (GdbDebugger gdb, int n, long taken) = atCheckpoint()
