@@ -269,6 +269,10 @@ class GdbLines {
         out << usersView(cmd, answer, userBreakpoints)
         boolean ended = answer.contains('[stopped: exited')
         if (ended) s.forgetCheckpointsGdbDropped()
+        if (cmd ==~ /^info\s+checkpoints?\s*$/ && !s.checkpoints().snapshot().isEmpty()) {
+            // gdb (or rr) lists every checkpoint: say which are tandem's, which `toInstr` goes back through
+            out << '\n(tandem\'s: ' << s.checkpoints().snapshot().collect { long at, int n -> "$n at guest instruction $at" }.join(', ') << ')'
+        }
         if (PRINTS_TO_FILE.matcher(cmd).find() && (word == 'call' || word == 'print' || word == 'p')) {
             flush(s)
         }

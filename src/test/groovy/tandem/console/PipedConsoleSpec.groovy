@@ -153,6 +153,8 @@ class PipedConsoleSpec extends Specification {
             gdb 'ru'
             gdb 'del ch 1'
             gdb 'f'
+            use rec
+            info checkpoints
             '''.stripIndent()
 
         when:
@@ -183,6 +185,11 @@ class PipedConsoleSpec extends Specification {
         r.out.contains('`del ch 1` is `delete checkpoint 1` to gdb: `delete checkpoint 1` would delete a checkpoint')
         !r.out.contains('error: `f`')
         r.out =~ /(?m)#0 .*cpu_loop_exec_tb/
+
+        and: 'gdb\'s list of checkpoints says which are tandem\'s'
+        def own = r.out =~ /\(tandem's: (\d+) at guest instruction (\d+)/
+        own.find()
+        r.out =~ /(?m)^\s*${own.group(1)} process \d+ at 0x/
 
         and: 'methods and closures defined at the prompt stay; a closure is not echoed as Script..._closure'
         lines.contains('42')

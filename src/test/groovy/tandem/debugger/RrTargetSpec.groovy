@@ -162,9 +162,9 @@ class RrTargetSpec extends Specification {
         'rep' | PandaSession.Role.REPLAY   | reprep
     }
 
-    /** A replay of the failing run stopped at a TB, with a checkpoint there: [gdb, checkpoint, pc]. */
-    private List atCheckpoint() {
-        def gdb = GdbDebugger.open(new RrReplay(new RrTrace(Demo.RR, reprep), Demo.GDB, null))
+    /** A replay (of the failing run unless said) stopped at a TB, with a checkpoint there and 3 instructions on: [gdb, checkpoint, pc]. */
+    private List atCheckpoint(Path trace = reprep) {
+        def gdb = GdbDebugger.open(new RrReplay(new RrTrace(Demo.RR, trace), Demo.GDB, null))
         def bp = gdb.breakAt('mp_tb_find', null)
         gdb.cont(Duration.ofSeconds(60))
         gdb.delete(bp.number())
@@ -208,13 +208,7 @@ class RrTargetSpec extends Specification {
 
     def "a checkpoint stays where it was taken when the replay ends, as rr's do"() {
         given: 'the record run, which ends normally: gdb then carries on in a fork of its own'
-        def gdb = GdbDebugger.open(new RrReplay(new RrTrace(Demo.RR, recrep), Demo.GDB, null))
-        def bp = gdb.breakAt('mp_tb_find', null)
-        gdb.cont(Duration.ofSeconds(60))
-        gdb.delete(bp.number())
-        long taken = gdb.backtrace()[0].address()
-        int older = gdb.checkpoint()
-        gdb.stepInstruction()
+        def (GdbDebugger gdb, int older, long taken) = atCheckpoint(recrep)
         int n = gdb.checkpoint()
         long second = gdb.backtrace()[0].address()
 
