@@ -1122,8 +1122,9 @@ public final class Bisector {
     }
 
     /**
-     * Where going back re-executes and nothing is known to differ yet (a failed replay's last
-     * stretch, or hi's): instead of the TB-by-TB sweep, one continue per side to the upper end
+     * Where going back re-executes (a failed replay's last stretch, hi's, or a stretch whose
+     * end {@code differ} is known to differ, when {@code differKnown}; the sides at
+     * {@code equal}): instead of the TB-by-TB sweep, one continue per side to the upper end
      * with every TB's cheap signature recorded by gdb's Python (Trace), some 0.35 ms per TB
      * against some 4 ms, the sides running apart. The rows are compared at the counts both sides
      * have (where their TB boundaries part, at the next one they share, as the sweep's sync does).
@@ -1452,12 +1453,12 @@ public final class Bisector {
         return focus == null ? s.ram() : s.ram(focus);
     }
 
-    /** Whether going back on either side means running it again from its start (no checkpoints). */
     /** Both sides' targets test breakpoint conditions themselves (gdbserver, rr): a false one costs gdb nothing. */
     private boolean targetsTestConditions() {
         return rec.session.debugger().target().evaluatesConditions() && rep.session.debugger().target().evaluatesConditions();
     }
 
+    /** Whether going back on either side means running it again from its start (no checkpoints). */
     private boolean reexecutes() {
         return rec.session.rewind() == PandaSession.Rewind.REEXECUTION || rep.session.rewind() == PandaSession.Rewind.REEXECUTION;
     }
