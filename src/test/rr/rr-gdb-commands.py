@@ -135,7 +135,8 @@ def _after_stop():
     pid = gdb.selected_inferior().pid
     if pid == _state['pid'] or _state['busy']:
         return
-    if _state['pid'] is not None and pid != 0 and _live_fork() not in (None, 0) and _live_fork() not in _state['copies']:
+    live = _live_fork() if _state['pid'] is not None and pid != 0 else None
+    if live not in (None, 0) and live not in _state['copies']:
         _state['before'] = None
         _after_restart()
     _state['pid'] = gdb.selected_inferior().pid

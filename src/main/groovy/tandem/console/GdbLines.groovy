@@ -135,11 +135,15 @@ class GdbLines {
         String word = firstWord(cmd)
         if (word == null) return null
         List<String> words = cmd.split(/\s+/) as List<String>
+        Map<String, String> asked = [:]   // gdb's help on what was typed, asked once per length
         for (String full : LOSES_POSITION.keySet()) {
             List<String> parts = full.split(' ') as List<String>
             if (words.size() < parts.size() || parts.equals(words.subList(0, parts.size()))) continue
             boolean prefixes = (0..<parts.size()).every { int i -> parts[i].startsWith(i == 0 ? word : words[i]) }
-            if (prefixes && sameHelp(s, words.subList(0, parts.size()).join(' '), full)) {
+            if (!prefixes) continue
+            String typed = words.subList(0, parts.size()).join(' ')
+            String mine = asked.computeIfAbsent(typed) { help(s, typed) ?: '' }
+            if (!mine.isBlank() && mine == help(s, full)) {
                 // as if typed in full: `clear` is refused only bare or at tandem's own stops
                 String expanded = ([full] + words.subList(parts.size(), words.size())).join(' ')
                 String why = refusal(expanded)
@@ -147,11 +151,6 @@ class GdbLines {
             }
         }
         return null
-    }
-
-    private static boolean sameHelp(PandaSession s, String typed, String full) {
-        String a = help(s, typed)
-        return a != null && !a.isBlank() && a == help(s, full)
     }
 
     /**

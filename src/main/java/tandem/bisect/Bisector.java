@@ -504,11 +504,7 @@ public final class Bisector {
                     state.differAt = differ;
                     save();
                 }
-                if (traceable && !atEqual) {
-                    long to = equal;
-                    Both<Boolean> moved = both(s -> s.moveTo(to, false));
-                    atEqual = moved.rec() && moved.rep() && sync() == equal;
-                }
+                if (traceable && !atEqual) atEqual = bothTo(equal);
                 if (!traceable && reexecutes() && !atEqual && differKnown && rec.lastSeen() == differ && rep.lastSeen() == differ
                         && !rec.ended() && !rep.ended()) {
                     // going back to equal runs each side again from its start, and so would the analysis's
@@ -956,8 +952,7 @@ public final class Bisector {
      */
     private long[] forwardPass(long equal, long differ, long upper, boolean atEqual, boolean upperIsEnd) {
         if (!atEqual) {
-            Both<Boolean> moved = both(s -> s.moveTo(equal, false));
-            if (!moved.rec() || !moved.rep() || sync() != equal) return null;
+            if (!bothTo(equal)) return null;
         }
         long step = Math.max(1, (upper - equal) / PASS_PROBES);
         long e = equal;
@@ -1000,8 +995,7 @@ public final class Bisector {
      */
     private long[] sampledPass(long equal, long differ, long upper, boolean atEqual, boolean upperIsEnd) {
         if (!atEqual) {
-            Both<Boolean> moved = both(s -> s.moveTo(equal, false));
-            if (!moved.rec() || !moved.rep() || sync() != equal) return null;
+            if (!bothTo(equal)) return null;
         }
         long sample = Math.max(2 * SAMPLE_WINDOW, (upper - equal) / PASS_PROBES);
         long stopAt = upperIsEnd ? Math.max(equal + 1, upper - SWEEP_BELOW) : upper;
@@ -1049,8 +1043,7 @@ public final class Bisector {
      */
     private long[] sweep(long equal, long differ, long upper, boolean atEqual) {
         if (!atEqual) {
-            Both<Boolean> moved = both(s -> s.moveTo(equal, false));
-            if (!moved.rec() || !moved.rep() || sync() != equal) return null;
+            if (!bothTo(equal)) return null;
         }
         // the RAM check and the watchpoints come back to the sweep's last equal count: from here,
         // not from a checkpoint hundreds of TBs back
@@ -1177,8 +1170,7 @@ public final class Bisector {
             endTraces();
         }
         long lastEqual = e;
-        Both<Boolean> back = both(s -> s.moveTo(lastEqual, false));
-        if (!back.rec() || !back.rep() || sync() != lastEqual) {
+        if (!bothTo(lastEqual)) {
             throw new PandaException("can't get both sides back to guest instruction " + lastEqual + " (" + endedSides() + ")");
         }
         return new long[]{lastEqual, d, 1};
@@ -1451,6 +1443,12 @@ public final class Bisector {
     private long ramOf(Side s) {
         List<MemoryRange> focus = ramFocus;
         return focus == null ? s.ram() : s.ram(focus);
+    }
+
+    /** Moves both sides to TB count {@code n} and syncs them there; false when they do not both stand at {@code n}. */
+    private boolean bothTo(long n) {
+        Both<Boolean> moved = both(s -> s.moveTo(n, false));
+        return moved.rec() && moved.rep() && sync() == n;
     }
 
     /** Both sides' targets test breakpoint conditions themselves (gdbserver, rr): a false one costs gdb nothing. */

@@ -64,9 +64,8 @@ public final class MiChannel implements AutoCloseable {
     private final StringBuilder unanswered = new StringBuilder();
     /** How many characters of unanswered text were dropped from its front; guarded by lock. */
     private long unansweredFrom;
-    /** The last *stopped, how many came, and where the last came; guarded by lock. */
+    /** The last *stopped, and where it came (its mark counts the stops so far); guarded by lock. */
     private AsyncRecord lastStop;
-    private long stopsSeen;
     private Mark lastStopMark = new Mark(0, 0);
     private final List<MiListener> listeners = new CopyOnWriteArrayList<>();
     private final List<MiTranscript> transcripts = new CopyOnWriteArrayList<>();
@@ -283,11 +282,12 @@ public final class MiChannel implements AutoCloseable {
      */
     public Settled settle(Mark since, Duration timeout) {
         MiResult barrier = send(MiCommand.of("gdb-show", "confirm"), timeout);
+        String answered = barrier.console() + barrier.log();
         synchronized (lock) {
-            String text = unansweredSince(since.text()) + barrier.console() + barrier.log();
-            String afterLast = stopsSeen == since.stops() ? text
-                    : unansweredSince(lastStopMark.text()) + barrier.console() + barrier.log();
-            return new Settled(stopsSeen - since.stops(), lastStop, text, afterLast);
+            long stops = lastStopMark.stops() - since.stops();
+            String text = unansweredSince(since.text()) + answered;
+            String afterLast = stops == 0 ? text : unansweredSince(lastStopMark.text()) + answered;
+            return new Settled(stops, lastStop, text, afterLast);
         }
     }
 
@@ -563,7 +563,7 @@ public final class MiChannel implements AutoCloseable {
                     waiters = new ArrayList<>(stopWaiters);
                     stopWaiters.clear();
                     lastStop = a;
-                    at = new Mark(++stopsSeen, unansweredFrom + unanswered.length());
+                    at = new Mark(lastStopMark.stops() + 1, unansweredFrom + unanswered.length());
                     lastStopMark = at;
                 }
                 for (StopWaiter w : waiters) {
