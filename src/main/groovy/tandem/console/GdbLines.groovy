@@ -7,6 +7,7 @@ package tandem.console
 
 import groovy.transform.CompileStatic
 import tandem.debugger.DebuggerException
+import tandem.debugger.GdbServerTarget
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
 
@@ -154,6 +155,20 @@ class GdbLines {
     }
 
     /**
+     * Why gdb's own `checkpoint` (or an abbreviation of it) is refused on a side behind gdbserver,
+     * or null. gdb forks the program with a call into it, and through gdbserver gdb 13 does not
+     * keep the copy ("Failed to find new fork"): it runs on untraced until it dies. tandem forks
+     * such a program itself (its checkpoints for going back).
+     */
+    static String forkLost(PandaSession s, String line) {
+        if (!(s.debugger().target() instanceof GdbServerTarget)) return null
+        String word = firstWord(line)
+        if (word == null || !'checkpoint'.startsWith(word)) return null
+        if (word != 'checkpoint' && (help(s, word) ?: '') != help(s, 'checkpoint')) return null
+        "`${stripPrompt(line).trim()}` would have gdb fork ${s.name()} behind gdbserver, which gdb cannot keep: the copy would run on untraced. tandem takes checkpoints of ${s.name()} itself; `toInstr N` goes back through them.".toString()
+    }
+
+    /**
      * gdb's help on what a typed command runs, or null when gdb would not run it. `help` weighs
      * help classes too, which running does not: `help ru` is "Ambiguous command "ru": run,
      * running." (running is a class) while `ru` runs `run`.
@@ -219,7 +234,7 @@ class GdbLines {
      * function's return type, and says which casts it used.
      */
     static String run(PandaSession s, String line, Set<Integer> userBreakpoints) {
-        String refused = refusal(line) ?: abbreviated(s, line)
+        String refused = refusal(line) ?: abbreviated(s, line) ?: forkLost(s, line)
         if (refused != null) throw new PandaException(refused)
         String cmd = stripPrompt(line).trim()
         ByNumber users = usersNumbers(cmd, userBreakpoints)

@@ -46,11 +46,15 @@ public final class GdbDebugger implements Debugger {
     /** The directory of the program's output pipe (null: the program writes on gdb's stdout). */
     private final java.nio.file.Path programOutputDir;
 
+    /** Checkpoints tandem forks itself, for a program behind a gdbserver (null: gdb's or rr's own). */
+    private final ServerForks serverForks;
+
     private GdbDebugger(Target target, MiChannel mi, int claimedCpu, java.nio.file.Path programOutputDir) {
         this.target = target;
         this.mi = mi;
         this.claimedCpu = claimedCpu;
         this.programOutputDir = programOutputDir;
+        this.serverForks = target.connection() == Target.Connection.REMOTE && target.canCheckpoint() ? new ServerForks(this::console) : null;
     }
 
     /** Starts gdb on the target and brings the program to its first stop. */
@@ -400,6 +404,17 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public int checkpoint() {
+        if (serverForks != null) {
+            return OpStats.time("checkpoint", () -> {
+                try {
+                    return serverForks.take();
+                } finally {
+                    // gdb reported the forked process last: interrupts still go to the one that runs
+                    long pid = serverForks.currentPid();
+                    if (pid > 0) mi.programSwitched(pid);
+                }
+            });
+        }
         String out = OpStats.time("checkpoint", () -> console("checkpoint"));
         Matcher m = CHECKPOINT.matcher(out);
         if (m.find()) {
@@ -443,6 +458,7 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public java.util.Set<Integer> listedCheckpoints() {
+        if (serverForks != null) return serverForks.listed();
         return listed(console("info checkpoints"), false);
     }
 
@@ -451,6 +467,11 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public void restart(int checkpoint) {
+        if (serverForks != null) {
+            long pid = OpStats.time("restart", () -> serverForks.restart(checkpoint));
+            mi.programSwitched(pid);
+            return;
+        }
         if (!tracesNativelyOnce()) {
             OpStats.time("restart", () -> console("restart " + checkpoint));
             return;

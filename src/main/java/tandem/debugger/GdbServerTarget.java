@@ -1,5 +1,6 @@
 // A program behind a gdb remote server: gdbserver here, `rr replay -s PORT` in the field. gdb
 // connects with `target extended-remote`, and the server evaluates breakpoint conditions itself.
+// On a gdbserver tandem started, tandem forks the program for checkpoints (ServerForks).
 package tandem.debugger;
 
 import org.apache.commons.exec.CommandLine;
@@ -32,9 +33,11 @@ public final class GdbServerTarget implements Target {
     private final long serverPid;
     /** The program's arguments, for `run` to start it again the same way (empty: a server started elsewhere). */
     private final List<String> args;
+    /** Whether tandem may fork the program for checkpoints (ServerForks). */
+    private final boolean forks;
 
     private GdbServerTarget(Path gdb, String host, int port, Path program, Path workingDirectory,
-                            ExecuteWatchdog server, Path serverLog, int cpu, long serverPid, List<String> args) {
+                            ExecuteWatchdog server, Path serverLog, int cpu, long serverPid, List<String> args, boolean forks) {
         this.gdb = gdb;
         this.host = host;
         this.port = port;
@@ -45,11 +48,12 @@ public final class GdbServerTarget implements Target {
         this.cpu = cpu;
         this.serverPid = serverPid;
         this.args = List.copyOf(args);
+        this.forks = forks;
     }
 
     /** A server someone else started, such as {@code rr replay -s PORT}. */
     public static GdbServerTarget connect(Path gdb, String host, int port, Path program) {
-        return new GdbServerTarget(gdb, host, port, program, null, null, null, -1, -1, List.of());
+        return new GdbServerTarget(gdb, host, port, program, null, null, null, -1, -1, List.of(), false);
     }
 
     /**
@@ -79,7 +83,7 @@ public final class GdbServerTarget implements Target {
             ex.setProcessDestroyer(launched);
             ex.execute(cl, new DefaultExecuteResultHandler());
             awaitListening(port, log, gdbserver);
-            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu, launched.process().isDone() ? launched.process().join().pid() : -1, args);
+            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu, launched.process().isDone() ? launched.process().join().pid() : -1, args, true);
         } catch (IOException | RuntimeException e) {
             watchdog.destroyProcess(); // a server that never listened must not outlive tandem
             CpuPinning.release(cpu);
@@ -143,6 +147,9 @@ public final class GdbServerTarget implements Target {
         // one recording and dies of a vRun that names a file (GdbServerConnection.cc, process_vpacket:
         // "debugger wants us to run the exe image"), and without a name restarts its replay
         if (launchedHere()) c.add("set remote exec-file " + program);
+        // a server tandem started runs on this machine: gdb reads the program's libraries from
+        // the disk here, not each file through the remote protocol for every process
+        if (launchedHere()) c.add("set sysroot /");
         // `run` over extended-remote starts the program with gdb's own arguments (vRun), not the
         // ones gdbserver was started with: without these, going back by running again starts
         // the program bare
@@ -177,9 +184,35 @@ public final class GdbServerTarget implements Target {
         return false;
     }
 
+    /**
+     * The same server and program without checkpoints: going back runs the program again from
+     * its start, as for real PANDA, whose threads no fork copies. For a program that must not be
+     * forked: a fork shares the original's file offsets and holds copies of its locks.
+     */
+    public GdbServerTarget withoutCheckpoints() {
+        return new GdbServerTarget(gdb, host, port, program, workingDirectory, server, serverLog, cpu, serverPid, args, false);
+    }
+
+    /**
+     * Checkpoints on a gdbserver tandem started, for an x86-64 program: tandem forks it itself
+     * (ServerForks). gdbserver has no `checkpoint`; a server started elsewhere may be rr, whose
+     * checkpoints tandem does not reach through a plain remote connection.
+     */
     @Override
     public boolean canCheckpoint() {
-        return false;
+        return forks && launchedHere() && isX86_64Elf(program);
+    }
+
+    /** EM_X86_64 (62) in the ELF header's e_machine, little-endian at byte 18 (elf(5)). */
+    static boolean isX86_64Elf(Path file) {
+        byte[] h = new byte[20];
+        try (InputStream in = Files.newInputStream(file)) {
+            if (in.readNBytes(h, 0, h.length) < h.length) return false;
+        } catch (IOException e) {
+            return false;
+        }
+        return h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F' && h[4] == 2 && h[5] == 1
+                && (h[18] & 0xff | (h[19] & 0xff) << 8) == 62;
     }
 
     @Override

@@ -30,13 +30,23 @@ class DemoPair {
     }
 
     /**
-     * Both sides through gdbserver, which forks no checkpoint, so going back re-executes as on
-     * real PANDA: rec is the bug-free replay (a live record run is a new execution each time).
+     * Both sides through gdbserver without checkpoints, so going back re-executes as on real
+     * PANDA (whose threads no fork copies): rec is the bug-free replay (a live record run is a new
+     * execution each time).
      */
     static Pair openThroughGdbserver(MiniPanda.Recording r, MiniPanda.Bug bug) {
+        openThroughGdbserver(r, bug, false)
+    }
+
+    /** forks: with the checkpoints tandem forks of a program behind gdbserver (ServerForks). */
+    static Pair openThroughGdbserver(MiniPanda.Recording r, MiniPanda.Bug bug, boolean forks) {
         def server = tandem.panda.Demo.GDBSERVER
         def recTarget = tandem.debugger.GdbServerTarget.launch(GDB, server, r.binary(), MiniPanda.replayArguments(r.name(), null), r.directory(), null)
         def repTarget = tandem.debugger.GdbServerTarget.launch(GDB, server, r.binary(), MiniPanda.replayArguments(r.name(), bug), r.directory(), null)
+        if (!forks) {
+            recTarget = recTarget.withoutCheckpoints()
+            repTarget = repTarget.withoutCheckpoints()
+        }
         new Pair(PandaSession.open('rec', PandaSession.Role.REPLAY, GdbDebugger.open(recTarget), Optional.of(Arch.MIPS)),
                 PandaSession.open('rep', PandaSession.Role.REPLAY, GdbDebugger.open(repTarget), Optional.of(Arch.MIPS)))
     }

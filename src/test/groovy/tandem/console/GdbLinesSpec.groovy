@@ -109,4 +109,37 @@ class GdbLinesSpec extends Specification {
         reached >= 20_000
         reached < 20_600
     }
+
+    def "gdb's own checkpoint is refused on a side behind gdbserver, whose fork gdb cannot keep; tandem's checkpoints take it back"() {
+        given:
+        def target = tandem.debugger.GdbServerTarget.launch(Demo.GDB, Demo.GDBSERVER, recording.binary(),
+                MiniPanda.replayArguments(recording.name(), null), recording.directory(), null)
+        def remote = PandaSession.open('rep', PandaSession.Role.REPLAY, GdbDebugger.open(target), Optional.empty())
+        long at = remote.toInstr(10_000)
+        def processes = { -> remote.debugger().console('info inferiors').readLines().count { it =~ /\bprocess \d+/ } }
+        int before = processes()   // the program and tandem's forks
+
+        when:
+        GdbLines.run(remote, typed, breakpoints)
+
+        then: 'gdb 13 through gdbserver: "Failed to find new fork", and the copy runs on untraced'
+        def e = thrown(PandaException)
+        e.message.startsWith("`$typed` would have gdb fork rep behind gdbserver")
+        e.message.contains('`toInstr N` goes back')
+        processes() == before
+
+        when: 'going back restarts a fork tandem took'
+        remote.toInstr(20_000)
+        long back = remote.toInstr(at)
+
+        then:
+        remote.rewind() == PandaSession.Rewind.FORK_CHECKPOINTS
+        back == at
+
+        cleanup:
+        remote?.close()
+
+        where:
+        typed << ['checkpoint', 'checkp']
+    }
 }

@@ -8,6 +8,7 @@ import tandem.panda.MiniPanda
 
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
+import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
 
@@ -287,6 +288,126 @@ class GdbDebuggerSpec extends Specification {
         then:
         gdb.evaluateUnsigned(COUNT) == at
         gdb.backtrace()[0].function() == 'cpu_loop_exec_tb'
+    }
+
+    /** The registers a fork's system call changes, and some it must not, as gdb prints them. */
+    static final String FORK_REGISTERS = 'info registers rip rsp rbp rax rcx r11 rdi rsi eflags'
+
+    /** The pids of gdb's inferiors that have a process (`info inferiors`: "  2    process 4242 ..."). */
+    static List<Long> inferiorProcesses(GdbDebugger g) {
+        (g.console('info inferiors') =~ /(?m)^[* ]\s*\d+\s+process (\d+)/).collect { ((List) it)[1] as long }
+    }
+
+    def "a program behind gdbserver has checkpoints: tandem forks it, and a restart goes back to where the fork was taken, registers and all"() {
+        given:
+        atTb(target('gdbserver'))
+        long at = gdb.evaluateUnsigned(COUNT)
+        String registers = gdb.console(FORK_REGISTERS)
+        String regsSum = gdb.call('rr_checksum_regs()')
+        long first = inferiorProcesses(gdb).first()
+
+        when:
+        int cp = gdb.checkpoint()
+        def forks = inferiorProcesses(gdb)
+
+        then: 'the program stands where it stood: the fork restored what its system call changed'
+        forks.size() == 2
+        gdb.console(FORK_REGISTERS) == registers
+        gdb.evaluateUnsigned(COUNT) == at
+        gdb.listedCheckpoints() == [cp] as Set
+
+        when: 'on, then back'
+        gdb.temporaryBreakAt('cpu_loop_exec_tb', "$COUNT >= 80000")
+        gdb.cont(LIMIT)
+        long reached = gdb.evaluateUnsigned(COUNT)
+        gdb.restart(cp)
+
+        then: 'the fork is the program now, at the checkpoint, and the process that ran on is gone'
+        reached >= 80000
+        gdb.evaluateUnsigned(COUNT) == at
+        gdb.console(FORK_REGISTERS) == registers
+        gdb.call('rr_checksum_regs()') == regsSum
+        gdb.backtrace()[0].function() == 'cpu_loop_exec_tb'
+        inferiorProcesses(gdb) == forks - first
+        !ProcessHandle.of(first).map { it.alive && !zombie(first) }.orElse(false)
+        gdb.listedCheckpoints().isEmpty()
+
+        when: 'the replay goes on from there as it went the first time'
+        gdb.temporaryBreakAt('cpu_loop_exec_tb', "$COUNT >= 80000")
+        gdb.cont(LIMIT)
+
+        then:
+        gdb.evaluateUnsigned(COUNT) == reached
+
+        when:
+        gdb.restart(cp)
+
+        then: 'gdb\'s semantics: the restart used the checkpoint up'
+        def e = thrown(DebuggerException)
+        e.gdbMessage() == "Not found: checkpoint id $cp"
+    }
+
+    static boolean zombie(long pid) {
+        def stat = Path.of("/proc/$pid/stat")
+        Files.exists(stat) && Files.readString(stat).replaceAll(/^.*\) /, '').startsWith('Z')
+    }
+
+    def "a SIGINT left pending behind gdbserver by an interrupt that raced its stop does not break a checkpoint"() {
+        given: 'a SIGINT queued in the stopped program, as an interrupt that came just after a stop leaves it'
+        atTb(target('gdbserver'))
+        long at = gdb.evaluateUnsigned(COUNT)
+        long pid = inferiorProcesses(gdb).first()
+        assert ['kill', '-INT', "$pid"].execute().waitFor() == 0
+
+        when: 'the fork\'s single step is stopped by it before the system call runs, and made again'
+        int cp = gdb.checkpoint()
+        gdb.temporaryBreakAt('cpu_loop_exec_tb', "$COUNT >= 80000")
+        gdb.cont(LIMIT)
+        gdb.restart(cp)
+
+        then:
+        gdb.evaluateUnsigned(COUNT) == at
+        inferiorProcesses(gdb).size() == 1
+    }
+
+    def "a checkpoint of a program behind gdbserver running several threads is refused with gdb's words, and forks nothing"() {
+        given: 'looper stopped in its second thread'
+        def dir = Files.createTempDirectory('tandem-threads-')
+        def src = dir.resolve('looper.c')
+        Files.writeString(src, GdbDebuggerSpec.getResourceAsStream('/mi/looper.c').getText('UTF-8'))
+        def gcc = ['gcc', '-g', '-O0', '-pthread', '-o', dir.resolve('looper').toString(), src.toString()].execute()
+        assert gcc.waitFor() == 0: gcc.errorStream.text
+        gdb = GdbDebugger.open(GdbServerTarget.launch(Demo.GDB, Demo.GDBSERVER, dir.resolve('looper'), ['10', 'thread'], dir, null))
+        gdb.temporaryBreakAt('worker', null)
+        assert gdb.cont(LIMIT).frame().function() == 'worker'
+
+        when:
+        gdb.checkpoint()
+
+        then: 'a fork copies only the thread that makes it (gdb refuses the same for its own checkpoints)'
+        def e = thrown(DebuggerException)
+        e.gdbMessage() == 'checkpoint: can\'t checkpoint multiple threads.'
+        inferiorProcesses(gdb).size() == 1
+
+        cleanup:
+        gdb?.close()
+        MiniPanda.deleteTree(dir)
+    }
+
+    def "close ends every fork tandem made of a program behind gdbserver"() {
+        given:
+        def mine = Demo.children()
+        atTb(target('gdbserver'))
+        3.times { gdb.checkpoint() }
+        def pids = inferiorProcesses(gdb)
+        assert pids.size() == 4
+
+        when:
+        gdb.close()
+
+        then:
+        Demo.leftovers(mine).isEmpty()
+        pids.every { !ProcessHandle.of(it).map { p -> p.alive && !zombie(it) }.orElse(false) }
     }
 
     def "the checkpoint list is read as #who prints it"() {
@@ -632,7 +753,8 @@ class GdbDebuggerSpec extends Specification {
         where:
         kind        | connection                   | checkpoints | targetConditions
         'live'      | Target.Connection.NATIVE     | true        | false
-        'gdbserver' | Target.Connection.REMOTE     | false       | true
+        // tandem forks the program itself (ServerForks)
+        'gdbserver' | Target.Connection.REMOTE     | true        | true
         // the stand-in runs plain gdb: fork checkpoints, no reverse execution, gdb tests conditions
         'rr'        | Target.Connection.UNKNOWN    | true        | true
     }
