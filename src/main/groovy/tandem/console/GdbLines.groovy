@@ -157,15 +157,14 @@ class GdbLines {
     /**
      * Why gdb's own `checkpoint` (or an abbreviation of it) is refused on a side behind gdbserver,
      * or null. gdb forks the program with a call into it, and through gdbserver gdb 13 does not
-     * keep the copy ("Failed to find new fork"): it runs on untraced until it dies. tandem forks
-     * such a program itself (its checkpoints for going back).
+     * keep the copy ("Failed to find new fork"): it runs on untraced until it dies.
      */
     static String forkLost(PandaSession s, String line) {
         if (!(s.debugger().target() instanceof GdbServerTarget)) return null
         String word = firstWord(line)
         if (word == null || !'checkpoint'.startsWith(word)) return null
         if (word != 'checkpoint' && (help(s, word) ?: '') != help(s, 'checkpoint')) return null
-        "`${stripPrompt(line).trim()}` would have gdb fork ${s.name()} behind gdbserver, which gdb cannot keep: the copy would run on untraced. tandem takes checkpoints of ${s.name()} itself; `toInstr N` goes back through them.".toString()
+        "`${stripPrompt(line).trim()}` would have gdb fork ${s.name()} behind gdbserver, which gdb cannot keep: the copy would run on untraced. To go back, `toInstr N`.".toString()
     }
 
     /**

@@ -107,37 +107,6 @@ class BisectorSpec extends Specification {
     }
 
     @Unroll
-    def "through gdbserver with the checkpoints tandem forks: finds a #kind bug injected at #at without running a side again"() {
-        given:
-        def r = recording(instrs)
-        def bug = new Bug(kind, at)
-        long truth = DemoPair.groundTruth(r, bug)
-        def pair = DemoPair.openThroughGdbserver(r, bug, true)
-
-        when:
-        def d = Bisector.search(pair, BisectOptions.defaults())
-
-        then:
-        pair.rec().rewind() == tandem.panda.PandaSession.Rewind.FORK_CHECKPOINTS
-        pair.rep().rewind() == tandem.panda.PandaSession.Rewind.FORK_CHECKPOINTS
-        d.diverged()
-        d.firstDiverged() == truth
-        d.lastEqual() < truth
-        check(kind, d)
-        pair.rec().reexecutions() == 0
-        pair.rep().reexecutions() == 0
-
-        cleanup:
-        pair?.close()
-
-        where:
-        kind        | at      | instrs
-        BugKind.REG | 100_000 | 200_000
-        BugKind.TLB | 100_000 | 200_000
-        BugKind.RAM | 100_000 | 200_000
-    }
-
-    @Unroll
     def "PANDA recording chains TBs: the search brackets a #kind bug at #at within a chain and says to record with -d nochain"() {
         given: 'rec runs as PANDA records by default: TBs chained, so its TB stops are chain starts only'
         def r = recording(200_000)

@@ -43,9 +43,9 @@ class DemoPair {
         def server = tandem.panda.Demo.GDBSERVER
         def recTarget = tandem.debugger.GdbServerTarget.launch(GDB, server, r.binary(), MiniPanda.replayArguments(r.name(), null), r.directory(), null)
         def repTarget = tandem.debugger.GdbServerTarget.launch(GDB, server, r.binary(), MiniPanda.replayArguments(r.name(), bug), r.directory(), null)
-        if (!forks) {
-            recTarget = recTarget.withoutCheckpoints()
-            repTarget = repTarget.withoutCheckpoints()
+        if (forks) {
+            recTarget = recTarget.withForkedCheckpoints()
+            repTarget = repTarget.withForkedCheckpoints()
         }
         new Pair(PandaSession.open('rec', PandaSession.Role.REPLAY, GdbDebugger.open(recTarget), Optional.of(Arch.MIPS)),
                 PandaSession.open('rep', PandaSession.Role.REPLAY, GdbDebugger.open(repTarget), Optional.of(Arch.MIPS)))

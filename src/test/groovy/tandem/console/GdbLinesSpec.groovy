@@ -110,10 +110,10 @@ class GdbLinesSpec extends Specification {
         reached < 20_600
     }
 
-    def "gdb's own checkpoint is refused on a side behind gdbserver, whose fork gdb cannot keep; tandem's checkpoints take it back"() {
+    def "gdb's own checkpoint is refused on a side behind gdbserver, whose fork gdb cannot keep; the checkpoints tandem forks there take it back"() {
         given:
         def target = tandem.debugger.GdbServerTarget.launch(Demo.GDB, Demo.GDBSERVER, recording.binary(),
-                MiniPanda.replayArguments(recording.name(), null), recording.directory(), null)
+                MiniPanda.replayArguments(recording.name(), null), recording.directory(), null).withForkedCheckpoints()
         def remote = PandaSession.open('rep', PandaSession.Role.REPLAY, GdbDebugger.open(target), Optional.empty())
         long at = remote.toInstr(10_000)
         def processes = { -> remote.debugger().console('info inferiors').readLines().count { it =~ /\bprocess \d+/ } }
@@ -125,7 +125,7 @@ class GdbLinesSpec extends Specification {
         then: 'gdb 13 through gdbserver: "Failed to find new fork", and the copy runs on untraced'
         def e = thrown(PandaException)
         e.message.startsWith("`$typed` would have gdb fork rep behind gdbserver")
-        e.message.contains('`toInstr N` goes back')
+        e.message.endsWith('To go back, `toInstr N`.')
         processes() == before
 
         when: 'going back restarts a fork tandem took'

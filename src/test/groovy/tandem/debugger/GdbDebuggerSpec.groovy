@@ -52,6 +52,8 @@ class GdbDebuggerSpec extends Specification {
             case 'live': return live()
             case 'gdbserver': return GdbServerTarget.launch(Demo.GDB, Demo.GDBSERVER, recording.binary(),
                     MiniPanda.replayArguments('ls', null), recording.directory(), null)
+            case 'gdbserver forks': return GdbServerTarget.launch(Demo.GDB, Demo.GDBSERVER, recording.binary(),
+                    MiniPanda.replayArguments('ls', null), recording.directory(), null).withForkedCheckpoints()
             case 'rr': return new RrReplay(new RrTrace(Demo.RR, trace), Demo.GDB, null)
         }
         throw new IllegalArgumentException(kind)
@@ -298,9 +300,9 @@ class GdbDebuggerSpec extends Specification {
         (g.console('info inferiors') =~ /(?m)^[* ]\s*\d+\s+process (\d+)/).collect { ((List) it)[1] as long }
     }
 
-    def "a program behind gdbserver has checkpoints: tandem forks it, and a restart goes back to where the fork was taken, registers and all"() {
+    def "a program behind gdbserver has checkpoints when asked: tandem forks it, and a restart goes back to where the fork was taken, registers and all"() {
         given:
-        atTb(target('gdbserver'))
+        atTb(target('gdbserver forks'))
         long at = gdb.evaluateUnsigned(COUNT)
         String registers = gdb.console(FORK_REGISTERS)
         String regsSum = gdb.call('rr_checksum_regs()')
@@ -354,7 +356,7 @@ class GdbDebuggerSpec extends Specification {
 
     def "a SIGINT left pending behind gdbserver by an interrupt that raced its stop does not break a checkpoint"() {
         given: 'a SIGINT queued in the stopped program, as an interrupt that came just after a stop leaves it'
-        atTb(target('gdbserver'))
+        atTb(target('gdbserver forks'))
         long at = gdb.evaluateUnsigned(COUNT)
         long pid = inferiorProcesses(gdb).first()
         assert ['kill', '-INT', "$pid"].execute().waitFor() == 0
@@ -377,7 +379,7 @@ class GdbDebuggerSpec extends Specification {
         Files.writeString(src, GdbDebuggerSpec.getResourceAsStream('/mi/looper.c').getText('UTF-8'))
         def gcc = ['gcc', '-g', '-O0', '-pthread', '-o', dir.resolve('looper').toString(), src.toString()].execute()
         assert gcc.waitFor() == 0: gcc.errorStream.text
-        gdb = GdbDebugger.open(GdbServerTarget.launch(Demo.GDB, Demo.GDBSERVER, dir.resolve('looper'), ['10', 'thread'], dir, null))
+        gdb = GdbDebugger.open(GdbServerTarget.launch(Demo.GDB, Demo.GDBSERVER, dir.resolve('looper'), ['10', 'thread'], dir, null).withForkedCheckpoints())
         gdb.temporaryBreakAt('worker', null)
         assert gdb.cont(LIMIT).frame().function() == 'worker'
 
@@ -397,7 +399,7 @@ class GdbDebuggerSpec extends Specification {
     def "close ends every fork tandem made of a program behind gdbserver"() {
         given:
         def mine = Demo.children()
-        atTb(target('gdbserver'))
+        atTb(target('gdbserver forks'))
         3.times { gdb.checkpoint() }
         def pids = inferiorProcesses(gdb)
         assert pids.size() == 4
@@ -753,8 +755,9 @@ class GdbDebuggerSpec extends Specification {
         where:
         kind        | connection                   | checkpoints | targetConditions
         'live'      | Target.Connection.NATIVE     | true        | false
+        'gdbserver' | Target.Connection.REMOTE     | false       | true
         // tandem forks the program itself (ServerForks)
-        'gdbserver' | Target.Connection.REMOTE     | true        | true
+        'gdbserver forks' | Target.Connection.REMOTE | true      | true
         // the stand-in runs plain gdb: fork checkpoints, no reverse execution, gdb tests conditions
         'rr'        | Target.Connection.UNKNOWN    | true        | true
     }
