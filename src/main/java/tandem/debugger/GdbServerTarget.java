@@ -198,8 +198,9 @@ public final class GdbServerTarget implements Target {
 
     /**
      * Checkpoints on a gdbserver tandem started, for an x86-64 program, when asked for
-     * ({@link #withForkedCheckpoints()}): tandem forks it itself (ServerForks). gdbserver has no `checkpoint`; a server started elsewhere may be rr, whose
-     * checkpoints tandem does not reach through a plain remote connection.
+     * ({@link #withForkedCheckpoints()}): tandem forks it itself (ServerForks). gdbserver has no
+     * `checkpoint`; a server started elsewhere may be rr, whose checkpoints tandem does not reach
+     * through a plain remote connection.
      */
     @Override
     public boolean canCheckpoint() {

@@ -6,6 +6,7 @@
 // inferior of its own (detach-on-fork off); then both processes get back the registers they had.
 package tandem.debugger;
 
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
@@ -60,7 +61,7 @@ final class ServerForks {
                     "checkpoint: can't checkpoint multiple threads.", null);
         }
         String at = syscallInstruction();
-        int parent = (int) number(gdb.apply("output $_inferior"));
+        int parent = currentInferior();
         gdb.apply("set var " + assignments("$tandem_fork_%1$s = $%1$s"));
         long pid;
         try {
@@ -76,7 +77,8 @@ final class ServerForks {
             restoreRegisters();
         }
         if (pid <= 0) throw new DebuggerException("checkpoint failed: fork returned " + pid + " (-errno) in the program");
-        int child = inferiorOfPid(pid);
+        int child = processes().entrySet().stream().filter(e -> e.getValue() == pid).map(Map.Entry::getKey)
+                .findFirst().orElseThrow(() -> new DebuggerException("checkpoint failed: gdb did not take the forked process " + pid + " as an inferior"));
         gdb.apply("inferior " + child);
         try {
             restoreRegisters();
@@ -97,26 +99,24 @@ final class ServerForks {
         if (inferior == null) {
             throw new DebuggerException("no checkpoint " + n + " of the program behind gdbserver", "Not found: checkpoint id " + n, null);
         }
-        int previous = (int) number(gdb.apply("output $_inferior"));
-        long pid = pidOf(inferior);
-        if (pid < 0) {
+        int previous = currentInferior();
+        Map<Integer, Long> processes = processes();
+        Long pid = processes.get(inferior);
+        if (pid == null) {
             inferiorOf.remove(n);
             throw new DebuggerException("checkpoint " + n + "'s process is gone (gdb inferior " + inferior + ")");
         }
         gdb.apply("inferior " + inferior);
         inferiorOf.remove(n);
-        if (pidOf(previous) > 0) gdb.apply("kill inferiors " + previous);
+        if (processes.containsKey(previous)) gdb.apply("kill inferiors " + previous);
         gdb.apply("remove-inferiors " + previous);
         return pid;
     }
 
     /** The checkpoints whose processes still exist. */
     synchronized Set<Integer> listed() {
-        String rows = gdb.apply("info inferiors");
+        Set<Integer> withProcess = processes().keySet();
         Set<Integer> alive = new TreeSet<>();
-        Matcher m = INFERIOR_ROW.matcher(rows);
-        Set<Integer> withProcess = new TreeSet<>();
-        while (m.find()) withProcess.add(Integer.parseInt(m.group(1)));
         inferiorOf.forEach((n, inferior) -> {
             if (withProcess.contains(inferior)) alive.add(n);
         });
@@ -125,7 +125,20 @@ final class ServerForks {
 
     /** The process gdb runs now; -1 when it has none. */
     synchronized long currentPid() {
-        return pidOf((int) number(gdb.apply("output $_inferior")));
+        return processes().getOrDefault(currentInferior(), -1L);
+    }
+
+    /** gdb's current inferior ($_inferior). */
+    private int currentInferior() {
+        return (int) number(gdb.apply("output $_inferior"));
+    }
+
+    /** gdb's inferiors that have a process, to their pids, from `info inferiors`. */
+    private Map<Integer, Long> processes() {
+        Map<Integer, Long> processes = new TreeMap<>();
+        Matcher m = INFERIOR_ROW.matcher(gdb.apply("info inferiors"));
+        while (m.find()) processes.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
+        return processes;
     }
 
     /** The address of a syscall instruction (0f 05) in libc's syscall(): any copy of those two bytes runs it. */
@@ -169,23 +182,6 @@ final class ServerForks {
         StringBuilder s = new StringBuilder();
         for (String r : CLOBBERED) s.append(s.length() == 0 ? "" : ", ").append(String.format(format, r));
         return s.toString();
-    }
-
-    private int inferiorOfPid(long pid) {
-        Matcher m = INFERIOR_ROW.matcher(gdb.apply("info inferiors"));
-        while (m.find()) {
-            if (Long.parseLong(m.group(2)) == pid) return Integer.parseInt(m.group(1));
-        }
-        throw new DebuggerException("checkpoint failed: gdb did not take the forked process " + pid + " as an inferior");
-    }
-
-    /** The process of gdb inferior {@code inferior}; -1 when it has none. */
-    private long pidOf(int inferior) {
-        Matcher m = INFERIOR_ROW.matcher(gdb.apply("info inferiors"));
-        while (m.find()) {
-            if (Integer.parseInt(m.group(1)) == inferior) return Long.parseLong(m.group(2));
-        }
-        return -1;
     }
 
     private static long number(String output) {
