@@ -157,10 +157,13 @@ class GdbLines {
     /**
      * Why gdb's own `checkpoint` (or an abbreviation of it) is refused on a side behind gdbserver,
      * or null. gdb forks the program with a call into it, and through gdbserver gdb 13 does not
-     * keep the copy ("Failed to find new fork"): it runs on untraced until it dies.
+     * keep the copy ("Failed to find new fork"): it runs on untraced until it dies. Only on a
+     * gdbserver tandem started: a server started elsewhere may be `rr replay -s`, whose
+     * `checkpoint` is rr's own.
      */
     static String forkLost(PandaSession s, String line) {
-        if (!(s.debugger().target() instanceof GdbServerTarget)) return null
+        def target = s.debugger().target()
+        if (!(target instanceof GdbServerTarget) || !((GdbServerTarget) target).launchedHere()) return null
         String word = firstWord(line)
         if (word == null || !'checkpoint'.startsWith(word)) return null
         if (word != 'checkpoint' && (help(s, word) ?: '') != help(s, 'checkpoint')) return null

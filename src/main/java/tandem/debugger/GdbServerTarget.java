@@ -175,7 +175,7 @@ public final class GdbServerTarget implements Target {
     }
 
     /** Whether tandem started this gdbserver ({@link #launch}), rather than someone else ({@link #connect}). */
-    private boolean launchedHere() {
+    public boolean launchedHere() {
         return server != null;
     }
 
