@@ -50,7 +50,8 @@ class BisectHook {
         try {
             return Bisector.search(pair, o.lo(lo).hi(hi))
         } catch (RuntimeException e) {
-            if (last[0] == null) throw e
+            // bounds that leave nothing to compare: the same call would only meet them again
+            if (last[0] == null || e instanceof Bisector.BoundsRefused) throw e
             // the bracket narrowed so far is not lost: the sessions keep their checkpoints, so
             // searching it again (Ctrl-C, a lost move) starts about where this search stopped
             SearchProgress p = last[0]

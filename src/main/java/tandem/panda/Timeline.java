@@ -161,7 +161,7 @@ public final class Timeline {
      */
     public Origin origin(String lvalue) {
         synchronized (side) {
-            String expr = side.arch().guestState(lvalue).orElse(lvalue);
+            String expr = side.guestState(lvalue);
             Set<Integer> user = enabledBreakpoints();
             if (!user.isEmpty()) gdb.disable(toArray(user));
             int watch = watchLocation(expr);
