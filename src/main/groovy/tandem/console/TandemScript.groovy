@@ -299,7 +299,13 @@ abstract class TandemScript extends Script {
         File f = new File(path)
         if (!f.isFile()) throw new PandaException("load: no script at ${f.absolutePath}")
         binding.setVariable('args', scriptArgs as List<String>)
-        new GroovyShell(getClass().classLoader, binding, Evaluator.config()).evaluate(f)
+        try {
+            new GroovyShell(getClass().classLoader, binding, Evaluator.config()).evaluate(f)
+        } catch (RuntimeException e) {
+            // a recipe's --help has printed what it takes
+            if (Evaluator.unwrap(e) instanceof ScriptExit && ((ScriptExit) Evaluator.unwrap(e)).code == 0) return null
+            throw e
+        }
     }
 
     def help() { ctx.out.println(Help.text(ctx.render)); null }
