@@ -13,8 +13,8 @@ import java.util.function.Consumer
 
 class BisectHook {
 
-    /** How often a phase's progress is shown after its first line: once a second. */
-    static final long SHOW_EVERY_NANOS = 1_000_000_000L
+    /** How often a phase's progress is shown after its first line: as often as a long move's (once a second). */
+    static final long SHOW_EVERY_NANOS = Progress.LINE_EVERY_MS * 1_000_000L
 
     /** lo null: from the start; hi null: to where a side ends (the search finds them). */
     static Object bisect(Pair pair, Long lo, Long hi, Consumer<String> progress) {

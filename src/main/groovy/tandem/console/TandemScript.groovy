@@ -191,7 +191,13 @@ abstract class TandemScript extends Script {
      * On both, a difference between the two sides' origins comes first.
      */
     def origin(String lvalue) {
-        Object o = onFocus { PandaSession s -> quietly(s) { s.timeline().origin(lvalue) } }
+        Object o
+        Progress progress = new Progress(ctx, "origin '$lvalue'")
+        try {
+            o = onFocus { PandaSession s -> quietly(s) { s.timeline().origin(lvalue) } }
+        } finally {
+            progress.close()
+        }
         if (!(o instanceof Both)) return o
         Both b = (Both) o
         Origin a = (Origin) b.rec(), c = (Origin) b.rep()
@@ -201,7 +207,12 @@ abstract class TandemScript extends Script {
     }
 
     def origin(PandaSession side, String lvalue) {
-        quietly(side) { side.timeline().origin(lvalue) }
+        Progress progress = new Progress(ctx, "origin ${side.name()}, '$lvalue'")
+        try {
+            return quietly(side) { side.timeline().origin(lvalue) }
+        } finally {
+            progress.close()
+        }
     }
 
     // ---- looking ----

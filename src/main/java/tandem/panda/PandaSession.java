@@ -65,6 +65,7 @@ public final class PandaSession implements AutoCloseable {
     private volatile Rewind rewind;
     private int reexecutions;
     private volatile java.util.function.Consumer<String> notices = text -> { };
+    private volatile java.util.function.Consumer<Timeline.Pass> passes = pass -> { };
 
     /**
      * How this side goes back in time (the one mechanism behind toInstr back, the search and the
@@ -163,6 +164,15 @@ public final class PandaSession implements AutoCloseable {
      */
     public void onNotice(java.util.function.Consumer<String> listener) {
         this.notices = listener == null ? text -> { } : listener;
+    }
+
+    /** Who hears where a long forward pass of this side's timeline stands, at each of its stops. */
+    public void onPass(java.util.function.Consumer<Timeline.Pass> listener) {
+        this.passes = listener == null ? pass -> { } : listener;
+    }
+
+    void passed(Timeline.Pass pass) {
+        passes.accept(pass);
     }
 
     private volatile List<String> atBegin = List.of();
