@@ -15,6 +15,13 @@ import java.util.concurrent.TimeUnit
 class Recipe {
     static final String HOME = System.getProperty('user.home')
     static final List<String> FLAGS = ['--demo', '--dry-run', '--no-loadvm', '--help', '--without-rr']
+    /**
+     * Options every step takes, used or not: the walkthrough gives all its steps one set (README's
+     * `w=(...)`, the demo's `--demo --work DIR --instrs N --bug KIND@N`). A step's own are in the
+     * Parameters part of its header comment, which is also what --help prints.
+     */
+    static final List<String> COMMON = ['--panda-build', '--arch', '--name', '--qcow', '--kernel', '--gdb', '--work',
+                                        '--rec', '--rep', '--rr', '--instrs', '--bug', '--chain', '--guest-args'] + FLAGS
     static final String STATE = 'tandem-state.properties'
 
     final Script script
@@ -28,15 +35,42 @@ class Recipe {
         this.out = script.binding.hasVariable('out') ? (PrintWriter) script.binding.getVariable('out')
                 : new PrintWriter(System.out, true)
         List<String> a = script.binding.hasVariable('args') ? (script.binding.getVariable('args') as List<String>) : []
-        parse(a.findAll { it != '--' })
+        List<String> header = header(script, step)
+        Set<String> known = new TreeSet<String>(COMMON + ownOptions(header))
+        if ('--help' in a || '-h' in a) {
+            header.each { out.println(it) }
+            out.println("Every step also takes: ${COMMON.findAll { !(it in ownOptions(header)) }.join(' ')}")
+            out.flush()
+            throw new tandem.console.ScriptExit(0)
+        }
+        parse(a.findAll { it != '--' }, known)
     }
 
-    private void parse(List<String> a) {
+    /** The recipe's header comment, without its `// `: what it does and its Parameters. */
+    static List<String> header(Script script, String step) {
+        URL here = script.getClass().protectionDomain.codeSource?.location
+        File f = here?.protocol == 'file' && here.path.endsWith('.groovy') ? new File(here.toURI()) : home().resolve("recipes/${step}.groovy").toFile()
+        if (!f.isFile()) return ["$step: (no header: ${f} not found)".toString()]
+        f.readLines().takeWhile { it.startsWith('//') }.collect { it.replaceFirst(/^\/\/ ?/, '') }
+    }
+
+    /** The options the header's Parameters part names (up to its `Run:` line). */
+    static List<String> ownOptions(List<String> header) {
+        int from = header.findIndexOf { it.startsWith('Parameters') }
+        if (from < 0) return []
+        header.drop(from).takeWhile { !it.startsWith('Run:') }.collectMany { (it =~ /--[a-z][a-z0-9-]*/).collect { it as String } }.unique()
+    }
+
+    private void parse(List<String> a, Set<String> known) {
         for (int i = 0; i < a.size(); i++) {
             String w = a[i]
-            if (!w.startsWith('--')) throw new PandaException("$step: unexpected argument '$w' (options are --name VALUE)")
-            if (w in FLAGS) { o[w.substring(2)] = 'true'; continue }
+            if (!w.startsWith('--')) throw new PandaException("$step: unexpected argument '$w' (options are --name VALUE; --help lists them)")
             int eq = w.indexOf('=')
+            String name = eq > 0 ? w.substring(0, eq) : w
+            if (!(name in known)) {
+                throw new PandaException("$step: unknown option $name; it takes ${known.join(' ')} (--help says what each does)")
+            }
+            if (w in FLAGS) { o[w.substring(2)] = 'true'; continue }
             if (eq > 0) { o[w.substring(2, eq)] = w.substring(eq + 1); continue }
             if (i + 1 >= a.size()) throw new PandaException("$step: option $w needs a value")
             o[w.substring(2)] = a[++i]

@@ -13,8 +13,8 @@ import java.util.function.Consumer
 
 class BisectHook {
 
-    /** How often a phase's progress is shown after its first line: once a second. */
-    static final long SHOW_EVERY_NANOS = 1_000_000_000L
+    /** How often a phase's progress is shown after its first line: as often as a long move's (once a second). */
+    static final long SHOW_EVERY_NANOS = Progress.LINE_EVERY_MS * 1_000_000L
 
     /** lo null: from the start; hi null: to where a side ends (the search finds them). */
     static Object bisect(Pair pair, Long lo, Long hi, Consumer<String> progress) {
@@ -50,7 +50,8 @@ class BisectHook {
         try {
             return Bisector.search(pair, o.lo(lo).hi(hi))
         } catch (RuntimeException e) {
-            if (last[0] == null) throw e
+            // bounds that leave nothing to compare: the same call would only meet them again
+            if (last[0] == null || e instanceof Bisector.BoundsRefused) throw e
             // the bracket narrowed so far is not lost: the sessions keep their checkpoints, so
             // searching it again (Ctrl-C, a lost move) starts about where this search stopped
             SearchProgress p = last[0]

@@ -6,6 +6,7 @@ import groovy.transform.CompileStatic
 import tandem.panda.Pair
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
+import tandem.panda.Timeline
 
 @CompileStatic
 class Context {
@@ -43,6 +44,7 @@ class Context {
                 out.flush()
             }
         }
+        s.onPass { String side, Timeline.Pass pass -> progress?.passed(side, pass) }
         focus = 'both'
         userBreakpoints.values().each { it.clear() }
         old?.close()

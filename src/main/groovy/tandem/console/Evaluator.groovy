@@ -221,7 +221,7 @@ class Evaluator {
         if (e instanceof MissingMethodException) {
             MissingMethodException m = (MissingMethodException) e
             String args = m.arguments.collect { it == null ? 'null' : it.getClass().simpleName }.join(', ')
-            if (Help.VERBS.containsKey(m.method)) return "`${m.method}` does not take ($args): ${Help.VERBS[m.method][0]}"
+            if (Help.VERBS.containsKey(m.method)) return "`${m.method}` does not take (${TandemScript.shown(m.arguments)}): ${Help.VERBS[m.method][0]}"
             return "no verb or method `${m.method}($args)`" + (m.type in [TandemScript] || Script.isAssignableFrom(m.type) ? " (help lists the verbs)${didYouMean(m.method)}" : " on ${m.type.simpleName}")
         }
         if (e instanceof MultipleCompilationErrorsException) {

@@ -123,25 +123,31 @@ class Render {
     }
 
     /**
-     * Two columns, rec left and rep right, line by line; lines whose text differs are highlighted.
-     * A line longer than its column wraps within the column (at a blank when there is one), so the
-     * rows of rec and rep stay side by side.
+     * Two columns, rec left and rep right, line by line; lines whose text differs are highlighted
+     * (plain text: every row of them starts with `*`). A line longer than its column wraps within
+     * the column (see {@link #wrap}), so the rows of rec and rep stay side by side and no row is
+     * wider than the terminal: a row the terminal wrapped itself would carry no mark.
      */
     String columns(String a, String b) {
         List<String> x = expandTabs(a).readLines(), y = expandTabs(b).readLines()
+        // '  ' or '* ', the left column, ' | ', the right one
+        int both = Math.max(width - 5, 6)
         int col
         if (ansi) {
-            col = (width - 5).intdiv(2) as int
+            col = both.intdiv(2) as int
         } else {
-            col = Math.min(100, Math.max(3, (x.collect { it.length() }.max() ?: 0) as int))
+            // plain text keeps short left lines' column narrow, and gives the right one the rest
+            int left = Math.max(3, (x.collect { it.length() }.max() ?: 0) as int)
+            col = Math.min(left, both.intdiv(2) as int)
         }
+        int right = both - col
         StringBuilder s = new StringBuilder()
         s << (ansi ? DIM_ON : '') << '  ' << 'rec'.padRight(col) << ' | rep' << (ansi ? OFF : '') << '\n'
         int n = Math.max(x.size(), y.size())
         for (int i = 0; i < n; i++) {
             String l = i < x.size() ? x[i] : '', r = i < y.size() ? y[i] : ''
             boolean differ = l != r
-            List<String> lw = wrap(l, col), rw = wrap(r, ansi ? col : Integer.MAX_VALUE)
+            List<String> lw = wrap(l, col), rw = wrap(r, right)
             int k = Math.max(lw.size(), rw.size())
             for (int j = 0; j < k; j++) {
                 String lc = (j < lw.size() ? lw[j] : '').padRight(col), rc = j < rw.size() ? rw[j] : ''
@@ -152,18 +158,40 @@ class Render {
         return s.toString()
     }
 
-    /** Pieces of at most {@code w} characters, broken after a blank when one is in reach. */
+    /** Ends a piece cut inside a token too long for its column: the token goes on on the next row. */
+    static final String CUT = '\\'
+
+    /**
+     * Pieces of at most {@code w} characters, broken between tokens: after a blank or a comma
+     * ("f (a=1, b=2)"), else inside a path after a slash, so that "op_helper.c:2020" or a number
+     * stays whole. A token with no such place in reach is cut with {@link #CUT} at its end.
+     */
     static List<String> wrap(String s, int w) {
         List<String> out = []
         String rest = s
         while (rest.length() > w) {
-            int cut = rest.lastIndexOf(' ', w - 1) + 1
-            if (cut < w.intdiv(2)) cut = w   // one long token: cut it where the column ends
-            out << rest.substring(0, cut).stripTrailing()
-            rest = rest.substring(cut)
+            int cut = breakBefore(rest, w)
+            if (cut > 0) {
+                out << rest.substring(0, cut).stripTrailing()
+                rest = rest.substring(cut).stripLeading()
+            } else {
+                out << rest.substring(0, w - 1) + CUT
+                rest = rest.substring(w - 1)
+            }
         }
         out << rest
         return out
+    }
+
+    /** Where to break {@code s} to keep its first piece within {@code w} characters: after a blank or comma, else a slash; 0 for none. */
+    private static int breakBefore(String s, int w) {
+        for (String marks : [' ,', '/']) {
+            for (int i = w; i > 0; i--) {
+                // the character before i ends a piece; i == w may also break at a blank that follows
+                if (marks.indexOf((int) s.charAt(i - 1)) >= 0 || (i == w && s.charAt(i) == (char) ' ')) return i
+            }
+        }
+        return 0
     }
 
     String mark(String s) { ansi ? DIFF_ON + s + OFF : s }

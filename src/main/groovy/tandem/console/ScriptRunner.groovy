@@ -28,6 +28,7 @@ class ScriptRunner {
             return 0
         } catch (Throwable e) {
             Throwable cause = Evaluator.unwrap(e)
+            if (cause instanceof ScriptExit) return ((ScriptExit) cause).code
             out.flush()
             System.err.println("tandem: ${file.fileName}${where(cause, file)}: ${Evaluator.message(cause, '')}")
             return 1

@@ -12,6 +12,7 @@ import tandem.panda.PandaCommand
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
 import tandem.panda.PandaSide
+import tandem.panda.Timeline
 
 import java.nio.file.Path
 import java.util.concurrent.CompletableFuture
@@ -88,6 +89,12 @@ class Sessions implements AutoCloseable {
     }
 
     private volatile Closure noticeSink = { String side, String text -> }
+    private volatile Closure passSink = { String side, Timeline.Pass pass -> }
+
+    /** Where the sides' forward passes say how far they got (going back): {@code { side, pass -> }}. */
+    void onPass(Closure sink) {
+        passSink = sink
+    }
 
     /** Where the sides' notices go (a move that re-executes, ...): {@code { side, text -> }}. */
     void onNotice(Closure sink) {
@@ -106,6 +113,7 @@ class Sessions implements AutoCloseable {
                 PandaSession ps = PandaSession.open(side.name(), side.role(), d, Optional.ofNullable(arch))
                 ps.atBegin(side.atBegin())
                 ps.onNotice { String text -> noticeSink.call(side.name(), text) }
+                ps.onPass { Timeline.Pass pass -> passSink.call(side.name(), pass) }
                 status[side.name()] = "running to ${side.role().beginFunction}".toString()
                 long at = ps.beginRecordOrReplay()
                 status[side.name()] = "ready at guest instruction $at".toString()

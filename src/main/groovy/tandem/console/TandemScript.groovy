@@ -72,18 +72,54 @@ abstract class TandemScript extends Script {
 
     // ---- moving ----
 
-    /** A count or address typed by the user: a whole number, 0 or more. */
-    protected static long whole(String verb, String what, Number n) {
+    /** A count or address typed by the user: a whole number, 0 or more; anything else is refused, naming it. */
+    protected static long whole(String verb, String what, Object n) {
         if (n == null) throw new PandaException("`$verb` needs $what: ${Help.VERBS[verb][0]}")
-        boolean integral = n instanceof Integer || n instanceof Long || n instanceof BigInteger || n instanceof Short || n instanceof Byte
-        if (!integral && n.toBigDecimal().stripTrailingZeros().scale() > 0) {
-            throw new PandaException("`$verb` takes a whole number as $what, not $n")
+        if (!(n instanceof Number)) {
+            throw new PandaException("`$verb` takes a whole number as $what, not ${shown(n)}: ${Help.VERBS[verb][0]}")
         }
-        if (n.toBigDecimal().signum() < 0) throw new PandaException("`$verb`: $what is 0 or more, not $n")
-        return n.longValue()
+        Number x = (Number) n
+        boolean integral = x instanceof Integer || x instanceof Long || x instanceof BigInteger || x instanceof Short || x instanceof Byte
+        if (!integral && x.toBigDecimal().stripTrailingZeros().scale() > 0) {
+            throw new PandaException("`$verb` takes a whole number as $what, not $x")
+        }
+        if (x.toBigDecimal().signum() < 0) throw new PandaException("`$verb`: $what is 0 or more, not $x")
+        if (x.toBigDecimal() > Long.MAX_VALUE) throw new PandaException("`$verb`: $what is at most ${Long.MAX_VALUE}, not $x")
+        return x.longValue()
     }
 
-    def toInstr(Number n) {
+    /** An argument as typed: 'abc' for a string, the value otherwise. */
+    static String shown(Object v) {
+        v instanceof CharSequence ? "'$v'" : v instanceof Object[] ? (v as List).collect { shown(it) }.join(', ') : String.valueOf(v)
+    }
+
+    /**
+     * A verb called with arguments it does not take. Groovy answers a call it has no method for by
+     * reading the property of that name and calling its value: for `bisect 'abc'` that property is
+     * getBisect(), a whole search. The catch-all overloads below end there first.
+     */
+    private static Object refuse(String verb, Object[] args) {
+        throw new PandaException("`$verb` does not take (${shown(args)}): ${Help.VERBS[verb][0]}")
+    }
+
+    def nextTb(Object... a) { refuse('nextTb', a) }
+    def c(Object... a) { refuse('c', a) }
+    def rc(Object... a) { refuse('rc', a) }
+    def si(Object... a) { refuse('si', a) }
+    def rsi(Object... a) { refuse('rsi', a) }
+    def regs(Object... a) { refuse('regs', a) }
+    def disas(Object... a) { refuse('disas', a) }
+    def cpuDump(Object... a) { refuse('cpuDump', a) }
+    def checksums(Object... a) { refuse('checksums', a) }
+    def pc(Object... a) { refuse('pc', a) }
+    def epc(Object... a) { refuse('epc', a) }
+    def asid(Object... a) { refuse('asid', a) }
+    def instr(Object... a) { refuse('instr', a) }
+    def bt(Object... a) { refuse('bt', a) }
+    def bisect(Object lo, Object hi, Object... more) { refuse('bisect', ([lo, hi] + (more as List)) as Object[]) }
+    def help(Object... a) { refuse('help', a) }
+
+    def toInstr(Object n) {
         long target = whole('toInstr', 'a guest instruction count', n)
         Progress progress = new Progress(ctx, "toInstr $target")
         try {
@@ -155,7 +191,13 @@ abstract class TandemScript extends Script {
      * On both, a difference between the two sides' origins comes first.
      */
     def origin(String lvalue) {
-        Object o = onFocus { PandaSession s -> quietly(s) { s.timeline().origin(lvalue) } }
+        Object o
+        Progress progress = new Progress(ctx, "origin '$lvalue'")
+        try {
+            o = onFocus { PandaSession s -> quietly(s) { s.timeline().origin(lvalue) } }
+        } finally {
+            progress.close()
+        }
         if (!(o instanceof Both)) return o
         Both b = (Both) o
         Origin a = (Origin) b.rec(), c = (Origin) b.rep()
@@ -165,7 +207,12 @@ abstract class TandemScript extends Script {
     }
 
     def origin(PandaSession side, String lvalue) {
-        quietly(side) { side.timeline().origin(lvalue) }
+        Progress progress = new Progress(ctx, "origin ${side.name()}, '$lvalue'")
+        try {
+            return quietly(side) { side.timeline().origin(lvalue) }
+        } finally {
+            progress.close()
+        }
     }
 
     // ---- looking ----
@@ -188,7 +235,7 @@ abstract class TandemScript extends Script {
     def getInstr() { instr() }
     def bt() { onFocus { PandaSession s -> s.backtrace() } }
     def getBt() { bt() }
-    def v2p(Number address) {
+    def v2p(Object address) {
         long a = whole('v2p', 'a guest virtual address', address)
         onFocus { PandaSession s -> s.v2p(a) }
     }
@@ -207,13 +254,13 @@ abstract class TandemScript extends Script {
         return "focus: $f"
     }
 
-    def bisect(Number lo, Number hi) {
+    def bisect(Object lo, Object hi) {
         long l = whole('bisect', 'the low bound', lo), h = whole('bisect', 'the high bound', hi)
         return search(l, h)
     }
 
     /** From lo to where a side ends: what an interrupted search that had not found an end goes on with. */
-    def bisect(Number lo) {
+    def bisect(Object lo) {
         search(whole('bisect', 'the low bound', lo), null)
     }
 
@@ -263,7 +310,13 @@ abstract class TandemScript extends Script {
         File f = new File(path)
         if (!f.isFile()) throw new PandaException("load: no script at ${f.absolutePath}")
         binding.setVariable('args', scriptArgs as List<String>)
-        new GroovyShell(getClass().classLoader, binding, Evaluator.config()).evaluate(f)
+        try {
+            new GroovyShell(getClass().classLoader, binding, Evaluator.config()).evaluate(f)
+        } catch (RuntimeException e) {
+            // a recipe's --help has printed what it takes
+            if (Evaluator.unwrap(e) instanceof ScriptExit && ((ScriptExit) Evaluator.unwrap(e)).code == 0) return null
+            throw e
+        }
     }
 
     def help() { ctx.out.println(Help.text(ctx.render)); null }

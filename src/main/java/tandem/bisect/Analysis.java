@@ -237,7 +237,7 @@ final class Analysis {
             String base = rec.session.arch().field("tlb->mmu.r4k.tlb");
             Both<Long> addr = b.both(s -> s.gdb.evaluateUnsigned("&" + base + "[0]"));
             int entry = (int) rec.gdb.evaluateUnsigned("sizeof(" + base + "[0])");
-            int n = (int) rec.gdb.evaluateUnsigned(rec.session.arch().field("tlb->nb_tlb"));
+            int n = (int) rec.gdb.evaluateUnsigned(rec.session.arch().tlbCount());
             Both<byte[]> mem = b.both(s -> s.gdb.readMemory(s == rec ? addr.rec() : addr.rep(), entry * n));
             out = differingTlbWords(mem.rec(), mem.rep(), addr.rec(), addr.rep(), entry);
         } catch (DebuggerException e) {

@@ -56,6 +56,13 @@ public final class Bisector {
     private static final long MAX_SYNC_SPAN = 4_000_000;
     private static final int MAX_WATCH_EVENTS = 200;
 
+    /** The search's bounds leave nothing to compare: searching again with them meets the same answer. */
+    public static final class BoundsRefused extends PandaException {
+        BoundsRefused(String message) {
+            super(message);
+        }
+    }
+
     /** A comparison of both sides at one common count; null signatures when a side can't get there. */
     record Probe(long instr, Signature rec, Signature rep, boolean same) {
     }
@@ -110,11 +117,11 @@ public final class Bisector {
         lo = opts.lo() != null ? opts.lo() : state.lo >= 0 ? state.lo : first;
         hi = opts.hi() != null ? opts.hi() : opts.instrMax() != null ? opts.instrMax() : state.hi;
         if (lo < first) {
-            throw new PandaException("lo " + lo + " is before the first TB after record/replay began (" + first
+            throw new BoundsRefused("lo " + lo + " is before the first TB after record/replay began (" + first
                     + "): use a lo of at least " + first);
         }
         if (hi >= 0 && hi <= lo) {
-            throw new PandaException("the bounds are reversed or empty: lo " + lo + ", hi " + hi + " (want lo < hi)");
+            throw new BoundsRefused("the bounds are reversed or empty: lo " + lo + ", hi " + hi + " (want lo < hi)");
         }
         state.lo = lo;
         state.hi = hi;
@@ -202,7 +209,7 @@ public final class Bisector {
             // regs and TLB only: lo's RAM is hashed only if the final check finds RAM differing
             // (see narrowCheap), which saves a crc32 of all RAM per side on most searches
             Probe start = probe(lo, true, true, true, false);
-            if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
+            if (start == null) throw noStartAt(lo);
             if (!start.same()) return new long[]{-1, start.instr()};
             equal = start.instr();
             // going back re-executes a whole run: scan forward period by period instead of striding
@@ -1206,7 +1213,7 @@ public final class Bisector {
         OpStats.phase("4 narrow");
         // diverge.py's All runs each call on both sides through ThreadPool(2): both move at once
         Probe start = probe(lo, true, false);
-        if (start == null) throw new PandaException("a side ends before lo " + lo + " (" + endedSides() + ")");
+        if (start == null) throw noStartAt(lo);
         if (!start.same()) return new long[]{-1, start.instr()};
         Probe end = probe(hi, true, false);
         long differ = end == null ? hi + 1 : end.instr();
@@ -1507,6 +1514,28 @@ public final class Bisector {
 
     int stops() {
         return pair.rec().stops() + pair.rep().stops() + rec.stops() + rep.stops() - baseStops;
+    }
+
+    /**
+     * Why the first probe at lo found nothing to compare: a side ends before lo (the bound is past
+     * the run), or both got there but ended before their TB boundaries met again (lo is past the
+     * divergence: after it rep's TBs need not start where rec's do).
+     */
+    private BoundsRefused noStartAt(long lo) {
+        List<String> before = new ArrayList<>(), after = new ArrayList<>();
+        for (Side s : List.of(rec, rep)) {
+            if (!s.ended()) continue;
+            if (s.lastSeen() < lo) before.add(s.endedHow());
+            else after.add(s.name + " ended at guest instruction " + s.lastSeen() + " (" + s.endedHow() + ")");
+        }
+        if (!before.isEmpty()) {
+            return new BoundsRefused("lo " + lo + " is past where a side ends: " + String.join("; ", before)
+                    + ". Give a lo below that end, or no lo to search from the start");
+        }
+        return new BoundsRefused("rec and rep reach no TB boundary in common from lo " + lo + " on: "
+                + (after.isEmpty() ? "neither side ended" : String.join("; ", after)) + " first, so there is no state at or after lo"
+                + " to compare. After a divergence the two sides' TBs need not start at the same counts: give a lo below the"
+                + " divergence, or no lo to search from the start");
     }
 
     long elapsedMillis() {

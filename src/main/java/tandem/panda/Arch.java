@@ -160,7 +160,16 @@ public enum Arch {
         if (n.equals("pc")) return Optional.of(pcExpression());
         if (extraRegisters.containsKey(n)) return Optional.of(field(extraRegisters.get(n)));
         String array = registerArray.substring(registerArray.lastIndexOf('.') + 1);
-        if (n.matches(Pattern.quote(array) + "\\[\\d+\\]")) return Optional.of(field(registerArray + n.substring(array.length())));
+        Matcher element = Pattern.compile("(?:" + Pattern.quote(registerArray) + "|" + Pattern.quote(array) + ")\\[(\\d+)\\]").matcher(n);
+        if (element.matches()) {
+            // gdb reads past the array without a word (on MIPS, into the CP0 and TLB state after it)
+            if (new java.math.BigInteger(element.group(1)).compareTo(java.math.BigInteger.valueOf(registerNames.size())) >= 0) {
+                throw new PandaException(n + ": " + name() + " has " + registerNames.size() + " general registers, "
+                        + array + "[0] to " + array + "[" + (registerNames.size() - 1) + "] (" + registerNames.get(0) + " to "
+                        + registerNames.get(registerNames.size() - 1) + ")");
+            }
+            return Optional.of(field(registerArray + "[" + element.group(1) + "]"));
+        }
         Matcher tlb = TLB_FIELD.matcher(n);
         if (this == MIPS && tlb.matches()) {
             String f = tlb.group(2).equals("VPN2") ? "VPN" : tlb.group(2);
@@ -168,6 +177,25 @@ public enum Arch {
         }
         if (n.matches("(CP0_|active_tc\\.)[\\w.\\[\\]]+")) return Optional.of(field(n));
         return Optional.empty();
+    }
+
+    /**
+     * The entry a TLB name ("tlb[3].VPN2") names, on MIPS; empty for any other name. How many
+     * entries there are is this PANDA's to say: {@link #tlbCount()}.
+     */
+    public java.util.OptionalLong tlbEntry(String name) {
+        Matcher tlb = TLB_FIELD.matcher(name.trim());
+        if (this != MIPS || !tlb.matches()) return java.util.OptionalLong.empty();
+        try {
+            return java.util.OptionalLong.of(Long.parseLong(tlb.group(1)));
+        } catch (NumberFormatException huge) {
+            return java.util.OptionalLong.of(Long.MAX_VALUE);
+        }
+    }
+
+    /** gdb expression of how many TLB entries the CPU has (MIPS: QEMU's env->tlb->nb_tlb, set by the CPU model). */
+    public String tlbCount() {
+        return field("tlb->nb_tlb");
     }
 
     private static final Pattern TLB_FIELD = Pattern.compile("tlb\\[(\\d+)\\]\\.(\\w+(?:\\[\\d+\\])?)");

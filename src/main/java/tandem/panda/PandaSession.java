@@ -65,6 +65,7 @@ public final class PandaSession implements AutoCloseable {
     private volatile Rewind rewind;
     private int reexecutions;
     private volatile java.util.function.Consumer<String> notices = text -> { };
+    private volatile java.util.function.Consumer<Timeline.Pass> passes = pass -> { };
 
     /**
      * How this side goes back in time (the one mechanism behind toInstr back, the search and the
@@ -163,6 +164,15 @@ public final class PandaSession implements AutoCloseable {
      */
     public void onNotice(java.util.function.Consumer<String> listener) {
         this.notices = listener == null ? text -> { } : listener;
+    }
+
+    /** Who hears where a long forward pass of this side's timeline stands, at each of its stops. */
+    public void onPass(java.util.function.Consumer<Timeline.Pass> listener) {
+        this.passes = listener == null ? pass -> { } : listener;
+    }
+
+    void passed(Timeline.Pass pass) {
+        passes.accept(pass);
     }
 
     private volatile List<String> atBegin = List.of();
@@ -839,6 +849,24 @@ public final class PandaSession implements AutoCloseable {
     /** Host address and byte size of the TLB entry array; empty when the arch has none. */
     private long[] tlbBlock;
 
+    /**
+     * A guest-state name ({@link Arch#guestState}: 'EntryHi', 'gpr[5]', 'tlb[3].VPN2') as a gdb
+     * lvalue, else the text itself (any gdb lvalue). A register past the arch's array, or a TLB
+     * entry past this PANDA's count (env->tlb->nb_tlb), is refused: gdb would read what follows.
+     */
+    public String guestState(String name) {
+        String expr = arch.guestState(name).orElse(name);
+        java.util.OptionalLong entry = arch.tlbEntry(name);
+        if (entry.isPresent()) {
+            long n = gdb.evaluateUnsigned(arch.tlbCount());
+            if (entry.getAsLong() >= n) {
+                throw new PandaException(name.trim() + ": this PANDA's " + arch.name() + " TLB has " + n
+                        + " entries (env->tlb->nb_tlb), tlb[0] to tlb[" + (n - 1) + "]");
+            }
+        }
+        return expr;
+    }
+
     /** Whether the arch keeps a software TLB whose entries tandem found (MIPS: env->tlb->mmu.r4k.tlb). */
     public synchronized boolean hasTlbHash() {
         if (tlbBlock != null) return tlbBlock.length > 0;
@@ -848,7 +876,7 @@ public final class PandaSession implements AutoCloseable {
         }
         try {
             String tlb = arch.field("tlb->mmu.r4k.tlb");
-            long n = gdb.evaluateUnsigned(arch.field("tlb->nb_tlb"));
+            long n = gdb.evaluateUnsigned(arch.tlbCount());
             tlbBlock = new long[]{gdb.evaluateUnsigned("&" + tlb + "[0]"), n * gdb.evaluateUnsigned("sizeof(" + tlb + "[0])")};
             return true;
         } catch (DebuggerException noTlbArray) {

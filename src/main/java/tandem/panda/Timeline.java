@@ -65,6 +65,16 @@ public final class Timeline {
      */
     private Mark arrival;
 
+    /**
+     * Where a forward pass of this timeline stands, at one of its stops: it set out from guest
+     * instruction {@code from} towards {@code goal} (now, or the stop sought) and has reached
+     * {@code reached}. A pass over a breakpoint hit often, or a watchpoint on a register, stops
+     * thousands of times: what the console's progress line is made of (gdb can't read the count
+     * while PANDA runs).
+     */
+    public record Pass(long from, long reached, long goal) {
+    }
+
     /** One stop of a forward pass. */
     private record Seen(Time time, int breakpoint) {
     }
@@ -161,7 +171,7 @@ public final class Timeline {
      */
     public Origin origin(String lvalue) {
         synchronized (side) {
-            String expr = side.arch().guestState(lvalue).orElse(lvalue);
+            String expr = side.guestState(lvalue);
             Set<Integer> user = enabledBreakpoints();
             if (!user.isEmpty()) gdb.disable(toArray(user));
             int watch = watchLocation(expr);
@@ -368,6 +378,7 @@ public final class Timeline {
                             + " to guest instruction " + end.instr() + ": the replay did not take the same path again");
                 }
                 long instr = side.instrCount();
+                side.passed(new Pass(from, instr, end.instr()));
                 // the user's own breakpoint on debug_counter may be the one gdb reports for the hop's stop
                 if (hop != null && (stop.breakpoint() == hop || instr >= bucket && atDebugCounter())) {
                     gdb.delete(hop);

@@ -62,6 +62,42 @@ class BisectInputSpec extends Specification {
         p?.close()
     }
 
+    def "a lo past where the sides end is refused before any search, with each side's end, not a count of -1"() {
+        given: 'a recording of 20000 guest instructions, whose replay fails before its end'
+        def p = DemoPair.open(small, new Bug(BugKind.TLB, 10_000))
+
+        when:
+        Bisector.search(p, BisectOptions.defaults().lo(50_000))
+
+        then:
+        def e = thrown(Bisector.BoundsRefused)
+        e.message.startsWith('lo 50000 is past where a side ends: ')
+        e.message.contains('ends before it, at guest instruction 20000')
+        !e.message.contains('-1')
+
+        cleanup:
+        p?.close()
+    }
+
+    def "a lo past the divergence, where the sides no longer share TB boundaries, is refused with one coherent reason"() {
+        given: "the TLB bug at 10000 changes rep's TBs; rep's replay fails some hundreds of instructions on"
+        def p = DemoPair.open(small, new Bug(BugKind.TLB, 10_000))
+
+        when:
+        Bisector.search(p, BisectOptions.defaults().lo(10_100))
+
+        then: 'no claim that a side ends before lo: the side named ended after it'
+        def e = thrown(Bisector.BoundsRefused)
+        !e.message.contains('before lo')
+        def ended = e.message =~ /from lo 10100 on: rep ended at guest instruction (\d+)/
+        ended.find()
+        (ended.group(1) as long) > 10_100
+        e.message.contains('give a lo below the divergence')
+
+        cleanup:
+        p?.close()
+    }
+
     def "a hi beyond the end of both runs: the search still names the exact count"() {
         given:
         def p = DemoPair.open(small, REG)

@@ -109,8 +109,13 @@ class PipedConsoleSpec extends Specification {
 
         when:
         def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], input)
-        def tlb = (r.out =~ /PANDA has no rr_checksum_tlb\(\)[^\n]*tandem's crc32 of the TLB entries: (0x[0-9a-f]{8})/)
-        def ram = (r.out =~ /PANDA has no rr_checksum_ram\(\)[^\n]*tandem's crc32 of guest RAM in the PANDA process: (0x[0-9a-f]{8})/)
+        // a long answer wraps within its column: each column read back as one text
+        List<String> rows = r.out.readLines().findAll { it =~ /^[* ] .* \| / }
+        String columns = rows.collect { it.substring(2, it.indexOf(' | ')).trim() }.join(' ') + '\n' +
+                rows.collect { it.substring(it.indexOf(' | ') + 3).trim() }.join(' ')
+        String text = r.out + '\n' + columns
+        def tlb = (text =~ /PANDA has no rr_checksum_tlb\(\)[^\n]*?tandem's crc32 of the TLB entries: (0x[0-9a-f]{8})/)
+        def ram = (text =~ /PANDA has no rr_checksum_ram\(\)[^\n]*?tandem's crc32 of guest RAM in the PANDA process: (0x[0-9a-f]{8})/)
 
         then: 'both sides answer (one line when they agree, as before the bug at 10000)'
         tlb.size() >= 1
@@ -356,5 +361,48 @@ class PipedConsoleSpec extends Specification {
 
         cleanup:
         script.delete()
+    }
+
+    def "a verb given arguments it does not take is refused before it moves or reads anything: no search runs, no register past the array is read"() {
+        given: "mini-PANDA's TLB size, from its source"
+        int tlbEntries = (new File('src/main/c/minipanda/minipanda.h').text =~ /#define MP_TLB_ENTRIES\s+(\d+)/)[0][1] as int
+        String input = """\
+            bisect 'abc'
+            bisect 5, 'x'
+            regs 'x'
+            origin 'gpr[99]'
+            origin 'gpr[32]'
+            origin 'tlb[${tlbEntries}].VPN2'
+            toInstr 'abc'
+            toInstr 5000
+            origin 'gpr[31]'
+            """.stripIndent()
+        def before = TandemProcess.demoProcesses()
+
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], input)
+        List<String> errors = r.out.readLines().findAll { it.startsWith('error: ') }
+
+        then: 'no search started: its first progress line never shows'
+        !(r.out =~ /(?m)^start\s+\[/)
+
+        and: 'each bad call is one error naming what it was given'
+        errors.size() == 7
+        errors[0].contains("`bisect`") && errors[0].contains("'abc'")
+        errors[1].contains("`bisect`") && errors[1].contains("'x'")
+        errors[2].contains("`regs`") && errors[2].contains("'x'")
+        errors[6].contains("`toInstr`") && errors[6].contains("'abc'")
+
+        and: "a general register past MIPS's 32 is refused, not read from what follows the array"
+        errors[3].contains('gpr[99]') && errors[3].contains('gpr[0] to gpr[31]')
+        errors[4].contains('gpr[32]') && errors[4].contains('gpr[0] to gpr[31]')
+        !r.out.contains('last change of gpr[99]')
+
+        and: "a TLB entry past this PANDA's count is refused, naming it"
+        errors[5].contains("tlb[${tlbEntries}]") && errors[5].contains("${tlbEntries} entries") && errors[5].contains("tlb[${tlbEntries - 1}]")
+
+        and: 'the last register is still one: origin answers for it'
+        r.out.contains('gpr[31]') && (r.out.contains('last change of gpr[31]') || r.out.contains('no change of'))
+        TandemProcess.leftovers(before).isEmpty()
     }
 }

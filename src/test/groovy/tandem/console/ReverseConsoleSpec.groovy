@@ -40,4 +40,37 @@ class ReverseConsoleSpec extends Specification {
         and: 'no demo process is left'
         TandemProcess.leftovers(before).isEmpty()
     }
+
+    def "rc over a breakpoint hit at every TB says, while it goes back, the count reached of where it started, the rate, the time left and how to stop it"() {
+        given: 'a breakpoint hit at every TB, thousands of stops between the start and now; the line threshold lowered from its seconds'
+        String input = '''\
+            toInstr 15000
+            break cpu_loop_exec_tb
+            rc
+            '''.stripIndent()
+        def before = TandemProcess.demoProcesses()
+
+        when:
+        def r = TandemProcess.run(['demo', '--instrs', '20000', '--at', '10000'], input, null, ['-Dtandem.progressAfterMs=0'])
+        def now = r.out =~ /rec (\d+) \| rep (\d+)/
+        now.find()
+        long recNow = now.group(1) as long
+        List<String> lines = r.out.readLines().findAll { it.startsWith('rc: ') }
+        def reached = lines.collect { (it =~ /rec at guest instruction (\d+) of (\d+) \(from (\d+)\)/) }.findAll { it.find() }
+
+        then: 'progress lines while rc ran, each saying how to stop it'
+        lines.size() >= 2
+        lines.every { it.contains('(Ctrl-C stops)') }
+
+        and: "rec's lines count towards where rec was (the toInstr above), from where the pass set out"
+        reached.size() >= 1
+        reached.every { (it.group(2) as long) == recNow && (it.group(1) as long) <= recNow && (it.group(3) as long) <= (it.group(1) as long) }
+
+        and: 'once a rate is known, the time left too'
+        lines.any { it =~ /rec at guest instruction \d+ of \d+ \(from \d+\), \d+ guest instructions\/s, ~\d+ s left/ }
+
+        and: 'rc still arrives'
+        r.out =~ /breakpoint \d+, guest instruction \d+/
+        TandemProcess.leftovers(before).isEmpty()
+    }
 }

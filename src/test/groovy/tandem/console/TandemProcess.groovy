@@ -8,16 +8,16 @@ import java.nio.file.Path
 class TandemProcess {
     static final Path HOME = Files.createTempDirectory('tandem-home-')
 
-    static List<String> command(List<String> args) {
-        ['java', '-XX:TieredStopAtLevel=1', '-cp', System.getProperty('java.class.path'),
+    static List<String> command(List<String> args, List<String> jvm = []) {
+        ['java', '-XX:TieredStopAtLevel=1', *jvm, '-cp', System.getProperty('java.class.path'),
          "-Djava.io.tmpdir=${System.getProperty('java.io.tmpdir')}".toString(),
          "-Dtandem.pandaBuild=${System.getProperty('tandem.pandaBuild', 'target/panda')}".toString(),
          'tandem.cli.Main'] + args
     }
 
     /** Runs to the end; stdout, stderr and the exit code. */
-    static Map run(List<String> args, String stdin = '', File dir = null) {
-        ProcessBuilder pb = new ProcessBuilder(command(args))
+    static Map run(List<String> args, String stdin = '', File dir = null, List<String> jvm = []) {
+        ProcessBuilder pb = new ProcessBuilder(command(args, jvm))
         pb.environment().put('TANDEM_HOME', HOME.toString())
         if (dir) pb.directory(dir)
         Process p = pb.start()

@@ -58,6 +58,24 @@ class ArchSpec extends Specification {
         Arch.MIPS    | '*(int *) 0x1000' | null
     }
 
+    def "#name past #arch's general registers is refused, naming the range, not read from what follows the array"() {
+        when:
+        arch.guestState(name)
+
+        then:
+        def e = thrown(PandaException)
+        e.message.contains(range)
+
+        where:
+        arch        | name                | range
+        Arch.MIPS   | 'gpr[32]'           | 'gpr[0] to gpr[31] (zero to ra)'
+        Arch.MIPS   | 'gpr[99]'           | 'gpr[0] to gpr[31]'
+        Arch.MIPS   | 'active_tc.gpr[40]' | 'gpr[0] to gpr[31]'
+        Arch.X86_64 | 'regs[16]'          | 'regs[0] to regs[15] (rax to r15)'
+        Arch.I386   | 'regs[8]'           | 'regs[0] to regs[7]'
+        Arch.MIPS   | 'gpr[99999999999999999999]' | 'gpr[0] to gpr[31]'
+    }
+
     def "#arch under gdb: pc and registers read from its CPU state; TLB checksum only on MIPS"() {
         given:
         def binary = MiniPanda.binary(arch)

@@ -201,4 +201,37 @@ class RecipesSpec extends Specification {
         '03-check-replay.groovy'  | ['--panda-build', MiniPanda.buildDirectory().toString(), '--kernel', '/no/vmlinux'] | 'guest kernel (--kernel) not found: /no/vmlinux'
         '04-record-replay.groovy' | ['--panda-build', '/nonexistent/build']                                            | 'PANDA build directory not found: /nonexistent/build'
     }
+
+    def "#file --help prints what the step does and its options, runs nothing and exits 0"() {
+        when:
+        def r = tandem(file, ['--help'])
+        List<String> header = BASE.resolve("recipes/$file").toFile().readLines().takeWhile { it.startsWith('//') }
+        List<String> own = header.findAll { it =~ /^\/\/\s+--/ }.collect { (it =~ /--[a-z][a-z-]*/)[0] as String }
+
+        then:
+        r.code == 0
+        r.err == ''
+        r.out.contains('Parameters')
+        own.size() >= 2
+        own.every { r.out.contains(it) }
+        !r.out.contains('$ ')   // no command was run or shown
+        !r.out.contains('== ')  // nor the step's header line
+
+        where:
+        file << BASE.resolve('recipes').toFile().list().findAll { it ==~ /\d\d-.*\.groovy/ }.sort()
+    }
+
+    def "#file refuses an option it does not know, naming it and the ones it takes, before running anything"() {
+        when:
+        def r = tandem(file, ['--demo', '--bogus', '5'])
+
+        then:
+        r.code != 0
+        r.err.contains('unknown option --bogus')
+        r.err.contains('--dry-run') && r.err.contains('--work')
+        !r.out.contains('$ ')
+
+        where:
+        file << BASE.resolve('recipes').toFile().list().findAll { it ==~ /\d\d-.*\.groovy/ }.sort()
+    }
 }
