@@ -190,6 +190,21 @@ public final class PandaSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Why this side can do nothing more, in one sentence naming the side (its server went away,
+     * or its gdb ended), or null while it can. The other side of a pair is not affected.
+     */
+    public String gone() {
+        String why = gdb.gone();
+        return why == null ? null : name + ": " + why;
+    }
+
+    /** Refuses a move on a side that is gone, before any gdb command (a `run` there would start PANDA under gdb itself). */
+    private void requireTarget() {
+        String why = gone();
+        if (why != null) throw new PandaException(why);
+    }
+
     /** Debugger stops caused by moves so far (a measure of how much a search cost). */
     public synchronized int stops() {
         return stops;
@@ -236,6 +251,7 @@ public final class PandaSession implements AutoCloseable {
      * first TB executed after it, and keeps a checkpoint there. Returns that TB's instruction count.
      */
     public synchronized long beginRecordOrReplay() {
+        requireTarget();
         Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
         Stop stop = go(null, role.beginFunction);
         if (stop.breakpoint() != bp.number()) {
@@ -266,6 +282,7 @@ public final class PandaSession implements AutoCloseable {
      */
     public synchronized long toInstr(long n, boolean keep) {
         if (n < 0) throw new PandaException("instruction counts start at 0, not " + n);
+        requireTarget();
         if (begin < 0) beginRecordOrReplay();
         if (n < begin) {
             throw new PandaException(name + ": instruction " + n + " is before the first TB after "
@@ -474,6 +491,7 @@ public final class PandaSession implements AutoCloseable {
      * Keeps no checkpoint. Returns the count reached.
      */
     public synchronized long toCounter(long n) {
+        requireTarget();
         if (begin < 0) beginRecordOrReplay();
         if (!useDebugCounter || !hasSymbol("debug_counter")) return toInstr(n, false);
         long target = ((n + DEBUG_COUNTER_PERIOD - 1) / DEBUG_COUNTER_PERIOD) * DEBUG_COUNTER_PERIOD;
@@ -491,6 +509,7 @@ public final class PandaSession implements AutoCloseable {
      * checkpoint at or before n, else restarts from that checkpoint. Returns the count then.
      */
     public synchronized long readyToMoveTo(long n) {
+        requireTarget();
         if (begin < 0) beginRecordOrReplay();
         long cur = here();
         return fromNearest(n, cur);
@@ -503,6 +522,7 @@ public final class PandaSession implements AutoCloseable {
 
     /** Executes exactly one TB: stops at the next cpu_loop_exec_tb. Returns the count reached. */
     public synchronized long nextTb() {
+        requireTarget();
         if (begin < 0) beginRecordOrReplay();
         return runToTb(null);
     }
@@ -608,14 +628,19 @@ public final class PandaSession implements AutoCloseable {
      */
     private Stop go(Integer bp, Object goal) {
         if (interrupted) throw new PandaException(name + ": interrupted on the way to " + goal + describeWhere());
+        requireTarget();
         Integer end = endBreakpoint();
         int[] on = java.util.stream.Stream.of(bp, end).filter(java.util.Objects::nonNull).mapToInt(Integer::intValue).toArray();
         if (on.length > 0) gdb.enable(on);
         Stop stop;
         try {
             stop = gdb.cont(moveLimit);
+        } catch (DebuggerException e) {
+            String why = gone();
+            if (why != null) throw new PandaException(name + " did not reach " + goal + ": " + gdb.gone(), e);
+            throw e;
         } finally {
-            if (on.length > 0) gdb.disable(on);
+            if (on.length > 0 && gone() == null) gdb.disable(on);
         }
         if (end != null && stop.breakpoint() == end) {
             synchronized (this) {
@@ -681,11 +706,28 @@ public final class PandaSession implements AutoCloseable {
             throw new PandaException(name + ": interrupted on the way to " + goal + describeWhere());
         }
         if (stop.exited()) forgetCheckpointsGdbDropped();
+        if (killedFromOutside(stop)) {
+            throw new PandaException(name + " did not reach " + goal + ": its PANDA (" + gdb.target().description()
+                    + ") was killed with SIGKILL from outside tandem during the move; "
+                    + (rewind != Rewind.REEXECUTION ? "`toInstr N` goes on from a checkpoint"
+                    : role == Role.REPLAY ? "`toInstr N` runs the replay again from its start"
+                    : "a live record run cannot be run again") + lastWords());
+        }
         if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
             throw new PandaException(name + " did not reach " + goal + ": " + ending(stop)
                     + (stop.exited() ? " (the recording ends before it)" : describeWhere()) + lastWords());
         }
         return stop;
+    }
+
+    /**
+     * The program died of SIGKILL: PANDA never sends itself one (it ends a failed replay with
+     * abort(), rr_log.c:257) and tandem sends one only to what it closes, so someone else did
+     * (kill -9, the OOM killer). gdb reports {@code *stopped,reason="exited-signalled",signal-name="SIGKILL"},
+     * natively and through gdbserver alike.
+     */
+    private static boolean killedFromOutside(Stop stop) {
+        return stop.reason() == Stop.Reason.EXITED_SIGNALLED && "SIGKILL".equals(stop.signal());
     }
 
     /**
