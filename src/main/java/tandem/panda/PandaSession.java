@@ -312,6 +312,10 @@ public final class PandaSession implements AutoCloseable {
             cur = -1; // moved: read it again where it matters
         }
         long reached = runToTb(n, cur);
+        if (reached < n) {
+            // another stop came first: this side is not at n, and must never be reported as if it were
+            throw new PandaException(name + " stopped before reaching " + n + ", in " + functionHere() + describeWhere());
+        }
         firstTbAtOrAfter.put(n, reached);
         firstTbAtOrAfter.put(reached, reached);
         if (keep) keepCheckpoint(reached);
@@ -334,6 +338,9 @@ public final class PandaSession implements AutoCloseable {
      * move of this session or by a command typed at gdb): only a checkpoint brings it back.
      */
     private long here() {
+        // a run from the start that did not reach its first TB after the begin function: what the
+        // count says there (0 before PANDA's replay began) is no place to go on from
+        if (reexecuting) return Long.MAX_VALUE;
         try {
             return instrCount();
         } catch (DebuggerException e) {
@@ -377,27 +384,48 @@ public final class PandaSession implements AutoCloseable {
         synchronized (this) {
             reexecutions++;
         }
+        // until the run reaches its first TB after the begin function, this side is nowhere it can
+        // go on from: a move after an interrupted one runs it from the start again (see here())
+        reexecuting = true;
         Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
-        // only the begin breakpoint may stop the run from the start
-        if (execTbBreakpoint != null) gdb.disable(execTbBreakpoint);
-        if (debugCounterBreakpoint != null) gdb.disable(debugCounterBreakpoint);
-        Stop stop = move(gdb.rerun(moveLimit), role.beginFunction);
-        if (stop.breakpoint() != bp.number()) {
-            throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction + " when run again");
+        boolean hit = false;
+        try {
+            // only the begin breakpoint may stop the run from the start
+            if (execTbBreakpoint != null) gdb.disable(execTbBreakpoint);
+            if (debugCounterBreakpoint != null) gdb.disable(debugCounterBreakpoint);
+            Stop stop = move(gdb.rerun(moveLimit), role.beginFunction);
+            if (stop.breakpoint() != bp.number()) {
+                throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction + " when run again");
+            }
+            hit = true;
+            runAtBegin();
+            // host addresses come from the new process: same as before without address randomization,
+            // which gdb turns off, but asked again rather than trusted
+            countLvalue = null;
+            ramPointer = null;
+            long again = runToTb(null);
+            if (begin >= 0 && again != begin) {
+                throw new PandaException(name + " is not deterministic: its first TB after " + role.beginFunction + " was at "
+                        + begin + " and is at " + again + " when run again");
+            }
+            begin = again;
+            reexecuting = false;
+            return again;
+        } finally {
+            // a temporary breakpoint left armed would stop the next run at the begin function, which
+            // a move would then take for its goal
+            if (!hit && gone() == null) {
+                try {
+                    gdb.delete(bp.number());
+                } catch (DebuggerException e) {
+                    // gdb has it no more (it was hit as the run ended): nothing armed
+                }
+            }
         }
-        runAtBegin();
-        // host addresses come from the new process: same as before without address randomization,
-        // which gdb turns off, but asked again rather than trusted
-        countLvalue = null;
-        ramPointer = null;
-        long again = runToTb(null);
-        if (begin >= 0 && again != begin) {
-            throw new PandaException(name + " is not deterministic: its first TB after " + role.beginFunction + " was at "
-                    + begin + " and is at " + again + " when run again");
-        }
-        begin = again;
-        return again;
     }
+
+    /** A run from the start (reexecute) is under way or was stopped before its first TB after the begin function. */
+    private volatile boolean reexecuting;
 
     /**
      * PANDA's cpu_exec loop gives back an rr breakpoint its gdbstub set aside: at the first pass with
@@ -767,6 +795,16 @@ public final class PandaSession implements AutoCloseable {
             return " (now at guest instruction " + instrCount() + ")";
         } catch (RuntimeException e) {
             return "";
+        }
+    }
+
+    /** The function the program stands in, for messages; "an unknown function" when gdb can't say. */
+    private String functionHere() {
+        try {
+            List<Frame> bt = gdb.backtrace();
+            return bt.isEmpty() || bt.get(0).function() == null ? "an unknown function" : bt.get(0).function();
+        } catch (RuntimeException e) {
+            return "an unknown function";
         }
     }
 
