@@ -150,6 +150,7 @@ class Evaluator {
         Progress progress = MOVES.contains(word) ? new Progress(ctx, cmd) : null
         try {
             Pair p = ctx.pair()
+            TandemScript.refuseGoneSides(p, ctx.focus)
             Closure<String> run = { PandaSession s ->
                 String out = GdbLines.run(s, cmd, ctx.breakpointsOf(s))
                 progress?.arrived(s.name(), 'a stop')

@@ -252,6 +252,7 @@ class GdbLines {
         try {
             answer = s.gdb(cmd)
         } catch (DebuggerException e) {
+            if (s.gone() != null) throw new PandaException(s.gone(), e)
             String msg = e.gdbMessage() ?: e.message
             if (msg.contains('signaled while in a function called from GDB')) {
                 // gdb unwound the call (unwindonsignal, set for every session): say what the call did

@@ -44,11 +44,25 @@ abstract class TandemScript extends Script {
     protected Object onFocus(Closure fn) {
         Context c = ctx
         Pair p = c.pair()
+        refuseGoneSides(p, c.focus)
         switch (c.focus) {
             case 'rec': return fn.call(p.rec())
             case 'rep': return fn.call(p.rep())
             default: return p.both(fn as Function<PandaSession, Object>)
         }
+    }
+
+    /**
+     * A side whose server or gdb went away can do nothing more: a verb on it says so in its one
+     * sentence, and how to go on with the other side (the console stays usable).
+     */
+    static void refuseGoneSides(Pair p, String focus) {
+        List<PandaSession> sides = focus == 'rec' ? [p.rec()] : focus == 'rep' ? [p.rep()] : [p.rec(), p.rep()]
+        List<PandaSession> gone = sides.findAll { it.gone() != null }
+        if (!gone) return
+        List<PandaSession> alive = [p.rec(), p.rep()].findAll { it.gone() == null }
+        String then = alive ? " `use ${alive[0].name()}` goes on with ${alive[0].name()} alone." : ' Open the sessions again (demo(...) or open(...)).'
+        throw new PandaException(gone.collect { it.gone() }.join('; ') + '.' + then)
     }
 
     /** tandem's own moves must not stop at the user's breakpoints: they are off meanwhile. */
@@ -142,6 +156,7 @@ abstract class TandemScript extends Script {
         if (p == null) return 'the sessions are not up'
         List<PandaSession> sides = bothSides || ctx.focus == 'both' ? [p.rec(), p.rep()] : ctx.focus == 'rec' ? [p.rec()] : [p.rep()]
         'now: ' + sides.collect { PandaSession s ->
+            if (s.gone() != null) return "${s.name()} is gone".toString()
             try {
                 "${s.name()} at guest instruction ${s.instrCount()}"
             } catch (RuntimeException ignored) {

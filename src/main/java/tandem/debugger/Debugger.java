@@ -112,6 +112,14 @@ public interface Debugger extends AutoCloseable {
     default void awaitProgramOutput() {
     }
 
+    /**
+     * Why this session can do nothing more, in one sentence (its remote server went away, or gdb
+     * itself ended), or null while it can. Once gone, every operation fails at once with it.
+     */
+    default String gone() {
+        return null;
+    }
+
     /** Receives every stop, in order, including those of commands run through {@link #console}. */
     void onStop(Consumer<Stop> listener);
 

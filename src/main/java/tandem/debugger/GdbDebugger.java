@@ -13,6 +13,7 @@ import tandem.mi.MiListener;
 import tandem.mi.MiResult;
 import tandem.mi.MiTimeoutException;
 import tandem.mi.MiTuple;
+import tandem.mi.TargetLostException;
 
 import java.io.File;
 import java.io.IOException;
@@ -397,6 +398,8 @@ public final class GdbDebugger implements Debugger {
             throw new DebuggerException(command.text() + " failed", e.getMessage(), e);
         } catch (GdbDiedException e) {
             throw died(e);
+        } catch (TargetLostException e) {
+            throw lost(e, command.text());
         } finally {
             running = false;
         }
@@ -524,6 +527,7 @@ public final class GdbDebugger implements Debugger {
     }
 
     private Answer consoleMove(String command, Duration limit) {
+        if (mi.targetLost() != null) throw new DebuggerException(gone());
         MiChannel.PendingStop stop = mi.expectStop("*stopped after `" + command + "`");
         boolean resumed = false;
         long started = System.nanoTime();
@@ -558,6 +562,8 @@ public final class GdbDebugger implements Debugger {
             throw new DebuggerException("gdb rejected `" + command + "`", e.getMessage(), e);
         } catch (GdbDiedException e) {
             throw died(e);
+        } catch (TargetLostException e) {
+            throw lost(e, "`" + command + "`");
         } catch (MiTimeoutException e) {
             throw new DebuggerException("`" + command + "` did not finish within " + limit.toSeconds() + " s on "
                     + target.description() + (resumed ? "; " + interruptQuietly() : ""));
@@ -725,6 +731,8 @@ public final class GdbDebugger implements Debugger {
             throw new DebuggerException("gdb could not " + what, e.getMessage(), e);
         } catch (GdbDiedException e) {
             throw died(e);
+        } catch (TargetLostException e) {
+            throw lost(e, what);
         } catch (MiTimeoutException e) {
             throw new DebuggerException("gdb did not answer in time while trying to " + what + ": " + e.getMessage());
         }
@@ -732,6 +740,36 @@ public final class GdbDebugger implements Debugger {
 
     private DebuggerException died(GdbDiedException e) {
         return new DebuggerException("gdb for " + target.description() + " is gone", e.getMessage(), e);
+    }
+
+    /** The sentence of a lost target: the first operation that met the loss names itself, later ones the same words. */
+    private volatile String lostSentence;
+
+    private DebuggerException lost(TargetLostException e, String during) {
+        synchronized (this) {
+            if (lostSentence == null) lostSentence = lostSentence(e.gdbWords(), during);
+        }
+        return new DebuggerException(lostSentence, null, e);
+    }
+
+    private String lostSentence(String gdbWords, String during) {
+        return target.description() + " is gone: gdb lost its connection to it during " + during
+                + " (gdb said `" + gdbWords + "`), and nothing more can be done on it";
+    }
+
+    @Override
+    public String gone() {
+        if (lostSentence != null) return lostSentence;
+        String words = mi.targetLost();
+        // lost while no operation waited (gdb said it on its own, an interrupt's stop awaited)
+        if (words != null) {
+            synchronized (this) {
+                if (lostSentence == null) lostSentence = lostSentence(words, "a move");
+            }
+            return lostSentence;
+        }
+        if (!mi.isAlive()) return "gdb for " + target.description() + " is gone";
+        return null;
     }
 
     @Override

@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Async records, stream records and program output go, in gdb's order, to the
  * {@link MiListener}s on one dispatcher thread. Every wait has a timeout that names what was
- * awaited; if gdb dies, every waiter promptly gets a {@link GdbDiedException}.
+ * awaited; if gdb dies, every waiter promptly gets a {@link GdbDiedException}; if gdb loses its
+ * remote target (the server went away), every waiter gets a {@link TargetLostException} and so
+ * does every command sent after it.
  */
 public final class MiChannel implements AutoCloseable {
 
@@ -83,6 +85,8 @@ public final class MiChannel implements AutoCloseable {
     private final Thread dispatcher;
     private volatile GdbProcess gdb;
     private volatile GdbDiedException death;
+    /** What gdb said when it lost its remote target (null while it has it); guarded by lock for writes. */
+    private volatile String targetLost;
     private volatile boolean closing;
     /** Where the debugged program writes its output instead of gdb's stdout, when the target allows it. */
     private volatile ProgramOutputPipe programPipe;
@@ -154,11 +158,20 @@ public final class MiChannel implements AutoCloseable {
      * @throws GdbErrorException on {@code ^error}, with gdb's message verbatim
      * @throws MiTimeoutException naming the command when no answer came in time
      * @throws GdbDiedException when gdb is or goes away
+     * @throws TargetLostException when gdb has lost its remote target, or loses it now
      */
     public MiResult send(MiCommand command, Duration timeout) {
         Pending p = write(command);
         MiResult result = await(p.answer, timeout, "the answer to " + p.line, () -> forget(p.token));
-        if (result.isError()) throw new GdbErrorException(command, result);
+        if (result.isError()) {
+            // a server that went away while gdb stood still is found by the next command that needs it
+            String said = result.string("msg", "");
+            if (isLossOfTarget(said)) {
+                targetLost(said);
+                throw lost("the answer to " + p.line);
+            }
+            throw new GdbErrorException(command, result);
+        }
         return result;
     }
 
@@ -181,6 +194,7 @@ public final class MiChannel implements AutoCloseable {
         StopWaiter w = new StopWaiter(awaited);
         synchronized (lock) {
             failIfDead(awaited);
+            failIfLost(awaited);
             stopWaiters.add(w);
         }
         return w;
@@ -548,6 +562,7 @@ public final class MiChannel implements AutoCloseable {
             if (s.kind() == StreamRecord.Kind.TARGET) {
                 collectProgramOutput(s.text());
             } else {
+                if (s.kind() == StreamRecord.Kind.LOG && isLossOfTarget(s.text())) targetLost(s.text().strip());
                 synchronized (lock) {
                     Iterator<Pending> it = pending.values().iterator();
                     if (it.hasNext()) it.next().collect(s);
@@ -658,6 +673,47 @@ public final class MiChannel implements AutoCloseable {
         events.add(STOP_DISPATCHER);
     }
 
+    /**
+     * gdb's words when it loses a remote target (gdb 13.1 remote.c: readchar and
+     * remote_serial_write): "Remote connection closed" at the connection's end (the server exited
+     * or was killed; gdbserver's and rr's alike), "Remote communication error.  Target
+     * disconnected: REASON" when reading or writing fails. gdb pops the remote target then and
+     * reports no {@code *stopped}: {@code =thread-group-exited} without an exit code, then this line.
+     */
+    static boolean isLossOfTarget(String gdbText) {
+        String t = gdbText.strip();
+        return t.startsWith("Remote connection closed") || t.startsWith("Remote communication error");
+    }
+
+    /** gdb lost its target: every stop awaited fails now, and every command sent from now on. */
+    private void targetLost(String gdbWords) {
+        List<StopWaiter> ws;
+        synchronized (lock) {
+            if (targetLost == null) targetLost = gdbWords;
+            ws = new ArrayList<>(stopWaiters);
+            stopWaiters.clear();
+        }
+        for (StopWaiter w : ws) w.stop.completeExceptionally(lost(w.awaited));
+        // a killed gdbserver leaves its program running untraced (it does not ask the kernel to
+        // kill it with its tracer): tandem's own programs end now, not at close
+        for (ProcessHandle h : ownPrograms()) h.destroyForcibly();
+    }
+
+    /** What gdb said when it lost its remote target, or null while it has it. */
+    public String targetLost() {
+        return targetLost;
+    }
+
+    private void failIfLost(String awaited) {
+        if (targetLost != null) throw lost(awaited);
+    }
+
+    private TargetLostException lost(String awaited) {
+        String said = targetLost;
+        return new TargetLostException("gdb (pid " + gdb.pid() + ") lost its target while waiting for " + awaited
+                + ": it said `" + said + "`", said);
+    }
+
     // ---- dispatching (dispatcher thread) -------------------------------------------------
 
     private static final Object STOP_DISPATCHER = new Object();
@@ -694,6 +750,9 @@ public final class MiChannel implements AutoCloseable {
         Pending p = new Pending(command, token, line);
         synchronized (lock) {
             failIfDead("the answer to " + line);
+            // gdb without its target would answer some commands from the program file alone, and
+            // start the program under itself on a `run`: nothing more goes to it but its exit
+            if (!"gdb-exit".equals(command.operation())) failIfLost("the answer to " + line);
             pending.put(token, p);
         }
         for (MiTranscript t : transcripts) t.line(MiTranscript.Direction.TO_GDB, line);

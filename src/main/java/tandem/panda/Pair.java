@@ -72,8 +72,13 @@ public final class Pair implements AutoCloseable {
         return rep;
     }
 
-    /** Runs {@code call} on rec and rep concurrently; an error on either side names the side. */
+    /**
+     * Runs {@code call} on rec and rep concurrently; an error on either side names the side. A side
+     * that is gone ({@link PandaSession#gone()}) refuses it before either side starts.
+     */
     public <T> Both<T> both(Function<PandaSession, T> call) {
+        String gone = gone();
+        if (gone != null) throw new PandaException(gone);
         Future<T> a = sides.submit(() -> call.apply(rec));
         Future<T> b = sides.submit(() -> call.apply(rep));
         return new Both<>(await(a, rec, b), await(b, rep, a));
@@ -96,6 +101,16 @@ public final class Pair implements AutoCloseable {
             if (cause instanceof RuntimeException r && r.getMessage() != null && r.getMessage().startsWith(side.name())) throw r;
             throw new PandaException(side.name() + ": " + cause.getMessage(), cause);
         }
+    }
+
+    /**
+     * Why rec, rep or both can do nothing more ("rep: gdbserver ... is gone: ..."; both sentences
+     * when both are), or null while both can.
+     */
+    public String gone() {
+        String a = rec.gone(), b = rep.gone();
+        if (a == null && b == null) return null;
+        return a == null ? b : b == null ? a : a + "; " + b;
     }
 
     /** Stops the moves of both sides (Ctrl-C) until {@link #clearInterrupt()}. Never blocks. */

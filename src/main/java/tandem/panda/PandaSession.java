@@ -200,6 +200,21 @@ public final class PandaSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Why this side can do nothing more, in one sentence naming the side (its server went away,
+     * or its gdb ended), or null while it can. The other side of a pair is not affected.
+     */
+    public String gone() {
+        String why = gdb.gone();
+        return why == null ? null : name + ": " + why;
+    }
+
+    /** Refuses a move on a side that is gone, before any gdb command (a `run` there would start PANDA under gdb itself). */
+    private void requireTarget() {
+        String why = gone();
+        if (why != null) throw new PandaException(why);
+    }
+
     /** Debugger stops caused by moves so far (a measure of how much a search cost). */
     public synchronized int stops() {
         return stops;
@@ -246,6 +261,7 @@ public final class PandaSession implements AutoCloseable {
      * first TB executed after it, and keeps a checkpoint there. Returns that TB's instruction count.
      */
     public synchronized long beginRecordOrReplay() {
+        requireTarget();
         Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
         Stop stop = go(null, role.beginFunction);
         if (stop.breakpoint() != bp.number()) {
@@ -276,6 +292,7 @@ public final class PandaSession implements AutoCloseable {
      */
     public synchronized long toInstr(long n, boolean keep) {
         if (n < 0) throw new PandaException("instruction counts start at 0, not " + n);
+        requireTarget();
         if (begin < 0) beginRecordOrReplay();
         if (n < begin) {
             throw new PandaException(name + ": instruction " + n + " is before the first TB after "
@@ -305,6 +322,10 @@ public final class PandaSession implements AutoCloseable {
             cur = -1; // moved: read it again where it matters
         }
         long reached = runToTb(n, cur);
+        if (reached < n) {
+            // another stop came first: this side is not at n, and must never be reported as if it were
+            throw new PandaException(name + " stopped before reaching " + n + ", in " + functionHere() + describeWhere());
+        }
         firstTbAtOrAfter.put(n, reached);
         firstTbAtOrAfter.put(reached, reached);
         if (keep) keepCheckpoint(reached);
@@ -327,6 +348,9 @@ public final class PandaSession implements AutoCloseable {
      * move of this session or by a command typed at gdb): only a checkpoint brings it back.
      */
     private long here() {
+        // a run from the start that did not reach its first TB after the begin function: what the
+        // count says there (0 before PANDA's replay began) is no place to go on from
+        if (reexecuting) return Long.MAX_VALUE;
         try {
             return instrCount();
         } catch (DebuggerException e) {
@@ -370,27 +394,48 @@ public final class PandaSession implements AutoCloseable {
         synchronized (this) {
             reexecutions++;
         }
+        // until the run reaches its first TB after the begin function, this side is nowhere it can
+        // go on from: a move after an interrupted one runs it from the start again (see here())
+        reexecuting = true;
         Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
-        // only the begin breakpoint may stop the run from the start
-        if (execTbBreakpoint != null) gdb.disable(execTbBreakpoint);
-        if (debugCounterBreakpoint != null) gdb.disable(debugCounterBreakpoint);
-        Stop stop = move(gdb.rerun(moveLimit), role.beginFunction);
-        if (stop.breakpoint() != bp.number()) {
-            throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction + " when run again");
+        boolean hit = false;
+        try {
+            // only the begin breakpoint may stop the run from the start
+            if (execTbBreakpoint != null) gdb.disable(execTbBreakpoint);
+            if (debugCounterBreakpoint != null) gdb.disable(debugCounterBreakpoint);
+            Stop stop = move(gdb.rerun(moveLimit), role.beginFunction);
+            if (stop.breakpoint() != bp.number()) {
+                throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction + " when run again");
+            }
+            hit = true;
+            runAtBegin();
+            // host addresses come from the new process: same as before without address randomization,
+            // which gdb turns off, but asked again rather than trusted
+            countLvalue = null;
+            ramPointer = null;
+            long again = runToTb(null);
+            if (begin >= 0 && again != begin) {
+                throw new PandaException(name + " is not deterministic: its first TB after " + role.beginFunction + " was at "
+                        + begin + " and is at " + again + " when run again");
+            }
+            begin = again;
+            reexecuting = false;
+            return again;
+        } finally {
+            // a temporary breakpoint left armed would stop the next run at the begin function, which
+            // a move would then take for its goal
+            if (!hit && gone() == null) {
+                try {
+                    gdb.delete(bp.number());
+                } catch (DebuggerException e) {
+                    // gdb has it no more (it was hit as the run ended): nothing armed
+                }
+            }
         }
-        runAtBegin();
-        // host addresses come from the new process: same as before without address randomization,
-        // which gdb turns off, but asked again rather than trusted
-        countLvalue = null;
-        ramPointer = null;
-        long again = runToTb(null);
-        if (begin >= 0 && again != begin) {
-            throw new PandaException(name + " is not deterministic: its first TB after " + role.beginFunction + " was at "
-                    + begin + " and is at " + again + " when run again");
-        }
-        begin = again;
-        return again;
     }
+
+    /** A run from the start (reexecute) is under way or was stopped before its first TB after the begin function. */
+    private volatile boolean reexecuting;
 
     /**
      * PANDA's cpu_exec loop gives back an rr breakpoint its gdbstub set aside: at the first pass with
@@ -484,6 +529,7 @@ public final class PandaSession implements AutoCloseable {
      * Keeps no checkpoint. Returns the count reached.
      */
     public synchronized long toCounter(long n) {
+        requireTarget();
         if (begin < 0) beginRecordOrReplay();
         if (!useDebugCounter || !hasSymbol("debug_counter")) return toInstr(n, false);
         long target = ((n + DEBUG_COUNTER_PERIOD - 1) / DEBUG_COUNTER_PERIOD) * DEBUG_COUNTER_PERIOD;
@@ -501,6 +547,7 @@ public final class PandaSession implements AutoCloseable {
      * checkpoint at or before n, else restarts from that checkpoint. Returns the count then.
      */
     public synchronized long readyToMoveTo(long n) {
+        requireTarget();
         if (begin < 0) beginRecordOrReplay();
         long cur = here();
         return fromNearest(n, cur);
@@ -513,6 +560,7 @@ public final class PandaSession implements AutoCloseable {
 
     /** Executes exactly one TB: stops at the next cpu_loop_exec_tb. Returns the count reached. */
     public synchronized long nextTb() {
+        requireTarget();
         if (begin < 0) beginRecordOrReplay();
         return runToTb(null);
     }
@@ -618,14 +666,19 @@ public final class PandaSession implements AutoCloseable {
      */
     private Stop go(Integer bp, Object goal) {
         if (interrupted) throw new PandaException(name + ": interrupted on the way to " + goal + describeWhere());
+        requireTarget();
         Integer end = endBreakpoint();
         int[] on = java.util.stream.Stream.of(bp, end).filter(java.util.Objects::nonNull).mapToInt(Integer::intValue).toArray();
         if (on.length > 0) gdb.enable(on);
         Stop stop;
         try {
             stop = gdb.cont(moveLimit);
+        } catch (DebuggerException e) {
+            String why = gone();
+            if (why != null) throw new PandaException(name + " did not reach " + goal + ": " + gdb.gone(), e);
+            throw e;
         } finally {
-            if (on.length > 0) gdb.disable(on);
+            if (on.length > 0 && gone() == null) gdb.disable(on);
         }
         if (end != null && stop.breakpoint() == end) {
             synchronized (this) {
@@ -691,11 +744,28 @@ public final class PandaSession implements AutoCloseable {
             throw new PandaException(name + ": interrupted on the way to " + goal + describeWhere());
         }
         if (stop.exited()) forgetCheckpointsGdbDropped();
+        if (killedFromOutside(stop)) {
+            throw new PandaException(name + " did not reach " + goal + ": its PANDA (" + gdb.target().description()
+                    + ") was killed with SIGKILL from outside tandem during the move; "
+                    + (rewind != Rewind.REEXECUTION ? "`toInstr N` goes on from a checkpoint"
+                    : role == Role.REPLAY ? "`toInstr N` runs the replay again from its start"
+                    : "a live record run cannot be run again") + lastWords());
+        }
         if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
             throw new PandaException(name + " did not reach " + goal + ": " + ending(stop)
                     + (stop.exited() ? " (the recording ends before it)" : describeWhere()) + lastWords());
         }
         return stop;
+    }
+
+    /**
+     * The program died of SIGKILL: PANDA never sends itself one (it ends a failed replay with
+     * abort(), rr_log.c:257) and tandem sends one only to what it closes, so someone else did
+     * (kill -9, the OOM killer). gdb reports {@code *stopped,reason="exited-signalled",signal-name="SIGKILL"},
+     * natively and through gdbserver alike.
+     */
+    private static boolean killedFromOutside(Stop stop) {
+        return stop.reason() == Stop.Reason.EXITED_SIGNALLED && "SIGKILL".equals(stop.signal());
     }
 
     /**
@@ -735,6 +805,16 @@ public final class PandaSession implements AutoCloseable {
             return " (now at guest instruction " + instrCount() + ")";
         } catch (RuntimeException e) {
             return "";
+        }
+    }
+
+    /** The function the program stands in, for messages; "an unknown function" when gdb can't say. */
+    private String functionHere() {
+        try {
+            List<Frame> bt = gdb.backtrace();
+            return bt.isEmpty() || bt.get(0).function() == null ? "an unknown function" : bt.get(0).function();
+        } catch (RuntimeException e) {
+            return "an unknown function";
         }
     }
 

@@ -593,6 +593,18 @@ class GdbDebuggerSpec extends Specification {
         gdb.console('info signals SIGINT') =~ /SIGINT\s+Yes\s+Yes\s+No/
     }
 
+    /** Whether the process ends within 5 s: gone, or a zombie its new parent has not reaped. */
+    static boolean ended(long pid) {
+        for (int i = 0; i < 50; i++) {
+            def stat = new File("/proc/$pid/stat")
+            if (!stat.exists()) return true
+            String s = stat.text
+            if (s.substring(s.lastIndexOf(')') + 2).startsWith('Z')) return true
+            sleep 100
+        }
+        false
+    }
+
     long programPid() {
         def m = gdb.console('info inferiors') =~ /process (\d+)/
         assert m.find()
@@ -611,6 +623,88 @@ class GdbDebuggerSpec extends Specification {
             def line = status.find { it.startsWith(key) }
             (new BigInteger(line.substring(key.length()).trim(), 16) & 2G) != 0G
         }
+    }
+
+    def "gdbserver killed during a continue: the move ends at once with one sentence, and the session is gone"() {
+        given: 'a condition that never holds: the replay crawls TB by TB behind gdbserver'
+        def longer = Demo.record(3_000_000)
+        def server = GdbServerTarget.launch(Demo.GDB, Demo.GDBSERVER, longer.binary(),
+                MiniPanda.replayArguments('ls', null), longer.directory(), null)
+        atTb(server)
+        long gdbserver = server.processIds()[0]
+        gdb.breakAt('cpu_loop_exec_tb', "$COUNT == 1")
+        def killer = Thread.start {
+            while (!gdb.running()) sleep 10
+            sleep 500
+            ProcessHandle.of(gdbserver).ifPresent { it.destroyForcibly() }
+        }
+
+        when: 'within the four hours a PANDA move may take'
+        long started = System.nanoTime()
+        gdb.cont(Duration.ofHours(4))
+
+        then: 'gdb said `Remote connection closed` and no *stopped: the waiting ends at once'
+        def e = thrown(DebuggerException)
+        killer.join()
+        (System.nanoTime() - started) / 1e9 < 10
+        e.message == "${server.description()} is gone: gdb lost its connection to it during -exec-continue (gdb said `Remote connection closed`), and nothing more can be done on it".toString()
+        !gdb.running()
+        gdb.gone() == e.message
+
+        and: 'the program gdbserver ran, left running untraced, is ended'
+        long program = gdb.channel().inferiorPids().max()
+        ended(program)
+
+        when: 'every later operation says the same at once, and none starts the program under gdb itself'
+        gdb.evaluate(COUNT)
+
+        then:
+        def again = thrown(DebuggerException)
+        again.message == e.message
+
+        when:
+        gdb.rerun(Duration.ofSeconds(30))
+
+        then:
+        thrown(DebuggerException)
+        gdb.channel().inferiorPids() == [program] as Set
+        ended(program)
+
+        cleanup:
+        gdb?.close()
+        MiniPanda.deleteTree(longer?.directory())
+    }
+
+    def "a program killed with SIGKILL during a continue ends the move with gdb's exited-signalled stop, #kind"() {
+        given:
+        def longer = Demo.record(3_000_000)
+        Target t = kind == 'live' ? MiniPanda.replayUnderGdb(longer, null, Demo.GDB)
+                : GdbServerTarget.launch(Demo.GDB, Demo.GDBSERVER, longer.binary(), MiniPanda.replayArguments('ls', null), longer.directory(), null)
+        atTb(t)
+        long program = gdb.channel().inferiorPids().max()
+        gdb.breakAt('cpu_loop_exec_tb', "$COUNT == 1")
+        def killer = Thread.start {
+            while (!gdb.running()) sleep 10
+            sleep 500
+            ['kill', '-KILL', "$program"].execute().waitFor()
+        }
+
+        when:
+        def stop = gdb.cont(Duration.ofHours(4))
+        killer.join()
+
+        then: 'the target is there still: gdb could run the program again'
+        stop.reason() == Stop.Reason.EXITED_SIGNALLED
+        stop.signal() == 'SIGKILL'
+        gdb.gone() == null
+        gdb.evaluate('1 + 1') == '2'
+
+        cleanup:
+        gdb?.close()
+        MiniPanda.deleteTree(longer?.directory())
+
+        where:
+        kind << ['live', 'gdbserver']
     }
 
     def "gdb killed from outside: the next operation says gdb is gone"() {

@@ -399,6 +399,45 @@ class RrTargetSpec extends Specification {
         stopServing(rr)
     }
 
+    def "rr replay -s killed during a move: the move ends at once with one sentence, the side is gone, its next move is refused"() {
+        given: 'a long replay served by rr, rep moving far through it TB by TB (rr refuses the loop-pass write)'
+        def longer = Demo.record(3_000_000)
+        def trace = Demo.rrRecord(longer, 'long', MiniPanda.replayArguments('ls', null))
+        def rr = serve(trace)
+        def s = servedSession(trace, announcedPort(rr))
+        s.beginRecordOrReplay()
+        s.useDebugCounter(false)   // every TB a stop the server tests: a move of seconds
+        def killer = Thread.start {
+            while (!s.debugger().running()) sleep 10
+            sleep 300
+            stopServing(rr)   // SIGTERM: rr's server ends, and the connection with it
+        }
+
+        when:
+        long started = System.nanoTime()
+        s.toInstr(2_900_000)
+
+        then:
+        def e = thrown(tandem.panda.PandaException)
+        killer.join()
+        (System.nanoTime() - started) / 1e9 < 10
+        e.message ==~ /rep did not reach 2900000: gdbserver 127\.0\.0\.1:\d+ \(panda-system-mips\) is gone: gdb lost its connection to it during -exec-continue \(gdb said `Remote (connection closed|communication error[^`]*)`\), and nothing more can be done on it/
+        s.gone() == 'rep: ' + s.debugger().gone()
+
+        when: 'the next move is refused at once, without a `run` that would start PANDA under gdb itself'
+        s.toInstr(1000)
+
+        then:
+        def again = thrown(tandem.panda.PandaException)
+        again.message == s.gone()
+        s.debugger().channel().inferiorPids().isEmpty()
+
+        cleanup:
+        s?.close()
+        stopServing(rr)
+        MiniPanda.deleteTree(longer?.directory())
+    }
+
     def "rr #version's -s hint (`#header`) names the port the replay is served on"() {
         given:
         def pb = new ProcessBuilder(Demo.RR.toString(), 'replay', '-s', '0', reprep.toString())
