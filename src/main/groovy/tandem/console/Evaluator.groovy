@@ -150,8 +150,9 @@ class Evaluator {
         Progress progress = MOVES.contains(word) ? new Progress(ctx, cmd) : null
         try {
             Pair p = ctx.pair()
+            BreakpointNumbers.Line numbers = ctx.breakpoints.line()
             Closure<String> run = { PandaSession s ->
-                String out = GdbLines.run(s, cmd, ctx.breakpointsOf(s))
+                String out = GdbLines.run(s, cmd, numbers)
                 progress?.arrived(s.name(), 'a stop')
                 out
             }
