@@ -23,7 +23,8 @@ class BothSides {
     }
 
     Both gdb(String command) {
-        ctx.pair().both({ PandaSession s -> GdbLines.run(s, command, ctx.breakpointsOf(s)) } as Function<PandaSession, Object>)
+        BreakpointNumbers.Line numbers = ctx.breakpoints.line()
+        ctx.pair().both({ PandaSession s -> GdbLines.run(s, command, numbers) } as Function<PandaSession, Object>)
     }
 
     String toString() { 'both (rec and rep)' }

@@ -18,8 +18,8 @@ class Context {
     /** A person is watching a terminal: show progress and waiting messages. */
     final boolean interactive
     volatile Throwable lastError
-    /** Breakpoints the user made with gdb lines, per side: switched off during tandem's own moves. */
-    final Map<String, Set<Integer>> userBreakpoints = new java.util.concurrent.ConcurrentHashMap<String, Set<Integer>>()
+    /** Breakpoints the user made with gdb lines, one number for both sides: switched off during tandem's own moves. */
+    final BreakpointNumbers breakpoints = new BreakpointNumbers()
 
     Context(PrintWriter out, Render render, boolean interactive) {
         this.out = out
@@ -46,7 +46,7 @@ class Context {
         }
         s.onPass { String side, Timeline.Pass pass -> progress?.passed(side, pass) }
         focus = 'both'
-        userBreakpoints.values().each { it.clear() }
+        breakpoints.clear()
         old?.close()
     }
 
@@ -60,8 +60,9 @@ class Context {
         return s.pair()
     }
 
+    /** gdb's numbers of the user's breakpoints on {@code s}. */
     Set<Integer> breakpointsOf(PandaSession s) {
-        userBreakpoints.computeIfAbsent(s.name()) { new LinkedHashSet<Integer>() }
+        breakpoints.gdbNumbers(s.name())
     }
 
     void requireFocus(String f) {

@@ -7,12 +7,15 @@ import groovy.transform.CompileStatic
 import org.codehaus.groovy.control.CompilerConfiguration
 import org.codehaus.groovy.control.MultipleCompilationErrorsException
 import org.codehaus.groovy.control.customizers.ImportCustomizer
+import org.codehaus.groovy.control.messages.SyntaxErrorMessage
+import org.codehaus.groovy.syntax.SyntaxException
 import org.codehaus.groovy.runtime.InvokerInvocationException
 import tandem.debugger.DebuggerException
 import tandem.panda.Both
 import tandem.panda.Pair
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
+import tandem.panda.SideFailed
 
 import java.util.concurrent.CompletableFuture
 import java.util.function.Function
@@ -82,6 +85,15 @@ class Evaluator {
             Throwable cause = unwrap(e)
             ctx.lastError = cause
             errors++
+            if (cause instanceof SideFailed) {
+                // the side that answered is shown, then each failing side's error
+                ((SideFailed) cause).answers().each { String side, Object answer ->
+                    String a = ctx.render.value(answer)
+                    if (a) ctx.out.println(a.contains('\n') ? "$side:\n$a" : "$side: $a")
+                }
+                cause.message.readLines().each { String l -> ctx.out.println(ctx.render.error('error: ' + l)) }
+                return
+            }
             ctx.out.println(ctx.render.error('error: ' + message(cause, t)))
         } finally {
             ctx.out.flush()
@@ -133,6 +145,9 @@ class Evaluator {
     static String verbCall(String t) {
         def m = t =~ /^(toInstr|v2p|bisect)\s+(-.*)$/
         if (m.matches()) return "${m.group(1)}(${m.group(2)})".toString()
+        // the focus by name: `use rep` must not need rep itself, which may have failed to start
+        def u = t =~ /^use\s+(rec|rep|both)\s*$/
+        if (u.matches()) return "use('${u.group(1)}')".toString()
         def h = t =~ /^help\s+([\w-]+)\s*$/
         if (h.matches()) return "help('${h.group(1)}')".toString()
         return t
@@ -151,8 +166,9 @@ class Evaluator {
         try {
             Pair p = ctx.pair()
             TandemScript.refuseGoneSides(p, ctx.focus)
+            BreakpointNumbers.Line numbers = ctx.breakpoints.line()
             Closure<String> run = { PandaSession s ->
-                String out = GdbLines.run(s, cmd, ctx.breakpointsOf(s))
+                String out = GdbLines.run(s, cmd, numbers)
                 progress?.arrived(s.name(), 'a stop')
                 out
             }
@@ -227,6 +243,12 @@ class Evaluator {
         }
         if (e instanceof MultipleCompilationErrorsException) {
             def errs = ((MultipleCompilationErrorsException) e).errorCollector.errors
+            if (errs && errs[0] instanceof SyntaxErrorMessage) {
+                // its toString is the object's identity: the message and where, as gdb says a syntax error
+                SyntaxException x = ((SyntaxErrorMessage) errs[0]).cause
+                String where = input?.readLines()?.size() > 1 ? "line ${x.line}, column ${x.startColumn}" : "column ${x.startColumn}"
+                return "not Groovy, a gdb line or a shell line (shell lines start with `\$ `): ${x.originalMessage.replaceAll(/\s*@ line \d+, column \d+\.?$/, '').replace("Unexpected input: '<EOF>'", 'Unexpected end of input')} at $where"
+            }
             String first = errs ? errs[0].toString().readLines().find { it.trim() && !it.startsWith('startup failed') } : e.message
             first = (first ?: e.message).replaceAll(/^\S+\.groovy: /, '').replaceAll(/^Script\d+\.groovy: /, '')
             return "not Groovy, a gdb line or a shell line (shell lines start with `\$ `): ${first.trim()}"

@@ -63,7 +63,6 @@ class GdbLines {
 
     private static final Pattern PROMPT = ~/^\s*\((?:rr|gdb)\)\s*/
     private static final Pattern FIRST = ~/^([A-Za-z][\w-]*)(\/\w+)?(.*)$/
-    private static final Pattern BREAKPOINT_MADE = ~/(?m)^(?:Temporary breakpoint|Breakpoint|Hardware watchpoint|Watchpoint|Hardware read watchpoint|Hardware access \(read\/write\) watchpoint|Dprintf) (\d+)[: ]/
     /**
      * gdb 13: "'getenv' has unknown return type; cast the call to its declared return type". For an
      * IFUNC or a PLT stub gdb names the target, not the function of the line:
@@ -233,13 +232,21 @@ class GdbLines {
     /**
      * Runs one gdb line on a session and returns what gdb printed, plus what the program printed
      * meanwhile. Retries with casts when gdb lacks the types of stdout, stderr, fprintf or a
-     * function's return type, and says which casts it used.
+     * function's return type, and says which casts it used. Breakpoint numbers, typed and shown,
+     * are the console's ({@link BreakpointNumbers}): {@code numbers} is the console line this
+     * runs for, shared by both sides when it runs on both.
      */
-    static String run(PandaSession s, String line, Set<Integer> userBreakpoints) {
+    static String run(PandaSession s, String line, BreakpointNumbers.Line numbers) {
         String refused = refusal(line) ?: abbreviated(s, line) ?: forkLost(s, line)
         if (refused != null) throw new PandaException(refused)
         String cmd = stripPrompt(line).trim()
-        ByNumber users = usersNumbers(cmd, userBreakpoints)
+        String side = s.name()
+        BreakpointNumbers bps = numbers.numbers
+        if (usersNumbers(cmd, [:]) != null) {
+            // gdb drops breakpoints by itself (a temporary one hit, a watchpoint out of scope): ask which it has
+            bps.keepOnly(side, (s.gdb('info breakpoints') =~ /(?m)^(\d+)\s/).collect { Integer.parseInt(((List<String>) it)[1]) } as Set<Integer>)
+        }
+        ByNumber users = usersNumbers(cmd, bps.on(side))
         if (users != null && users.command == null) return users.notYours
         if (users != null) cmd = users.command
         String own = notesChecksum(s, cmd)
@@ -247,7 +254,7 @@ class GdbLines {
         String word = cmd.split(/[\s\/]/, 2)[0]
         StringBuilder out = new StringBuilder()
         s.debugger().drainProgramOutput()   // what the program printed before this line is not its answer
-        if (TIMELINE.contains(word) && cmd == word) return reverse(s, word)
+        if (TIMELINE.contains(word) && cmd == word) return numbers.shown(side, reverse(s, word), false)
         String answer
         try {
             answer = s.gdb(cmd)
@@ -256,13 +263,13 @@ class GdbLines {
             String msg = e.gdbMessage() ?: e.message
             if (msg.contains('signaled while in a function called from GDB')) {
                 // gdb unwound the call (unwindonsignal, set for every session): say what the call did
-                throw new PandaException("${s.name()}: `$cmd` got a signal inside the function it called; gdb undid the call, " +
-                        "so ${s.name()} is where it was before it. gdb said: ${msg.readLines().take(2).join(' ')}" as String)
+                throw new PandaException("${side}: `$cmd` got a signal inside the function it called; gdb undid the call, " +
+                        "so ${side} is where it was before it. gdb said: ${msg.readLines().take(2).join(' ')}" as String)
             }
             // gdb's own refusal ("Target multi-thread does not support this command.") comes from a
             // target that says it can reverse but cannot here: the stand-in rr, a gdb without rr's protocol
             if (REVERSE.contains(word) && (!s.debugger().target().canReverse() || msg ==~ /(?s).*does not support this command.*/)) {
-                throw new PandaException("${s.name()}: `$word` needs reverse execution, which " +
+                throw new PandaException("${side}: `$word` needs reverse execution, which " +
                         "${s.debugger().target().description()} does not offer (only a real rr replay has it). To go back, use `toInstr N` " +
                         "(it restarts from the nearest checkpoint)." as String)
             }
@@ -283,7 +290,9 @@ class GdbLines {
             }
         }
         if (users?.notYours) out << users.notYours << '\n'
-        out << usersView(cmd, answer, userBreakpoints)
+        numbers.answered(side, answer)
+        if (users?.deleted) bps.gone(side, users.deleted)
+        out << numbers.shown(side, usersView(cmd, answer, bps.gdbNumbers(side), users?.done), INFO_BREAKPOINTS.matcher(cmd).matches())
         boolean ended = answer.contains('[stopped: exited')
         if (ended) s.forgetCheckpointsGdbDropped()
         if (cmd ==~ /^info\s+checkpoints?\s*$/ && !s.checkpoints().snapshot().isEmpty()) {
@@ -296,8 +305,6 @@ class GdbLines {
         if (word in ['call', 'print', 'p', 'output', 'printf'] && cmd.contains('(')) {
             s.debugger().awaitProgramOutput()   // a call may print to stderr, read apart from gdb's answer
         }
-        Matcher m = BREAKPOINT_MADE.matcher(answer)
-        while (m.find()) userBreakpoints << Integer.parseInt(m.group(1))
         List<String> printed = s.debugger().drainProgramOutput()
         if (printed) {
             int max = 200
@@ -330,15 +337,15 @@ class GdbLines {
                 : "${lacks}; ${tandem.panda.Checksums.TLB_SOURCE}: ${String.format('0x%08x', tlb)}".toString()
     }
 
-    private static final Pattern INFO_BREAKPOINTS = ~/^(info|i)\s+(b|br|bre|brea|break|breakpoints|watchpoints)\b.*/
     private static final Pattern ALSO_SET = ~/^Note: breakpoints? (.+) also set at pc (.*)$/
 
     /**
      * gdb's answer as the user should see it: tandem's own breakpoints (the TB breakpoint, the end of
      * the recording) are not theirs, so `info breakpoints` and gdb's "also set" notes leave them out,
-     * and `delete N`, `disable N` and `enable N`, which gdb answers with nothing, say what they did.
+     * and `delete N`, `disable N` and `enable N`, which gdb answers with nothing, say what they did
+     * ({@code done}, in the user's numbers).
      */
-    static String usersView(String cmd, String answer, Set<Integer> mine) {
+    static String usersView(String cmd, String answer, Set<Integer> mine, String done) {
         if (INFO_BREAKPOINTS.matcher(cmd).matches()) {
             List<String> rows = []
             boolean keep = true
@@ -349,11 +356,7 @@ class GdbLines {
             }
             return rows.size() <= 1 ? 'No breakpoints or watchpoints of yours.' : rows.join('\n')
         }
-        Matcher d = NUMBERED.matcher(cmd)
-        if (d.matches() && d.group(3).trim() && !answer.trim()) {
-            String verb = d.group(1).startsWith('e') ? 'enabled' : d.group(1).startsWith('di') ? 'disabled' : 'deleted'
-            return "$verb ${d.group(3).trim()}".toString()
-        }
+        if (done && !answer.trim()) return done
         return answer.readLines().collect { String l -> usersNote(l, mine) }.findAll { it != null }.join('\n')
     }
 
@@ -404,48 +407,77 @@ class GdbLines {
         }
     }
 
-    /** `delete` with no numbers would also remove tandem's own breakpoints: delete the user's only. */
-    private static final Pattern NUMBERED = ~/^(delete|d|disable|disa|dis|enable|en)((?:\s+(?:breakpoints|once|delete|count\s+\d+))*)((?:\s+\d+(?:-\d+)?)*)\s*$/
-    private static final Pattern FIRST_NUMBERED = ~/^(condition|cond|ignore)\s+(\d+)\b.*/
+    /**
+     * delete, disable and enable (gdb's abbreviations too: d, del, dis, en, ...), with their
+     * `breakpoints`, `once`, `delete` and `count N` words, and a list of numbers or ranges.
+     */
+    private static final Pattern NUMBERED = ~/^(d|del|dele|delet|delete|dis|disa|disab|disabl|disable|en|ena|enab|enabl|enable)((?:\s+(?:b|br|bre|brea|break|breakp\w*|once|delete|count\s+\d+))*)((?:\s+\d+(?:-\d+)?)*)\s*$/
+    /** condition and ignore, whose first argument is one breakpoint's number. */
+    private static final Pattern FIRST_NUMBERED = ~/^(cond|condi|condit|conditi|conditio|condition|ig|ign|igno|ignor|ignore)(\s+)(\d+)\b(.*)$/
+    /** `info breakpoints` (i b, info br, info watchpoints...), with numbers or ranges or none. */
+    private static final Pattern INFO_BREAKPOINTS = ~/^(i|inf|info)\s+(b|br|bre|brea|break|breakp\w*|wat\w*)((?:\s+\d+(?:-\d+)?)*)\s*$/
 
     /**
-     * A breakpoint command as it may reach gdb ({@code command}, null when nothing is left to run)
-     * and its answer for the numbers that are not the user's ({@code notYours}).
+     * A breakpoint command as it may reach gdb ({@code command}, null when nothing is left to run),
+     * its answer for the numbers that are not the user's ({@code notYours}), and what it did in the
+     * user's numbers when gdb says nothing ({@code done}: "deleted 3 5").
      */
     @groovy.transform.Immutable
     static class ByNumber {
         String command
         String notYours
+        String done
+        /** gdb's numbers of the user's breakpoints the command deletes */
+        List<Integer> deleted
+    }
+
+    /** "3 5-7" as numbers, a range cut at 10000 numbers (a typo, not thousands of breakpoints). */
+    private static List<Integer> numbersIn(String list) {
+        List<Integer> asked = []
+        list.trim().split(/\s+/).findAll().each { String r ->
+            List<String> ends = r.split('-') as List<String>
+            int a = Integer.parseInt(ends[0]), b = Integer.parseInt(ends[-1])
+            if (b - a > 10_000) b = a + 10_000
+            (a..b).each { asked << it }
+        }
+        return asked
     }
 
     /**
-     * delete, disable, enable, condition and ignore on the user's breakpoints only: tandem's own
-     * (the TB breakpoint, debug_counter's, the end of the recording) are what toInstr and the
-     * search move with, so a number of theirs is answered as gdb answers a number that does not
-     * exist, and the bare command means the user's breakpoints. Null for any other line.
+     * delete, disable, enable, condition, ignore and info breakpoints on the user's breakpoints
+     * only, in the console's numbers ({@link BreakpointNumbers}): {@code mine} maps each user
+     * number on this side to gdb's. tandem's own (the TB breakpoint, debug_counter's, the end of
+     * the recording) are what toInstr and the search move with, so a number that is not the
+     * user's is answered as gdb answers a number that does not exist, and the bare command means
+     * the user's breakpoints. Null for any other line.
      */
-    static ByNumber usersNumbers(String cmd, Set<Integer> mine) {
+    static ByNumber usersNumbers(String cmd, Map<Integer, Integer> mine) {
         Matcher f = FIRST_NUMBERED.matcher(cmd)
         if (f.matches()) {
-            int n = Integer.parseInt(f.group(2))
-            return n in mine ? null : new ByNumber(null, "No breakpoint number $n.".toString())
+            int n = Integer.parseInt(f.group(3))
+            Integer gdb = mine[n]
+            return gdb == null ? new ByNumber(null, "No breakpoint number $n.".toString(), null, [])
+                    : new ByNumber("${f.group(1)}${f.group(2)}${gdb}${f.group(4)}".toString(), null, null, [])
+        }
+        Matcher i = INFO_BREAKPOINTS.matcher(cmd)
+        if (i.matches()) {
+            List<Integer> asked = numbersIn(i.group(3))
+            if (!asked) return new ByNumber(cmd, null, null, [])
+            List<Integer> kept = asked.findAll { mine.containsKey(it) }
+            if (!kept) return new ByNumber(null, "No breakpoint or watchpoint matching '${i.group(3).trim()}'.".toString(), null, [])
+            return new ByNumber("info breakpoints ${kept.collect { mine[it] }.join(' ')}".toString(), null, null, [])
         }
         Matcher m = NUMBERED.matcher(cmd)
         if (!m.matches()) return null
         String verb = m.group(1).startsWith('e') ? 'enable' : m.group(1).startsWith('di') ? 'disable' : 'delete'
-        List<Integer> asked = []
-        m.group(3).trim().split(/\s+/).findAll().each { String r ->
-            List<String> ends = r.split('-') as List<String>
-            int a = Integer.parseInt(ends[0]), b = Integer.parseInt(ends[-1])
-            if (b - a > 10_000) b = a + 10_000   // a typo, not thousands of breakpoints
-            (a..b).each { asked << it }
-        }
-        List<Integer> kept = asked ? asked.findAll { it in mine } : mine.sort()
+        List<Integer> asked = numbersIn(m.group(3))
+        List<Integer> kept = asked ? asked.findAll { mine.containsKey(it) } : (mine.keySet() as List<Integer>)
         String notYours = (asked - kept).collect { "No breakpoint number $it." }.join('\n')
-        if (!asked && !kept) return new ByNumber(null, "no breakpoints of yours to $verb".toString())
-        if (!kept) return new ByNumber(null, notYours)
-        if (verb == 'delete') mine.removeAll(kept)
-        return new ByNumber("$verb${m.group(2)} ${kept.join(' ')}".toString(), notYours)
+        if (!asked && !kept) return new ByNumber(null, "no breakpoints of yours to $verb".toString(), null, [])
+        if (!kept) return new ByNumber(null, notYours, null, [])
+        String done = "${verb == 'enable' ? 'enabled' : verb + 'd'} ${kept.join(' ')}"
+        List<Integer> gdb = kept.collect { mine[it] }
+        return new ByNumber("$verb${m.group(2)} ${gdb.join(' ')}".toString(), notYours, done, verb == 'delete' ? gdb : [])
     }
 
     /** A command with casts added, and what each cast is, for the user: "getenv's return type (char *, as libc declares it)". */

@@ -123,7 +123,12 @@ class Repl {
         Thread t = new Thread({
             try {
                 def p = s.pair()
-                reader.printAbove(ctx.render.dim("rec and rep ready: rec at guest instruction ${p.rec().begin()}, rep at ${p.rep().begin()}"))
+                if (p.failedSide().present) {
+                    String up = p.failedSide().get().startsWith('rec') ? "rep ready at guest instruction ${p.rep().begin()}" : "rec ready at guest instruction ${p.rec().begin()}"
+                    reader.printAbove(ctx.render.error("error: ${p.failedSide().get()}; $up"))
+                } else {
+                    reader.printAbove(ctx.render.dim("rec and rep ready: rec at guest instruction ${p.rec().begin()}, rep at ${p.rep().begin()}"))
+                }
             } catch (Throwable e) {
                 if (ctx.sessions.is(s)) reader.printAbove(ctx.render.error('error: the sessions did not start: ' + Evaluator.message(Evaluator.unwrap(e), '')))
             }

@@ -42,18 +42,36 @@ class Sessions implements AutoCloseable {
         Sessions s = new Sessions(description, f)
         CompletableFuture<PandaSession> a = s.side(rec, arch)
         CompletableFuture<PandaSession> b = s.side(rep, arch)
-        a.thenCombine(b, { PandaSession x, PandaSession y -> new Pair(x, y) }).whenComplete { Pair p, Throwable e ->
-            if (e != null) {
-                [a, b].each { CompletableFuture<PandaSession> side -> if (!side.isCompletedExceptionally()) side.thenAccept { PandaSession ps -> ps.close() } }
-                f.completeExceptionally(unwrap(e))
-            } else if (s.closed) {
+        CompletableFuture.allOf(a, b).handle { Object ignored, Throwable e ->
+            RuntimeException recFailed = failure(a), repFailed = failure(b)
+            if (recFailed != null && repFailed != null) {
+                f.completeExceptionally(recFailed.message?.startsWith('rec') && repFailed.message?.startsWith('rep') ?
+                        new PandaException("${recFailed.message}\n${repFailed.message}".toString(), recFailed) : recFailed)
+                return null
+            }
+            // a side that failed to open leaves the other serving alone: `use rec` or `use rep` works on it
+            Pair p = recFailed != null ? Pair.withoutSide(b.join(), rec.name(), recFailed)
+                    : repFailed != null ? Pair.withoutSide(a.join(), rep.name(), repFailed)
+                    : new Pair(a.join(), b.join())
+            if (s.closed) {
                 p.close()
                 f.completeExceptionally(new PandaException('closed'))
             } else {
                 f.complete(p)
             }
+            return null
         }
         return s
+    }
+
+    /** A side's error when it failed to open, naming the side; else null. */
+    private static RuntimeException failure(CompletableFuture<PandaSession> side) {
+        try {
+            side.join()
+            return null
+        } catch (RuntimeException e) {
+            return unwrap(e)
+        }
     }
 
     /** No sessions: `tandem run` scripts open their own with demo(...) or open(...). */
@@ -120,7 +138,8 @@ class Sessions implements AutoCloseable {
                 f.complete(ps)
             } catch (Throwable e) {
                 status[side.name()] = 'failed'
-                f.completeExceptionally(e)
+                RuntimeException r = unwrap(e)
+                f.completeExceptionally(r.message?.startsWith(side.name()) ? r : new PandaException("${side.name()}: ${r.message ?: r}".toString(), r))
             }
         } as Runnable, "tandem-open-${side.name()}")
         t.daemon = true

@@ -183,9 +183,10 @@ abstract class TandemScript extends Script {
 
     private Object gdbMove(String command) {
         Progress progress = new Progress(ctx, command)
+        BreakpointNumbers.Line numbers = ctx.breakpoints.line()
         try {
             return onFocus { PandaSession s ->
-                String out = GdbLines.run(s, command, ctx.breakpointsOf(s))
+                String out = GdbLines.run(s, command, numbers)
                 progress.arrived(s.name(), 'a stop')
                 String where
                 try {
@@ -255,7 +256,10 @@ abstract class TandemScript extends Script {
         onFocus { PandaSession s -> s.v2p(a) }
     }
     def eval(String expression) { onFocus { PandaSession s -> s.eval(expression) } }
-    def gdb(String command) { onFocus { PandaSession s -> GdbLines.run(s, command, ctx.breakpointsOf(s)) } }
+    def gdb(String command) {
+        BreakpointNumbers.Line numbers = ctx.breakpoints.line()
+        onFocus { PandaSession s -> GdbLines.run(s, command, numbers) }
+    }
 
     /** `both { it.instrCount() }`: a closure on rec and rep at once, side by side. */
     def both(Closure c) { ((ConsoleBinding) binding).both.call(c) }

@@ -2,7 +2,10 @@
 // search costs the slower side's time rather than the sum.
 package tandem.panda;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -59,47 +62,90 @@ public final class Pair implements AutoCloseable {
         }
     }
 
+    /** Why a side failed to open (null for a side that opened): its one-line answer to every call. */
+    private final String recFailed;
+    private final String repFailed;
+
     public Pair(PandaSession rec, PandaSession rep) {
+        this(rec, rep, null, null);
+    }
+
+    private Pair(PandaSession rec, PandaSession rep, String recFailed, String repFailed) {
         this.rec = rec;
         this.rep = rep;
-    }
-
-    public PandaSession rec() {
-        return rec;
-    }
-
-    public PandaSession rep() {
-        return rep;
+        this.recFailed = recFailed;
+        this.repFailed = repFailed;
     }
 
     /**
-     * Runs {@code call} on rec and rep concurrently; an error on either side names the side. A side
+     * A pair of which one side failed to open ({@code failed}, its error): the other serves alone,
+     * and each call on the failed side, or on both, says in one line that it did not start.
+     */
+    public static Pair withoutSide(PandaSession opened, String failedName, RuntimeException failed) {
+        String first = String.valueOf(failed.getMessage()).lines().findFirst().orElse("").replaceFirst("^" + failedName + ":\\s*", "");
+        String why = failedName + " did not start (" + first + "); `use " + opened.name() + "` works on " + opened.name();
+        return failedName.equals("rec") ? new Pair(null, opened, why, null) : new Pair(opened, null, null, why);
+    }
+
+    /** rec; a PandaException in one line if it failed to open. */
+    public PandaSession rec() {
+        if (rec == null) throw new PandaException(recFailed);
+        return rec;
+    }
+
+    /** rep; a PandaException in one line if it failed to open. */
+    public PandaSession rep() {
+        if (rep == null) throw new PandaException(repFailed);
+        return rep;
+    }
+
+    /** The side that failed to open, with why, or empty when both opened. */
+    public Optional<String> failedSide() {
+        return Optional.ofNullable(recFailed != null ? recFailed : repFailed);
+    }
+
+    /**
+     * Runs {@code call} on rec and rep concurrently. When a side fails, the other is waited for all
+     * the same: a {@link SideFailed} names each failing side and keeps the other's answer. A side
      * that is gone ({@link PandaSession#gone()}) refuses it before either side starts.
      */
     public <T> Both<T> both(Function<PandaSession, T> call) {
         String gone = gone();
         if (gone != null) throw new PandaException(gone);
-        Future<T> a = sides.submit(() -> call.apply(rec));
-        Future<T> b = sides.submit(() -> call.apply(rep));
-        return new Both<>(await(a, rec, b), await(b, rep, a));
+        Future<T> a = sides.submit(() -> call.apply(rec()));
+        Future<T> b = sides.submit(() -> call.apply(rep()));
+        Map<String, Object> answers = new LinkedHashMap<>();
+        List<String> errors = new ArrayList<>();
+        RuntimeException first = null;
+        T x = null, y = null;
+        for (Future<T> f : List.of(a, b)) {
+            String side = f == a ? "rec" : "rep";
+            try {
+                T v = await(f, f == a ? rec : rep, side);
+                answers.put(side, v);
+                if (f == a) x = v;
+                else y = v;
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+                errors.add(e.getMessage());
+            }
+        }
+        if (first == null) return new Both<>(x, y);
+        throw new SideFailed(String.join("\n", errors), answers, first);
     }
 
-    private static <T> T await(Future<T> f, PandaSession side, Future<?> other) {
+    /** A side's answer; an error names the side. */
+    private static <T> T await(Future<T> f, PandaSession session, String side) {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            side.interrupt();
-            throw new PandaException(side.name() + ": interrupted");
+            if (session != null) session.interrupt();
+            throw new PandaException(side + ": interrupted");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            try {
-                other.get(); // let the other side finish so both stay usable
-            } catch (Exception ignored) {
-                // its own error is reported by its own await
-            }
-            if (cause instanceof RuntimeException r && r.getMessage() != null && r.getMessage().startsWith(side.name())) throw r;
-            throw new PandaException(side.name() + ": " + cause.getMessage(), cause);
+            if (cause instanceof RuntimeException r && r.getMessage() != null && r.getMessage().startsWith(side)) throw r;
+            throw new PandaException(side + ": " + cause.getMessage(), cause);
         }
     }
 
@@ -108,20 +154,20 @@ public final class Pair implements AutoCloseable {
      * when both are), or null while both can.
      */
     public String gone() {
-        String a = rec.gone(), b = rep.gone();
+        String a = rec == null ? null : rec.gone(), b = rep == null ? null : rep.gone();
         if (a == null && b == null) return null;
         return a == null ? b : b == null ? a : a + "; " + b;
     }
 
     /** Stops the moves of both sides (Ctrl-C) until {@link #clearInterrupt()}. Never blocks. */
     public void interrupt() {
-        rec.interrupt();
-        rep.interrupt();
+        if (rec != null) rec.interrupt();
+        if (rep != null) rep.interrupt();
     }
 
     public void clearInterrupt() {
-        rec.clearInterrupt();
-        rep.clearInterrupt();
+        if (rec != null) rec.clearInterrupt();
+        if (rep != null) rep.clearInterrupt();
     }
 
     @Override

@@ -21,7 +21,7 @@ class GdbLinesSpec extends Specification {
     @Shared MiniPanda.Recording recording
     @Shared PandaSession s
     @Shared Set<Long> before
-    Set<Integer> breakpoints = [] as Set
+    BreakpointNumbers.Line breakpoints = new BreakpointNumbers().line()
 
     def setupSpec() {
         before = Demo.children()
