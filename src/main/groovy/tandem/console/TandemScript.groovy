@@ -57,12 +57,23 @@ abstract class TandemScript extends Script {
      * sentence, and how to go on with the other side (the console stays usable).
      */
     static void refuseGoneSides(Pair p, String focus) {
-        List<PandaSession> sides = focus == 'rec' ? [p.rec()] : focus == 'rep' ? [p.rep()] : [p.rec(), p.rep()]
+        // a side that failed to open is no session: its own one-line error comes from the call
+        PandaSession rec = p.failedSide().isPresent() ? opened(p, 'rec') : p.rec()
+        PandaSession rep = p.failedSide().isPresent() ? opened(p, 'rep') : p.rep()
+        List<PandaSession> sides = (focus == 'rec' ? [rec] : focus == 'rep' ? [rep] : [rec, rep]).findAll { it != null }
         List<PandaSession> gone = sides.findAll { it.gone() != null }
         if (!gone) return
-        List<PandaSession> alive = [p.rec(), p.rep()].findAll { it.gone() == null }
+        List<PandaSession> alive = [rec, rep].findAll { it != null && it.gone() == null }
         String then = alive ? " `use ${alive[0].name()}` goes on with ${alive[0].name()} alone." : ' Open the sessions again (demo(...) or open(...)).'
         throw new PandaException(gone.collect { it.gone() }.join('; ') + '.' + then)
+    }
+
+    private static PandaSession opened(Pair p, String side) {
+        try {
+            return side == 'rec' ? p.rec() : p.rep()
+        } catch (PandaException ignored) {
+            return null
+        }
     }
 
     /** tandem's own moves must not stop at the user's breakpoints: they are off meanwhile. */

@@ -392,20 +392,21 @@ class PipedConsoleSpec extends Specification {
         then: 'no search started: its first progress line never shows'
         !(r.out =~ /(?m)^start\s+\[/)
 
-        and: 'each bad call is one error naming what it was given'
-        errors.size() == 7
+        and: 'each bad call is one error naming what it was given; on both sides, one per side'
+        errors.size() == 10
         errors[0].contains("`bisect`") && errors[0].contains("'abc'")
         errors[1].contains("`bisect`") && errors[1].contains("'x'")
         errors[2].contains("`regs`") && errors[2].contains("'x'")
-        errors[6].contains("`toInstr`") && errors[6].contains("'abc'")
+        errors[9].contains("`toInstr`") && errors[9].contains("'abc'")
 
-        and: "a general register past MIPS's 32 is refused, not read from what follows the array"
-        errors[3].contains('gpr[99]') && errors[3].contains('gpr[0] to gpr[31]')
-        errors[4].contains('gpr[32]') && errors[4].contains('gpr[0] to gpr[31]')
+        and: "a general register past MIPS's 32 is refused on each side, not read from what follows the array"
+        errors[3..4].every { it.contains('gpr[99]') && it.contains('gpr[0] to gpr[31]') }
+        errors[3].startsWith('error: rec: ') && errors[4].startsWith('error: rep: ')
+        errors[5..6].every { it.contains('gpr[32]') && it.contains('gpr[0] to gpr[31]') }
         !r.out.contains('last change of gpr[99]')
 
         and: "a TLB entry past this PANDA's count is refused, naming it"
-        errors[5].contains("tlb[${tlbEntries}]") && errors[5].contains("${tlbEntries} entries") && errors[5].contains("tlb[${tlbEntries - 1}]")
+        errors[7..8].every { it.contains("tlb[${tlbEntries}]") && it.contains("${tlbEntries} entries") && it.contains("tlb[${tlbEntries - 1}]") }
 
         and: 'the last register is still one: origin answers for it'
         r.out.contains('gpr[31]') && (r.out.contains('last change of gpr[31]') || r.out.contains('no change of'))
