@@ -6,6 +6,7 @@ import tandem.mi.AsyncRecord;
 import tandem.mi.GdbDiedException;
 import tandem.mi.GdbErrorException;
 import tandem.mi.GdbLauncher;
+import tandem.mi.GdbNumber;
 import tandem.mi.MiChannel;
 import tandem.mi.MiCommand;
 import tandem.mi.MiException;
@@ -211,7 +212,7 @@ public final class GdbDebugger implements Debugger {
     public long evaluateUnsigned(String expression) {
         String text = evaluate("(unsigned long long) (" + expression + ")");
         try {
-            return Long.parseUnsignedLong(text.trim());
+            return GdbNumber.parse(text);
         } catch (NumberFormatException e) {
             throw new DebuggerException("`" + expression + "` is not a number: gdb printed " + text);
         }
@@ -233,7 +234,7 @@ public final class GdbDebugger implements Debugger {
             List<Frame> frames = new ArrayList<>();
             for (MiTuple f : mi.send(MiCommand.of("stack-list-frames")).record().results().list("stack").tuples()) {
                 frames.add(new Frame((int) f.number("level"), f.string("func", null),
-                        Long.decode(f.string("addr", "0")), f.string("file", null),
+                        f.has("addr") ? f.number("addr") : 0, f.string("file", null),
                         f.has("line") ? (int) f.number("line") : 0));
             }
             return frames;
@@ -707,7 +708,7 @@ public final class GdbDebugger implements Debugger {
         if (t.has("frame")) {
             MiTuple f = t.tuple("frame");
             frame = new Frame(f.has("level") ? (int) f.number("level") : 0, f.string("func", null),
-                    Long.decode(f.string("addr", "0")), f.string("file", null),
+                    f.has("addr") ? f.number("addr") : 0, f.string("file", null),
                     f.has("line") ? (int) f.number("line") : 0);
         }
         int bp = t.has("bkptno") ? Integer.parseInt(t.string("bkptno")) : 0;
