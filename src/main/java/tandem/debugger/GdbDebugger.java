@@ -11,9 +11,11 @@ import tandem.mi.MiChannel;
 import tandem.mi.MiCommand;
 import tandem.mi.MiException;
 import tandem.mi.MiListener;
+import tandem.mi.MiParser;
 import tandem.mi.MiResult;
 import tandem.mi.MiTimeoutException;
 import tandem.mi.MiTuple;
+import tandem.mi.StreamRecord;
 
 import java.io.File;
 import java.io.IOException;
@@ -138,10 +140,34 @@ public final class GdbDebugger implements Debugger {
             }
             for (String c : target.startCommands()) d.console(c, START_TIMEOUT);
             return d;
+        } catch (DebuggerException e) {
+            // gdb's fork of the program says why it could not start it, on the program's terminal
+            String said = (e.gdbMessage() == null ? e.getMessage() : e.gdbMessage()) + childWarnings(channel.takeProgramOutput());
+            d.close();
+            if (PtraceRefused.said(said)) {
+                throw new DebuggerException("gdb could not trace " + target.description() + ": " + PtraceRefused.ADVICE, said, e);
+            }
+            throw said.equals(e.gdbMessage()) ? e : new DebuggerException("gdb could not start " + target.description(), said, e);
         } catch (RuntimeException e) {
             d.close();
             throw e;
         }
+    }
+
+    /**
+     * The warnings gdb's fork of the program printed before it became the program: on the
+     * program's terminal (the inferior tty), as MI log records ("warning: Could not trace the
+     * inferior process." when PTRACE_TRACEME fails), each on a line of its own; "" for none.
+     */
+    private static String childWarnings(List<String> programOutput) {
+        StringBuilder w = new StringBuilder();
+        for (String line : programOutput) {
+            if (MiParser.parseLine(line) instanceof StreamRecord r && r.kind() == StreamRecord.Kind.LOG
+                    && r.text().startsWith("warning: ")) {
+                w.append('\n').append(r.text().strip());
+            }
+        }
+        return w.toString();
     }
 
     /**
