@@ -273,21 +273,9 @@ class GdbLines {
                         "${s.debugger().target().description()} does not offer (only a real rr replay has it). To go back, use `toInstr N` " +
                         "(it restarts from the nearest checkpoint)." as String)
             }
-            answer = null
-            DebuggerException failure = e
-            for (int round = 0; answer == null; round++) {
-                Cast cast = round < CAST_ROUNDS && msg ==~ /(?s).*has unknown (return )?type.*/ ?
-                        withCasts(cmd, msg, { String f -> whatis(s, f) }) : null
-                if (cast == null || cast.command == cmd) throw failure
-                out << "(gdb lacks ${cast.what.join(', ')} here; ran: ${cast.command})\n"
-                cmd = cast.command
-                try {
-                    answer = s.gdb(cmd)
-                } catch (DebuggerException again) {
-                    failure = again
-                    msg = again.gdbMessage() ?: again.message
-                }
-            }
+            List<String> ran = retriedWithCasts(cmd, e, { String c -> s.gdb(c) }, out)
+            cmd = ran[0]
+            answer = ran[1]
         }
         if (users?.notYours) out << users.notYours << '\n'
         numbers.answered(side, answer)
@@ -487,12 +475,35 @@ class GdbLines {
         List<String> what
     }
 
-    /** gdb's `whatis NAME` on the session ("type = <text variable, no debug info>"), or null when gdb refuses. */
-    private static String whatis(PandaSession s, String name) {
-        try {
-            return s.gdb("whatis $name")
-        } catch (DebuggerException ignored) {
-            return null
+    /**
+     * Runs {@code cmd} again with casts while gdb lacks types ({@link #withCasts}), saying in
+     * {@code out} which casts it used; {@code [command that ran, gdb's answer]}. Throws gdb's last
+     * refusal when no cast helps.
+     *
+     * @param failed gdb's refusal of {@code cmd}
+     * @param gdb runs a command as typed at gdb's prompt and gives its answer
+     */
+    static List<String> retriedWithCasts(String cmd, DebuggerException failed, Closure<String> gdb, StringBuilder out) {
+        DebuggerException failure = failed
+        String msg = failed.gdbMessage() ?: failed.message
+        Closure<String> describe = { String name ->
+            try {
+                return gdb("output $name".toString())
+            } catch (DebuggerException ignored) {
+                return null
+            }
+        }
+        for (int round = 0; ; round++) {
+            Cast cast = round < CAST_ROUNDS && msg ==~ /(?s).*has unknown (return )?type.*/ ? withCasts(cmd, msg, describe) : null
+            if (cast == null || cast.command == cmd) throw failure
+            out << "(gdb lacks ${cast.what.join(', ')} here; ran: ${cast.command})\n"
+            cmd = cast.command
+            try {
+                return [cmd, gdb(cmd)]
+            } catch (DebuggerException again) {
+                failure = again
+                msg = again.gdbMessage() ?: again.message
+            }
         }
     }
 
@@ -500,13 +511,16 @@ class GdbLines {
      * The command with libc's objects cast to their declared types, as gdb asks: stdout, stderr and
      * fprintf always; a call whose return type gdb lacks to libc's declared type
      * ({@link #LIBC_RETURNS}), else to {@code long}, pointer-sized on the program's arch, so no
-     * pointer or size is cut. When gdb names something that is not a function of the line (an
-     * IFUNC or PLT target, {@code 'at 0x0x7ffff7f1cac0'}), the calls of the line that gdb has no
-     * type for ({@code whatis} says "no debug info") are cast as written.
+     * pointer or size is cut. The type is always that of the function the line names: gdb reports
+     * an IFUNC or an alias under its target's name ({@code memmove} as {@code 'memcpy'},
+     * {@code strchr} as {@code 'index'}, {@code 'at 0x0x7ffff7f1cac0'}), which may be another call
+     * of the same line or none. So the calls cast are those gdb shows at that symbol (or named so),
+     * else those gdb has no type for ("no debug info", an IFUNC).
      *
-     * @param whatis gdb's {@code whatis} answer for a name, or null
+     * @param describe gdb's {@code output NAME} for a name ("{void (void)} 0x7ffff7feb720 <memcpy>",
+     *     "{<text gnu-indirect-function variable, no debug info>} 0x7ffff7e70590 <memmove>"), or null
      */
-    static Cast withCasts(String cmd, String gdbMessage, Closure<String> whatis) {
+    static Cast withCasts(String cmd, String gdbMessage, Closure<String> describe) {
         String c = cmd
         List<String> what = []
         c = c.replaceAll(/(?<!\(FILE \*\) )\bstdout\b/, '(FILE *) stdout')
@@ -518,8 +532,11 @@ class GdbLines {
             List<String> called = []
             Matcher f = CALLED.matcher(c)
             while (f.find()) if (!uncastable(c, f.start(1))) called << f.group(1)
-            List<String> untyped = called.contains(m.group(1)) ? [m.group(1)] :
-                    called.unique(false).findAll { String n -> (whatis(n) ?: '').contains('no debug info') }
+            String reported = m.group(1)
+            Map<String, String> said = called.unique(false).collectEntries { String n -> [n, describe(n) ?: ''] }
+            List<String> named = said.keySet().findAll { String n -> n == reported || said[n].trim().endsWith("<${reported}>".toString()) } as List<String>
+            List<String> untyped = named ?: said.keySet().findAll { String n ->
+                said[n].contains('no debug info') || said[n].contains('gnu-indirect-function') } as List<String>
             for (String name : untyped) {
                 String type = LIBC_RETURNS[name] ?: 'long'
                 // not a call already cast, nor a member or longer name that ends in it

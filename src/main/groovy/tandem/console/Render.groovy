@@ -5,6 +5,7 @@ package tandem.console
 
 import groovy.transform.CompileStatic
 import tandem.debugger.Frame
+import tandem.mi.GdbText
 import tandem.panda.Both
 import tandem.panda.Checksums
 import tandem.panda.Registers
@@ -38,7 +39,7 @@ class Render {
         if (v instanceof Both) return both((Both) v)
         if (v instanceof Closure) return ''   // `twice = { v -> v * 2 }` says nothing, like any assignment of code
         if (v instanceof List && ((List) v).every { it instanceof Frame }) return ((List) v).join('\n')
-        return String.valueOf(v).replaceAll(/\n+$/, '')
+        return GdbText.shown(String.valueOf(v).replaceAll(/\n+$/, ''))
     }
 
     String both(Both b) {
@@ -63,7 +64,7 @@ class Render {
 
     private static String text(Object v) {
         if (v instanceof List && ((List) v).every { it instanceof Frame }) return ((List) v).join('\n')
-        return expandTabs(String.valueOf(v).replaceAll(/\n+$/, ''))
+        return expandTabs(GdbText.shown(String.valueOf(v).replaceAll(/\n+$/, '')))
     }
 
     /** Columns line up only without tabs: every tab to the next multiple of 8. */

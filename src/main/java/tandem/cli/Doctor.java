@@ -68,6 +68,7 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
                 "not found: install gdbserver (Debian package gdbserver); only the gdbserver target needs it");
         if (!withoutRr) perfCounters(rrVersion, rrVersion != null);
         ptrace();
+        if (gdbVersion != null) gdbTraces();
         if (panda != null) {
             pandaSymbols();
             mipsRecordReplay();
@@ -151,6 +152,23 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
         };
         check("ptrace_scope", s <= 1, what, what + ": gdb and rr need ptrace: sudo sysctl kernel.yama.ptrace_scope=1");
     }
+
+    /**
+     * gdb really starting a program under ptrace and running it to its end: ptrace_scope is not
+     * the only thing that refuses ptrace (a container's seccomp profile, a missing
+     * CAP_SYS_PTRACE), and gdb's warnings say what did.
+     */
+    private void gdbTraces() {
+        String out = runAll(true, gdb, "-nx", "-q", "-batch", "-ex", "run", "--args", TRACED);
+        boolean ran = out != null && out.contains("exited normally");
+        String said = out == null ? "gdb did not finish within 60 s"
+                : String.join(" / ", out.lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        check("gdb traces " + TRACED, ran, "yes: gdb ran it to its end",
+                "gdb could not: " + said + (tandem.debugger.PtraceRefused.said(out) ? ". " + tandem.debugger.PtraceRefused.ADVICE : ""));
+    }
+
+    /** The program doctor has gdb start: on every Debian system, and it ends at once. */
+    private static final String TRACED = "/bin/true";
 
     private void pandaSymbols() {
         if (!Files.isExecutable(panda)) {

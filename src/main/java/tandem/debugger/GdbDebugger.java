@@ -6,13 +6,16 @@ import tandem.mi.AsyncRecord;
 import tandem.mi.GdbDiedException;
 import tandem.mi.GdbErrorException;
 import tandem.mi.GdbLauncher;
+import tandem.mi.GdbNumber;
 import tandem.mi.MiChannel;
 import tandem.mi.MiCommand;
 import tandem.mi.MiException;
 import tandem.mi.MiListener;
+import tandem.mi.MiParser;
 import tandem.mi.MiResult;
 import tandem.mi.MiTimeoutException;
 import tandem.mi.MiTuple;
+import tandem.mi.StreamRecord;
 import tandem.mi.TargetLostException;
 
 import java.io.File;
@@ -138,10 +141,34 @@ public final class GdbDebugger implements Debugger {
             }
             for (String c : target.startCommands()) d.console(c, START_TIMEOUT);
             return d;
+        } catch (DebuggerException e) {
+            // gdb's fork of the program says why it could not start it, on the program's terminal
+            String said = (e.gdbMessage() == null ? e.getMessage() : e.gdbMessage()) + childWarnings(channel.takeProgramOutput());
+            d.close();
+            if (PtraceRefused.said(said)) {
+                throw new DebuggerException("gdb could not trace " + target.description() + ": " + PtraceRefused.ADVICE, said, e);
+            }
+            throw said.equals(e.gdbMessage()) ? e : new DebuggerException("gdb could not start " + target.description(), said, e);
         } catch (RuntimeException e) {
             d.close();
             throw e;
         }
+    }
+
+    /**
+     * The warnings gdb's fork of the program printed before it became the program: on the
+     * program's terminal (the inferior tty), as MI log records ("warning: Could not trace the
+     * inferior process." when PTRACE_TRACEME fails), each on a line of its own; "" for none.
+     */
+    private static String childWarnings(List<String> programOutput) {
+        StringBuilder w = new StringBuilder();
+        for (String line : programOutput) {
+            if (MiParser.parseLine(line) instanceof StreamRecord r && r.kind() == StreamRecord.Kind.LOG
+                    && r.text().startsWith("warning: ")) {
+                w.append('\n').append(r.text().strip());
+            }
+        }
+        return w.toString();
     }
 
     /**
@@ -212,7 +239,7 @@ public final class GdbDebugger implements Debugger {
     public long evaluateUnsigned(String expression) {
         String text = evaluate("(unsigned long long) (" + expression + ")");
         try {
-            return Long.parseUnsignedLong(text.trim());
+            return GdbNumber.parse(text);
         } catch (NumberFormatException e) {
             throw new DebuggerException("`" + expression + "` is not a number: gdb printed " + text);
         }
@@ -234,7 +261,7 @@ public final class GdbDebugger implements Debugger {
             List<Frame> frames = new ArrayList<>();
             for (MiTuple f : mi.send(MiCommand.of("stack-list-frames")).record().results().list("stack").tuples()) {
                 frames.add(new Frame((int) f.number("level"), f.string("func", null),
-                        Long.decode(f.string("addr", "0")), f.string("file", null),
+                        f.has("addr") ? f.number("addr") : 0, f.string("file", null),
                         f.has("line") ? (int) f.number("line") : 0));
             }
             return frames;
@@ -713,7 +740,7 @@ public final class GdbDebugger implements Debugger {
         if (t.has("frame")) {
             MiTuple f = t.tuple("frame");
             frame = new Frame(f.has("level") ? (int) f.number("level") : 0, f.string("func", null),
-                    Long.decode(f.string("addr", "0")), f.string("file", null),
+                    f.has("addr") ? f.number("addr") : 0, f.string("file", null),
                     f.has("line") ? (int) f.number("line") : 0);
         }
         int bp = t.has("bkptno") ? Integer.parseInt(t.string("bkptno")) : 0;

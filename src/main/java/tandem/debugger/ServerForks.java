@@ -6,6 +6,8 @@
 // inferior of its own (detach-on-fork off); then both processes get back the registers they had.
 package tandem.debugger;
 
+import tandem.mi.GdbNumber;
+
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -68,7 +70,7 @@ final class ServerForks {
             gdb.apply("set var $rip = " + at + ", $rax = " + SYS_FORK);
             gdb.apply("set detach-on-fork off");
             try {
-                stepOverSyscall(Long.decode(at));
+                stepOverSyscall(GdbNumber.parse(at));
             } finally {
                 gdb.apply("set detach-on-fork on");
             }

@@ -42,7 +42,10 @@ public record Stop(Reason reason, int breakpoint, Frame frame, Integer exitCode,
         if (breakpoint > 0) s.append(" (breakpoint ").append(breakpoint).append(')');
         if (signal != null) s.append(' ').append(signal);
         if (exitCode != null) s.append(" code ").append(exitCode);
-        if (frame != null) s.append(" in ").append(frame.function());
+        // code gdb has no symbol for (the vsyscall page, a wild jump) is named by its address
+        boolean named = frame != null && frame.function() != null && !frame.function().equals("??");
+        if (named) s.append(" in ").append(frame.function());
+        else if (frame != null) s.append(" at 0x").append(Long.toHexString(frame.address()));
         return s.toString();
     }
 }

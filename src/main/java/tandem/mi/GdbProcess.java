@@ -6,11 +6,9 @@ import org.apache.commons.exec.ExecuteException;
 import org.apache.commons.exec.ExecuteResultHandler;
 import org.apache.commons.exec.ExecuteStreamHandler;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -215,8 +213,8 @@ final class GdbProcess {
 
         private Thread reader(InputStream in, Consumer<String> sink, String what) {
             Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
-                    for (String line; (line = r.readLine()) != null; ) {
+                try (Lines r = new Lines(in)) {
+                    for (String line; (line = r.next()) != null; ) {
                         GdbProcess gdb = owner.getNow(null);
                         if (gdb == null) gdb = owner.join();
                         gdb.remember(line);
@@ -251,6 +249,55 @@ final class GdbProcess {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * A stream's lines as BufferedReader.readLine ends them (at \n, \r or \r\n), each made text by
+     * {@link GdbText}: bytes that are not UTF-8 (a program's output, gdb under another charset)
+     * stay distinct instead of all becoming U+FFFD.
+     */
+    private static final class Lines implements AutoCloseable {
+        private final InputStream in;
+        private final byte[] buffer = new byte[1 << 16];
+        private int at;
+        private int end;
+        private byte[] line = new byte[256];
+        private boolean afterCr;
+
+        Lines(InputStream in) {
+            this.in = in;
+        }
+
+        /** The next line without its terminator, or null at the end of the stream. */
+        String next() throws IOException {
+            int n = 0;
+            while (true) {
+                if (at == end) {
+                    end = in.read(buffer);
+                    at = 0;
+                    if (end <= 0) {
+                        end = 0;
+                        return n > 0 ? GdbText.decode(line, 0, n) : null;
+                    }
+                }
+                byte b = buffer[at++];
+                if (afterCr) {
+                    afterCr = false;
+                    if (b == '\n') continue;
+                }
+                if (b == '\n' || b == '\r') {
+                    afterCr = b == '\r';
+                    return GdbText.decode(line, 0, n);
+                }
+                if (n == line.length) line = java.util.Arrays.copyOf(line, n * 2);
+                line[n++] = b;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 }

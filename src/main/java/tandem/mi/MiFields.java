@@ -71,10 +71,11 @@ public interface MiFields {
         return v == null ? fallback : v.asString();
     }
 
+    /** The number at {@code path} as its 64 bits ({@link GdbNumber}: an address at or above 2^63 too). */
     default long number(String path) {
         String s = string(path);
         try {
-            return s.startsWith("0x") || s.startsWith("0X") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s);
+            return GdbNumber.parse(s);
         } catch (NumberFormatException e) {
             throw new MiFormatException("expected a number at '" + path + "' but found \"" + s + "\"");
         }

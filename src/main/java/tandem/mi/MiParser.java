@@ -2,9 +2,6 @@ package tandem.mi;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -291,7 +288,8 @@ public final class MiParser {
      * {@code c-string → """ seven-bit-iso-c-string-content """}. gdb escapes with C rules:
      * {@code \n \t \" \\ \e} and the like, and any other byte as octal {@code \NNN}; a non-ASCII
      * character arrives as several octal bytes of its UTF-8 encoding, so runs of octal escapes
-     * are collected as bytes and decoded together.
+     * are collected as bytes and decoded together; under another charset (ISO-8859-1's é is
+     * {@code \351}) a byte that is no UTF-8 is kept as itself ({@link GdbText}).
      */
     private String cString() {
         if (peek() != '"') throw Malformed.INSTANCE;
@@ -355,15 +353,9 @@ public final class MiParser {
         throw Malformed.INSTANCE; // no closing quote
     }
 
+    /** The bytes of octal escapes collected so far, as text: UTF-8 where they are, every other byte kept. */
     private int decodeBytes(StringBuilder sb, int n) {
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE);
-        try {
-            sb.append(decoder.decode(ByteBuffer.wrap(bytes, 0, n)));
-        } catch (java.nio.charset.CharacterCodingException impossible) {
-            throw new IllegalStateException(impossible);
-        }
+        sb.append(GdbText.decode(bytes, 0, n));
         return 0;
     }
 

@@ -83,7 +83,7 @@ final class ProgramOutputPipe implements AutoCloseable {
     }
 
     private void emit() {
-        String line = partial.toString(StandardCharsets.UTF_8);
+        String line = GdbText.decode(partial.toByteArray());
         partial.reset();
         if (line.endsWith("\r")) line = line.substring(0, line.length() - 1);
         lines.accept(line);

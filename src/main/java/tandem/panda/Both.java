@@ -28,7 +28,8 @@ public record Both<T>(T rec, T rep) {
             if (!a.sameAs(b)) d.add("origin");
         } else if (rec instanceof CharSequence a && rep instanceof CharSequence b) {
             // text, a Groovy GString too; PANDA's progress lines, printed during a move, differ by
-            // name and host timing: no difference
+            // name and host timing: no difference. Text keeps gdb's bytes (tandem.mi.GdbText), so
+            // equal lines are equal bytes, whatever gdb's charset
             String[] la = withoutProgress(a.toString()), lb = withoutProgress(b.toString());
             for (int i = 0; i < Math.max(la.length, lb.length); i++) {
                 String x = i < la.length ? la[i] : "", y = i < lb.length ? lb[i] : "";

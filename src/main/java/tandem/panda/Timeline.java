@@ -8,6 +8,7 @@ import tandem.debugger.Debugger;
 import tandem.debugger.DebuggerException;
 import tandem.debugger.Frame;
 import tandem.debugger.Stop;
+import tandem.mi.GdbNumber;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -148,7 +149,7 @@ public final class Timeline {
             if (bt.size() < 2) throw new PandaException(side.name() + ": reverse-finish needs a caller; the outermost frame has none");
             Matcher cfa = FRAME_AT.matcher(gdb.console("info frame"));
             if (!cfa.find()) throw new PandaException(side.name() + ": gdb's `info frame` names no frame address here");
-            long entrySp = Long.decode(cfa.group(1)) - HOST_RETURN_ADDRESS_BYTES;
+            long entrySp = GdbNumber.parse(cfa.group(1)) - HOST_RETURN_ADDRESS_BYTES;
             Breakpoint entry = gdb.breakAt("*" + gdb.evaluateUnsigned("(unsigned long) " + bt.get(0).function()), "$sp == " + entrySp);
             try {
                 return lastStopBefore(Set.of(entry.number()), here(), "entry of " + bt.get(0).function()).atOwnBreakpoint();
@@ -557,7 +558,7 @@ public final class Timeline {
     /** The host address of a breakpoint (-1 when gdb lists none). */
     private long address(int breakpoint) {
         Matcher m = ADDRESS.matcher(gdb.console("info breakpoints " + breakpoint));
-        return m.find() ? Long.decode(m.group(1)) : -1;
+        return m.find() ? GdbNumber.parse(m.group(1)) : -1;
     }
 
     private long guestPc() {
