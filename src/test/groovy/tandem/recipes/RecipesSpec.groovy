@@ -201,4 +201,22 @@ class RecipesSpec extends Specification {
         '03-check-replay.groovy'  | ['--panda-build', MiniPanda.buildDirectory().toString(), '--kernel', '/no/vmlinux'] | 'guest kernel (--kernel) not found: /no/vmlinux'
         '04-record-replay.groovy' | ['--panda-build', '/nonexistent/build']                                            | 'PANDA build directory not found: /nonexistent/build'
     }
+
+    def "step 3 on a recording whose snapshot PANDA cannot load: one error naming the file and PANDA's reason"() {
+        given: "a recording 'ls' whose snapshot is not a snapshot (as one written by another program)"
+        Path dir = Files.createTempDirectory('tandem-badsnp-')
+        Files.writeString(dir.resolve('ls-rr-snp'), 'x' * 100)
+        Files.writeString(dir.resolve('ls-rr-nondet.log'), '')
+
+        when:
+        def r = tandem('03-check-replay.groovy', ['--demo', '--work', dir.toString()])
+
+        then: "PANDA's reason as it printed it (mini-PANDA prints the real PANDA's words, MiniPandaSpec)"
+        r.code == 1
+        r.err.contains("PANDA could not load the snapshot ${dir.resolve('ls-rr-snp')}: Not a migration stream; the replay never started")
+        !r.err.contains('printed no instruction count')
+
+        cleanup:
+        MiniPanda.deleteTree(dir)
+    }
 }
