@@ -186,6 +186,36 @@ class RecipesSpec extends Specification {
         s[7].out.contains('(rr) break cpu_loop_exec_tb')
     }
 
+    /**
+     * README's `--dry-run` transcript: the lines after `$ scripts/tandem run recipes/NN-x.groovy
+     * --dry-run`, up to the end of its code block; `/home/me` stands for the home folder.
+     */
+    static Map<String, List<String>> readmeDryRuns() {
+        Map<String, List<String>> t = [:]
+        List<String> current = null
+        for (String l : BASE.resolve('README.md').toFile().readLines()) {
+            def run = l =~ /^    \$ scripts\/tandem run recipes\/(\d\d-[\w-]+)\.groovy --dry-run\s*$/
+            if (run.matches()) current = t.computeIfAbsent(run.group(1)) { [] }
+            else if (current != null && l.startsWith('    ')) current << l.substring(4).stripTrailing()
+            else if (current != null && l.trim()) current = null
+        }
+        t
+    }
+
+    def "README's --dry-run transcript is what the recipe prints, line for line"() {
+        given:
+        def readme = readmeDryRuns()
+
+        expect:
+        readme.size() >= 1
+        readme.every { step, expected ->
+            def run = tandem("${step}.groovy", ['--dry-run'])
+            // the notes' rr is /usr/local/bin/rr where it is installed, else rr on the PATH (README shows the latter)
+            String out = run.out.replace(HOME, '/home/me').replace('$ /usr/local/bin/rr ', '$ rr ')
+            run.code == 0 && out.readLines()*.stripTrailing() == expected
+        }
+    }
+
     def "a missing PANDA build or guest file fails at once, naming it"() {
         when:
         def r = tandem(file, args)
