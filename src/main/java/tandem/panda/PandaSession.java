@@ -726,6 +726,11 @@ public final class PandaSession implements AutoCloseable {
      * played, so none ended. A replay whose snapshot PANDA could not load says which file and why.
      */
     private PandaException notBegun(Stop stop, Object goal) {
+        try {
+            gdb.awaitProgramOutput();   // PANDA's reason may still be on its way when gdb reports the end
+        } catch (RuntimeException e) {
+            // what has arrived is still worth saying
+        }
         List<String> printed = gdb.drainProgramOutput();
         if (role == Role.REPLAY) {
             Optional<String> why = new ReplayOutput(printed, 1).snapshotNotLoaded();
