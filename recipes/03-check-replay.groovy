@@ -32,6 +32,9 @@ def res = r.run(cmd, r.work)
 if (r.dryRun) return
 r.refuseUpstreamMips(STEP, res.lines as List<String>)
 def replay = new tandem.panda.ReplayOutput(res.lines as List<String>, res.code as int)
+replay.snapshotNotLoaded().ifPresent { why ->
+    throw new tandem.panda.PandaException("${STEP}: " + tandem.panda.ReplayOutput.snapshotFailure(r.work.resolve("${r.name}-rr-snp").toString(), why))
+}
 if (!replay.failed()) {
     throw new tandem.panda.PandaException("${STEP}: the replay of '${r.name}' did not fail (exit ${res.code}): nothing to debug")
 }

@@ -11,7 +11,8 @@
  * (PANDA updates them only then).  Other options PANDA needs but mini-PANDA
  * does not are accepted and ignored.
  * Without -replay or -demo-record, stdin is the serial console/monitor.
- * Exit: 0 on a clean end, SIGABRT on a failed replay, 1 on bad arguments.
+ * Exit: 0 on a clean end, SIGABRT on a failed replay or a missing snapshot or log, 1 on bad
+ * arguments or a snapshot it cannot load (as PANDA: see rr_do_begin_replay).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
     const char *replay = NULL, *record = NULL, *bug = NULL;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    mp_progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-') continue;                        /* the disk image */
@@ -130,22 +132,14 @@ int main(int argc, char **argv)
         usage_error("-m %s is too small: mini-panda needs at least 16M", "");
     if (replay && record)
         usage_error("-replay and -demo-record exclude each other%s", "");
-    if (replay) {
-        /* check the snapshot before anything else: a clear exit 1, not an abort */
-        char *dup = strdup(replay), path[1100];
-        snprintf(path, sizeof path, "%s-rr-snp", replay);
-        if (access(path, R_OK) != 0)
-            usage_error("cannot open snapshot %s", path);
-        snprintf(path, sizeof path, "%s-rr-nondet.log", replay);
-        if (access(path, R_OK) != 0)
-            usage_error("cannot open nondet log %s", path);
-        free(dup);
-    }
-
     mp_machine_init(mem, mp_seed);
 
     if (replay) {
-        rr_do_begin_replay(replay, cpus.tqh_first);
+        /* vl.c:4987-4990 */
+        if (rr_do_begin_replay(replay, cpus.tqh_first) != 0) {
+            printf("Failed to start replay\n");
+            exit(1);
+        }
         if (bug)
             mp_bug_arm();
         mp_run_until(mp_rr_replay_end());

@@ -156,6 +156,7 @@ void rr_do_end_replay(int is_error);
 extern uint64_t mp_record_length;       /* workload length in guest instructions */
 extern uint64_t mp_seed;
 extern int mp_record_started;
+extern const char *mp_progname;          /* argv[0]'s last part: QEMU's error_report prefix */
 
 /* bugs.c */
 int mp_bug_parse(const char *spec);     /* KIND@N; -1 on error */

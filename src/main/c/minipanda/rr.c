@@ -37,6 +37,7 @@ volatile RR_mode rr_mode = RR_OFF;
 uint64_t mp_record_length = 1000000;
 uint64_t mp_seed = 0x5eed;
 int mp_record_started;
+const char *mp_progname = "panda-system-" MP_ARCH_NAME;
 uint64_t mp_rr_next_check = UINT64_MAX;
 
 typedef enum {
@@ -340,6 +341,25 @@ static int parse_callsite(const char *s)
     return -1;
 }
 
+/* QEMU's error_report (util/qemu-error.c): "PROGRAM: message" on stderr */
+static void error_report(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "%s: ", mp_progname);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+}
+
+/*
+ * PANDA's rr_do_begin_replay (rr_log.c:1605-1687 on the notes' branch) and what it prints when
+ * the recording cannot be loaded, measured on the real panda-system-mips:
+ *   - no NAME-rr-snp: "loading snapshot", "... snapshot file doesn't exist?", abort();
+ *   - a snapshot QEMU cannot load: qemu_loadvm_state's reason through error_report
+ *     ("panda-system-mips: Not a migration stream", "...: Missing section footer for
+ *     cpu_common", "...: Length mismatch: mips_malta.ram: ..."), then "Failed to load vmstate"
+ *     on stderr; rr_do_begin_replay returns it, vl.c prints "Failed to start replay" and exit(1);
+ *   - no NAME-rr-nondet.log: rr_assert(rr_nondet_log->fp != NULL) fails (rr_log.c:1316), abort().
+ * mini-PANDA's snapshot is text; its reasons are QEMU's words for the nearest cause.
+ */
 MP_API int rr_do_begin_replay(const char *file_name_full, CPUState *cpu_state)
 {
     char snp[1024], log[1024], line[512];
@@ -349,13 +369,13 @@ MP_API int rr_do_begin_replay(const char *file_name_full, CPUState *cpu_state)
     if (!f) {
         printf("... snapshot file doesn't exist?\n");
         fflush(stdout);
-        fprintf(stderr, "mini-panda: cannot open snapshot %s\n", snp);
-        exit(1);
+        abort();
     }
     uint64_t rsz = 0, seed = 0, instrs = 0;
     unsigned ram_crc = 0, regs_crc = 0;
     char arch[32] = "";
-    while (fgets(line, sizeof line, f)) {
+    int magic = fgets(line, sizeof line, f) && !strcmp(line, "mini-panda snapshot 1\n");
+    while (magic && fgets(line, sizeof line, f)) {
         sscanf(line, "arch %31s", arch);
         sscanf(line, "ram_size %" SCNu64, &rsz);
         sscanf(line, "seed %" SCNu64, &seed);
@@ -364,27 +384,34 @@ MP_API int rr_do_begin_replay(const char *file_name_full, CPUState *cpu_state)
         sscanf(line, "regs_crc32 %x", &regs_crc);
     }
     fclose(f);
-    if (strcmp(arch, MP_ARCH_NAME) != 0 || rsz < MP_MIN_RAM) {
-        fprintf(stderr, "mini-panda: %s is not a %s snapshot\n", snp, MP_ARCH_NAME);
-        exit(1);
+    /* qemu_loadvm_state's reasons (migration/savevm.c) */
+    int loaded = 0;
+    if (!magic) {
+        error_report("Not a migration stream%s", "");                              /* :1995 */
+    } else if (arch[0] && strcmp(arch, MP_ARCH_NAME) != 0) {
+        error_report("Machine type received is '%s' and local is '" MP_ARCH_NAME "'", arch); /* :315 */
+    } else if (!arch[0] || rsz < MP_MIN_RAM || !regs_crc) {
+        error_report("Missing section footer for %s", "ram");                     /* :1815, cut short */
+    } else {
+        mp_seed = seed;
+        mp_record_length = instrs;
+        mp_machine_init(rsz, seed);
+        cpu_state = cpus.tqh_first;
+        loaded = rr_checksum_memory() == ram_crc && rr_checksum_regs() == regs_crc;
+        if (!loaded)
+            error_report("error while loading state section id 4(%s)", "ram");    /* :1926 */
     }
-    mp_seed = seed;
-    mp_record_length = instrs;
-    mp_machine_init(rsz, seed);
-    cpu_state = cpus.tqh_first;
-    if (rr_checksum_memory() != ram_crc || rr_checksum_regs() != regs_crc) {
+    if (!loaded) {
         fprintf(stderr, "Failed to load vmstate\n");
-        exit(1);
+        return -1;
     }
     printf("... done.\n");
     time(&rr_start_time);
     printf("opening nondet log for read :\t%s\n", log);
     fflush(stdout);
     f = fopen(log, "r");
-    if (!f) {
-        fprintf(stderr, "mini-panda: cannot open nondet log %s\n", log);
-        exit(1);
-    }
+    if (!f)
+        rr_assert_fail("rr_nondet_log->fp != NULL", __FILE__, __LINE__, 0);
     reset_counters(cpu_state);
     int lineno = 0;
     while (fgets(line, sizeof line, f)) {

@@ -129,8 +129,12 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             boolean done = p.waitFor(60, TimeUnit.SECONDS);
+            // rr's reason is its FATAL line; the backtrace after it says where in rr, not why
+            tandem.debugger.RrFailure failure = new tandem.debugger.RrFailure(out.lines().toList(), done ? p.exitValue() : -1);
+            String advice = failure.advice();
             check("rr record /bin/true", done && p.exitValue() == 0, "works",
-                    "failed: " + lastLine(out) + " (no hardware performance counters here? rr needs a real CPU or a VM with the PMU exposed)");
+                    (done ? "failed (" + failure.ending() + "): " : "did not end within 60 s: ") + failure.reason()
+                            + (advice.isEmpty() ? "" : " " + advice));
             deleteTree(dir);
         } catch (IOException | InterruptedException e) {
             check("rr record /bin/true", false, null, "could not run: " + e.getMessage());
@@ -290,11 +294,6 @@ public final class Doctor implements java.util.concurrent.Callable<Integer> {
     private static String firstLine(String... command) {
         String out = runAll(command);
         return out == null ? null : out.lines().findFirst().orElse("").strip();
-    }
-
-    private static String lastLine(String text) {
-        List<String> l = text.lines().toList();
-        return l.isEmpty() ? "(no output)" : l.get(l.size() - 1);
     }
 
     /** The command's output, or null when it can't be run or fails. */

@@ -115,11 +115,17 @@ public final class GdbDebugger implements Debugger {
             CpuPinning.release(claimed);
             deleteOutputDir(outputDir);
             target.close();
+            if (target instanceof RrReplay r && e instanceof tandem.mi.GdbDiedException died) {
+                // rr ran and ended before the gdb it starts answered: rr refused the trace, in its own words
+                throw new DebuggerException(new RrFailure(died.output(), died.exitCode())
+                        .describe(r.trace().rr(), "replay " + r.trace().directory()));
+            }
             // commons-exec reports a program it could not run as exit value 0xdeadbeef: say it in words
+            boolean notRun = e instanceof IOException || String.valueOf(e.getMessage()).contains("-559038737");
             String why = String.valueOf(e.getMessage()).contains("-559038737") ? "no such program, or it is not executable" : e.getMessage();
             throw new DebuggerException("could not start " + cmd.get(0) + " for " + target.description()
-                    + ": " + why.replaceAll("\\.+$", "") + ". Is it installed (Debian package "
-                    + (cmd.get(0).endsWith("rr") ? "rr; or give its path with --rr" : "gdb") + "), and is the path right?");
+                    + ": " + why.replaceAll("\\.+$", "") + (!notRun ? "." : ". Is it installed (Debian package "
+                    + (cmd.get(0).endsWith("rr") ? "rr; or give its path with --rr" : "gdb") + "), and is the path right?"));
         }
         GdbDebugger d = new GdbDebugger(target, channel, claimed, outputDir);
         for (long pid : target.processIds()) channel.adoptProcessTree(pid);

@@ -44,7 +44,9 @@ public record RrTrace(Path rr, Path directory) {
             throw new DebuggerException("no rr trace at " + directory + ": it is not a directory"
                     + " (give the directory `rr record -o DIR` wrote)");
         }
-        if (!Files.exists(directory.resolve("version"))) {
+        // a recording rr did not finish has `incomplete` instead (TraceStream.h): it is rr's trace,
+        // and rr says why it will not replay it when asked
+        if (!Files.exists(directory.resolve("version")) && !Files.exists(directory.resolve("incomplete"))) {
             throw new DebuggerException(directory + " is not an rr trace: it has no `version` file"
                     + " (give the directory `rr record -o DIR` wrote)");
         }
@@ -121,8 +123,9 @@ public record RrTrace(Path rr, Path directory) {
             ex.execute(cl);
             return out.toString(StandardCharsets.UTF_8);
         } catch (ExecuteException e) {
-            throw new DebuggerException("`rr " + String.join(" ", args) + "` failed (exit " + e.getExitValue() + ")",
-                    err.toString(StandardCharsets.UTF_8).strip(), e);
+            List<String> said = new ArrayList<>(out.toString(StandardCharsets.UTF_8).lines().toList());
+            said.addAll(err.toString(StandardCharsets.UTF_8).lines().toList());
+            throw new DebuggerException(new RrFailure(said, e.getExitValue()).describe(rr, "run `rr " + String.join(" ", args) + "`"), null, e);
         } catch (IOException e) {
             throw new DebuggerException("could not run rr at " + rr + ": " + e.getMessage()
                     + ". Install rr (https://rr-project.org) or give its path with --rr");

@@ -657,7 +657,7 @@ public final class MiChannel implements AutoCloseable {
         List<Pending> ps;
         List<StopWaiter> ws;
         synchronized (lock) {
-            death = new GdbDiedException(base, exitCode);
+            death = new GdbDiedException(base, exitCode, tail);
             ps = new ArrayList<>(pending.values());
             pending.clear();
             ws = new ArrayList<>(stopWaiters);
@@ -795,7 +795,7 @@ public final class MiChannel implements AutoCloseable {
         GdbDiedException d = death;
         String m = d.getMessage();
         int at = m.indexOf("; last output");
-        return new GdbDiedException(m.substring(0, at) + " while waiting for " + awaited + m.substring(at), d.exitCode());
+        return new GdbDiedException(m.substring(0, at) + " while waiting for " + awaited + m.substring(at), d.exitCode(), d.output());
     }
 
     private <T> T await(CompletableFuture<T> f, Duration timeout, String awaited, Runnable onTimeout) {

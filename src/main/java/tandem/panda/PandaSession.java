@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 public final class PandaSession implements AutoCloseable {
 
@@ -249,6 +251,35 @@ public final class PandaSession implements AutoCloseable {
         this.useDebugCounter = use;
     }
 
+    /**
+     * The recording's snapshot, as rr_do_begin_replay names it from its {@code file_name_full}
+     * (rr_get_snapshot_file_name, rr_log.c:1404-1410: DIR/NAME-rr-snp for {@code -replay DIR/NAME}),
+     * resolved against the folder tandem ran PANDA in; null on the record side or when gdb cannot
+     * read the name.
+     */
+    private String snapshotFile;
+
+    private String snapshotFileHere() {
+        String full;
+        try {
+            Matcher m = C_STRING.matcher(gdb.evaluate("file_name_full"));
+            if (!m.find()) return null;
+            full = m.group(1).replace("\\\"", "\"").replace("\\\\", "\\");
+        } catch (DebuggerException e) {
+            return null;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(full);
+        java.nio.file.Path dir = p.getParent() == null ? java.nio.file.Path.of(".") : p.getParent();
+        // an rr trace's PANDA ran in a folder the trace does not tell; a program tandem started runs in its own
+        if (!dir.isAbsolute() && gdb.target() instanceof tandem.debugger.LiveProgram live && live.workingDirectory() != null) {
+            dir = live.workingDirectory().resolve(dir).normalize();
+        }
+        return dir.resolve(p.getFileName() + "-rr-snp").toString();
+    }
+
+    /** A {@code char *} as gdb prints it: {@code 0x5555559a1c0 "ls"}. */
+    private static final Pattern C_STRING = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
+
     /** The guest instruction count at the first TB after record or replay began (-1 before). */
     public long begin() {
         return begin;
@@ -267,6 +298,7 @@ public final class PandaSession implements AutoCloseable {
         if (stop.breakpoint() != bp.number()) {
             throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction);
         }
+        if (role == Role.REPLAY) snapshotFile = snapshotFileHere();
         runAtBegin();
         begin = runToTb(null);
         keepCheckpoint(begin);
@@ -702,7 +734,7 @@ public final class PandaSession implements AutoCloseable {
         String inside = goal instanceof Long g && at >= g ? ", before a TB at or past " + g + " began" : "";
         if (replayFailedHere()) {
             return "PANDA's replay failed at guest instruction " + at + inside + " (" + role.endFunction + " with is_error set)"
-                    + lastWords();
+                    + lastWords(gdb.drainProgramOutput());
         }
         return (inside.isEmpty() ? "the recording ends before it, at guest instruction " + at
                 : "the recording ends at guest instruction " + at + inside) + " (stopped in " + role.endFunction + ")";
@@ -749,11 +781,12 @@ public final class PandaSession implements AutoCloseable {
                     + ") was killed with SIGKILL from outside tandem during the move; "
                     + (rewind != Rewind.REEXECUTION ? "`toInstr N` goes on from a checkpoint"
                     : role == Role.REPLAY ? "`toInstr N` runs the replay again from its start"
-                    : "a live record run cannot be run again") + lastWords());
+                    : "a live record run cannot be run again") + lastWords(gdb.drainProgramOutput()));
         }
         if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
+            if (begin < 0) throw notBegun(stop, goal);
             throw new PandaException(name + " did not reach " + goal + ": " + ending(stop)
-                    + (stop.exited() ? " (the recording ends before it)" : describeWhere()) + lastWords());
+                    + (stop.exited() ? " (the recording ends before it)" : describeWhere()) + lastWords(gdb.drainProgramOutput()));
         }
         return stop;
     }
@@ -766,6 +799,28 @@ public final class PandaSession implements AutoCloseable {
      */
     private static boolean killedFromOutside(Stop stop) {
         return stop.reason() == Stop.Reason.EXITED_SIGNALLED && "SIGKILL".equals(stop.signal());
+    }
+
+    /**
+     * The program ended before its record or replay reached its first TB: no recording was
+     * played, so none ended. A replay whose snapshot PANDA could not load says which file and why.
+     */
+    private PandaException notBegun(Stop stop, Object goal) {
+        try {
+            gdb.awaitProgramOutput();   // PANDA's reason may still be on its way when gdb reports the end
+        } catch (RuntimeException e) {
+            // what has arrived is still worth saying
+        }
+        List<String> printed = gdb.drainProgramOutput();
+        if (role == Role.REPLAY) {
+            Optional<String> why = new ReplayOutput(printed, 1).snapshotNotLoaded();
+            if (why.isPresent()) {
+                return new PandaException(name + ": " + ReplayOutput.snapshotFailure(
+                        snapshotFile == null ? "of the recording" : snapshotFile, why.get()));
+            }
+        }
+        return new PandaException(name + " did not reach " + goal + ": " + ending(stop) + " before the "
+                + (role == Role.REPLAY ? "replay" : "recording") + " began" + lastWords(printed));
     }
 
     /**
@@ -793,8 +848,8 @@ public final class PandaSession implements AutoCloseable {
      * What PANDA printed last, for an error about its end: its own reason (a missing snapshot, a
      * failed rr_assertion) says more than the signal it died of.
      */
-    private String lastWords() {
-        List<String> out = gdb.drainProgramOutput().stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    private String lastWords(List<String> printed) {
+        List<String> out = printed.stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
         if (out.isEmpty()) return "";
         return "; PANDA printed: " + String.join(" / ", out.subList(Math.max(0, out.size() - 3), out.size()));
     }

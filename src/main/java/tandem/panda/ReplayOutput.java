@@ -4,6 +4,7 @@ package tandem.panda;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,8 +26,23 @@ import java.util.regex.Pattern;
  * {@code >>> guest instruction counts disagree} when they differ; a log entry shown by
  * {@code rr_spit_log_entry} is a program point followed by a {@code \tRR_KIND from CALLSITE} line
  * (the log's too). {@code rr_do_end_replay(1)} prints {@code ERROR: replay failed!}.
+ *
+ * <p>A replay whose recording cannot be loaded never starts (rr_do_begin_replay, rr_log.c:1634-1652;
+ * vl.c:4987-4990; measured on the notes' branch): a missing {@code NAME-rr-snp} prints
+ * {@code loading snapshot}, {@code ... snapshot file doesn't exist?} and aborts; a snapshot QEMU
+ * cannot load prints QEMU's reason through error_report ({@code panda-system-mips: Missing section
+ * footer for cpu_common}, {@code ...: Not a migration stream}, {@code ...: Length mismatch:
+ * mips_malta.ram: 0x8000000 in != 0x4000000: Invalid argument}), {@code Failed to load vmstate},
+ * {@code Failed to start replay}, and exits 1.
  */
 public record ReplayOutput(List<String> lines, int exitCode) {
+
+    /** rr_do_begin_replay's words when it cannot open NAME-rr-snp (rr_log.c:1638); abort() follows. */
+    private static final String SNAPSHOT_MISSING = "... snapshot file doesn't exist?";
+    /** rr_do_begin_replay's words when qemu_loadvm_state fails on the snapshot (rr_log.c:1651). */
+    private static final String SNAPSHOT_NOT_LOADED = "Failed to load vmstate";
+    /** QEMU's error_report (util/qemu-error.c): the program's name, then the message. */
+    private static final Pattern ERROR_REPORT = Pattern.compile("^(?:panda|qemu)-system-[\\w-]+: (.+)$");
 
     private static final Pattern PROGRESS = Pattern.compile("^\\S+:\\s+(\\d+) \\(\\s*[0-9.]+%\\) instrs\\.");
     /**
@@ -45,11 +61,12 @@ public record ReplayOutput(List<String> lines, int exitCode) {
     /** PANDA's words for a replay that went wrong; each such line is a reason kept in {@link #failureText()}. */
     private static final Pattern FAILED = Pattern.compile(
             "FOUND DISAGREEMENT|rr_assertion .* failed|Assertion .* failed|ERROR: replay failed!"
-                    + "|Infinite loop detected during replay|>>> guest instruction counts disagree");
+                    + "|Infinite loop detected during replay|>>> guest instruction counts disagree"
+                    + "|" + Pattern.quote(SNAPSHOT_MISSING) + "|^" + SNAPSHOT_NOT_LOADED + "|^Failed to start replay");
     /** Lines that say where or why, kept around the reasons in {@link #failureText()}. */
     private static final Pattern CONTEXT = Pattern.compile(
             "^\\s*(Current log point|Current replay point|Replay program point|Record program point):"
-                    + "|^Next log entry type:|^<queue empty>|^Ahead of log|Aborted|^\\s+RR_\\w+ .*from ");
+                    + "|^Next log entry type:|^<queue empty>|^Ahead of log|Aborted|^\\s+RR_\\w+ .*from |" + ERROR_REPORT.pattern());
 
     /** Whether the replay failed: a non-zero exit, or PANDA's failure words whatever the exit code. */
     public boolean failed() {
@@ -92,5 +109,40 @@ public record ReplayOutput(List<String> lines, int exitCode) {
             if (FAILED.matcher(l).find() || CONTEXT.matcher(l).find() || PROGRAM_POINT.matcher(l).find()) text.add(l);
         }
         return text;
+    }
+
+    /**
+     * Why PANDA could not load the recording's snapshot, so that the replay never started: QEMU's
+     * reason as error_report printed it ("Missing section footer for cpu_common"; several joined by
+     * "; "), "the file does not exist" when PANDA could not open it, or "PANDA gave no reason".
+     * Empty when the output says no such thing.
+     */
+    public Optional<String> snapshotNotLoaded() {
+        if (lines.stream().anyMatch(l -> l.strip().equals(SNAPSHOT_MISSING))) {
+            return Optional.of("PANDA could not open it (`" + SNAPSHOT_MISSING + "`)");
+        }
+        if (lines.stream().noneMatch(l -> l.strip().equals(SNAPSHOT_NOT_LOADED))) return Optional.empty();
+        List<String> reasons = new ArrayList<>();
+        for (String l : lines) {
+            Matcher m = ERROR_REPORT.matcher(l.strip());
+            if (m.matches()) reasons.add(m.group(1));
+        }
+        return Optional.of(reasons.isEmpty() ? "PANDA gave no reason (`" + SNAPSHOT_NOT_LOADED + "`)"
+                : String.join("; ", reasons));
+    }
+
+    /**
+     * The error for a replay that never started because PANDA could not load its snapshot:
+     * {@code snapshot} names the file (NAME-rr-snp), {@code reason} is {@link #snapshotNotLoaded()}'s.
+     * What to do follows from the reason: a missing file is a wrong {@code -replay NAME} or folder;
+     * a file QEMU refuses was written by another PANDA build, with other machine options (-M, -m),
+     * or was damaged.
+     */
+    public static String snapshotFailure(String snapshot, String reason) {
+        boolean missing = reason.contains(SNAPSHOT_MISSING);
+        return "PANDA could not load the snapshot " + snapshot + ": " + reason + "; the replay never started. "
+                + (missing ? "Check -replay NAME and the folder PANDA runs in: the recording is NAME-rr-snp and NAME-rr-nondet.log there."
+                : "A snapshot is loaded by the PANDA build and with the machine options (-M, -m) that recorded it;"
+                + " replay it with those, or record it again with this one.");
     }
 }

@@ -181,4 +181,28 @@ esac
         'rr version 5.8.0'              | 1
         'rr version 5.7.0 (stand-in)'   | 1
     }
+
+    def "doctor's rr record check shows rr's reason (its FATAL line), not the last line of rr's backtrace"() {
+        given: "rr on a machine without hardware performance counters: the stand-in prints rr's FATAL, then its backtrace"
+        def dir = java.nio.file.Files.createTempDirectory('tandem-rr-')
+        def rr = dir.resolve('rr')
+        rr.toFile().text = "#!/bin/sh\nRR_STANDIN_PERF_COUNTERS=none exec '${tandem.panda.Demo.RR}' \"\$@\"\n"
+        rr.toFile().setExecutable(true)
+
+        when:
+        def r = TandemProcess.run(['doctor', '--rr', rr.toString(), '--panda',
+                                   System.getProperty('tandem.pandaBuild', 'target/panda') + '/mips-softmmu/panda-system-mips'])
+        String line = r.out.readLines().find { it.contains('rr record /bin/true') }
+
+        then: "rr's own reason, and what follows from it"
+        r.code == 1
+        line.startsWith('FIX')
+        line.contains("failed (killed by SIGABRT): [FATAL src/PerfCounters.cc:308:start_counter() errno: ENOENT] " +
+                "Unable to open performance counter with 'perf_event_open'; are hardware perf events available?")
+        line.contains('rr needs hardware performance counters')
+        !r.out.contains('backtrace')
+
+        cleanup:
+        dir?.toFile()?.deleteDir()
+    }
 }

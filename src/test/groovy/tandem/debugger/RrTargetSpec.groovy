@@ -534,4 +534,62 @@ class RrTargetSpec extends Specification {
         }
         throw new AssertionError("rr replay -s printed no port:\n$seen")
     }
+
+    /**
+     * `rr record -o DIR` of the demo's record run on a machine as {@code machine} describes it to the
+     * stand-in (RR_STANDIN_PERF_COUNTERS, RR_STANDIN_CPUID): rr's exit code, its output and the trace.
+     */
+    Map rrRecordOn(Map<String, String> machine, String traceName) {
+        def trace = recording.directory().resolve(traceName)
+        def pb = new ProcessBuilder(Demo.RR.toString(), 'record', '-o', trace.toString(), recording.binary().toString(),
+                *MiniPanda.recordArguments('ls', 20_000)).directory(recording.directory().toFile())
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File('/dev/null')))
+        pb.environment().putAll(machine)
+        def p = pb.start()
+        String out = p.inputStream.getText('UTF-8')
+        [code: p.waitFor(), out: out, trace: trace]
+    }
+
+    def "rr refuses to replay a trace: tandem names rr, passes on rr's own reason and advises only what follows from it"() {
+        given: 'a trace rr will not replay, made the way the case says'
+        Path trace = broken()
+
+        when:
+        GdbDebugger.open(new RrReplay(new RrTrace(Demo.RR, trace), Demo.GDB, null)).close()
+
+        then:
+        def e = thrown(DebuggerException)
+        e.message.startsWith("rr (${Demo.RR}) refused to replay $trace ($ending): ")
+        e.message.contains(reason)
+        e.message.contains(advice)
+        !e.message.contains('gdb')
+        !e.message.contains('Is it installed')
+        !e.message.contains('not an rr trace')
+        !e.message.contains('=== ')
+
+        where:
+        kind << ['recording killed by a machine without performance counters (rr#3788)', 'recorded by another rr', 'recorded on another CPU (rr#3642)']
+        broken << [
+                { ->
+                    def r = rrRecordOn([RR_STANDIN_PERF_COUNTERS: 'none'], 'nocounters')
+                    assert r.code == 134 && r.out.contains('=== End rr backtrace')
+                    r.trace
+                },
+                { ->
+                    def t = rrRecordOn([:], 'older')
+                    assert t.code == 0
+                    Files.writeString(t.trace.resolve('version'), '84\n')
+                    t.trace
+                },
+                { ->
+                    def t = rrRecordOn([RR_STANDIN_CPUID: 'model name\t: another machine'], 'othercpu')
+                    assert t.code == 0
+                    t.trace
+                }]
+        ending << ['exit 65', 'exit 65', 'exit 1']
+        reason << ["rr: Trace file `${recording?.directory()}/nocounters/incomplete' found. rr recording terminated abnormally and the trace is incomplete.",
+                   "rr: error: Recorded trace `${recording?.directory()}/older/version' has an incompatible version 84; expected 85.",
+                   '[FATAL src/ReplaySession.cc:209:ReplaySession()] Trace was recorded on a machine with different CPUID values and CPUID faulting is not enabled; replay will not work.']
+        advice << ['record it again', '', 'Replay the trace on the machine that recorded it']
+    }
 }

@@ -240,4 +240,77 @@ class MiniPandaSpec extends Specification {
         MiniPanda.BugKind.RAM     | 'ram'
         MiniPanda.BugKind.IRQ     | 'regs'
     }
+
+    /**
+     * A copy of the recording whose snapshot is {@code snapshot(real)} (null: no snapshot), in a
+     * temp folder the caller deletes.
+     */
+    MiniPanda.Recording damaged(Closure<String> snapshot) {
+        def dir = Files.createTempDirectory('tandem-snp-')
+        def copy = new MiniPanda.Recording(recording.binary(), dir, recording.name(), recording.instrs())
+        Files.copy(recording.log(), copy.log())
+        String text = snapshot(Files.readString(recording.snapshot()))
+        if (text != null) Files.writeString(copy.snapshot(), text)
+        copy
+    }
+
+    // what the real panda-system-mips of the notes' branch printed for each, measured (PANDA.md)
+    static final Map<String, Closure<String>> SNAPSHOTS = [
+            missing  : { String real -> null },
+            garbage  : { String real -> 'x' * 100 },
+            'cut short': { String real -> real.readLines().take(1).join('\n') + '\n' },
+    ]
+
+    def "a snapshot PANDA cannot load: mini-PANDA prints the real PANDA's words, exits as it does, and the replay never starts"() {
+        given:
+        def bad = damaged(SNAPSHOTS[snapshot])
+
+        when:
+        def out = MiniPanda.replay(bad, null)
+
+        then:
+        out.exitCode() == code
+        out.lines().containsAll(words)
+        !out.lines().any { it.contains('instrs total') }
+
+        and: 'tandem reads the reason from those words'
+        out.failureText().containsAll(words.findAll { it != 'loading snapshot' })
+        out.snapshotNotLoaded().get().contains(reason)
+
+        cleanup:
+        MiniPanda.deleteTree(bad?.directory())
+
+        where:
+        snapshot    | code | reason                          | words
+        'missing'   | 134  | "snapshot file doesn't exist?"  | ['loading snapshot', "... snapshot file doesn't exist?"]
+        'garbage'   | 1    | 'Not a migration stream'        | ['loading snapshot', 'panda-system-mips: Not a migration stream', 'Failed to load vmstate', 'Failed to start replay']
+        'cut short' | 1    | 'Missing section footer for ram' | ['loading snapshot', 'panda-system-mips: Missing section footer for ram', 'Failed to load vmstate', 'Failed to start replay']
+    }
+
+    def "a replay under gdb whose snapshot PANDA cannot load: the error names the file and PANDA's reason, not the recording's end"() {
+        given:
+        def bad = damaged(SNAPSHOTS[snapshot])
+        def rep = PandaSession.open('rep', PandaSession.Role.REPLAY,
+                GdbDebugger.open(MiniPanda.replayUnderGdb(bad, null, Demo.GDB)), Optional.empty())
+
+        when:
+        rep.beginRecordOrReplay()
+
+        then:
+        def e = thrown(PandaException)
+        e.message.contains(bad.snapshot().toString())
+        e.message.contains(reason)
+        e.message.contains('the replay never started')
+        !e.message.contains('the recording ends')
+
+        cleanup:
+        rep?.close()
+        MiniPanda.deleteTree(bad?.directory())
+
+        where:
+        snapshot    | reason
+        'missing'   | "snapshot file doesn't exist?"
+        'garbage'   | 'Not a migration stream'
+        'cut short' | 'Missing section footer for ram'
+    }
 }

@@ -88,4 +88,29 @@ Time taken was: 0 seconds.'''.readLines()
         out.failureText().isEmpty()
         out.lastInstr().asLong == 626559L
     }
+
+    def "a snapshot PANDA could not load: the reason in PANDA's words, and no replay began"() {
+        given: 'what the real panda-system-mips printed (stdout and stderr merged)'
+        def out = new ReplayOutput(lines, code)
+
+        expect:
+        out.failed()
+        out.snapshotNotLoaded().get() == reason
+        !out.lastInstr().present
+        out.failureText().containsAll(lines.findAll { it != 'loading snapshot' })
+
+        where:
+        code | reason                                                                | lines
+        134  | "PANDA could not open it (`... snapshot file doesn't exist?`)"       | ['loading snapshot', "... snapshot file doesn't exist?"]
+        1    | 'Missing section footer for cpu_common'                               | ['loading snapshot', 'panda-system-mips: Missing section footer for cpu_common', 'Failed to load vmstate', 'Failed to start replay']
+        1    | 'Length mismatch: mips_malta.ram: 0x8000000 in != 0x4000000: Invalid argument; ' +
+               "error while loading state for instance 0x0 of device 'ram'"          | ['loading snapshot', 'Failed to start replay', 'panda-system-mips: Length mismatch: mips_malta.ram: 0x8000000 in != 0x4000000: Invalid argument',
+                                                                                         "panda-system-mips: error while loading state for instance 0x0 of device 'ram'", 'Failed to load vmstate']
+    }
+
+    def "an rr_assertion or a completed replay is no snapshot failure"() {
+        expect:
+        !new ReplayOutput(ASSERTION, 134).snapshotNotLoaded().present
+        !new ReplayOutput(TLB, 0).snapshotNotLoaded().present
+    }
 }

@@ -64,10 +64,39 @@ class RealPandaInputSpec extends Specification {
         when:
         def r = console(replay, 'regs()\n6 * 7\n')
 
-        then:
+        then: 'the file PANDA looked for, and that no replay began'
         r.out.contains("snapshot file doesn't exist")
+        r.out.contains("PANDA could not load the snapshot ${recording.dir.resolve('nosuchrecording-rr-snp')}")
+        r.out.contains('the replay never started')
+        !r.out.contains('the recording ends before it')
         r.out.readLines().contains('42')
         RealPandaPair.pandaProcesses().findAll { it.contains('nosuchrecording') }.isEmpty()
+    }
+
+    def "a snapshot PANDA cannot load: the file and PANDA's reason, and the console goes on"() {
+        given: "the recording's log beside a snapshot cut short, or the recording replayed with another RAM size than it was recorded with"
+        Path dir = Files.createDirectories(fx.workDir.resolve("badsnp-$kind"))
+        Files.copy(recording.nondetLog(), dir.resolve('bad-rr-nondet.log'))
+        byte[] real = Files.readAllBytes(recording.snapshot())
+        Files.write(dir.resolve('bad-rr-snp'), kind == 'cut' ? Arrays.copyOf(real, 1000) : real)
+        def replay = recording.replayCommand(fx.panda)
+        replay[-1] = 'bad'
+        if (kind == 'ram') replay[replay.indexOf('-m') + 1] = '64M'
+
+        when:
+        def r = TandemProcess.run(['console', '--cwd', dir.toString(), '--rec-cmd', cmd(replay), '--rep-cmd', cmd(replay)], 'regs()\n6 * 7\n')
+
+        then: "PANDA's words, measured on the real program: QEMU's reason through error_report"
+        r.out.contains("PANDA could not load the snapshot ${dir.resolve('bad-rr-snp')}: $reason")
+        r.out.contains('the replay never started')
+        !r.out.contains('the recording ends before it')
+        r.out.readLines().contains('42')
+        ['ps', '-eo', 'args'].execute().text.readLines().findAll { it.startsWith(fx.panda.toString()) && it.endsWith('-replay bad') }.isEmpty()
+
+        where:
+        kind  | reason
+        'cut' | 'error while loading state section id'
+        'ram' | 'Length mismatch: mips_malta.ram: 0x8000000 in != 0x4000000'
     }
 
     def "a side that ends before hi: bisect says so and exits 2"() {

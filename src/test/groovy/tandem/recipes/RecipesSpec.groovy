@@ -186,6 +186,36 @@ class RecipesSpec extends Specification {
         s[7].out.contains('(rr) break cpu_loop_exec_tb')
     }
 
+    /**
+     * README's `--dry-run` transcript: the lines after `$ scripts/tandem run recipes/NN-x.groovy
+     * --dry-run`, up to the end of its code block; `/home/me` stands for the home folder.
+     */
+    static Map<String, List<String>> readmeDryRuns() {
+        Map<String, List<String>> t = [:]
+        List<String> current = null
+        for (String l : BASE.resolve('README.md').toFile().readLines()) {
+            def run = l =~ /^    \$ scripts\/tandem run recipes\/(\d\d-[\w-]+)\.groovy --dry-run\s*$/
+            if (run.matches()) current = t.computeIfAbsent(run.group(1)) { [] }
+            else if (current != null && l.startsWith('    ')) current << l.substring(4).stripTrailing()
+            else if (current != null && l.trim()) current = null
+        }
+        t
+    }
+
+    def "README's --dry-run transcript is what the recipe prints, line for line"() {
+        given:
+        def readme = readmeDryRuns()
+
+        expect:
+        readme.size() >= 1
+        readme.every { step, expected ->
+            def run = tandem("${step}.groovy", ['--dry-run'])
+            // the notes' rr is /usr/local/bin/rr where it is installed, else rr on the PATH (README shows the latter)
+            String out = run.out.replace(HOME, '/home/me').replace('$ /usr/local/bin/rr ', '$ rr ')
+            run.code == 0 && out.readLines()*.stripTrailing() == expected
+        }
+    }
+
     def "a missing PANDA build or guest file fails at once, naming it"() {
         when:
         def r = tandem(file, args)
@@ -233,5 +263,23 @@ class RecipesSpec extends Specification {
 
         where:
         file << BASE.resolve('recipes').toFile().list().findAll { it ==~ /\d\d-.*\.groovy/ }.sort()
+    }
+
+    def "step 3 on a recording whose snapshot PANDA cannot load: one error naming the file and PANDA's reason"() {
+        given: "a recording 'ls' whose snapshot is not a snapshot (as one written by another program)"
+        Path dir = Files.createTempDirectory('tandem-badsnp-')
+        Files.writeString(dir.resolve('ls-rr-snp'), 'x' * 100)
+        Files.writeString(dir.resolve('ls-rr-nondet.log'), '')
+
+        when:
+        def r = tandem('03-check-replay.groovy', ['--demo', '--work', dir.toString()])
+
+        then: "PANDA's reason as it printed it (mini-PANDA prints the real PANDA's words, MiniPandaSpec)"
+        r.code == 1
+        r.err.contains("PANDA could not load the snapshot ${dir.resolve('ls-rr-snp')}: Not a migration stream; the replay never started")
+        !r.err.contains('printed no instruction count')
+
+        cleanup:
+        MiniPanda.deleteTree(dir)
     }
 }
