@@ -77,6 +77,8 @@ public final class Main implements Runnable {
         String recCmd;
         @Option(names = "--rep-cmd", paramLabel = "CMDLINE", description = "instead of REPTRACE: a PANDA command line gdb runs itself, e.g. './mips-softmmu/panda-system-mips -M malta -m 128M -kernel prog.elf -display none -replay ls'")
         String repCmd;
+        @Option(names = "--rec-trace", paramLabel = "NAME", description = "instead of RECTRACE: the record trace the record run wrote (NAME-tandem-trace beside NAME-rr-snp in --cwd; `tandem record`); rep must be --rep-cmd")
+        String recTrace;
         @Option(names = "--cwd", paramLabel = "DIR", description = "where the command lines run (default: the current directory)")
         Path cwd;
         @Option(names = "--rec-at-begin", paramLabel = "GDBCMD", description = "a gdb command run on rec at the start of record/replay, each time (repeatable)")
@@ -92,6 +94,11 @@ public final class Main implements Runnable {
 
         /** Each side needs its trace or its command line; says which is missing. */
         void check() {
+            if (recTrace != null) {
+                if (rec != null || recCmd != null) throw new IllegalArgumentException("rec is the record trace (--rec-trace); give no RECTRACE or --rec-cmd with it");
+                if (repCmd == null) throw new IllegalArgumentException("--rec-trace needs rep as a PANDA command line: --rep-cmd CMDLINE (a replay of the recording)");
+                return;
+            }
             if (rec == null && recCmd == null) throw new IllegalArgumentException("rec needs RECTRACE (an rr trace directory) or --rec-cmd CMDLINE");
             if (rep == null && repCmd == null) throw new IllegalArgumentException("rep needs REPTRACE (an rr trace directory) or --rep-cmd CMDLINE");
             if (recCmd != null && rec != null && rep == null && repCmd == null) {
@@ -166,6 +173,8 @@ public final class Main implements Runnable {
                     "  tandem bisect recrep reprep --instr-bounds=1700000,1718780 \\",
                     "      --report divergence.json",
                     "  tandem bisect recrep reprep --resume=bisect.resume",
+                    "  tandem bisect --rec-trace ls --rep-cmd 'panda-system-mips ... -replay ls'",
+                    "                 (no rr: the record run's own trace is rec)",
                     "                 (again after Ctrl-C: it goes on where it stopped)"})
     static final class Bisect implements Callable<Integer> {
         @Mixin
@@ -190,6 +199,7 @@ public final class Main implements Runnable {
             try {
                 traces.check();
                 opts = BisectOptions.parse(flags());
+                if (traces.recTrace != null) return recTrace();
                 String arch = traces.arch;
                 forced = arch == null ? Optional.empty() : Optional.of(Arch.fromName(arch).orElseThrow(() ->
                         new IllegalArgumentException("unknown arch '" + arch + "': one of " + Arch.knownNames())));
@@ -215,6 +225,18 @@ public final class Main implements Runnable {
                     return BisectCommand.ERROR;
                 }
                 return BisectCommand.run(pair, opts, System.out);
+            }
+        }
+
+        /** The search whose rec side is a record trace: tandem.rectrace. */
+        private int recTrace() {
+            try {
+                var o = tandem.rectrace.RecTraceSearch.search(tandem.rectrace.RecTraceSearch.RecTrace.of(traces.recTrace, traces.cwd),
+                        traces.repCmd, traces.repAtBegin, TraceArgs.program(traces.gdb), System.out);
+                return o.result().divergence() != null ? BisectCommand.FOUND : BisectCommand.NEVER_DIVERGE;
+            } catch (RuntimeException e) {
+                System.out.println("bisect failed: " + e.getMessage());
+                return BisectCommand.ERROR;
             }
         }
 
