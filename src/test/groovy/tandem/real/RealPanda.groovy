@@ -315,13 +315,14 @@ end
      * Random state and PC at rr_do_begin_record and once the snapshot is written; cont, and once
      * the guest has printed "tlbwr ok" (and waits for its go byte): stop, begin_record, cont.
      * Either way the go byte is sent once recording has begun, and end_record once the guest has
-     * printed "done", then q.
+     * printed "done", then q. {@code program} and {@code extraArgs}: another PANDA launcher of the
+     * same build and arguments after PANDA.md's (tandem's trace plugin: RecordTraceSpec).
      */
-    Recording record(Path dir, String name, Path elf, boolean late) {
+    Recording record(Path dir, String name, Path elf, boolean late, Path program = panda, List<String> extraArgs = []) {
         long t0 = System.nanoTime()
         def mon = dir.resolve('mon.sock'), ser = dir.resolve('ser.sock'), out = dir.resolve("$name-record.out")
-        List<String> cmd = [panda.toString(), '-M', 'malta', '-m', '128M', '-kernel', elf.toString(), '-display', 'none', '-S',
-                            '-monitor', "unix:$mon,server,nowait".toString(), '-serial', "unix:$ser,server,nowait".toString()]
+        List<String> cmd = [program.toString(), '-M', 'malta', '-m', '128M', '-kernel', elf.toString(), '-display', 'none', '-S',
+                            '-monitor', "unix:$mon,server,nowait".toString(), '-serial', "unix:$ser,server,nowait".toString(), *extraArgs]
         if (late) {
             def script = dir.resolve('record.gdb')
             Files.writeString(script, GDB_PREAMBLE + """break rr_do_begin_record
