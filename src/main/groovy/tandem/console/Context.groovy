@@ -43,7 +43,8 @@ class Context {
                 out.flush()
             }
         }
-        focus = 'both'
+        // with a record trace as rec, only rep is live: verbs go to rep, toInstr shows both
+        focus = s.recTrace != null ? 'rep' : 'both'
         userBreakpoints.values().each { it.clear() }
         old?.close()
     }
