@@ -57,6 +57,7 @@ void uninit_plugin(void *);
 #define TT_TAG_FULL     0xF1        /* a full record: u16 length, then the record */
 #define TT_TAG_TRAILER  0xF2        /* the trailer: u16 length, then the trailer */
 #define TT_TAG_TLB      0xF3        /* one TLB entry's new contents: u16 length, then it */
+#define TT_TAG_PC       0xF4        /* replay traces: the next TB entry's PC (u16 length, then u64) */
 /* a zero byte where a tag is expected ends the data: the tail of a file whose run was killed */
 
 #define TT_MODE_RECORD  1
@@ -440,6 +441,14 @@ static void tt_tb_start(void *opaque) {
     }
     uint64_t delta = tt.have_last ? count - tt.last_count : 0;
     uint8_t *p = tt_at(tt.pos);
+    if (tt.mode == TT_MODE_REPLAY) {
+        /* a replay begins TBs where the record run did not (PANDA ends a TB at the next logged
+           event): its PC tells a TB that goes on with the same code from one that went elsewhere */
+        tt_put8(&p, TT_TAG_PC);
+        tt_put16(&p, 8);
+        tt_put64(&p, pc);
+        tt.pos = (uint64_t) (p - tt.map) + tt.map_off;
+    }
     tt.last_entry_pos = tt.pos;
     if (delta <= TT_DELTA_MAX) {
         tt_put8(&p, (uint8_t) (delta + 1));

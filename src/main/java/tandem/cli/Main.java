@@ -313,7 +313,7 @@ public final class Main implements Runnable {
                 var r = RecordRun.run(plan, System.out);
                 System.out.println("recording " + name + ": " + r.snapshot().getFileName() + " (" + java.nio.file.Files.size(r.snapshot())
                         + " bytes), " + r.nondetLog().getFileName() + " (" + java.nio.file.Files.size(r.nondetLog()) + " bytes), in " + dir
-                        + " (" + r.millis() + " ms)");
+                        + " (the guest recorded for " + r.recordingMillis() + " ms, " + r.millis() + " ms in all)");
                 if (!noTrace) {
                     var rt = tandem.rectrace.RecTraceSearch.RecTrace.of(name, dir);
                     var t = tandem.rectrace.TraceFile.read(rt.trace());

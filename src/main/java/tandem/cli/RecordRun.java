@@ -51,9 +51,10 @@ public final class RecordRun {
 
     /**
      * The finished run: the recording's files, PANDA's own output (stdout and stderr, also in
-     * {@link #outputFile}), and what the guest printed on its serial port.
+     * {@link #outputFile}), what the guest printed on its serial port, the run's whole time and the
+     * time from the `cont` after begin_record to the guest's {@code until} (or the seconds), in ms.
      */
-    public record Result(Path snapshot, Path nondetLog, Path outputFile, String output, String guestOutput, long millis) {}
+    public record Result(Path snapshot, Path nondetLog, Path outputFile, String output, String guestOutput, long millis, long recordingMillis) {}
 
     private final Plan plan;
     private final PrintStream out;
@@ -143,6 +144,7 @@ public final class RecordRun {
             serial.write(plan.guestInput());
         }
         monitor("cont");
+        long recordingFrom = System.nanoTime();
         if (plan.until() != null) {
             waitFor("the guest to print '" + plan.until() + "'", plan.timeoutSeconds(),
                     () -> serial.text().indexOf(plan.until(), serialMark) >= 0);
@@ -150,6 +152,7 @@ public final class RecordRun {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(plan.seconds());
             waitFor("the end of " + plan.seconds() + " s of recording", plan.seconds() + 10, () -> System.nanoTime() >= end);
         }
+        long recordingMillis = (System.nanoTime() - recordingFrom) / 1_000_000L;
         int monMark = monitor.text().length();
         monitor("end_record");
         waitFor("end_record to finish ('" + RECORDING_READY + "')", 120, () -> monitor.text().indexOf(RECORDING_READY, monMark) >= 0);
@@ -164,7 +167,7 @@ public final class RecordRun {
         for (Path p : List.of(snp, log)) {
             if (!Files.exists(p)) throw failure("PANDA wrote no " + p + " (end_record ran)");
         }
-        return new Result(snp, log, outputFile, output(), serial.text(), (System.nanoTime() - t0) / 1_000_000L);
+        return new Result(snp, log, outputFile, output(), serial.text(), (System.nanoTime() - t0) / 1_000_000L, recordingMillis);
     }
 
     private void monitor(String command) {

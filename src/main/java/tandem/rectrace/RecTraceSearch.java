@@ -129,7 +129,11 @@ public final class RecTraceSearch {
             out.println("the runs never diverge");
             return o;
         }
-        if (d.noReplayBoundary()) {
+        if (d.replayWentElsewhere()) {
+            out.println("at guest instruction " + d.count() + " the replay began a TB at pc 0x" + Long.toHexString(d.replayPc())
+                    + " inside a TB of the record run, whose next instruction is at 0x" + Long.toHexString(d.expectedPc())
+                    + ": the replay went elsewhere (an exception or interrupt the record run did not take there)");
+        } else if (d.noReplayBoundary()) {
             out.println("at guest instruction " + d.count() + " the record run began a TB and the replay did not (its TB began at "
                     + d.replayTbAt() + "): control flow differs");
         } else {

@@ -40,8 +40,16 @@ public final class TraceComparison {
      * @param lastAgreed   the record TB before it, where both agreed (-1 if none)
      * @param groups       what differs there; empty when the replay began no TB at that count
      * @param replayTbAt   where the replay's TB across {@code count} began, when it began none at it, else -1
+     * @param replayPc     when the replay began a TB inside a record TB at another PC than the
+     *                     next instruction of that TB: its PC, else -1
+     * @param expectedPc   that next instruction's PC, else -1
      */
-    public record Divergence(long count, long lastAgreed, List<Group> groups, long replayTbAt) {
+    public record Divergence(long count, long lastAgreed, List<Group> groups, long replayTbAt, long replayPc, long expectedPc) {
+        /** The replay went elsewhere inside a record TB (an exception the record run did not take, ...). */
+        public boolean replayWentElsewhere() {
+            return replayPc >= 0;
+        }
+
         public boolean noReplayBoundary() {
             return groups.isEmpty();
         }
@@ -125,9 +133,23 @@ public final class TraceComparison {
         long compared = 0;
         long replayEndedAt = -1;
         int j = 0;
+        // the replay TB that began where the record run's last compared TB did, for the PC check
+        int matched = -1;
+        long matchedAt = -1;
+        int step = instructionBytes(rec.target);
         for (int i = 0; i < rc.length; i++) {
             long c = rc[i];
-            while (j < pc.length && pc[j] < c) j++;
+            while (j < pc.length && pc[j] < c) {
+                // a TB the replay began inside the record run's TB at matchedAt: the same code
+                // going on (its PC that many instructions on) or the replay going elsewhere
+                if (matched >= 0 && rep.pcs != null && step > 0 && rep.pcs[j] != rep.pcs[matched] + step * (pc[j] - matchedAt)) {
+                    firstByGroup.putIfAbsent(Group.REGISTERS, pc[j]);
+                    if (first == null) first = new Divergence(pc[j], lastAgreed, List.of(Group.REGISTERS), -1, rep.pcs[j], rep.pcs[matched] + step * (pc[j] - matchedAt));
+                    long recordLast = rc.length == 0 ? rec.firstCount : rc[rc.length - 1];
+                    return new Result(first, firstByGroup, compared, -1, recordLast);
+                }
+                j++;
+            }
             if (j == pc.length) {
                 replayEndedAt = pc.length == 0 ? -1 : pc[pc.length - 1];
                 if (pc.length == 0) replayEndedAt = rep.firstCount;
@@ -136,10 +158,12 @@ public final class TraceComparison {
             if (pc[j] != c) {
                 // the replay ran across a count where the record run began a TB: from here TBs no
                 // longer line up, so the comparison ends
-                if (first == null) first = new Divergence(c, lastAgreed, List.of(), j > 0 ? pc[j - 1] : -1);
+                if (first == null) first = new Divergence(c, lastAgreed, List.of(), j > 0 ? pc[j - 1] : -1, -1, -1);
                 break;
             }
             compared++;
+            matched = j;
+            matchedAt = c;
             int x = rs[i] ^ ps[j];
             if (x == 0) {
                 if (first == null) lastAgreed = c;
@@ -152,11 +176,19 @@ public final class TraceComparison {
                     firstByGroup.putIfAbsent(g, c);
                 }
             }
-            if (first == null) first = new Divergence(c, lastAgreed, List.copyOf(groups), -1);
+            if (first == null) first = new Divergence(c, lastAgreed, List.copyOf(groups), -1, -1, -1);
             if (firstByGroup.size() == Group.values().length) break;
         }
         long recordLast = rc.length == 0 ? rec.firstCount : rc[rc.length - 1];
         return new Result(first, firstByGroup, compared, replayEndedAt, recordLast);
+    }
+
+    /**
+     * Bytes per guest instruction where every instruction has one size (MIPS: 4, so an
+     * instruction N on in a TB is at its PC + 4N), else 0: no PC check for the replay's own TBs.
+     */
+    static int instructionBytes(String target) {
+        return target.startsWith("mips") ? 4 : 0;
     }
 
     /** The record run's TLB at {@code count} (before the TB there ran): entry index -> words (VPN, PageMask, ASID, flags, PFN0, PFN1). */

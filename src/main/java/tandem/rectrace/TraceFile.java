@@ -26,7 +26,8 @@ import java.util.List;
  * <li>0x01..0xEF: a TB entry whose count is the previous entry's plus (tag - 1), then a u32
  *     summary (bits 0-15: PC and general registers, 16-23: system registers, 24-31: TLB);</li>
  * <li>0xF0: the same with the count delta as a u32 after the tag;</li>
- * <li>0xF1 full record, 0xF2 trailer, 0xF3 TLB entry: a u16 length, then the body;</li>
+ * <li>0xF1 full record, 0xF2 trailer, 0xF3 TLB entry, 0xF4 the next TB entry's PC (replay traces
+ *     only: a u64): a u16 length, then the body;</li>
  * <li>0x00: the end of the data (a run killed before its trailer leaves a zero tail).</li>
  * </ul>
  * Entries are kept as the last one at each count (the plugin already joins consecutive entries at
@@ -39,7 +40,7 @@ public final class TraceFile {
     public static final int MODE_RECORD = 1, MODE_REPLAY = 2;
     /** Trailer: how the run ended. */
     public static final int END_COMPLETE = 1, END_UNFINISHED = 2, END_DISK_FULL = 3;
-    static final int TAG_LONG = 0xF0, TAG_FULL = 0xF1, TAG_TRAILER = 0xF2, TAG_TLB = 0xF3;
+    static final int TAG_LONG = 0xF0, TAG_FULL = 0xF1, TAG_TRAILER = 0xF2, TAG_TLB = 0xF3, TAG_PC = 0xF4;
     /** The plugin's word hash (tt_mix): FNV offset basis as the seed, golden-ratio multiplier. */
     static final long K = 0x9E3779B97F4A7C15L, FILE_HASH_SEED = 0xcbf29ce484222325L;
 
@@ -60,6 +61,8 @@ public final class TraceFile {
     /** Counts of the TB entries (the last at each count), ascending, and their summaries. */
     public final long[] counts;
     public final int[] summaries;
+    /** The PC of each TB entry (a replay trace), or null (a record trace holds none: size). */
+    public final long[] pcs;
     public final List<Full> fulls;
     public final List<TlbChange> tlbChanges;
     /** Null when the run left none (killed, aborted, or still running). */
@@ -85,6 +88,9 @@ public final class TraceFile {
 
         long[] cs = new long[1 << 16];
         int[] ss = new int[1 << 16];
+        long[] ps = new long[1 << 16];
+        long nextPc = -1;
+        boolean anyPc = false;
         int n = 0;
         List<Full> fs = new ArrayList<>();
         List<TlbChange> tl = new ArrayList<>();
@@ -103,10 +109,10 @@ public final class TraceFile {
                 int summary = b.getInt(pos);
                 pos += 4;
                 count = any ? count + delta : count;
-                if (any && n > 0 && cs[n - 1] == count) { ss[n - 1] = summary; continue; }
+                if (any && n > 0 && cs[n - 1] == count) { ss[n - 1] = summary; ps[n - 1] = nextPc; continue; }
                 any = true;
-                if (n == cs.length) { cs = Arrays.copyOf(cs, n * 2); ss = Arrays.copyOf(ss, n * 2); }
-                cs[n] = count; ss[n] = summary; n++;
+                if (n == cs.length) { cs = Arrays.copyOf(cs, n * 2); ss = Arrays.copyOf(ss, n * 2); ps = Arrays.copyOf(ps, n * 2); }
+                cs[n] = count; ss[n] = summary; ps[n] = nextPc; n++;
                 continue;
             }
             if (pos + 3 > limit) break;
@@ -128,6 +134,7 @@ public final class TraceFile {
                     // count of the entry before it plus nothing; fixed below
                     tl.add(new TlbChange(-1 - n, idx, w));
                 }
+                case TAG_PC -> { nextPc = b.getLong(body); anyPc = true; }
                 case TAG_TRAILER -> tr = new Trailer(b.get(body), b.getLong(body + 1), b.getLong(body + 9), b.getLong(body + 17),
                         b.getLong(body + 25), b.getLong(body + 33), b.getLong(body + 41));
                 default -> throw new TraceException(path + ": unknown item 0x" + Integer.toHexString(tag) + " at byte " + pos + ": the trace is damaged");
@@ -137,6 +144,7 @@ public final class TraceFile {
         }
         counts = Arrays.copyOf(cs, n);
         summaries = Arrays.copyOf(ss, n);
+        pcs = anyPc ? Arrays.copyOf(ps, n) : null;
         // a TLB change written before entry k applies from that entry's count on
         List<TlbChange> fixed = new ArrayList<>(tl.size());
         for (TlbChange t : tl) {

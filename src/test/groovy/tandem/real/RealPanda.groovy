@@ -305,6 +305,28 @@ end
     }
 
     /**
+     * A replay of {@code r} with QEMU's log of every TB entered written to {@code log}
+     * (`-d cpu,exec,nochain -D LOG`), under `gdb -batch`, which prints the guest instruction count
+     * at each entry to cpu_tb_exec (where that log line is written): `tb count N pc 0xP`, one per
+     * log entry, in order. Returns the replay and those counts.
+     */
+    List replayWithQemuLog(Recording r, Path log) {
+        def script = Files.createTempFile(r.dir, 'replay-log-', '.gdb')
+        Files.writeString(script, GDB_PREAMBLE + """break cpu_tb_exec
+commands
+silent
+printf "tb count %llu pc 0x%x\\n", cpu->rr_guest_instr_count, itb->pc
+continue
+end
+run
+""")
+        def replay = run(['gdb', '-batch', '-nx', '-x', script.toString(), '--args', *r.replayCommand(panda),
+                          '-d', 'cpu,exec,nochain', '-D', log.toString()], r.dir, timeoutSeconds(MipsGuest.MAX_LENGTH))
+        List<Long> counts = (replay.output =~ /(?m)^tb count (\d+) pc 0x[0-9a-f]+/).collect { List<String> m -> m[1] as long }
+        [replay, counts]
+    }
+
+    /**
      * Records {@code elf} as {@code name} in {@code dir} (PANDA.md's record command line, monitor
      * and UART on unix sockets). Not {@code late}: begin_record while the guest is still stopped
      * before its first instruction (-S), then cont. {@code late}: run under gdb, which prints the

@@ -9,6 +9,7 @@ import spock.lang.Requires
 import spock.lang.Shared
 import spock.lang.Specification
 import spock.lang.Timeout
+import tandem.cli.RecordRun
 import tandem.rectrace.RecTraceSearch
 import tandem.rectrace.TraceComparison
 import tandem.rectrace.TraceException
@@ -84,6 +85,40 @@ class RecordTraceSpec extends Specification {
         text.contains("rep: at guest instruction ${d.count()}:")
         text.contains('rep: backtrace:')
         text.readLines().last() == "first divergence at guest instruction ${d.count()}"
+    }
+
+    def "PANDA's TLB case against QEMU's own logs of both runs: tandem's first register difference is the TB where the logs' registers first differ"() {
+        given: "the guest recorded after its first tlbwr by `tandem record`'s driver, QEMU logging every TB from begin_record (monitor: logfile, log cpu,exec,nochain)"
+        def dir = Files.createDirectories(fx.workDir.resolve('trace-qemu-log'))
+        def elf = MipsGuest.withLength(fx.guest, RealPanda.TLB_LENGTH, dir.resolve('guest.elf'))
+        // one second of recording: the replay fails within its first thousand instructions, and
+        // QEMU's log grows by some 40 MB a second
+        def plan = new RecordRun.Plan([launcher.toString(), '-M', 'malta', '-m', '128M', '-kernel', elf.toString(), '-display', 'none', '-panda', 'tandem_trace'],
+                dir, 'guest', ["logfile ${dir.resolve('record.log')}".toString(), 'log cpu,exec,nochain'], MipsGuest.TLBWR_DONE, MipsGuest.GO, null, 1, 120)
+        def res = RecordRun.run(plan, new PrintStream(OutputStream.nullOutputStream()))
+        def rec = new RealPanda.Recording(dir, 'guest', elf, res.output(), res.millis())
+
+        and: "the plain replay with QEMU's log (-d cpu,exec,nochain), gdb giving each logged TB its guest instruction count"
+        def (RealPanda.Replay replay, List<Long> counts) = fx.replayWithQemuLog(rec, dir.resolve('replay.log'))
+        def repLog = QemuLog.read(dir.resolve('replay.log'))
+        def diff = QemuLog.firstRegisterDifference(QemuLog.read(dir.resolve('record.log')), repLog)
+
+        expect: 'the replay fails on its own, its log and the counts one to one, and the logs differ in registers before its end'
+        !replay.completed
+        counts.size() == repLog.size()
+        diff != null
+        long truth = counts[diff.rep]
+
+        when:
+        def o = RecTraceSearch.compare(RecTraceSearch.RecTrace.of('guest', dir), replayCmd(rec), new PrintStream(new ByteArrayOutputStream()))
+        def d = o.result().divergence()
+
+        then: "tandem's first difference in PC and registers is at that TB's count"
+        o.result().firstByGroup()[TraceComparison.Group.REGISTERS] == truth
+
+        and: 'the TLB differs first (tlbwr wrote another entry), the registers only once a lookup goes another way'
+        d.groups() == [TraceComparison.Group.TLB]
+        d.count() < truth
     }
 
     def "a recording whose replay completes: no divergence, and the trace agrees to the end"() {
