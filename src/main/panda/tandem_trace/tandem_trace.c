@@ -2,7 +2,7 @@
  * tandem_trace: a PANDA plugin that writes a record trace (in a record run) or a replay trace
  * (in a replay) of every translation block entered, so that a replay can be compared with the
  * record run it came from, TB by TB, without rr. The format is read by tandem.rectrace.TraceFile
- * (the one description of it is there and in README.md "Record traces").
+ * (the one description of it is there and in README.md "The record run as the rec side").
  *
  * Loaded by path: -panda-plugin PATH/tandem_trace.so, arguments -panda-arg tandem_trace:KEY=VALUE
  *   file=PATH   where to write (default NAME-tandem-trace in a record run, NAME-tandem-replay-trace
@@ -26,6 +26,8 @@
  * - a full record (count, PC, every register it hashes, 64-bit hashes) at the first TB of each
  *   period of 2^17 guest instructions;
  * - every TLB entry that changed since the previous TB, with its new contents (MIPS);
+ * - in a replay, each TB entry's PC before it (a replay begins TBs inside the record run's: the
+ *   PC tells the same code going on from a jump elsewhere; a record trace leaves it out: size);
  * - a trailer when recording or replaying ends (end_record, the replay's end), or when the run
  *   ends without that (quit while recording). A run killed or aborted (a failed replay) leaves
  *   no trailer, but everything up to its last TB: the file is written through a shared mapping,
