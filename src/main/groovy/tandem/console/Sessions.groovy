@@ -46,7 +46,9 @@ class Sessions implements AutoCloseable {
         this.recTrace = recTrace
         this.repOnly = new CompletableFuture<PandaSession>()
         this.opening = new CompletableFuture<Pair>()
-        opening.completeExceptionally(new PandaException("rec is ${recTrace.where.name()}'s record trace (read-only), not a live PANDA: this needs a live rec".toString()))
+        // what needs both sides live (both { }, bisect) says so; the search with a trace is its own verb
+        opening.completeExceptionally(new PandaException(("rec is ${recTrace.where.name()}'s record trace (read-only), not a live PANDA: this needs a live rec"
+                + " (the search against a record trace: tandem bisect --rec-trace ${recTrace.where.name()} --rep-cmd ...)").toString()))
     }
 
     /**

@@ -131,6 +131,14 @@ abstract class TandemScript extends Script {
 
     /** "now: rec at guest instruction N, rep at M" for the focus (or both sides), asking gdb; never throws. */
     protected String whereNow(boolean bothSides = false) {
+        PandaSession alone = ctx.sessions.recTrace != null ? ctx.sessions.repIfReady() : null
+        if (alone != null) {
+            try {
+                return "now: rep at guest instruction ${alone.instrCount()} (rec is the record trace)"
+            } catch (RuntimeException ignored) {
+                return 'now: rep has no guest instruction count (its program ended; toInstr runs it again)'
+            }
+        }
         Pair p = ctx.sessions.pairIfReady()
         if (p == null) return 'the sessions are not up'
         List<PandaSession> sides = bothSides || ctx.focus == 'both' ? [p.rec(), p.rep()] : ctx.focus == 'rec' ? [p.rec()] : [p.rep()]

@@ -92,7 +92,7 @@ println "AT-5 \${rec.at(5).readLines()[1]}"
     def "tandem console --rec-trace: the prompt's verbs on rep, toInstr side by side; a trace of another recording refused in one line"() {
         when:
         def r = TandemProcess.run(['console', '--cwd', rec.dir.toString(), '--rec-trace', 'guest', '--rep-cmd', replayCmd()],
-                'toInstr 100000\nuse rec\nregs().pc\np 40+2\n')
+                'toInstr 100000\nuse rec\nregs().pc\np 40+2\nbisect\n')
 
         then: "toInstr's rec column is the trace's, rep's the replay's count"
         r.out.contains('record trace guest (read-only) at guest instruction')
@@ -101,7 +101,10 @@ println "AT-5 \${rec.at(5).readLines()[1]}"
         and: 'a gdb line goes to rep, saying so'
         r.out.contains('rec is the record trace guest (read-only): gdb runs on rep alone')
         r.out =~ /\$\d+ = 42/
-        r.code == 0
+
+        and: 'the search needs both sides live: it says which verb searches against a trace'
+        (r.out + r.err).contains('this needs a live rec (the search against a record trace: tandem bisect --rec-trace guest --rep-cmd ...)')
+        r.code == 1   // piped input: the last line's error is the exit code
 
         when: 'a trace that is not this recording'
         Files.write(rec.dir.resolve('other-tandem-trace'), Files.readAllBytes(rec.dir.resolve('guest-tandem-trace')))
