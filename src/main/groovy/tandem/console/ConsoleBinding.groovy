@@ -18,8 +18,9 @@ class ConsoleBinding extends Binding {
     @Override
     Object getVariable(String name) {
         switch (name) {
-            case 'rec': return ctx.pair().rec()
-            case 'rep': return ctx.pair().rep()
+            // with --rec-trace, rec is the record trace (read-only: `rec.at(N)`) and rep alone is live
+            case 'rec': return ctx.sessions.recTrace ?: ctx.pair().rec()
+            case 'rep': return ctx.sessions.recTrace != null ? ctx.sessions.rep() : ctx.pair().rep()
             case 'both': return both
             case 'ctx': return ctx
             default: return super.getVariable(name)

@@ -10,6 +10,8 @@ class ConsoleVerbs implements Verbs {
 
     @Override
     int console(Verbs.Traces t) {
+        if (t.recRecordTrace()) return Repl.start(Sessions.withRecTrace(tandem.rectrace.RecTraceView.open(t.recRecordTrace(), t.directory()),
+                t.repCmd(), t.directory(), t.repAtBegin(), t.gdb(), t.arch() ? tandem.panda.Arch.fromName(t.arch()).orElse(null) : null))
         Repl.start(Sessions.of(t.rr(), t.gdb(), t.rec(), t.recCmd(), t.rep(), t.repCmd(), t.directory(), t.recAtBegin(), t.repAtBegin(), t.arch()))
     }
 

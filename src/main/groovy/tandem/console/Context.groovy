@@ -45,7 +45,8 @@ class Context {
             }
         }
         s.onPass { String side, Timeline.Pass pass -> progress?.passed(side, pass) }
-        focus = 'both'
+        // with a record trace as rec, only rep is live: verbs go to rep, toInstr shows both
+        focus = s.recTrace != null ? 'rep' : 'both'
         breakpoints.clear()
         old?.close()
     }

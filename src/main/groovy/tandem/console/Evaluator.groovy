@@ -164,14 +164,19 @@ class Evaluator {
         String word = cmd.split(/[\s\/]/, 2)[0]
         Progress progress = MOVES.contains(word) ? new Progress(ctx, cmd) : null
         try {
-            Pair p = ctx.pair()
-            TandemScript.refuseGoneSides(p, ctx.focus)
             BreakpointNumbers.Line numbers = ctx.breakpoints.line()
             Closure<String> run = { PandaSession s ->
                 String out = GdbLines.run(s, cmd, numbers)
                 progress?.arrived(s.name(), 'a stop')
                 out
             }
+            if (ctx.sessions.recTrace != null) {
+                // rec is the record trace: gdb lines go to rep, the only live side
+                if (ctx.focus != 'rep') ctx.out.println(ctx.render.dim("rec is the record trace ${ctx.sessions.recTrace.where.name()} (read-only): gdb runs on rep alone".toString()))
+                return run.call(ctx.sessions.rep())
+            }
+            Pair p = ctx.pair()
+            TandemScript.refuseGoneSides(p, ctx.focus)
             switch (ctx.focus) {
                 case 'rec': return run.call(p.rec())
                 case 'rep': return run.call(p.rep())

@@ -122,6 +122,10 @@ class Repl {
         Sessions s = ctx.sessions
         Thread t = new Thread({
             try {
+                if (s.recTrace != null) {
+                    reader.printAbove(ctx.render.dim("rep ready at guest instruction ${s.rep().begin()}; rec is the ${s.recTrace}: `toInstr N` shows both, other verbs run on rep".toString()))
+                    return
+                }
                 def p = s.pair()
                 if (p.failedSide().present) {
                     String up = p.failedSide().get().startsWith('rec') ? "rep ready at guest instruction ${p.rep().begin()}" : "rec ready at guest instruction ${p.rec().begin()}"

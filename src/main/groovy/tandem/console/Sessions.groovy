@@ -13,6 +13,7 @@ import tandem.panda.PandaException
 import tandem.panda.PandaSession
 import tandem.panda.PandaSide
 import tandem.panda.Timeline
+import tandem.rectrace.RecTraceView
 
 import java.nio.file.Path
 import java.util.concurrent.CompletableFuture
@@ -25,6 +26,9 @@ class Sessions implements AutoCloseable {
 
     final String description
     private final CompletableFuture<Pair> opening
+    /** rec as the record run's trace (read-only), rep alone live: `--rec-trace`; else null. */
+    final RecTraceView recTrace
+    private final CompletableFuture<PandaSession> repOnly
     private final List<AutoCloseable> started = new CopyOnWriteArrayList<>()
     private final List<Closure> onClose = new CopyOnWriteArrayList<>()
     private volatile boolean closed
@@ -34,6 +38,48 @@ class Sessions implements AutoCloseable {
     private Sessions(String description, CompletableFuture<Pair> opening) {
         this.description = description
         this.opening = opening
+        this.recTrace = null
+        this.repOnly = null
+    }
+
+    private Sessions(String description, RecTraceView recTrace) {
+        this.description = description
+        this.recTrace = recTrace
+        this.repOnly = new CompletableFuture<PandaSession>()
+        this.opening = new CompletableFuture<Pair>()
+        // what needs both sides live (both { }, bisect) says so; the search with a trace is its own verb
+        opening.completeExceptionally(new PandaException(("rec is ${recTrace.where.name()}'s record trace (read-only), not a live PANDA: this needs a live rec"
+                + " (the search against a record trace: tandem bisect --rec-trace ${recTrace.where.name()} --rep-cmd ...)").toString()))
+    }
+
+    /**
+     * rec as the record trace (read and checked now), rep as {@code rep} opened in the background:
+     * `tandem console --rec-trace NAME --rep-cmd CMDLINE`.
+     */
+    static Sessions withRecTrace(RecTraceView recTrace, String repCmd, Path directory, List<String> repAtBegin, Path gdb, Arch arch) {
+        PandaSide rep = PandaSide.command('rep', PandaCommand.parse(repCmd, directory, repAtBegin), gdb)
+        Sessions s = new Sessions("rec: ${recTrace}, rep: `${repCmd}`".toString(), recTrace)
+        s.side(rep, arch).whenComplete { PandaSession p, Throwable e ->
+            if (e != null) s.repOnly.completeExceptionally(unwrap(e))
+            else if (s.closed) { p.close(); s.repOnly.completeExceptionally(new PandaException('closed')) }
+            else s.repOnly.complete(p)
+        }
+        return s
+    }
+
+    /** rep, waiting for it while it starts (with a record trace as rec). */
+    PandaSession rep() {
+        try {
+            return repOnly.get()
+        } catch (ExecutionException e) {
+            RuntimeException cause = unwrap(e)
+            throw new PandaException(cause.message ?: cause.toString(), cause)
+        }
+    }
+
+    /** rep if it is up (with a record trace as rec), else null; never waits. */
+    PandaSession repIfReady() {
+        repOnly != null && repOnly.isDone() && !repOnly.isCompletedExceptionally() ? repOnly.getNow(null) : null
     }
 
     /** Starts both sides now, each on its own thread: gdb, symbols check, run to the first TB. */
@@ -148,11 +194,11 @@ class Sessions implements AutoCloseable {
     }
 
     boolean ready() {
-        opening.isDone() && !opening.isCompletedExceptionally()
+        recTrace != null ? repIfReady() != null : opening.isDone() && !opening.isCompletedExceptionally()
     }
 
     boolean isOpening() {
-        !opening.isDone()
+        recTrace != null ? !repOnly.isDone() : !opening.isDone()
     }
 
     /** The pair, waiting for it if it is still starting (Thread.interrupt ends the wait). */
@@ -168,7 +214,7 @@ class Sessions implements AutoCloseable {
 
     /** The pair if it is up, else null; never waits. */
     Pair pairIfReady() {
-        ready() ? opening.getNow(null) : null
+        recTrace == null && ready() ? opening.getNow(null) : null
     }
 
     void whenClosed(Closure c) {
@@ -179,12 +225,14 @@ class Sessions implements AutoCloseable {
     void interrupt() {
         Pair p = pairIfReady()
         if (p != null) p.interrupt()
+        else if (repIfReady() != null) repIfReady().interrupt()
         else started.findAll { it instanceof Debugger }.each { ((Debugger) it).interrupt() }
     }
 
     /** A new command runs: a Ctrl-C given to the last one no longer applies. */
     void clearInterrupt() {
         pairIfReady()?.clearInterrupt()
+        repIfReady()?.clearInterrupt()
     }
 
 
@@ -195,6 +243,7 @@ class Sessions implements AutoCloseable {
         closed = true
         Pair p = pairIfReady()
         if (p != null) p.close()
+        repIfReady()?.close()
         started.each { AutoCloseable c -> try { c.close() } catch (Exception ignored) { } }
         onClose.each { Closure c -> try { c.call() } catch (Exception ignored) { } }
     }

@@ -43,6 +43,7 @@ abstract class TandemScript extends Script {
     /** Runs {@code fn} on the focused session, or on both at once. */
     protected Object onFocus(Closure fn) {
         Context c = ctx
+        if (c.sessions.recTrace != null) return onRepWithRecTrace(fn)
         Pair p = c.pair()
         refuseGoneSides(p, c.focus)
         switch (c.focus) {
@@ -74,6 +75,20 @@ abstract class TandemScript extends Script {
         } catch (PandaException ignored) {
             return null
         }
+    }
+
+    /**
+     * With the record trace as rec: the verb runs on rep; a focus that takes in rec says in one
+     * line that rec is not live (the trace's values at a count: `toInstr N`, `rec.at(N)`).
+     */
+    private Object onRepWithRecTrace(Closure fn) {
+        Context c = ctx
+        if (c.focus != 'rep') {
+            c.out.println(c.render.dim("rec is the record trace ${c.sessions.recTrace.where.name()} (read-only): this needs a live rec, so it runs on rep alone".toString()))
+            c.out.flush()
+        }
+        PandaSession rep = c.sessions.rep()
+        return fn.call(rep)
     }
 
     /** tandem's own moves must not stop at the user's breakpoints: they are off meanwhile. */
@@ -146,6 +161,7 @@ abstract class TandemScript extends Script {
 
     def toInstr(Object n) {
         long target = whole('toInstr', 'a guest instruction count', n)
+        if (ctx.sessions.recTrace != null) return toInstrWithRecTrace(target)
         Progress progress = new Progress(ctx, "toInstr $target")
         try {
             return onFocus { PandaSession s ->
@@ -161,8 +177,29 @@ abstract class TandemScript extends Script {
         }
     }
 
+    /** rep moves to {@code target}; rec shows what its record trace holds there, side by side. */
+    private Object toInstrWithRecTrace(long target) {
+        Progress progress = new Progress(ctx, "toInstr $target")
+        try {
+            PandaSession rep = ctx.sessions.rep()
+            long at = quietly(rep) { rep.toInstr(target) } as long
+            progress.arrived('rep', at)
+            return new Both<Object>(ctx.sessions.recTrace.at(at), at)
+        } finally {
+            progress.close()
+        }
+    }
+
     /** "now: rec at guest instruction N, rep at M" for the focus (or both sides), asking gdb; never throws. */
     protected String whereNow(boolean bothSides = false) {
+        PandaSession alone = ctx.sessions.recTrace != null ? ctx.sessions.repIfReady() : null
+        if (alone != null) {
+            try {
+                return "now: rep at guest instruction ${alone.instrCount()} (rec is the record trace)"
+            } catch (RuntimeException ignored) {
+                return 'now: rep has no guest instruction count (its program ended; toInstr runs it again)'
+            }
+        }
         Pair p = ctx.sessions.pairIfReady()
         if (p == null) return 'the sessions are not up'
         List<PandaSession> sides = bothSides || ctx.focus == 'both' ? [p.rec(), p.rep()] : ctx.focus == 'rec' ? [p.rec()] : [p.rep()]
@@ -279,6 +316,7 @@ abstract class TandemScript extends Script {
 
     def use(Object side) {
         String f = side instanceof PandaSession ? ((PandaSession) side).name()
+                : side instanceof tandem.rectrace.RecTraceView ? 'rec'
                 : side instanceof BothSides ? 'both' : String.valueOf(side)
         ctx.requireFocus(f)
         return "focus: $f"
@@ -383,9 +421,19 @@ abstract class TandemScript extends Script {
      * Opens the pair. Each side is an rr trace directory or a PANDA command line run under gdb:
      * open(rec: 'recrep', rep: 'reprep', rr: '/usr/local/bin/rr', gdb: 'gdb', arch: 'mips'), or
      * open(recCmd: 'panda-system-mips ... -replay good', repCmd: 'panda-system-mips ... -replay ls',
-     * cwd: '/path/to/recordings', recAtBegin: ['set var ...'], repAtBegin: [...]).
+     * cwd: '/path/to/recordings', recAtBegin: ['set var ...'], repAtBegin: [...]), or rec as the
+     * record run's trace (read-only): open(recTrace: 'ls', repCmd: '... -replay ls', cwd: DIR).
      */
     def open(Map o) {
+        if (o.recTrace) {
+            if (!o.repCmd) throw new PandaException("open(recTrace: NAME) needs rep as a PANDA command line: repCmd: 'panda-system-mips ... -replay NAME'")
+            Path dir = o.cwd ? Path.of(o.cwd as String) : null
+            ctx.use(Sessions.withRecTrace(tandem.rectrace.RecTraceView.open(o.recTrace as String, dir), o.repCmd as String, dir,
+                    (o.repAtBegin ?: []) as List<String>, program((o.gdb ?: 'gdb') as String),
+                    o.arch ? tandem.panda.Arch.fromName(o.arch as String).orElse(null) : null))
+            ctx.sessions.rep()
+            return ctx.sessions.description
+        }
         if (!(o.rec || o.recCmd) || !(o.rep || o.repCmd)) {
             throw new PandaException("open needs rec: and rep: (rr trace directories) or recCmd: and repCmd: (PANDA command lines), "
                     + "e.g. open(rec: 'recrep', rep: 'reprep')")

@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A console for finding out why a PANDA replay diverges from its recording.",
-        subcommands = {Main.Console.class, Main.Bisect.class, Main.Demo.class, Main.Run.class, Doctor.class, Main.Warmup.class, CommandLine.HelpCommand.class},
+        subcommands = {Main.Record.class, Main.Console.class, Main.Bisect.class, Main.Demo.class, Main.Run.class, Doctor.class, Main.Warmup.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  tandem demo                           the console on a demo replay that fails",
                 "  tandem console recrep reprep          the console on two rr traces",
@@ -32,6 +32,8 @@ import java.util.concurrent.Callable;
                 "                                        the console on two PANDA command lines",
                 "  tandem run recipes/07-inspect.groovy  a step of the notes, as a script",
                 "  tandem bisect recrep reprep           where the replay first diverges",
+                "  tandem record --name ls --cmd C --guest-cmd 'ls /etc' --until '# '",
+                "                                        PANDA's record run, with a record trace",
                 "  tandem doctor --panda ./mips-softmmu/panda-system-mips"})
 public final class Main implements Runnable {
 
@@ -77,6 +79,8 @@ public final class Main implements Runnable {
         String recCmd;
         @Option(names = "--rep-cmd", paramLabel = "CMDLINE", description = "instead of REPTRACE: a PANDA command line gdb runs itself, e.g. './mips-softmmu/panda-system-mips -M malta -m 128M -kernel prog.elf -display none -replay ls'")
         String repCmd;
+        @Option(names = "--rec-trace", paramLabel = "NAME", description = "instead of RECTRACE: the record trace the record run wrote (NAME-tandem-trace beside NAME-rr-snp in --cwd; `tandem record`); rep must be --rep-cmd")
+        String recTrace;
         @Option(names = "--cwd", paramLabel = "DIR", description = "where the command lines run (default: the current directory)")
         Path cwd;
         @Option(names = "--rec-at-begin", paramLabel = "GDBCMD", description = "a gdb command run on rec at the start of record/replay, each time (repeatable)")
@@ -92,6 +96,11 @@ public final class Main implements Runnable {
 
         /** Each side needs its trace or its command line; says which is missing. */
         void check() {
+            if (recTrace != null) {
+                if (rec != null || recCmd != null) throw new IllegalArgumentException("rec is the record trace (--rec-trace); give no RECTRACE or --rec-cmd with it");
+                if (repCmd == null) throw new IllegalArgumentException("--rec-trace needs rep as a PANDA command line: --rep-cmd CMDLINE (a replay of the recording)");
+                return;
+            }
             if (rec == null && recCmd == null) throw new IllegalArgumentException("rec needs RECTRACE (an rr trace directory) or --rec-cmd CMDLINE");
             if (rep == null && repCmd == null) throw new IllegalArgumentException("rep needs REPTRACE (an rr trace directory) or --rep-cmd CMDLINE");
             if (recCmd != null && rec != null && rep == null && repCmd == null) {
@@ -114,9 +123,9 @@ public final class Main implements Runnable {
         }
 
         Verbs.Traces toVerbs() {
-            Path recTrace = recCmd == null ? rec : null;
+            Path recDir = recCmd == null ? rec : null;
             Path repTrace = repCmd == null ? (recCmd != null && rep == null ? rec : rep) : null;
-            return new Verbs.Traces(recTrace, repTrace, program(rr), program(gdb), arch, recCmd, repCmd, cwd, recAtBegin, repAtBegin);
+            return new Verbs.Traces(recDir, repTrace, program(rr), program(gdb), arch, recCmd, repCmd, cwd, recAtBegin, repAtBegin, recTrace);
         }
 
         /**
@@ -142,6 +151,9 @@ public final class Main implements Runnable {
                     "      --rec-cmd './panda-system-mips -M malta -kernel k -replay good' \\",
                     "      --rep-cmd './panda-system-mips -M malta -kernel k -replay ls'",
                     "                 (no rr: gdb runs PANDA)",
+                    "  tandem console --cwd rec/ --rec-trace ls \\",
+                    "      --rep-cmd './panda-system-mips -M malta -kernel k -replay ls'",
+                    "                 (rec: the record run's trace, read-only; `tandem record`)",
                     "  echo 'toInstr 1718780; regs()' | tandem console recrep reprep"})
     static final class Console implements Callable<Integer> {
         @Mixin
@@ -166,6 +178,8 @@ public final class Main implements Runnable {
                     "  tandem bisect recrep reprep --instr-bounds=1700000,1718780 \\",
                     "      --report divergence.json",
                     "  tandem bisect recrep reprep --resume=bisect.resume",
+                    "  tandem bisect --rec-trace ls --rep-cmd 'panda-system-mips ... -replay ls'",
+                    "                 (no rr: the record run's own trace is rec)",
                     "                 (again after Ctrl-C: it goes on where it stopped)"})
     static final class Bisect implements Callable<Integer> {
         @Mixin
@@ -190,6 +204,7 @@ public final class Main implements Runnable {
             try {
                 traces.check();
                 opts = BisectOptions.parse(flags());
+                if (traces.recTrace != null) return recTrace();
                 String arch = traces.arch;
                 forced = arch == null ? Optional.empty() : Optional.of(Arch.fromName(arch).orElseThrow(() ->
                         new IllegalArgumentException("unknown arch '" + arch + "': one of " + Arch.knownNames())));
@@ -218,6 +233,18 @@ public final class Main implements Runnable {
             }
         }
 
+        /** The search whose rec side is a record trace: tandem.rectrace. */
+        private int recTrace() {
+            try {
+                var o = tandem.rectrace.RecTraceSearch.search(tandem.rectrace.RecTraceSearch.RecTrace.of(traces.recTrace, traces.cwd),
+                        traces.repCmd, traces.repAtBegin, TraceArgs.program(traces.gdb), System.out);
+                return o.result().divergence() != null ? BisectCommand.FOUND : BisectCommand.NEVER_DIVERGE;
+            } catch (RuntimeException e) {
+                System.out.println("bisect failed: " + e.getMessage());
+                return BisectCommand.ERROR;
+            }
+        }
+
         private List<String> flags() {
             List<String> f = new ArrayList<>();
             if (bounds != null) f.add("--instr-bounds=" + bounds);
@@ -227,6 +254,93 @@ public final class Main implements Runnable {
             if (resume != null) f.add("--resume=" + resume);
             if (report != null) f.add("--report=" + report);
             return f;
+        }
+    }
+
+    @Command(name = "record", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            header = "Runs PANDA's record run, writing a record trace beside the recording.",
+            description = {"Starts PANDA (--cmd, with tandem's trace plugin loaded) stopped, its monitor",
+                    "and serial port on sockets; waits for --wait-for, runs the --monitor commands",
+                    "then begin_record NAME, types --guest-cmd, waits for --until (or --seconds),",
+                    "end_record, q. Writes NAME-rr-snp, NAME-rr-nondet.log, NAME-tandem-trace and",
+                    "PANDA's output NAME-record.out in --cwd. Ctrl-C quits PANDA, which ends the",
+                    "recording (and its trace) there. Exit code 0: recorded; 2: an error."},
+            footer = {"", "Examples:",
+                    "  tandem record --cwd rec/ --name ls \\",
+                    "      --cmd './panda-system-mips -M malta -m 1g -kernel k -hda q.qcow' \\",
+                    "      --monitor 'loadvm root' --guest-cmd '/bin/ls /etc' --until '# '",
+                    "  tandem bisect --cwd rec/ --rec-trace ls \\",
+                    "      --rep-cmd './panda-system-mips -M malta ... -replay ls'"})
+    static final class Record implements Callable<Integer> {
+        @Option(names = "--cmd", paramLabel = "CMDLINE", required = true, description = "PANDA's command line, without -record/-replay, monitor or serial options")
+        String cmd;
+        @Option(names = "--name", paramLabel = "NAME", required = true, description = "the recording's name (begin_record NAME)")
+        String name;
+        @Option(names = "--cwd", paramLabel = "DIR", description = "where PANDA runs and the recording is written (default: here)")
+        Path cwd;
+        @Option(names = "--monitor", paramLabel = "CMD", description = "a monitor command run right before begin_record, the guest stopped (repeatable)")
+        List<String> monitor = new ArrayList<>();
+        @Option(names = "--wait-for", paramLabel = "TEXT", description = "guest output to wait for, the guest running, before begin_record")
+        String waitFor;
+        @Option(names = "--guest-cmd", paramLabel = "CMD", description = "typed to the guest's serial port (with a newline) once recording has begun")
+        String guestCmd;
+        @Option(names = "--until", paramLabel = "TEXT", description = "guest output, after --guest-cmd, that ends the recording")
+        String until;
+        @Option(names = "--seconds", paramLabel = "N", description = "instead of --until: record for N seconds")
+        long seconds;
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "the longest wait for guest output (default: ${DEFAULT-VALUE})", defaultValue = "600")
+        long timeout;
+        @Option(names = "--no-trace", description = "record without tandem's trace plugin")
+        boolean noTrace;
+
+        @Override
+        public Integer call() {
+            try {
+                Path dir = (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize();
+                if (!java.nio.file.Files.isDirectory(dir)) throw new IllegalArgumentException("--cwd " + dir + " is not a folder");
+                List<String> words = new ArrayList<>(PandaCommand.parse(cmd, dir, List.of()).words());
+                for (String w : words) {
+                    if (w.equals("-record") || w.equals("-replay") || w.equals("-monitor") || w.equals("-serial")) {
+                        throw new IllegalArgumentException("--cmd must not have " + w + ": tandem adds the monitor and serial sockets and runs begin_record itself");
+                    }
+                }
+                Path panda = resolveProgram(words.get(0), dir);
+                if (!noTrace) {
+                    words.set(0, tandem.rectrace.TracePlugin.launcherFor(panda, System.out).toString());
+                    words.addAll(List.of("-panda", "tandem_trace"));
+                }
+                var plan = new RecordRun.Plan(words, dir, name, monitor, waitFor, guestCmd == null ? null : guestCmd + "\n", until, seconds, timeout);
+                var r = RecordRun.run(plan, System.out);
+                System.out.println("recording " + name + ": " + r.snapshot().getFileName() + " (" + java.nio.file.Files.size(r.snapshot())
+                        + " bytes), " + r.nondetLog().getFileName() + " (" + java.nio.file.Files.size(r.nondetLog()) + " bytes), in " + dir
+                        + " (the guest recorded for " + r.recordingMillis() + " ms, " + r.millis() + " ms in all)");
+                if (!noTrace) {
+                    var rt = tandem.rectrace.RecTraceSearch.RecTrace.of(name, dir);
+                    var t = tandem.rectrace.TraceFile.read(rt.trace());
+                    tandem.rectrace.TraceComparison.checkBelongs(t, dir, name);
+                    System.out.println("record trace " + rt.trace() + ": " + t.counts.length + " TBs, guest instructions "
+                            + t.firstCount + ".." + t.counts[t.counts.length - 1]);
+                }
+                return 0;
+            } catch (RuntimeException | java.io.IOException e) {
+                System.out.println("record failed: " + e.getMessage());
+                return 2;
+            }
+        }
+
+        /** PANDA's binary as the command line names it (a path from --cwd, or on the PATH); a clear error if there is none. */
+        static Path resolveProgram(String program, Path dir) {
+            if (program.contains("/")) {
+                Path p = dir.resolve(program).normalize();
+                if (!java.nio.file.Files.isExecutable(p)) throw new IllegalArgumentException("no PANDA binary at " + p
+                        + " (the first word of --cmd; scripts/build-panda prints one as its last line)");
+                return p;
+            }
+            for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+                Path p = Path.of(d.isEmpty() ? "." : d, program);
+                if (java.nio.file.Files.isExecutable(p)) return p.toAbsolutePath();
+            }
+            throw new IllegalArgumentException("no " + program + " on the PATH (the first word of --cmd): name PANDA's binary by its path");
         }
     }
 

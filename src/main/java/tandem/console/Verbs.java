@@ -10,12 +10,13 @@ public interface Verbs {
     /**
      * Where the two PANDA runs come from: for each side an rr trace directory, or a PANDA command
      * line (recCmd, repCmd: run under gdb in {@code directory}, with gdb commands at the start of
-     * record/replay). A side with a command line ignores its trace.
+     * record/replay). A side with a command line ignores its trace. {@code recRecordTrace}: rec
+     * as the record run's trace NAME in {@code directory} (read-only), rep then a command line.
      */
     record Traces(Path rec, Path rep, Path rr, Path gdb, String arch, String recCmd, String repCmd, Path directory,
-                  List<String> recAtBegin, List<String> repAtBegin) {
+                  List<String> recAtBegin, List<String> repAtBegin, String recRecordTrace) {
         public Traces(Path rec, Path rep, Path rr, Path gdb, String arch) {
-            this(rec, rep, rr, gdb, arch, null, null, null, List.of(), List.of());
+            this(rec, rep, rr, gdb, arch, null, null, null, List.of(), List.of(), null);
         }
     }
 

@@ -5,12 +5,8 @@
 package tandem.real
 
 import groovy.transform.Canonical
+import tandem.cli.RecordRun
 
-import java.net.StandardProtocolFamily
-import java.net.UnixDomainSocketAddress
-import java.nio.ByteBuffer
-import java.nio.channels.SocketChannel
-import java.nio.charset.StandardCharsets
 import java.nio.file.Files
 import java.nio.file.Path
 import java.util.concurrent.TimeUnit
@@ -309,19 +305,39 @@ end
     }
 
     /**
+     * A replay of {@code r} with QEMU's log of every TB entered written to {@code log}
+     * (`-d cpu,exec,nochain -D LOG`), under `gdb -batch`, which prints the guest instruction count
+     * at each entry to cpu_tb_exec (where that log line is written): `tb count N pc 0xP`, one per
+     * log entry, in order. Returns the replay and those counts.
+     */
+    List replayWithQemuLog(Recording r, Path log) {
+        def script = Files.createTempFile(r.dir, 'replay-log-', '.gdb')
+        Files.writeString(script, GDB_PREAMBLE + """break cpu_tb_exec
+commands
+silent
+printf "tb count %llu pc 0x%x\\n", cpu->rr_guest_instr_count, itb->pc
+continue
+end
+run
+""")
+        def replay = run(['gdb', '-batch', '-nx', '-x', script.toString(), '--args', *r.replayCommand(panda),
+                          '-d', 'cpu,exec,nochain', '-D', log.toString()], r.dir, timeoutSeconds(MipsGuest.MAX_LENGTH))
+        List<Long> counts = (replay.output =~ /(?m)^tb count (\d+) pc 0x[0-9a-f]+/).collect { List<String> m -> m[1] as long }
+        [replay, counts]
+    }
+
+    /**
      * Records {@code elf} as {@code name} in {@code dir} (PANDA.md's record command line, monitor
      * and UART on unix sockets). Not {@code late}: begin_record while the guest is still stopped
      * before its first instruction (-S), then cont. {@code late}: run under gdb, which prints the
      * Random state and PC at rr_do_begin_record and once the snapshot is written; cont, and once
      * the guest has printed "tlbwr ok" (and waits for its go byte): stop, begin_record, cont.
      * Either way the go byte is sent once recording has begun, and end_record once the guest has
-     * printed "done", then q.
+     * printed "done", then q. {@code program} and {@code extraArgs}: another PANDA launcher of the
+     * same build and arguments after PANDA.md's (tandem's trace plugin: RecordTraceSpec).
      */
-    Recording record(Path dir, String name, Path elf, boolean late) {
-        long t0 = System.nanoTime()
-        def mon = dir.resolve('mon.sock'), ser = dir.resolve('ser.sock'), out = dir.resolve("$name-record.out")
-        List<String> cmd = [panda.toString(), '-M', 'malta', '-m', '128M', '-kernel', elf.toString(), '-display', 'none', '-S',
-                            '-monitor', "unix:$mon,server,nowait".toString(), '-serial', "unix:$ser,server,nowait".toString()]
+    Recording record(Path dir, String name, Path elf, boolean late, Path program = panda, List<String> extraArgs = []) {
+        List<String> cmd = [program.toString(), '-M', 'malta', '-m', '128M', '-kernel', elf.toString(), '-display', 'none', *extraArgs]
         if (late) {
             def script = dir.resolve('record.gdb')
             Files.writeString(script, GDB_PREAMBLE + """break rr_do_begin_record
@@ -338,48 +354,14 @@ continue
 end
 run
 """)
+            // RecordRun appends its monitor and serial sockets to the command: gdb's --args, so PANDA's
             cmd = ['gdb', '-batch', '-nx', '-x', script.toString(), '--args', *cmd]
         }
-        long timeout = timeoutSeconds(MipsGuest.length(elf))
-        def p = start(cmd, dir, out)
-        try {
-            // QEMU binds the socket file before it listens: connect until it accepts
-            SocketReader uart = null, monitor = null
-            waitFor("PANDA's monitor and serial sockets", p, out, 60) {
-                uart = uart ?: SocketReader.connect(ser)
-                monitor = monitor ?: SocketReader.connect(mon)
-                uart && monitor
-            }
-            def log = dir.resolve("$name-rr-nondet.log")
-            try {
-                if (late) {
-                    monitor.send('cont')
-                    waitFor('the guest to print "tlbwr ok"', p, out, timeout) { uart.text.contains(MipsGuest.TLBWR_DONE) }
-                    monitor.send('stop')
-                }
-                // begin_record while the guest is stopped, and cont only once the nondet log exists
-                // (rr_do_begin_record creates it after writing the snapshot): a guest left running
-                // during begin_record was seen to run on while the snapshot was written, so the
-                // Random seed read at rr_do_begin_record was no longer the snapshot's
-                monitor.send("begin_record $name")
-                waitFor('begin_record to create the nondet log', p, out, 60) { Files.exists(log) }
-                uart.write(MipsGuest.GO)
-                monitor.send('cont')
-                waitFor('the guest to print "done"', p, out, timeout) { uart.text.contains(MipsGuest.END) }
-                monitor.send('end_record')
-                waitFor('end_record to finish', p, out, 60) { monitor.text.contains('Recording ready for use') }
-                monitor.send('q')
-                if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("${cmd[0]} did not quit:\n${Files.readString(out)}")
-            } finally {
-                uart?.close(); monitor?.close()
-            }
-        } finally {
-            stop(p)
-        }
-        Files.deleteIfExists(mon); Files.deleteIfExists(ser)
-        def rec = new Recording(dir, name, elf, Files.readString(out), (System.nanoTime() - t0).intdiv(1_000_000L))
-        if (!Files.exists(rec.nondetLog())) throw new IllegalStateException("no ${rec.nondetLog()} after recording:\n${rec.recordOutput}")
-        rec
+        // tandem's record run drives the monitor (tandem.cli.RecordRun; `tandem record` is the same)
+        def plan = new RecordRun.Plan(cmd, dir, name, [], late ? MipsGuest.TLBWR_DONE : null, MipsGuest.GO, MipsGuest.END, 0,
+                timeoutSeconds(MipsGuest.length(elf)))
+        def res = RecordRun.run(plan, new PrintStream(OutputStream.nullOutputStream()))
+        new Recording(dir, name, elf, res.output(), res.millis())
     }
 
     /**
@@ -434,15 +416,6 @@ run
         }
     }
 
-    private static void waitFor(String what, Process p, Path out, long seconds, Closure<Boolean> done) {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L
-        while (!done()) {
-            if (!p.alive) throw new IllegalStateException("PANDA ended while waiting for $what:\n${Files.readString(out)}")
-            if (System.nanoTime() > deadline) throw new IllegalStateException("gave up waiting for $what after $seconds s:\n${Files.readString(out)}")
-            sleep 5
-        }
-    }
-
     private <T> T timed(String what, Closure<T> body) {
         long t0 = System.nanoTime()
         try {
@@ -456,59 +429,5 @@ run
     synchronized void close() {
         new ArrayList<>(started).each { stop(it) }
         if (Files.exists(workDir)) workDir.toFile().deleteDir()
-    }
-
-    /** A client of a QEMU unix socket (monitor or serial) that keeps all it has read. */
-    static class SocketReader implements Closeable {
-        private final SocketChannel channel
-        private final StringBuffer received = new StringBuffer()
-        private final Thread reader
-
-        private SocketReader(SocketChannel channel, Path socket) {
-            this.channel = channel
-            reader = Thread.startDaemon("read $socket.fileName") {
-                def buf = ByteBuffer.allocate(4096)
-                try {
-                    while (channel.read(buf) > 0) {
-                        buf.flip()
-                        received.append(StandardCharsets.ISO_8859_1.decode(buf))
-                        buf.clear()
-                    }
-                } catch (IOException ignored) {
-                    // closed: the process quit or close() was called
-                }
-            }
-        }
-
-        /** A reader of {@code socket}, or null while nothing listens there yet. */
-        static SocketReader connect(Path socket) {
-            if (!Files.exists(socket)) return null
-            def channel = SocketChannel.open(StandardProtocolFamily.UNIX)
-            try {
-                channel.connect(UnixDomainSocketAddress.of(socket))
-                new SocketReader(channel, socket)
-            } catch (java.net.ConnectException ignored) {
-                channel.close()
-                null
-            }
-        }
-
-        String getText() { received.toString() }
-
-        /** Sends {@code line} and a newline (a monitor command). */
-        void send(String line) {
-            write("$line\n")
-        }
-
-        /** Sends {@code text} as it is. */
-        void write(String text) {
-            def buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII))
-            while (buf.hasRemaining()) channel.write(buf)
-        }
-
-        void close() {
-            channel.close()
-            reader.join(5000)
-        }
     }
 }

@@ -1,0 +1,209 @@
+// The search with a record trace as the rec side: the replay runs once with tandem's plugin
+// writing its own trace, the two traces name the first TB where the replay leaves the record run,
+// then gdb takes the replay to that count for what only a live side shows.
+package tandem.rectrace;
+
+import tandem.debugger.Frame;
+import tandem.panda.PandaCommand;
+import tandem.panda.PandaSession;
+import tandem.panda.PandaSide;
+import tandem.panda.Registers;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+public final class RecTraceSearch {
+
+    /** Names of the registers of a MIPS full record, in the plugin's order (tt_regs). */
+    public static final List<String> MIPS_REGISTERS = mipsNames();
+
+    private static List<String> mipsNames() {
+        List<String> n = new ArrayList<>(List.of("pc", "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3",
+                "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7",
+                "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra", "hi", "lo",
+                "Index", "EntryLo0", "EntryLo1", "Context", "PageMask", "Wired", "BadVAddr", "EntryHi",
+                "Compare", "Status", "Cause", "EPC", "ErrorEPC", "hflags"));
+        return List.copyOf(n);
+    }
+
+    /** A record trace named as tandem takes it: a recording NAME in DIR (DIR/NAME-tandem-trace), or the trace's path. */
+    public record RecTrace(Path dir, String name, Path trace) {
+        public static RecTrace of(String nameOrPath, Path cwd) {
+            Path dir = cwd == null ? Path.of("").toAbsolutePath() : cwd.toAbsolutePath();
+            Path asPath = dir.resolve(nameOrPath);
+            String file = asPath.getFileName().toString();
+            if (Files.isRegularFile(asPath) && file.endsWith(SUFFIX)) {
+                return new RecTrace(asPath.getParent(), file.substring(0, file.length() - SUFFIX.length()), asPath);
+            }
+            return new RecTrace(dir, nameOrPath, dir.resolve(nameOrPath + SUFFIX));
+        }
+    }
+
+    /** What the record run writes beside NAME-rr-snp (the plugin's default name). */
+    public static final String SUFFIX = "-tandem-trace";
+
+    /** The outcome: the comparison, the two traces, and how long the traced replay took. */
+    public record Outcome(TraceComparison.Result result, TraceFile rec, TraceFile rep, long replayMillis, String replayOutput) {}
+
+    private RecTraceSearch() {
+    }
+
+    /**
+     * Reads and checks the record trace, runs the replay {@code repCmd} (in the recording's
+     * folder) with the plugin writing a replay trace to a temporary file, and compares the two.
+     * The recording is only read.
+     */
+    public static Outcome compare(RecTrace recTrace, String repCmd, PrintStream out) {
+        TraceFile rec = TraceFile.read(recTrace.trace());
+        TraceComparison.checkBelongs(rec, recTrace.dir(), recTrace.name());
+        PandaCommand cmd = PandaCommand.parse(repCmd, recTrace.dir(), List.of());
+        if (cmd.role() != PandaSession.Role.REPLAY) throw new TraceException("--rep-cmd must replay the recording (-replay " + recTrace.name() + "): " + repCmd);
+        Path launcher = TracePlugin.launcherFor(cmd.program(), out);
+        Path repTrace = null;
+        try {
+            repTrace = Files.createTempFile("tandem-replay-trace-", "");
+            List<String> words = new ArrayList<>(cmd.words());
+            words.set(0, launcher.toString());
+            words.add("-panda");
+            words.add("tandem_trace:file=" + repTrace);
+            out.println("rep: replaying with tandem's trace plugin: " + String.join(" ", words));
+            long t0 = System.nanoTime();
+            Path log = Files.createTempFile("tandem-replay-out-", ".txt");
+            String output;
+            try {
+                Process p = new ProcessBuilder(words).directory(recTrace.dir().toFile()).redirectErrorStream(true)
+                        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                try {
+                    p.waitFor();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TraceException("interrupted while the traced replay ran");
+                } finally {
+                    if (p.isAlive()) { p.destroyForcibly(); p.waitFor(10, TimeUnit.SECONDS); }
+                }
+                output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+            } finally {
+                Files.deleteIfExists(log);
+            }
+            long millis = (System.nanoTime() - t0) / 1_000_000L;
+            TraceFile rep = TraceFile.read(repTrace);
+            if (rep.counts.length == 0) {
+                throw new TraceException("the replay wrote no TB to its trace: it did not get to replaying. PANDA said:\n" + tail(output, 20));
+            }
+            return new Outcome(TraceComparison.compare(rec, rep), rec, rep, millis, output);
+        } catch (IOException | InterruptedException e) {
+            throw new TraceException("cannot run the traced replay: " + e.getMessage());
+        } finally {
+            if (repTrace != null) try { Files.deleteIfExists(repTrace); } catch (IOException ignored) { }
+        }
+    }
+
+    /**
+     * The search for {@code tandem bisect --rec-trace}: compares, prints what differs, and opens the
+     * replay under gdb at the first divergent count for its registers, backtrace and TB. Returns the
+     * outcome; its last printed line is {@code first divergence at guest instruction N} or says
+     * that the runs never diverge.
+     */
+    public static Outcome search(RecTrace recTrace, String repCmd, List<String> repAtBegin, Path gdb, PrintStream out) {
+        Outcome o = compare(recTrace, repCmd, out);
+        TraceComparison.Result r = o.result();
+        out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().counts.length + " TBs, guest instructions "
+                + o.rec().firstCount + ".." + r.recordLast());
+        out.println("rep: replay trace: " + o.rep().counts.length + " TBs to guest instruction "
+                + o.rep().counts[o.rep().counts.length - 1] + " (" + o.replayMillis() + " ms)");
+        var d = r.divergence();
+        if (d == null) {
+            if (r.replayEndedAt() >= 0) {
+                out.println("the replay agrees with the record run at every TB it ran (" + r.comparedTbs() + "), and ended at guest instruction "
+                        + r.replayEndedAt() + " of " + r.recordLast() + ": what went wrong there is not in the trace (RAM, device state)");
+            } else {
+                out.println("the replay agrees with the record run at all " + r.comparedTbs() + " TBs, to the end");
+            }
+            out.println("the runs never diverge");
+            return o;
+        }
+        if (d.replayWentElsewhere()) {
+            out.println("at guest instruction " + d.count() + " the replay began a TB at pc 0x" + Long.toHexString(d.replayPc())
+                    + " inside a TB of the record run, whose next instruction is at 0x" + Long.toHexString(d.expectedPc())
+                    + ": the replay went elsewhere (an exception or interrupt the record run did not take there)");
+        } else if (d.noReplayBoundary()) {
+            out.println("at guest instruction " + d.count() + " the record run began a TB and the replay did not (its TB began at "
+                    + d.replayTbAt() + "): control flow differs");
+        } else {
+            out.println("differs at the TB beginning at guest instruction " + d.count() + ": "
+                    + String.join(", ", d.groups().stream().map(g -> g.label).toList())
+                    + (d.lastAgreed() >= 0 ? " (the TB before, at " + d.lastAgreed() + ", agrees)" : ""));
+            r.firstByGroup().forEach((g, c) -> { if (c != d.count()) out.println("  " + g.label + " first differ at " + c); });
+        }
+        if (d.groups().contains(TraceComparison.Group.TLB)) {
+            Map<Integer, long[]> a = TraceComparison.tlbAt(o.rec(), d.count()), b = TraceComparison.tlbAt(o.rep(), d.count());
+            for (int i : a.keySet()) {
+                long[] x = a.get(i), y = b.get(i);
+                if (y == null || !java.util.Arrays.equals(x, y)) {
+                    out.println("  tlb differs: entry " + i + ": rec " + tlbEntry(x) + "  rep " + (y == null ? "-" : tlbEntry(y)));
+                }
+            }
+        }
+        TraceFile.Full full = TraceComparison.fullAtOrBefore(o.rec(), d.count());
+        if (full != null && o.rec().target.startsWith("mips")) {
+            out.println("rec: registers at its last full record, guest instruction " + full.count() + " (the trace holds hashes in between):");
+            out.println(indent(named(full.regs())));
+        }
+        // the live side: gdb takes the replay to the count
+        PandaSide side = PandaSide.command("rep", PandaCommand.parse(repCmd, recTrace.dir(), repAtBegin), gdb);
+        out.println("rep: opening the replay under gdb at guest instruction " + d.count());
+        try (PandaSession rep = side.open(Optional.empty())) {
+            rep.onNotice(text -> out.println("rep: " + text));
+            rep.beginRecordOrReplay();
+            long at = rep.toInstr(d.count(), false);
+            Registers regs = rep.regs();
+            out.println("rep: at guest instruction " + at + ":");
+            out.println(indent(regs.toString()));
+            if (full != null && full.count() == d.count()) {
+                List<String> names = MIPS_REGISTERS;
+                for (int i = 0; i < Math.min(names.size(), full.regs().length); i++) {
+                    Long v = regs.values().get(names.get(i));
+                    if (v != null && v != full.regs()[i]) out.println("  " + names.get(i) + " differs: rec 0x" + Long.toHexString(full.regs()[i]) + " rep 0x" + Long.toHexString(v));
+                }
+            }
+            out.println("rep: backtrace:");
+            for (Frame f : rep.backtrace()) out.println("  " + f);
+            out.println("rep: the TB there:");
+            out.println(indent(rep.disas()));
+        } catch (RuntimeException e) {
+            out.println("rep: could not open the replay under gdb at " + d.count() + ": " + e.getMessage());
+        }
+        out.println("first divergence at guest instruction " + d.count());
+        return o;
+    }
+
+    static String tlbEntry(long[] w) {
+        if (w.length < 6) return java.util.Arrays.toString(w);
+        return String.format("VPN2 0x%x PageMask 0x%x ASID %d flags 0x%x PFN 0x%x/0x%x", w[0], w[1], w[2], w[3], w[4], w[5]);
+    }
+
+    static String named(long[] regs) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < regs.length; i++) {
+            String n = i < MIPS_REGISTERS.size() ? MIPS_REGISTERS.get(i) : "r" + i;
+            s.append(String.format("%-8s 0x%08x", n, regs[i])).append((i + 1) % 4 == 0 ? "\n" : "  ");
+        }
+        return s.toString().stripTrailing();
+    }
+
+    private static String indent(String s) {
+        return "  " + s.replace("\n", "\n  ");
+    }
+
+    static String tail(String s, int lines) {
+        String[] l = s.split("\n");
+        return String.join("\n", java.util.Arrays.asList(l).subList(Math.max(0, l.length - lines), l.length));
+    }
+}

@@ -1,0 +1,213 @@
+// Where a replay trace first leaves the record trace of the run it replays, and what differs.
+package tandem.rectrace;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The comparison of a record trace with a replay trace, TB by TB, at the counts where the record
+ * run began a TB. A replay begins a TB wherever the record run did, and more: PANDA cuts a TB short
+ * in a replay where the log has an interrupt (target/mips/translate.c), so counts where only the
+ * replay began a TB are passed over. At each record TB: the replay must begin a TB at the same
+ * count, and the summaries (PC and general registers; system registers; TLB) must agree.
+ */
+public final class TraceComparison {
+
+    /** The groups of a TB entry's summary, in the plugin's bit order. */
+    public enum Group {
+        REGISTERS("PC and registers", 0x0000ffff),
+        SYSTEM("system registers (CP0)", 0x00ff0000),
+        TLB("TLB", 0xff000000);
+
+        public final String label;
+        final int mask;
+
+        Group(String label, int mask) {
+            this.label = label;
+            this.mask = mask;
+        }
+    }
+
+    /**
+     * The first record TB where the replay differs.
+     *
+     * @param count        guest instruction count at which the record run began that TB
+     * @param lastAgreed   the record TB before it, where both agreed (-1 if none)
+     * @param groups       what differs there; empty when the replay began no TB at that count
+     * @param replayTbAt   where the replay's TB across {@code count} began, when it began none at it, else -1
+     * @param replayPc     when the replay began a TB inside a record TB at another PC than the
+     *                     next instruction of that TB: its PC, else -1
+     * @param expectedPc   that next instruction's PC, else -1
+     */
+    public record Divergence(long count, long lastAgreed, List<Group> groups, long replayTbAt, long replayPc, long expectedPc) {
+        /** The replay went elsewhere inside a record TB (an exception the record run did not take, ...). */
+        public boolean replayWentElsewhere() {
+            return replayPc >= 0;
+        }
+
+        public boolean noReplayBoundary() {
+            return groups.isEmpty();
+        }
+    }
+
+    /**
+     * @param divergence       the first differing TB, or null
+     * @param firstByGroup     per group, the first record TB where it differs (until the replay
+     *                         misses a record TB boundary, after which TBs no longer line up)
+     * @param comparedTbs      record TBs compared
+     * @param replayEndedAt    the replay's last TB count when it ended before the record run's last TB, else -1
+     * @param recordLast       the record run's last TB count
+     */
+    public record Result(Divergence divergence, Map<Group, Long> firstByGroup, long comparedTbs, long replayEndedAt, long recordLast) {
+        public boolean agreesToTheEnd() {
+            return divergence == null && replayEndedAt < 0;
+        }
+    }
+
+    private TraceComparison() {
+    }
+
+    /**
+     * Checks that {@code rec} is the complete record trace of the recording {@code name} in
+     * {@code dir} (NAME-rr-snp and NAME-rr-nondet.log as the record run left them). Throws a
+     * TraceException saying what is wrong and what to do: a trace of a replay, a truncated trace
+     * (the record run was killed, crashed or is still running), a run that ended without
+     * end_record, a full disk, or a trace of another recording.
+     */
+    public static void checkBelongs(TraceFile rec, Path dir, String name) {
+        if (!rec.isRecord()) throw new TraceException(rec.path + " is a replay trace, not a record trace (a record trace is what the record run wrote: NAME-tandem-trace)");
+        long last = rec.counts.length == 0 ? rec.firstCount : rec.counts[rec.counts.length - 1];
+        if (rec.trailer == null) {
+            throw new TraceException(rec.path + " is truncated: it ends at guest instruction " + last + " without the trailer the record run writes "
+                    + "at end_record (the record run was killed, crashed or is still running). Its recording cannot be trusted either: record again");
+        }
+        if (rec.trailer.how() == TraceFile.END_UNFINISHED) {
+            throw new TraceException(rec.path + ": the record run ended without end_record (at guest instruction " + last + "), so "
+                    + name + "-rr-nondet.log is incomplete: record again, ending with end_record");
+        }
+        if (rec.trailer.how() == TraceFile.END_DISK_FULL) {
+            throw new TraceException(rec.path + ": the disk filled while recording; the trace ends at guest instruction " + last
+                    + " of a longer recording: free some space and record again");
+        }
+        Path snp = dir.resolve(name + "-rr-snp"), log = dir.resolve(name + "-rr-nondet.log");
+        try {
+            if (!Files.isRegularFile(snp) || !Files.isRegularFile(log)) {
+                throw new TraceException("no recording " + name + " in " + dir + " (" + (Files.isRegularFile(snp) ? log : snp) + " is missing) for the record trace " + rec.path);
+            }
+            long snpSize = Files.size(snp), logSize = Files.size(log);
+            long logHead;
+            try (var in = Files.newInputStream(log)) {
+                byte[] b = in.readNBytes(8);
+                logHead = b.length < 8 ? 0 : java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            }
+            List<String> wrong = new ArrayList<>();
+            if (snpSize != rec.trailer.snapshotSize()) wrong.add(snp.getFileName() + " is " + snpSize + " bytes, the trace's was " + rec.trailer.snapshotSize());
+            else if (TraceFile.fileHash(snp) != rec.trailer.snapshotHash()) wrong.add(snp.getFileName() + " has other contents than the trace's");
+            if (logSize != rec.trailer.logSize() || logHead != rec.trailer.logHead())
+                wrong.add(log.getFileName() + " is " + logSize + " bytes recording " + logHead + " instructions, the trace's was "
+                        + rec.trailer.logSize() + " bytes, " + rec.trailer.logHead() + " instructions");
+            if (!wrong.isEmpty()) {
+                throw new TraceException(rec.path + " is the record trace of another recording than " + name + " in " + dir + ": "
+                        + String.join("; ", wrong) + " (give the trace its record run wrote, NAME-tandem-trace beside NAME-rr-snp)");
+            }
+        } catch (IOException e) {
+            throw new TraceException("cannot read the recording " + name + " in " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** Compares a record trace with a replay trace of the same recording. */
+    public static Result compare(TraceFile rec, TraceFile rep) {
+        if (!rec.target.equals(rep.target)) {
+            throw new TraceException("the record trace is of a " + rec.target + " guest, the replay trace of a " + rep.target + " guest");
+        }
+        long[] rc = rec.counts, pc = rep.counts;
+        int[] rs = rec.summaries, ps = rep.summaries;
+        Map<Group, Long> firstByGroup = new LinkedHashMap<>();
+        Divergence first = null;
+        long lastAgreed = -1;
+        long compared = 0;
+        long replayEndedAt = -1;
+        int j = 0;
+        // the replay TB that began where the record run's last compared TB did, for the PC check
+        int matched = -1;
+        long matchedAt = -1;
+        int step = instructionBytes(rec.target);
+        for (int i = 0; i < rc.length; i++) {
+            long c = rc[i];
+            while (j < pc.length && pc[j] < c) {
+                // a TB the replay began inside the record run's TB at matchedAt: the same code
+                // going on (its PC that many instructions on) or the replay going elsewhere
+                if (matched >= 0 && rep.pcs != null && step > 0 && rep.pcs[j] != rep.pcs[matched] + step * (pc[j] - matchedAt)) {
+                    firstByGroup.putIfAbsent(Group.REGISTERS, pc[j]);
+                    if (first == null) first = new Divergence(pc[j], lastAgreed, List.of(Group.REGISTERS), -1, rep.pcs[j], rep.pcs[matched] + step * (pc[j] - matchedAt));
+                    long recordLast = rc.length == 0 ? rec.firstCount : rc[rc.length - 1];
+                    return new Result(first, firstByGroup, compared, -1, recordLast);
+                }
+                j++;
+            }
+            if (j == pc.length) {
+                replayEndedAt = pc.length == 0 ? -1 : pc[pc.length - 1];
+                if (pc.length == 0) replayEndedAt = rep.firstCount;
+                break;
+            }
+            if (pc[j] != c) {
+                // the replay ran across a count where the record run began a TB: from here TBs no
+                // longer line up, so the comparison ends
+                if (first == null) first = new Divergence(c, lastAgreed, List.of(), j > 0 ? pc[j - 1] : -1, -1, -1);
+                break;
+            }
+            compared++;
+            matched = j;
+            matchedAt = c;
+            int x = rs[i] ^ ps[j];
+            if (x == 0) {
+                if (first == null) lastAgreed = c;
+                continue;
+            }
+            List<Group> groups = new ArrayList<>();
+            for (Group g : Group.values()) {
+                if ((x & g.mask) != 0) {
+                    groups.add(g);
+                    firstByGroup.putIfAbsent(g, c);
+                }
+            }
+            if (first == null) first = new Divergence(c, lastAgreed, List.copyOf(groups), -1, -1, -1);
+            if (firstByGroup.size() == Group.values().length) break;
+        }
+        long recordLast = rc.length == 0 ? rec.firstCount : rc[rc.length - 1];
+        return new Result(first, firstByGroup, compared, replayEndedAt, recordLast);
+    }
+
+    /**
+     * Bytes per guest instruction where every instruction has one size (MIPS: 4, so an
+     * instruction N on in a TB is at its PC + 4N), else 0: no PC check for the replay's own TBs.
+     */
+    static int instructionBytes(String target) {
+        return target.startsWith("mips") ? 4 : 0;
+    }
+
+    /** The record run's TLB at {@code count} (before the TB there ran): entry index -> words (VPN, PageMask, ASID, flags, PFN0, PFN1). */
+    public static Map<Integer, long[]> tlbAt(TraceFile t, long count) {
+        Map<Integer, long[]> tlb = new java.util.TreeMap<>();
+        for (TraceFile.TlbChange ch : t.tlbChanges) {
+            if (ch.count() > count) break;
+            tlb.put(ch.index(), ch.words());
+        }
+        return tlb;
+    }
+
+    /** The last full record at or before {@code count}, or null. */
+    public static TraceFile.Full fullAtOrBefore(TraceFile t, long count) {
+        TraceFile.Full best = null;
+        for (TraceFile.Full f : t.fulls) {
+            if (f.count() > count) break;
+            best = f;
+        }
+        return best;
+    }
+}
