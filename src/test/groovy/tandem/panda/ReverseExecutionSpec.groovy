@@ -254,7 +254,8 @@ class ReverseExecutionSpec extends DemoTlbPairSpec {
         def bps = pair.both { s -> userBreak(s, "break cpu_loop_exec_tb if $COUNT < 19000") }
 
         when:
-        def rc = pair.both { s -> tandem.console.GdbLines.run(s, 'rc', [] as Set<Integer>) }
+        def line = new tandem.console.BreakpointNumbers().line()
+        def rc = pair.both { s -> tandem.console.GdbLines.run(s, 'rc', line) }
 
         then:
         rc.rec().replaceAll(/breakpoint \d+, /, '') == rc.rep().replaceAll(/breakpoint \d+, /, '')
