@@ -16,10 +16,13 @@ class Recipe {
     static final String HOME = System.getProperty('user.home')
     static final List<String> FLAGS = ['--demo', '--dry-run', '--no-loadvm', '--help', '--without-rr']
     static final String STATE = 'tandem-state.properties'
+    /** Options that may be given more than once: every value is kept, in order (all(name)). */
+    static final List<String> REPEATABLE = ['monitor']
 
     final Script script
     final String step
     final Map<String, String> o = [:]
+    final Map<String, List<String>> repeated = [:]
     final PrintWriter out
 
     Recipe(Script script, String step) {
@@ -37,9 +40,14 @@ class Recipe {
             if (!w.startsWith('--')) throw new PandaException("$step: unexpected argument '$w' (options are --name VALUE)")
             if (w in FLAGS) { o[w.substring(2)] = 'true'; continue }
             int eq = w.indexOf('=')
-            if (eq > 0) { o[w.substring(2, eq)] = w.substring(eq + 1); continue }
-            if (i + 1 >= a.size()) throw new PandaException("$step: option $w needs a value")
-            o[w.substring(2)] = a[++i]
+            String name, value
+            if (eq > 0) { name = w.substring(2, eq); value = w.substring(eq + 1) }
+            else {
+                if (i + 1 >= a.size()) throw new PandaException("$step: option $w needs a value")
+                name = w.substring(2); value = a[++i]
+            }
+            o[name] = value
+            if (name in REPEATABLE) repeated.computeIfAbsent(name) { [] } << value
         }
     }
 
@@ -53,6 +61,8 @@ class Recipe {
      */
     boolean isWithoutRr() { o['without-rr'] == 'true' }
     boolean isDryRun() { o['dry-run'] == 'true' }
+    /** Every value of a repeatable option, in the order given (empty when it is not given). */
+    List<String> all(String name) { repeated[name] ?: [] }
     String opt(String name, Object dflt) { o.containsKey(name) ? o[name] : (dflt == null ? null : dflt.toString()) }
     long num(String name, Object dflt) {
         String v = opt(name, dflt)
