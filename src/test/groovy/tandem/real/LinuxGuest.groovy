@@ -234,13 +234,14 @@ class LinuxGuest implements Closeable {
     /**
      * The guest instruction counts at which a plain gdb sees the replay of {@code r} enter TBs
      * (`break cpu_loop_exec_tb`), from the last debug_counter period start at or below
-     * {@code from} - 1024 up to the first TB entered past {@code to}: the TB boundaries around a
+     * {@code from} - 1024 (or rr_do_begin_replay) up to the first TB entered past {@code to}: the TB boundaries around a
      * count, found without tandem.
      */
     List<Long> tbEntries(Recording r, long from, long to) {
         long period = Math.max(0L, from - 1024).intdiv(131_072L) * 131_072L
+        // debug_counter is first called once 2^17 guest instructions have run (cpu-exec.c debug_checkpoint)
         def out = replayUnderGdb(r, [
-                "break debug_counter if cpus->tqh_first->rr_guest_instr_count >= $period".toString(),
+                period > 0 ? "break debug_counter if cpus->tqh_first->rr_guest_instr_count >= $period".toString() : 'break rr_do_begin_replay',
                 'run',
                 'delete',
                 "break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count >= ${Math.max(0L, from - 1024)}".toString(),
