@@ -24,6 +24,8 @@
 //   --guest-args TEXT  the guest part of the command line instead of the notes' (qcow, -m, -M,
 //                      -kernel, -append), e.g. '-M malta -m 128M -kernel guest.elf'; no loadvm then
 //   --wait-for TEXT    guest output to wait for before begin_record
+//   --monitor CMD      a monitor command to run before begin_record, once the guest output is there
+//                      (repeatable, run in order; after the notes' `loadvm root`), e.g. --monitor 'loadvm root'
 //   --until TEXT       guest output to wait for after the guest command, before end_record
 //   --chain            leave out `-d nochain` (the notes' command line): PANDA then chains TBs while
 //                      recording and the search is exact only to a chain of TBs, not to the TB
@@ -72,6 +74,7 @@ def res = r.drive(cmd, r.work) {
     String waitFor = r.opt('wait-for', null)
     if (waitFor) expect(waitFor, 600)
     if (!r.demo && r.guestArgs == null && !r.opt('no-loadvm', null)) monitor('loadvm root')
+    r.all('monitor').each { monitor(it) }
     if (r.withoutRr) {
         monitor('stop')
         monitor("begin_record ${r.name}")

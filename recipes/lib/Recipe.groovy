@@ -23,10 +23,13 @@ class Recipe {
     static final List<String> COMMON = ['--panda-build', '--arch', '--name', '--qcow', '--kernel', '--gdb', '--work',
                                         '--rec', '--rep', '--rr', '--instrs', '--bug', '--chain', '--guest-args'] + FLAGS
     static final String STATE = 'tandem-state.properties'
+    /** Options that may be given more than once: every value is kept, in order (all(name)). */
+    static final List<String> REPEATABLE = ['monitor']
 
     final Script script
     final String step
     final Map<String, String> o = [:]
+    final Map<String, List<String>> repeated = [:]
     final PrintWriter out
 
     Recipe(Script script, String step) {
@@ -71,9 +74,15 @@ class Recipe {
                 throw new PandaException("$step: unknown option $name; it takes ${known.join(' ')} (--help says what each does)")
             }
             if (w in FLAGS) { o[w.substring(2)] = 'true'; continue }
-            if (eq > 0) { o[w.substring(2, eq)] = w.substring(eq + 1); continue }
-            if (i + 1 >= a.size()) throw new PandaException("$step: option $w needs a value")
-            o[w.substring(2)] = a[++i]
+            String value
+            name = name.substring(2)
+            if (eq > 0) value = w.substring(eq + 1)
+            else {
+                if (i + 1 >= a.size()) throw new PandaException("$step: option $w needs a value")
+                value = a[++i]
+            }
+            o[name] = value
+            if (name in REPEATABLE) repeated.computeIfAbsent(name) { [] } << value
         }
     }
 
@@ -87,6 +96,8 @@ class Recipe {
      */
     boolean isWithoutRr() { o['without-rr'] == 'true' }
     boolean isDryRun() { o['dry-run'] == 'true' }
+    /** Every value of a repeatable option, in the order given (empty when it is not given). */
+    List<String> all(String name) { repeated[name] ?: [] }
     String opt(String name, Object dflt) { o.containsKey(name) ? o[name] : (dflt == null ? null : dflt.toString()) }
     long num(String name, Object dflt) {
         String v = opt(name, dflt)

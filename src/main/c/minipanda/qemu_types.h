@@ -164,6 +164,7 @@ typedef struct CPUX86State {
     target_ulong eflags;
     target_ulong cc_dst;
     target_ulong cc_src;
+    uint32_t cc_op;        /* QEMU's CCOp: how the flags follow from cc_src and cc_dst */
     uint32_t hflags;
     target_ulong cr[5];
 } CPUX86State;
@@ -178,6 +179,7 @@ typedef struct CPUARMState {
     uint32_t pstate;
     uint32_t aarch64;
     uint32_t uncached_cpsr;
+    uint32_t CF, VF, NF, ZF;   /* QEMU keeps the CPSR's NZCV here, apart from uncached_cpsr */
     uint32_t spsr;
     uint32_t thumb;
 } CPUARMState;

@@ -6,6 +6,7 @@ package tandem.bisect;
 
 import tandem.debugger.Breakpoint;
 import tandem.debugger.DebuggerException;
+import tandem.debugger.LiveProgram;
 import tandem.debugger.OpStats;
 import tandem.debugger.Stop;
 import tandem.panda.Arch;
@@ -139,6 +140,7 @@ public final class Bisector {
             long end = hi >= 0 ? hi : Math.max(rec.lastSeen(), rep.lastSeen());
             return Divergence.none(lo, end, notes, probes, stops(), elapsedMillis(), instrMax(end));
         }
+        if (sameReplay()) note(NOT_DETERMINISTIC);
         OpStats.phase("5 analysis");
         if (bracket[0] >= 0) progress("analyse", bracket[0], bracket[1], 0);
         state.phase = ResumeState.Phase.ANALYSE;
@@ -157,6 +159,18 @@ public final class Bisector {
         state.phase = ResumeState.Phase.DONE;
         save();
         return d;
+    }
+
+    /** Said when two runs of one PANDA replay differ (measured on arm-softmmu: LINUX-GUESTS.md). */
+    static final String NOT_DETERMINISTIC = "rec and rep are one replay (the same PANDA command line in the same directory, the same"
+            + " commands at its begin), yet they differ: PANDA's replay of this recording is not deterministic (something the"
+            + " nondet log does not hold reaches the guest, such as a timer read from the host's clock); below is where two"
+            + " runs of it first part";
+
+    /** Both sides run the same PANDA command line (program, arguments, directory) with the same commands at its begin. */
+    private boolean sameReplay() {
+        return rec.session.debugger().target() instanceof LiveProgram a && a.equals(rep.session.debugger().target())
+                && a.args().contains("-replay") && rec.session.atBeginCommands().equals(rep.session.atBeginCommands());
     }
 
     // ---- input checks ----

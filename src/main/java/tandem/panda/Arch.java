@@ -18,15 +18,16 @@ public enum Arch {
             Map.of("EPC", "CP0_EPC", "EntryHi", "CP0_EntryHi", "Status", "CP0_Status", "Cause", "CP0_Cause"),
             true, "mips", "mipsel"),
     // x86 eflags at a TB boundary lacks the condition codes and DF, which QEMU keeps in cc_src/cc_op
-    // and df while it runs guest code (target/i386/helper.c:1384-1392): compared as what it is.
+    // and df while it runs guest code (target/i386/helper.c:1384-1392): compared as what it is, and
+    // cc_op and cc_src beside it, from which QEMU computes the flags (FIDELITY row 66).
     I386("CPUX86State", "eip", "regs", 32,
             List.of("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"),
-            Map.of("eflags", "eflags", "cr3", "cr[3]"),
+            Map.of("eflags", "eflags", "cc_op", "cc_op", "cc_src", "cc_src", "cr3", "cr[3]"),
             false, "i386"),
     X86_64("CPUX86State", "eip", "regs", 64,
             List.of("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
                     "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"),
-            Map.of("eflags", "eflags", "cr3", "cr[3]"),
+            Map.of("eflags", "eflags", "cc_op", "cc_op", "cc_src", "cc_src", "cr3", "cr[3]"),
             false, "x86_64"),
     // 32-bit ARM keeps its PC in r15 (CPUARMState's pc member exists too, but is AArch64's and stale
     // in AArch32 state, which is what diverge.py reads). uncached_cpsr lacks NZCV, Q, GE and T, which
@@ -34,7 +35,8 @@ public enum Arch {
     ARM("CPUARMState", "regs[15]", "regs", 32,
             List.of("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7",
                     "r8", "r9", "r10", "r11", "r12", "sp", "lr", "pc"),
-            Map.of("cpsr", "uncached_cpsr"),
+            // NZCV as QEMU keeps them between TBs: NF and VF in bit 31, ZF zero when Z is set, CF 0 or 1
+            Map.of("cpsr", "uncached_cpsr", "NF", "NF", "ZF", "ZF", "CF", "CF", "VF", "VF"),
             false, "arm"),
     AARCH64("CPUARMState", "pc", "xregs", 64,
             List.of("x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",

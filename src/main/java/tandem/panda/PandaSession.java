@@ -187,6 +187,11 @@ public final class PandaSession implements AutoCloseable {
         this.atBegin = List.copyOf(commands);
     }
 
+    /** The gdb commands this side runs at rr_do_begin_record / rr_do_begin_replay (see {@link #atBegin(List)}). */
+    public List<String> atBeginCommands() {
+        return atBegin;
+    }
+
     private void runAtBegin() {
         for (String c : atBegin) {
             try {

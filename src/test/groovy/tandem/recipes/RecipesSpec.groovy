@@ -216,6 +216,20 @@ class RecipesSpec extends Specification {
         }
     }
 
+    def "step 2 runs every --monitor command, in the order given, after the guest output it waits for and before begin_record"() {
+        when:
+        def s = tandem('02-record.groovy', ['--dry-run', '--without-rr', '--guest-args', '-M malta -m 256M -kernel /k',
+                                            '--wait-for', 'tandem-mipsel#', '--monitor', 'info status', '--monitor=log cpu'])
+        def lines = s.out.readLines()*.trim()
+
+        then:
+        s.code == 0
+        int status = lines.indexOf('>> (qemu) info status'), log = lines.indexOf('>> (qemu) log cpu')
+        status >= 0 && log > status
+        log < lines.indexOf('>> (qemu) begin_record ls')
+        !lines.contains('>> (qemu) loadvm root')
+    }
+
     def "a missing PANDA build or guest file fails at once, naming it"() {
         when:
         def r = tandem(file, args)

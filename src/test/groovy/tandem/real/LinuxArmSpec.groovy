@@ -1,0 +1,135 @@
+// tandem on a real Linux guest on the real PANDA's arm-softmmu (Debian's armmp kernel and busybox,
+// scripts/linux-guest arm, -M virt): one recording of `ls /etc` begun at the shell prompt. Its
+// replay fails: the ARM generic timer's counter reaches the guest without being logged
+// (LINUX-GUESTS.md). Every right answer comes from the recording and a plain gdb on PANDA
+// (LinuxGuest), never from tandem.
+package tandem.real
+
+import spock.lang.Requires
+import spock.lang.Shared
+import spock.lang.Specification
+import spock.lang.Stepwise
+import spock.lang.Timeout
+import tandem.bisect.BisectOptions
+import tandem.bisect.Bisector
+import tandem.console.TandemProcess
+import tandem.panda.Arch
+import tandem.panda.Pair
+
+@Requires({ LinuxGuest.required('arm') })
+@Stepwise
+@Timeout(900)
+class LinuxArmSpec extends Specification {
+    @Shared LinuxGuest g
+    @Shared LinuxGuest.Recording recording
+    @Shared Pair pair
+    @Shared Set<String> before
+    /** A plain gdb's reading of the replay at its first TB (in the kernel). */
+    @Shared LinuxGuest.Witness plain
+    @Shared Map<String, String> exprs
+
+    def setupSpec() {
+        g = LinuxGuest.open('arm')
+        before = pandaProcesses()
+        recording = g.record()
+        def arch = Arch.ARM
+        exprs = ['pc': arch.pcExpression()]
+        arch.registerNames().eachWithIndex { n, i -> exprs[n] = arch.registerExpression(i) }
+        arch.extraRegisters().each { label, field -> exprs[label] = arch.field(field) }
+        plain = g.witness(recording, exprs, arch.pcExpression(), false)
+    }
+
+    def cleanupSpec() {
+        pair?.close()
+        if (g) assert pandaProcesses() - before == [] as Set
+        g?.close()
+    }
+
+    private Set<String> pandaProcesses() {
+        ['ps', '-eo', 'pid,args'].execute().text.readLines()
+                .findAll { it.contains(g.panda.toString()) && it.contains(g.workDir.toString()) }*.trim() as Set
+    }
+
+    private static String words(List<String> cmd) { cmd.collect { "'$it'" }.join(' ') }
+
+    /** The count a failed replay names as its replay point ("Current replay point" or "Replay program point"). */
+    private static long replayPoint(RealPanda.Replay replay) {
+        def m = replay.output =~ /(?:Current replay point|Replay program point):\s*\{guest_instr_count=(\d+)\}/
+        assert m.find(): "no replay point in:\n${LinuxGuest.lastLines(replay.output, 30)}"
+        m.group(1) as long
+    }
+
+    def "Linux boots on virt to the prompt, `ls /etc` is recorded, and PANDA's replay of it does not complete"() {
+        when:
+        def replay = g.replay(recording)
+
+        then:
+        ['passwd', 'hostname', 'motd'].every { recording.serialText.contains(it) }
+        !replay.completed
+        println LinuxGuest.lastLines(replay.output, 20)
+    }
+
+    def "tandem opens both sides by command line and takes arm from the binary's name"() {
+        given:
+        def cmd = words(recording.replayCommand(g.panda))
+
+        when:
+        def r = TandemProcess.run(['console', '--cwd', recording.dir.toString(), '--rec-cmd', cmd, '--rep-cmd', cmd],
+                ['regs()', 'p cpus->tqh_first->rr_guest_instr_count', 'p/x ((CPUARMState *) cpus->tqh_first->env_ptr)->regs[15]',
+                 '6 * 7', ''].join('\n'))
+
+        then:
+        ['r0', 'lr', 'cpsr', 'NF', 'ZF'].every { r.out.contains(it) }   // regs() names arm's registers: the arch came from the binary's name
+        r.out.readLines().count { it ==~ /rec \$\d+ = .* \| rep \$\d+ = .*\(same\)/ } >= 2   // the notes' lines, answered alike on both sides
+        r.out.readLines().contains('42')
+        !r.out.contains('at org.codehaus')
+    }
+
+    def "regs() at the first TB is what a plain gdb reads of PANDA's CPUARMState, NZCV as QEMU keeps them apart, and v2p of the kernel's PC is PANDA's own"() {
+        given:
+        pair = RealPandaPair.open(g.side('rec', recording), g.side('rep', recording))
+
+        when:
+        long at = pair.rec().toInstr(plain.kernelAt)
+        def regs = pair.rec().regs().values()
+        def t = pair.rec().v2p(regs['pc'])
+
+        then: 'the same TB as the plain gdb, every register its value'
+        at == plain.kernelAt
+        regs.keySet() == exprs.keySet()
+        regs.every { name, v -> BigInteger.valueOf(v) == plain.kernel[name] }
+        ['NF', 'ZF', 'CF', 'VF'].every { regs.containsKey(it) }
+        regs['CF'] in [0L, 1L]
+
+        and: "the kernel runs above 0xc0000000 (armmp's 3G/1G split), mapped by its page tables"
+        regs['pc'] >= 0xc0000000L
+        t.mapped()
+        BigInteger.valueOf(t.physical().asLong) == plain.kernel.v2p
+    }
+
+    /** The guest instruction count and the virtual clock (ns) at each of the first calls of gt_get_countervalue in a plain gdb's replay. */
+    private List<List<Long>> timerReads() {
+        def out = g.replayUnderGdb(recording, ['break gt_get_countervalue', 'commands', 'silent',
+                'printf "gt-read %llu %lld\\n", cpus->tqh_first->rr_guest_instr_count, (long long) qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL)',
+                'continue', 'end', 'run']).output
+        (out =~ /(?m)^gt-read (\d+) (-?\d+)$/).collect { [it[1] as long, it[2] as long] }
+    }
+
+    def "the same recording on both sides differs: the search names where two replays part, at the first unlogged timer read, and says the replay is not deterministic"() {
+        given: "two plain gdb replays read the ARM generic timer (target/arm/helper.c gt_get_countervalue, QEMU's virtual clock, no record/replay call) at the same counts, with other values"
+        def one = timerReads()
+        def two = timerReads()
+        assert one && one*.get(0) == two*.get(0).take(one.size())
+        assert one[0][1] != two[0][1]
+        long firstRead = one[0][0]
+
+        when:
+        def d = Bisector.search(pair, BisectOptions.defaults())
+
+        then:
+        d.diverged()
+        d.lastEqual() <= firstRead
+        firstRead < d.firstDiverged()
+        d.notes().any { it.contains("PANDA's replay of this recording is not deterministic") }
+    }
+}

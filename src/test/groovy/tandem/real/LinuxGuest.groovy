@@ -1,0 +1,309 @@
+// A Linux guest on the real PANDA (x86_64, mipsel or arm: scripts/build-panda --target and
+// scripts/linux-guest) and the one recording each Linux*Spec class runs against: the guest booted
+// to its shell prompt, then `ls /etc` recorded from that prompt to the next (LINUX-GUESTS.md).
+// Every right answer the specs check comes from here (the recording, the nondet log, a plain gdb
+// on PANDA), never from tandem.
+package tandem.real
+
+import groovy.transform.Canonical
+import tandem.panda.PandaCommand
+import tandem.panda.PandaSide
+
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.concurrent.TimeUnit
+
+class LinuxGuest implements Closeable {
+    /** The guests scripts/linux-guest makes, by their name there (QEMU's target name). */
+    static final List<String> ARCHS = ['x86_64', 'mipsel', 'arm']
+
+    /** Environment variable naming the cache root of scripts/linux-guest (its DIR; default ~/.cache/tandem/guests). */
+    static final String GUEST_ENV = 'TANDEM_LINUX_GUEST_DIR'
+
+    /** Environment variable naming the panda-system-ARCH of {@code arch}: TANDEM_REAL_PANDA_X86_64 and so on. */
+    static String pandaEnv(String arch) { 'TANDEM_REAL_PANDA_' + arch.toUpperCase(Locale.ROOT) }
+
+    /** The guest command recorded, and the seconds a boot to the prompt may take (17-37 s measured). */
+    static final String COMMAND = 'ls /etc'
+    static final long BOOT_SECONDS = 300
+
+    /** The panda-system-ARCH named by {@link #pandaEnv}, or null. */
+    static Path binary(String arch) {
+        String p = System.getenv(pandaEnv(arch))
+        if (!p?.trim()) return null
+        def path = Path.of(p.trim()).toAbsolutePath()
+        if (!Files.isExecutable(path)) throw new IllegalStateException("${pandaEnv(arch)}: $path is not an executable panda-system-$arch")
+        path
+    }
+
+    /** The guest folder scripts/linux-guest made for {@code arch} (ROOT/ARCH), or null. */
+    static Path guestDir(String arch) {
+        String root = System.getenv(GUEST_ENV)
+        def dir = (root?.trim() ? Path.of(root.trim()) : Path.of(System.getProperty('user.home'), '.cache', 'tandem', 'guests')).resolve(arch)
+        Files.isRegularFile(dir.resolve('.made')) ? dir.toRealPath() : null
+    }
+
+    static boolean isAvailable(String arch) { binary(arch) != null && guestDir(arch) != null }
+
+    /** The specs' @Requires: they run when the build and the guest are there, and always in CI (then a missing one fails them). */
+    static boolean required(String arch) { isAvailable(arch) || System.getenv(RealPanda.REQUIRE_ENV) == '1' }
+
+    /** What to do when they cannot run here. */
+    static String howToEnable(String arch) {
+        "Linux $arch specs need ${pandaEnv(arch)} set to the panda-system-$arch printed by " +
+                "`scripts/build-panda --target $arch-softmmu`, and the guest made by `scripts/linux-guest $arch` " +
+                "(in ~/.cache/tandem/guests, or the DIR given it as $GUEST_ENV)"
+    }
+
+    /** The fixture of one spec class: {@code arch}'s PANDA and guest, a temp work dir, nothing recorded yet. */
+    static LinuxGuest open(String arch) {
+        if (!isAvailable(arch)) throw new IllegalStateException(howToEnable(arch))
+        def g = new LinuxGuest(arch, binary(arch), guestDir(arch), Files.createTempDirectory("tandem-linux-$arch-"))
+        Runtime.runtime.addShutdownHook(g.hook)
+        g
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** A recording NAME-rr-snp / NAME-rr-nondet.log in {@code dir} of this guest. */
+    @Canonical
+    static class Recording {
+        Path dir
+        String name
+        List<String> guestArgs
+        /** PANDA's monitor output while recording, and the guest's serial output. */
+        String monitorText
+        String serialText
+        long recordMillis
+
+        Path snapshot() { dir.resolve("$name-rr-snp") }
+        Path nondetLog() { dir.resolve("$name-rr-nondet.log") }
+
+        /** The replay command line: the guest part of the record command, then -replay NAME. */
+        List<String> replayCommand(Path panda) { [panda.toString(), *guestArgs, '-replay', name] }
+    }
+
+    /** A copy of a recording whose nondet log has one input value changed. */
+    @Canonical
+    static class EditedRecording {
+        Recording recording
+        NondetLog.Item original
+        long newValue
+    }
+
+    final String arch
+    final Path panda
+    final Path guest
+    final Path workDir
+    /** PANDA's arguments after the binary (scripts/linux-guest's `args`), and the shell prompt. */
+    final List<String> guestArgs
+    final String prompt
+    private final Set<Process> started = Collections.synchronizedSet(new LinkedHashSet<Process>())
+    private final Thread hook = new Thread({ close() })
+
+    LinuxGuest(String arch, Path panda, Path guest, Path workDir) {
+        this.arch = arch; this.panda = panda; this.guest = guest; this.workDir = workDir
+        guestArgs = Files.readAllLines(guest.resolve('args')).findAll { it }
+        prompt = Files.readString(guest.resolve('prompt')).trim()
+    }
+
+    /**
+     * Boots the guest with its monitor and serial port on unix sockets (-S), waits for the shell
+     * prompt, then: stop, begin_record NAME, (the nondet log exists) cont, {@code command} on the
+     * serial port, the prompt again, end_record, q. {@code guestArgs} replaces the guest's own
+     * arguments (a kernel that does not boot, say).
+     */
+    Recording record(String name = 'ls', String command = COMMAND, List<String> args = guestArgs, long bootSeconds = BOOT_SECONDS) {
+        long t0 = System.nanoTime()
+        def dir = Files.createDirectories(workDir.resolve(name))
+        def mon = dir.resolve('mon.sock'), ser = dir.resolve('ser.sock'), out = dir.resolve("$name-record.out")
+        List<String> cmd = [panda.toString(), *args, '-S', '-monitor', "unix:$mon,server,nowait".toString(),
+                            '-serial', "unix:$ser,server,nowait".toString()]
+        def p = start(cmd, dir, out)
+        RealPanda.SocketReader uart = null, monitor = null
+        try {
+            waitFor("PANDA's monitor and serial sockets", p, out, 60, { '' }) {
+                uart = uart ?: RealPanda.SocketReader.connect(ser)
+                monitor = monitor ?: RealPanda.SocketReader.connect(mon)
+                uart && monitor
+            }
+            monitor.send('cont')
+            waitFor("the guest's shell prompt `$prompt`", p, out, bootSeconds, { lastLines(uart.text) }) { uart.text.contains(prompt) }
+            monitor.send('stop')
+            monitor.send("begin_record $name")
+            def log = dir.resolve("$name-rr-nondet.log")
+            waitFor('begin_record to create the nondet log', p, out, 120, { monitor.text }) { Files.exists(log) }
+            monitor.send('cont')
+            int from = uart.text.length()
+            uart.write(command + '\n')
+            // the prompt after the command's output: past the echoed command line
+            waitFor("the prompt after `$command`", p, out, 300, { lastLines(uart.text) }) {
+                uart.text.indexOf(prompt, from) >= 0
+            }
+            monitor.send('end_record')
+            waitFor('end_record to finish', p, out, 120, { monitor.text }) { monitor.text.contains('Recording ready for use') }
+            monitor.send('q')
+            if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("${cmd[0]} did not quit:\n${Files.readString(out)}")
+            def rec = new Recording(dir, name, args, monitor.text, uart.text, (System.nanoTime() - t0).intdiv(1_000_000L))
+            if (!Files.exists(rec.nondetLog())) throw new IllegalStateException("no ${rec.nondetLog()} after recording:\n${Files.readString(out)}")
+            rec
+        } finally {
+            uart?.close(); monitor?.close()
+            stop(p)
+            Files.deleteIfExists(mon); Files.deleteIfExists(ser)
+        }
+    }
+
+    /** The last lines of a console's text, for a message. */
+    static String lastLines(String text, int n = 15) {
+        def lines = text.readLines()
+        lines.subList(Math.max(0, lines.size() - n), lines.size()).join('\n')
+    }
+
+    /**
+     * A copy of {@code source} (its snapshot and its nondet log) in {@code name}/ with the value of
+     * {@code item} replaced by {@code newValue}.
+     */
+    EditedRecording edit(Recording source, NondetLog.Item item, long newValue, String name = 'edited') {
+        def dir = Files.createDirectories(workDir.resolve(name))
+        Files.copy(source.snapshot(), dir.resolve("${source.name}-rr-snp"))
+        def log = NondetLog.read(source.nondetLog())
+        log.copyWithValue(log.items.find { it.offset == item.offset } ?: item, newValue, dir.resolve("${source.name}-rr-nondet.log"))
+        new EditedRecording(new Recording(dir, source.name, source.guestArgs, source.monitorText, source.serialText, 0), item, newValue)
+    }
+
+    /** A side replaying {@code r} under a plain gdb, as tandem opens a replay command line. */
+    PandaSide side(String name, Recording r, List<String> atBegin = []) {
+        PandaSide.command(name, new PandaCommand(r.replayCommand(panda), r.dir, atBegin), RealPandaPair.GDB)
+    }
+
+    /** A plain replay of {@code r} (no gdb), in its directory. */
+    RealPanda.Replay replay(Recording r, long timeoutSeconds = 600) {
+        run(r.replayCommand(panda), r.dir, timeoutSeconds)
+    }
+
+    /** A replay of {@code r} under `gdb -batch` running {@code script} (after RealPanda.GDB_PREAMBLE). */
+    RealPanda.Replay replayUnderGdb(Recording r, List<String> script, long timeoutSeconds = 600) {
+        def file = Files.createTempFile(r.dir, 'replay-', '.gdb')
+        Files.writeString(file, RealPanda.GDB_PREAMBLE + script.join('\n') + '\n')
+        run(['gdb', '-batch', '-nx', '-x', file.toString(), '--args', *r.replayCommand(panda)], r.dir, timeoutSeconds)
+    }
+
+    /** gdb's condition that the guest runs in user mode, on the arch state (kernels here map themselves high). */
+    static final Map<String, String> USER_MODE = [
+            x86_64: '((CPUX86State *) cpus->tqh_first->env_ptr)->eip < 0x800000000000',
+            mipsel: '((CPUMIPSState *) cpus->tqh_first->env_ptr)->active_tc.PC < 0x80000000',
+            arm   : '((CPUARMState *) cpus->tqh_first->env_ptr)->regs[15] < 0xc0000000']
+
+    /**
+     * What a plain gdb reads in a replay of a recording at two TBs: the first TB after
+     * rr_do_begin_replay (in the kernel: the recordings begin at the shell's prompt, waiting in the
+     * kernel for the serial port) and the first TB in user mode ({@link #USER_MODE}). At each, the
+     * guest instruction count (`count`), every expression given, and `v2p`: PANDA's
+     * panda_virt_to_phys of the PC there. Not {@code user}: the first TB only (a mipsel replay
+     * slowed down by gdb's condition on every TB was seen to stop at PANDA's detect_infinite_loops
+     * assertion, where the plain replay goes on to another failure).
+     */
+    @Canonical
+    static class Witness {
+        Map<String, BigInteger> kernel
+        Map<String, BigInteger> user
+
+        long getKernelAt() { kernel.count as long }
+        long getUserAt() { user.count as long }
+    }
+
+    Witness witness(Recording r, Map<String, String> exprs, String pcExpr, boolean user = true) {
+        def all = [count: 'cpus->tqh_first->rr_guest_instr_count', *: exprs,
+                   v2p: "panda_virt_to_phys(cpus->tqh_first, $pcExpr)".toString()]
+        def prints = { String where -> all.collect { name, e -> "printf \"$where $name %llu\\n\", (unsigned long long) ($e)".toString() } }
+        def script = ['break rr_do_begin_replay', 'run', 'break cpu_loop_exec_tb', 'continue', *prints('kernel')]
+        if (user) script += ['delete', "break cpu_loop_exec_tb if ${USER_MODE[arch]}".toString(), 'continue', *prints('user')]
+        def out = replayUnderGdb(r, script).output
+        def read = { String where ->
+            Map<String, BigInteger> values = [:]
+            (out =~ /(?m)^$where (\S+) (\d+)$/).each { List<String> m -> values[m[1]] = new BigInteger(m[2]) }
+            values
+        }
+        def w = new Witness(read('kernel'), read('user'))
+        if (w.kernel.keySet() != all.keySet() || (user && w.user.keySet() != all.keySet()))
+            throw new IllegalStateException("gdb printed ${w.kernel.keySet()} and ${w.user.keySet()} of ${all.keySet()}:\n${lastLines(out, 40)}")
+        w
+    }
+
+    /**
+     * The guest instruction counts at which a plain gdb sees the replay of {@code r} enter TBs
+     * (`break cpu_loop_exec_tb`), from the last debug_counter period start at or below
+     * {@code from} - 1024 (or rr_do_begin_replay) up to the first TB entered past {@code to}: the TB boundaries around a
+     * count, found without tandem.
+     */
+    List<Long> tbEntries(Recording r, long from, long to) {
+        long period = Math.max(0L, from - 1024).intdiv(131_072L) * 131_072L
+        // debug_counter is first called once 2^17 guest instructions have run (cpu-exec.c debug_checkpoint)
+        def out = replayUnderGdb(r, [
+                period > 0 ? "break debug_counter if cpus->tqh_first->rr_guest_instr_count >= $period".toString() : 'break rr_do_begin_replay',
+                'run',
+                'delete',
+                "break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count >= ${Math.max(0L, from - 1024)}".toString(),
+                'continue',
+                "while cpus->tqh_first->rr_guest_instr_count <= $to".toString(),
+                'printf "tb-entry %llu\\n", cpus->tqh_first->rr_guest_instr_count',
+                'continue',
+                'end',
+                'printf "tb-entry %llu\\n", cpus->tqh_first->rr_guest_instr_count']).output
+        def counts = (out =~ /(?m)^tb-entry (\d+)$/).collect { it[1] as long }
+        if (!counts || counts[-1] <= to) throw new IllegalStateException("gdb saw no TB entered past $to:\n${lastLines(out, 40)}")
+        counts
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Processes: every one started here is in `started` until it has ended; close() ends the rest.
+
+    private Process start(List<String> cmd, Path dir, Path out) {
+        def p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File('/dev/null'))).start()
+        started << p
+        p
+    }
+
+    private void stop(Process p) {
+        if (p.alive) {
+            p.descendants().forEach { it.destroyForcibly() }
+            p.destroyForcibly()
+            p.waitFor(10, TimeUnit.SECONDS)
+        }
+        started.remove(p)
+    }
+
+    private RealPanda.Replay run(List<String> cmd, Path dir, long timeoutSeconds) {
+        long t0 = System.nanoTime()
+        def out = Files.createTempFile(dir, 'run-', '.out')
+        def p = start(cmd, dir, out)
+        try {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+                throw new IllegalStateException("${cmd.join(' ')} did not end in $timeoutSeconds s:\n${lastLines(Files.readString(out), 40)}")
+            new RealPanda.Replay(p.exitValue(), Files.readString(out), (System.nanoTime() - t0).intdiv(1_000_000L))
+        } finally {
+            stop(p)
+        }
+    }
+
+    /** Waits until {@code done}; on PANDA's end or the timeout, fails with PANDA's output and {@code seen()}. */
+    private static void waitFor(String what, Process p, Path out, long seconds, Closure<String> seen, Closure<Boolean> done) {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L
+        while (!done()) {
+            if (!p.alive) throw new IllegalStateException("PANDA ended while waiting for $what:\n${Files.readString(out)}\n${seen()}")
+            if (System.nanoTime() > deadline) throw new IllegalStateException("gave up waiting for $what after $seconds s; the last lines:\n${seen()}")
+            sleep 20
+        }
+    }
+
+    /** Ends what is still running and removes the work directory. */
+    synchronized void close() {
+        new ArrayList<>(started).each { stop(it) }
+        if (Files.exists(workDir)) workDir.toFile().deleteDir()
+        if (Thread.currentThread() != hook) {
+            try { Runtime.runtime.removeShutdownHook(hook) } catch (IllegalStateException ignored) { /* the JVM is ending */ }
+        }
+    }
+}

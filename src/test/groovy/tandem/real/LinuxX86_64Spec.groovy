@@ -1,0 +1,170 @@
+// tandem on a real Linux guest on the real PANDA's x86_64-softmmu (Debian's kernel and busybox,
+// scripts/linux-guest x86_64): one recording of `ls /etc` begun at the shell prompt, which PANDA
+// replays exactly (LINUX-GUESTS.md). Every right answer comes from the recording, its nondet log
+// and a plain gdb on PANDA (LinuxGuest), never from tandem.
+package tandem.real
+
+import spock.lang.Requires
+import spock.lang.Shared
+import spock.lang.Specification
+import spock.lang.Stepwise
+import spock.lang.Timeout
+import tandem.bisect.BisectOptions
+import tandem.bisect.Bisector
+import tandem.console.TandemProcess
+import tandem.panda.Arch
+import tandem.panda.Pair
+
+@Requires({ LinuxGuest.required('x86_64') })
+@Stepwise
+@Timeout(900)
+class LinuxX86_64Spec extends Specification {
+    @Shared LinuxGuest g
+    @Shared LinuxGuest.Recording recording
+    @Shared Pair pair
+    @Shared Set<String> before
+    /** A plain gdb's reading of the replay at its first TB (in the kernel) and its first TB in user mode. */
+    @Shared LinuxGuest.Witness plain
+    @Shared Map<String, String> exprs
+    /** UART line status register bits (hw/char/serial.c UART_LSR_THRE, UART_LSR_TEMT). */
+    static final long LSR_THRE = 0x20, LSR_TEMT = 0x40
+
+    def setupSpec() {
+        g = LinuxGuest.open('x86_64')
+        before = pandaProcesses()
+        recording = g.record()
+        def arch = Arch.X86_64
+        exprs = ['pc': arch.pcExpression()]
+        arch.registerNames().eachWithIndex { n, i -> exprs[n] = arch.registerExpression(i) }
+        arch.extraRegisters().each { label, field -> exprs[label] = arch.field(field) }
+        plain = g.witness(recording, exprs, arch.pcExpression())
+    }
+
+    def cleanupSpec() {
+        pair?.close()
+        if (g) assert pandaProcesses() - before == [] as Set
+        g?.close()
+    }
+
+    private Set<String> pandaProcesses() {
+        ['ps', '-eo', 'pid,args'].execute().text.readLines()
+                .findAll { it.contains(g.panda.toString()) && it.contains(g.workDir.toString()) }*.trim() as Set
+    }
+
+    private static String words(List<String> cmd) { cmd.collect { "'$it'" }.join(' ') }
+
+    def "Linux boots to the prompt, `ls /etc` is recorded from it, and PANDA replays the recording to its end"() {
+        when:
+        def replay = g.replay(recording)
+
+        then: "the guest listed /etc (the initramfs' files) and PANDA's replay completed"
+        recording.serialText.contains(g.prompt)
+        ['passwd', 'hostname', 'motd'].every { recording.serialText.contains(it) }
+        replay.completed
+        replay.exitCode == 0
+    }
+
+    def "tandem opens both sides by command line, takes x86_64 from the binary's name, and the notes' lines answer on both"() {
+        given:
+        def cmd = words(recording.replayCommand(g.panda))
+
+        when:
+        def r = TandemProcess.run(['console', '--cwd', recording.dir.toString(), '--rec-cmd', cmd, '--rep-cmd', cmd],
+                ['regs()', 'p cpus->tqh_first->rr_guest_instr_count', 'call rr_checksum_regs()',
+                 'p/x ((CPUX86State *) cpus->tqh_first->env_ptr)->eip', '6 * 7', ''].join('\n'))
+
+        then:
+        ['rax', 'r15', 'eflags', 'cc_op', 'cc_src', 'cr3'].every { r.out.contains(it) }   // regs() names x86_64's registers: the arch came from the binary's name
+        r.out.readLines().count { it ==~ /rec \$\d+ = .* \| rep \$\d+ = .*\(same\)/ } >= 2   // the notes' lines, answered alike on both sides
+        r.out.readLines().contains('42')
+        !r.out.contains('at org.codehaus')
+    }
+
+    def "toInstr goes forward from the kernel into user mode, and back by running the replay again, to the same registers"() {
+        given:
+        pair = RealPandaPair.open(g.side('rec', recording), g.side('rep', recording))
+
+        when:
+        def k = pair.both { it.toInstr(plain.kernelAt) }
+        def regsK = pair.both { it.regs().values() }
+        def u = pair.both { it.toInstr(plain.userAt) }
+        int reexec = pair.rec().reexecutions()
+        def back = pair.both { it.toInstr(plain.kernelAt) }
+
+        then: "each stop is the TB the plain gdb stopped at: the same count, the same PC"
+        k.rec() == plain.kernelAt && k.rep() == plain.kernelAt
+        u.rec() == plain.userAt && u.rep() == plain.userAt
+        regsK.rec()['pc'] == plain.kernel.pc.longValue()
+
+        and: 'going back ran each side again and reached the same state'
+        back.rec() == plain.kernelAt
+        pair.rec().reexecutions() == reexec + 1
+        pair.both { it.regs().values() } == regsK
+    }
+
+    def "regs() at a TB boundary is what a plain gdb reads of PANDA's CPUX86State, eflags without the flags QEMU keeps in cc_src and cc_op"() {
+        when:
+        pair.rec().toInstr(plain.userAt)
+        def regs = pair.rec().regs().values()
+
+        then: 'every register tandem shows is the plain gdb value, in user mode'
+        regs.keySet() == exprs.keySet()
+        regs.every { name, v -> unsigned(v) == plain.user[name] }
+        Long.compareUnsigned(regs['pc'], 0x800000000000L) < 0
+
+        and: "the condition codes are not in eflags at a TB boundary (FIDELITY row 66): regs() shows cc_op and cc_src beside it"
+        (regs['eflags'] & 0x8d5L) == 0    // CF PF AF ZF SF OF and DF are kept apart (target/i386/helper.c)
+        regs.containsKey('cc_op') && regs.containsKey('cc_src')
+    }
+
+    private static BigInteger unsigned(long v) { BigInteger.valueOf(v).and(BigInteger.ONE.shiftLeft(64) - 1) }
+
+    def "v2p of a kernel and of a user address is what PANDA's own translation gives a plain gdb there"() {
+        when:
+        pair.rec().toInstr(plain.kernelAt)
+        def k = pair.rec().v2p(plain.kernel.pc.longValue())
+        pair.rec().toInstr(plain.userAt)
+        def u = pair.rec().v2p(plain.user.pc.longValue())
+
+        then:
+        k.mapped() && u.mapped()
+        unsigned(k.physical().asLong) == plain.kernel.v2p
+        unsigned(u.physical().asLong) == plain.user.v2p
+        Long.compareUnsigned(plain.kernel.pc.longValue(), 0xffff800000000000L) >= 0
+    }
+
+    def "the same recording on both sides never diverges"() {
+        when:
+        def d = Bisector.search(pair, BisectOptions.defaults())
+
+        then:
+        !d.diverged()
+    }
+
+    def "the search names the TB that consumes the one UART status read changed in a copy of the nondet log"() {
+        given: 'the status read nearest the middle of the log, transmitter-empty bits cleared: the guest reads the port again'
+        // an x86 `in` reaches the device through address_space_ldub (memory_ldst.inc.c), which logs
+        // the MemTxResult (RR_INPUT_4) and the value (RR_INPUT_8) from RR_CALLSITE_READ_1
+        def log = NondetLog.read(recording.nondetLog())
+        long middle = log.lastInstrCount.intdiv(2)
+        def item = log.items.findAll {
+            it.kind == 'RR_INPUT_8' && it.callsite == 'RR_CALLSITE_READ_1' && it.value == (LSR_THRE | LSR_TEMT)
+        }.min { Math.abs(it.instrCount - middle) }
+        assert item: "no UART status read in ${log.countByKind()}"
+        def edited = g.edit(recording, item, item.value & ~(LSR_THRE | LSR_TEMT))
+        and: 'the TB boundaries around the read, as a plain gdb sees them in the edited replay'
+        def entries = g.tbEntries(edited.recording, item.instrCount, item.instrCount)
+        long tbStart = entries.findAll { it <= item.instrCount }.max(), tbNext = entries.find { it > item.instrCount }
+        pair.close()
+        pair = RealPandaPair.open(g.side('rec', recording), g.side('rep', edited.recording))
+
+        when:
+        def d = Bisector.search(pair, BisectOptions.defaults())
+
+        then: 'the last equal TB is the one that reads the port, the first differing one the next'
+        d.diverged()
+        d.lastEqual() == tbStart
+        d.firstDiverged() == tbNext
+        d.registers().contains('rax')
+    }
+}
