@@ -262,12 +262,9 @@ public final class PandaSession implements AutoCloseable {
      */
     public synchronized long beginRecordOrReplay() {
         requireTarget();
-        Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
-        Stop stop = go(null, role.beginFunction);
-        if (stop.breakpoint() != bp.number()) {
-            throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction);
-        }
-        runAtBegin();
+        // an earlier call stopped (Ctrl-C) after the begin function and its start commands: the
+        // function does not come again in this run, so go on from there to the first TB
+        if (!pastBeginFunction) toBeginFunction(() -> go(null, role.beginFunction), "");
         begin = runToTb(null);
         keepCheckpoint(begin);
         return begin;
@@ -397,33 +394,44 @@ public final class PandaSession implements AutoCloseable {
         // until the run reaches its first TB after the begin function, this side is nowhere it can
         // go on from: a move after an interrupted one runs it from the start again (see here())
         reexecuting = true;
-        Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
-        boolean hit = false;
-        try {
+        toBeginFunction(() -> {
             // only the begin breakpoint may stop the run from the start
             if (execTbBreakpoint != null) gdb.disable(execTbBreakpoint);
             if (debugCounterBreakpoint != null) gdb.disable(debugCounterBreakpoint);
-            Stop stop = move(gdb.rerun(moveLimit), role.beginFunction);
+            return move(gdb.rerun(moveLimit), role.beginFunction);
+        }, " when run again");
+        // host addresses come from the new process: same as before without address randomization,
+        // which gdb turns off, but asked again rather than trusted
+        countLvalue = null;
+        ramPointer = null;
+        long again = runToTb(null);
+        if (begin >= 0 && again != begin) {
+            throw new PandaException(name + " is not deterministic: its first TB after " + role.beginFunction + " was at "
+                    + begin + " and is at " + again + " when run again");
+        }
+        begin = again;
+        reexecuting = false;
+        return again;
+    }
+
+    /**
+     * Runs the program ({@code run}: on from where it stands, or again from its start) to the begin
+     * function on a temporary breakpoint, and runs the start commands there. {@code when} ends the
+     * error of a run that stopped elsewhere ("" or " when run again").
+     */
+    private void toBeginFunction(java.util.function.Supplier<Stop> run, String when) {
+        pastBeginFunction = false;
+        Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
+        boolean hit = false;
+        try {
+            Stop stop = run.get();
             if (stop.breakpoint() != bp.number()) {
-                throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction + " when run again");
+                throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction + when);
             }
             hit = true;
-            runAtBegin();
-            // host addresses come from the new process: same as before without address randomization,
-            // which gdb turns off, but asked again rather than trusted
-            countLvalue = null;
-            ramPointer = null;
-            long again = runToTb(null);
-            if (begin >= 0 && again != begin) {
-                throw new PandaException(name + " is not deterministic: its first TB after " + role.beginFunction + " was at "
-                        + begin + " and is at " + again + " when run again");
-            }
-            begin = again;
-            reexecuting = false;
-            return again;
         } finally {
             // a temporary breakpoint left armed would stop the next run at the begin function, which
-            // a move would then take for its goal
+            // a move would then take for its goal, or, next to a new one there, for another stop
             if (!hit && gone() == null) {
                 try {
                     gdb.delete(bp.number());
@@ -432,10 +440,19 @@ public final class PandaSession implements AutoCloseable {
                 }
             }
         }
+        runAtBegin();
+        pastBeginFunction = true;
     }
 
     /** A run from the start (reexecute) is under way or was stopped before its first TB after the begin function. */
     private volatile boolean reexecuting;
+
+    /**
+     * This run of the program stopped at the begin function and ran the start commands there: it
+     * does not pass that function again, and a move stopped (Ctrl-C) before the first TB after it
+     * goes on from where it is.
+     */
+    private volatile boolean pastBeginFunction;
 
     /**
      * PANDA's cpu_exec loop gives back an rr breakpoint its gdbstub set aside: at the first pass with
@@ -510,7 +527,7 @@ public final class PandaSession implements AutoCloseable {
     private Integer loopPassBreakpoint;
 
     private int loopPassBreakpoint() {
-        if (loopPassBreakpoint == null) loopPassBreakpoint = gdb.breakAt(LOOP_PASS_FUNCTION, null).number();
+        if (loopPassBreakpoint == null) loopPassBreakpoint = offBreakpoint(LOOP_PASS_FUNCTION);
         return loopPassBreakpoint;
     }
 
@@ -729,8 +746,7 @@ public final class PandaSession implements AutoCloseable {
      */
     public synchronized Integer endBreakpoint() {
         if (endBreakpoint == null && hasSymbol(role.endFunction)) {
-            endBreakpoint = gdb.breakAt(role.endFunction, null).number();
-            gdb.disable(endBreakpoint);
+            endBreakpoint = offBreakpoint(role.endFunction);
         }
         return endBreakpoint;
     }
@@ -824,13 +840,24 @@ public final class PandaSession implements AutoCloseable {
     }
 
     private int execTbBreakpoint() {
-        if (execTbBreakpoint == null) execTbBreakpoint = gdb.breakAt(EXEC_TB, null).number();
+        if (execTbBreakpoint == null) execTbBreakpoint = offBreakpoint(EXEC_TB);
         return execTbBreakpoint;
     }
 
     private int debugCounterBreakpoint() {
-        if (debugCounterBreakpoint == null) debugCounterBreakpoint = gdb.breakAt("debug_counter", null).number();
+        if (debugCounterBreakpoint == null) debugCounterBreakpoint = offBreakpoint("debug_counter");
         return debugCounterBreakpoint;
+    }
+
+    /**
+     * A breakpoint of tandem's at {@code location}, disabled: {@link #go} enables it for its one
+     * continue. Left enabled, a move stopped (Ctrl-C) before that continue would leave it armed to
+     * stop the next move, which would take that stop for its goal or end short of it.
+     */
+    private int offBreakpoint(String location) {
+        int n = gdb.breakAt(location, null).number();
+        gdb.disable(n);
+        return n;
     }
 
     /**
