@@ -376,7 +376,8 @@ public final class PandaSession implements AutoCloseable {
      * same state at the same counts); a live PANDA record run is a new execution each time.
      */
     private long reexecute(long n, long cur) {
-        String from0 = cur == Long.MAX_VALUE ? "the end of the program" : "instruction " + cur;
+        String from0 = reexecuting ? "a run from its start stopped before its first TB after " + role.beginFunction
+                : cur == Long.MAX_VALUE ? "the end of the program" : "instruction " + cur;
         if (role == Role.RECORD) {
             throw new PandaException(name + ": can't go back from " + from0 + " to " + n + ": " + gdb.target().description()
                     + " runs PANDA recording live, and running it again is a new execution, not the same recording"
@@ -815,13 +816,28 @@ public final class PandaSession implements AutoCloseable {
         return "; PANDA printed: " + String.join(" / ", out.subList(Math.max(0, out.size() - 3), out.size()));
     }
 
-    /** " (now at guest instruction N)", or nothing when the count can't be read. */
+    /** " (now at guest instruction N)" (or before the first TB, see {@link #where()}), or nothing when the count can't be read. */
     String describeWhere() {
         try {
-            return " (now at guest instruction " + instrCount() + ")";
+            return " (now " + where() + ")";
         } catch (RuntimeException e) {
             return "";
         }
+    }
+
+    /**
+     * Where this side stands, for messages: "at guest instruction N"; before the first TB after the
+     * begin function of this run (a first move or a run from the start, stopped by Ctrl-C) what the
+     * count reads there (0 before PANDA's replay began) is no place, and this says so and what the
+     * next move does. Throws DebuggerException when the program can't be asked.
+     */
+    public String where() {
+        if (reexecuting) {
+            return "before the first TB after " + role.beginFunction + " of a run from its start that was stopped;"
+                    + " the next move runs it from its start again";
+        }
+        if (begin < 0) return "before the first TB after " + role.beginFunction + "; the next move goes on from there";
+        return "at guest instruction " + instrCount();
     }
 
     /** The function the program stands in, for messages; "an unknown function" when gdb can't say. */

@@ -69,7 +69,10 @@ class RealPandaInterruptSpec extends Specification {
         pair.clearInterrupt()
         def reached = pair.both { it.toInstr(GOAL) }
 
-        then: "each side is at the first TB at or after $GOAL, as plain gdb finds it, by the count PANDA holds"
+        then: 'stopped before its first TB, a side says so rather than the count it reads there (0 before the replay began)'
+        said == null || goalOf(said) == "$BACK" || said.contains('before the first TB after rr_do_begin_replay of a run from its start that was stopped')
+
+        and: "each side is at the first TB at or after $GOAL, as plain gdb finds it, by the count PANDA holds"
         reached.rec() == goalTb
         reached.rep() == goalTb
         pair.rec().instrCount() == goalTb
@@ -96,7 +99,7 @@ class RealPandaInterruptSpec extends Specification {
 
         then:
         def e = thrown(PandaException)
-        e.message.contains("interrupted on the way to ${PandaSession.EXEC_TB}")
+        e.message.contains("interrupted on the way to ${PandaSession.EXEC_TB} (now before the first TB after rr_do_begin_replay; the next move goes on from there)")
 
         when:
         interrupter.join()
