@@ -206,7 +206,7 @@ abstract class TandemScript extends Script {
         'now: ' + sides.collect { PandaSession s ->
             if (s.gone() != null) return "${s.name()} is gone".toString()
             try {
-                "${s.name()} at guest instruction ${s.instrCount()}"
+                "${s.name()} ${s.where()}"
             } catch (RuntimeException ignored) {
                 "${s.name()} has no guest instruction count (its program ended; toInstr restarts it from a checkpoint)"
             }

@@ -298,13 +298,9 @@ public final class PandaSession implements AutoCloseable {
      */
     public synchronized long beginRecordOrReplay() {
         requireTarget();
-        Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
-        Stop stop = go(null, role.beginFunction);
-        if (stop.breakpoint() != bp.number()) {
-            throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction);
-        }
-        if (role == Role.REPLAY) snapshotFile = snapshotFileHere();
-        runAtBegin();
+        // an earlier call stopped (Ctrl-C) after the begin function and its start commands: the
+        // function does not come again in this run, so go on from there to the first TB
+        if (!pastBeginFunction) toBeginFunction(() -> go(null, role.beginFunction), "");
         begin = runToTb(null);
         keepCheckpoint(begin);
         return begin;
@@ -416,7 +412,8 @@ public final class PandaSession implements AutoCloseable {
      * same state at the same counts); a live PANDA record run is a new execution each time.
      */
     private long reexecute(long n, long cur) {
-        String from0 = cur == Long.MAX_VALUE ? "the end of the program" : "instruction " + cur;
+        String from0 = reexecuting ? "a run from its start stopped before its first TB after " + role.beginFunction
+                : cur == Long.MAX_VALUE ? "the end of the program" : "instruction " + cur;
         if (role == Role.RECORD) {
             throw new PandaException(name + ": can't go back from " + from0 + " to " + n + ": " + gdb.target().description()
                     + " runs PANDA recording live, and running it again is a new execution, not the same recording"
@@ -434,33 +431,45 @@ public final class PandaSession implements AutoCloseable {
         // until the run reaches its first TB after the begin function, this side is nowhere it can
         // go on from: a move after an interrupted one runs it from the start again (see here())
         reexecuting = true;
-        Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
-        boolean hit = false;
-        try {
+        toBeginFunction(() -> {
             // only the begin breakpoint may stop the run from the start
             if (execTbBreakpoint != null) gdb.disable(execTbBreakpoint);
             if (debugCounterBreakpoint != null) gdb.disable(debugCounterBreakpoint);
-            Stop stop = move(gdb.rerun(moveLimit), role.beginFunction);
+            return move(gdb.rerun(moveLimit), role.beginFunction);
+        }, " when run again");
+        // host addresses come from the new process: same as before without address randomization,
+        // which gdb turns off, but asked again rather than trusted
+        countLvalue = null;
+        ramPointer = null;
+        long again = runToTb(null);
+        if (begin >= 0 && again != begin) {
+            throw new PandaException(name + " is not deterministic: its first TB after " + role.beginFunction + " was at "
+                    + begin + " and is at " + again + " when run again");
+        }
+        begin = again;
+        reexecuting = false;
+        return again;
+    }
+
+    /**
+     * Runs the program ({@code run}: on from where it stands, or again from its start) to the begin
+     * function on a temporary breakpoint, and runs the start commands there. {@code when} ends the
+     * error of a run that stopped elsewhere ("" or " when run again").
+     */
+    private void toBeginFunction(java.util.function.Supplier<Stop> run, String when) {
+        pastBeginFunction = false;
+        Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
+        boolean hit = false;
+        try {
+            Stop stop = run.get();
             if (stop.breakpoint() != bp.number()) {
-                throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction + " when run again");
+                throw new PandaException(name + " stopped (" + stop + ") before reaching " + role.beginFunction + when);
             }
             hit = true;
-            runAtBegin();
-            // host addresses come from the new process: same as before without address randomization,
-            // which gdb turns off, but asked again rather than trusted
-            countLvalue = null;
-            ramPointer = null;
-            long again = runToTb(null);
-            if (begin >= 0 && again != begin) {
-                throw new PandaException(name + " is not deterministic: its first TB after " + role.beginFunction + " was at "
-                        + begin + " and is at " + again + " when run again");
-            }
-            begin = again;
-            reexecuting = false;
-            return again;
+            if (role == Role.REPLAY) snapshotFile = snapshotFileHere();
         } finally {
             // a temporary breakpoint left armed would stop the next run at the begin function, which
-            // a move would then take for its goal
+            // a move would then take for its goal, or, next to a new one there, for another stop
             if (!hit && gone() == null) {
                 try {
                     gdb.delete(bp.number());
@@ -469,10 +478,19 @@ public final class PandaSession implements AutoCloseable {
                 }
             }
         }
+        runAtBegin();
+        pastBeginFunction = true;
     }
 
     /** A run from the start (reexecute) is under way or was stopped before its first TB after the begin function. */
     private volatile boolean reexecuting;
+
+    /**
+     * This run of the program stopped at the begin function and ran the start commands there: it
+     * does not pass that function again, and a move stopped (Ctrl-C) before the first TB after it
+     * goes on from where it is.
+     */
+    private volatile boolean pastBeginFunction;
 
     /**
      * PANDA's cpu_exec loop gives back an rr breakpoint its gdbstub set aside: at the first pass with
@@ -547,7 +565,7 @@ public final class PandaSession implements AutoCloseable {
     private Integer loopPassBreakpoint;
 
     private int loopPassBreakpoint() {
-        if (loopPassBreakpoint == null) loopPassBreakpoint = gdb.breakAt(LOOP_PASS_FUNCTION, null).number();
+        if (loopPassBreakpoint == null) loopPassBreakpoint = offBreakpoint(LOOP_PASS_FUNCTION);
         return loopPassBreakpoint;
     }
 
@@ -766,8 +784,7 @@ public final class PandaSession implements AutoCloseable {
      */
     public synchronized Integer endBreakpoint() {
         if (endBreakpoint == null && hasSymbol(role.endFunction)) {
-            endBreakpoint = gdb.breakAt(role.endFunction, null).number();
-            gdb.disable(endBreakpoint);
+            endBreakpoint = offBreakpoint(role.endFunction);
         }
         return endBreakpoint;
     }
@@ -859,13 +876,28 @@ public final class PandaSession implements AutoCloseable {
         return "; PANDA printed: " + String.join(" / ", out.subList(Math.max(0, out.size() - 3), out.size()));
     }
 
-    /** " (now at guest instruction N)", or nothing when the count can't be read. */
+    /** " (now at guest instruction N)" (or before the first TB, see {@link #where()}), or nothing when the count can't be read. */
     String describeWhere() {
         try {
-            return " (now at guest instruction " + instrCount() + ")";
+            return " (now " + where() + ")";
         } catch (RuntimeException e) {
             return "";
         }
+    }
+
+    /**
+     * Where this side stands, for messages: "at guest instruction N"; before the first TB after the
+     * begin function of this run (a first move or a run from the start, stopped by Ctrl-C) what the
+     * count reads there (0 before PANDA's replay began) is no place, and this says so and what the
+     * next move does. Throws DebuggerException when the program can't be asked.
+     */
+    public String where() {
+        if (reexecuting) {
+            return "before the first TB after " + role.beginFunction + " of a run from its start that was stopped;"
+                    + " the next move runs it from its start again";
+        }
+        if (begin < 0) return "before the first TB after " + role.beginFunction + "; the next move goes on from there";
+        return "at guest instruction " + instrCount();
     }
 
     /** The function the program stands in, for messages; "an unknown function" when gdb can't say. */
@@ -884,13 +916,24 @@ public final class PandaSession implements AutoCloseable {
     }
 
     private int execTbBreakpoint() {
-        if (execTbBreakpoint == null) execTbBreakpoint = gdb.breakAt(EXEC_TB, null).number();
+        if (execTbBreakpoint == null) execTbBreakpoint = offBreakpoint(EXEC_TB);
         return execTbBreakpoint;
     }
 
     private int debugCounterBreakpoint() {
-        if (debugCounterBreakpoint == null) debugCounterBreakpoint = gdb.breakAt("debug_counter", null).number();
+        if (debugCounterBreakpoint == null) debugCounterBreakpoint = offBreakpoint("debug_counter");
         return debugCounterBreakpoint;
+    }
+
+    /**
+     * A breakpoint of tandem's at {@code location}, disabled: {@link #go} enables it for its one
+     * continue. Left enabled, a move stopped (Ctrl-C) before that continue would leave it armed to
+     * stop the next move, which would take that stop for its goal or end short of it.
+     */
+    private int offBreakpoint(String location) {
+        int n = gdb.breakAt(location, null).number();
+        gdb.disable(n);
+        return n;
     }
 
     /**
