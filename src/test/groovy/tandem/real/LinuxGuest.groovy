@@ -5,6 +5,8 @@
 // on PANDA), never from tandem.
 package tandem.real
 
+import tandem.cli.RecordRun
+
 import groovy.transform.Canonical
 import tandem.panda.PandaCommand
 import tandem.panda.PandaSide
@@ -114,44 +116,15 @@ class LinuxGuest implements Closeable {
      * arguments (a kernel that does not boot, say).
      */
     Recording record(String name = 'ls', String command = COMMAND, List<String> args = guestArgs, long bootSeconds = BOOT_SECONDS) {
-        long t0 = System.nanoTime()
         def dir = Files.createDirectories(workDir.resolve(name))
-        def mon = dir.resolve('mon.sock'), ser = dir.resolve('ser.sock'), out = dir.resolve("$name-record.out")
-        List<String> cmd = [panda.toString(), *args, '-S', '-monitor', "unix:$mon,server,nowait".toString(),
-                            '-serial', "unix:$ser,server,nowait".toString()]
-        def p = start(cmd, dir, out)
-        RealPanda.SocketReader uart = null, monitor = null
-        try {
-            waitFor("PANDA's monitor and serial sockets", p, out, 60, { '' }) {
-                uart = uart ?: RealPanda.SocketReader.connect(ser)
-                monitor = monitor ?: RealPanda.SocketReader.connect(mon)
-                uart && monitor
-            }
-            monitor.send('cont')
-            waitFor("the guest's shell prompt `$prompt`", p, out, bootSeconds, { lastLines(uart.text) }) { uart.text.contains(prompt) }
-            monitor.send('stop')
-            monitor.send("begin_record $name")
-            def log = dir.resolve("$name-rr-nondet.log")
-            waitFor('begin_record to create the nondet log', p, out, 120, { monitor.text }) { Files.exists(log) }
-            monitor.send('cont')
-            int from = uart.text.length()
-            uart.write(command + '\n')
-            // the prompt after the command's output: past the echoed command line
-            waitFor("the prompt after `$command`", p, out, 300, { lastLines(uart.text) }) {
-                uart.text.indexOf(prompt, from) >= 0
-            }
-            monitor.send('end_record')
-            waitFor('end_record to finish', p, out, 120, { monitor.text }) { monitor.text.contains('Recording ready for use') }
-            monitor.send('q')
-            if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("${cmd[0]} did not quit:\n${Files.readString(out)}")
-            def rec = new Recording(dir, name, args, monitor.text, uart.text, (System.nanoTime() - t0).intdiv(1_000_000L))
-            if (!Files.exists(rec.nondetLog())) throw new IllegalStateException("no ${rec.nondetLog()} after recording:\n${Files.readString(out)}")
-            rec
-        } finally {
-            uart?.close(); monitor?.close()
-            stop(p)
-            Files.deleteIfExists(mon); Files.deleteIfExists(ser)
-        }
+        // tandem's own record run (tandem record): boots with -S and the monitor and serial port on
+        // unix sockets, waits for the prompt, begin_record with the guest stopped, the command, the
+        // prompt again, end_record, q; no trace plugin, as a user's PANDA has none
+        def plan = new RecordRun.Plan([panda.toString(), *args], dir, name, [], prompt, command + '\n', prompt, 0, bootSeconds)
+        def result = RecordRun.run(plan, new PrintStream(OutputStream.nullOutputStream()))
+        def rec = new Recording(dir, name, args, result.output(), result.guestOutput(), result.millis())
+        if (!Files.exists(rec.nondetLog())) throw new IllegalStateException("no ${rec.nondetLog()} after recording:\n${result.output()}")
+        rec
     }
 
     /** The last lines of a console's text, for a message. */
@@ -285,16 +258,6 @@ class LinuxGuest implements Closeable {
             new RealPanda.Replay(p.exitValue(), Files.readString(out), (System.nanoTime() - t0).intdiv(1_000_000L))
         } finally {
             stop(p)
-        }
-    }
-
-    /** Waits until {@code done}; on PANDA's end or the timeout, fails with PANDA's output and {@code seen()}. */
-    private static void waitFor(String what, Process p, Path out, long seconds, Closure<String> seen, Closure<Boolean> done) {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L
-        while (!done()) {
-            if (!p.alive) throw new IllegalStateException("PANDA ended while waiting for $what:\n${Files.readString(out)}\n${seen()}")
-            if (System.nanoTime() > deadline) throw new IllegalStateException("gave up waiting for $what after $seconds s; the last lines:\n${seen()}")
-            sleep 20
         }
     }
 
