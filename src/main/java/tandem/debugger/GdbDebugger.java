@@ -86,6 +86,10 @@ public final class GdbDebugger implements Debugger {
             try {
                 outputDir = java.nio.file.Files.createTempDirectory("tandem-program-");
                 fifo = outputDir.resolve("output");
+                // close() removes both; this covers a JVM ended before it (Ctrl-C or SIGTERM during
+                // start-up): the JVM deletes in the reverse order of registration, the pipe first
+                outputDir.toFile().deleteOnExit();
+                fifo.toFile().deleteOnExit();
             } catch (IOException e) {
                 throw new DebuggerException("could not make a directory for the program's output: " + e.getMessage());
             }

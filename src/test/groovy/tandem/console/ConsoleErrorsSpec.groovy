@@ -96,4 +96,32 @@ class ConsoleErrorsSpec extends Specification {
         MiniPanda.deleteTree(recording?.directory())
         assert Demo.leftovers(before).isEmpty()
     }
+
+    def "a console ended by SIGTERM while its sides start leaves no tandem-* folder behind"() {
+        given: 'a temp folder of its own, so that what it leaves is what this console left'
+        def tmp = java.nio.file.Files.createTempDirectory('tandem-sigterm-')
+        List<String> cmd = TandemProcess.command(['demo', '--instrs', '20000']).collect {
+            it.startsWith('-Djava.io.tmpdir=') ? "-Djava.io.tmpdir=$tmp".toString() : it
+        }
+        def pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        pb.environment().put('TANDEM_HOME', TandemProcess.HOME.toString())
+        def before = TandemProcess.demoProcesses()
+
+        when: "it is ended once a side's gdb runs (its program's output pipe exists)"
+        Process p = pb.start()
+        long until = System.currentTimeMillis() + 60_000
+        while (!tmp.toFile().list().any { it.startsWith('tandem-program-') } && System.currentTimeMillis() < until) sleep 20
+        boolean started = tmp.toFile().list().any { it.startsWith('tandem-program-') }
+        p.destroy()   // SIGTERM, as a terminal's Ctrl-C ends the JVM before the console reads its first line
+        p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)
+
+        then:
+        started
+        tmp.toFile().list().findAll { it.startsWith('tandem-') } == []
+        TandemProcess.leftovers(before).isEmpty()
+
+        cleanup:
+        p?.destroyForcibly()
+        MiniPanda.deleteTree(tmp)
+    }
 }
