@@ -116,10 +116,11 @@ class LinuxArmSpec extends Specification {
     }
 
     def "the same recording on both sides differs: the search names where two replays part, at the first unlogged timer read, and says the replay is not deterministic"() {
-        given: "two plain gdb replays read the ARM generic timer (target/arm/helper.c gt_get_countervalue, QEMU's virtual clock, no record/replay call) at the same counts, with other values"
+        given: "two plain gdb replays read the ARM generic timer (target/arm/helper.c gt_get_countervalue, QEMU's virtual clock, no record/replay call) first at the same count, with other values"
         def one = timerReads()
         def two = timerReads()
-        assert one && one*.get(0) == two*.get(0).take(one.size())
+        // later reads may come at other counts in each: the guest's timekeeping acts on the values it read
+        assert one && two && one[0][0] == two[0][0]
         assert one[0][1] != two[0][1]
         long firstRead = one[0][0]
 
