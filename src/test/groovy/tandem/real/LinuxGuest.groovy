@@ -229,6 +229,26 @@ class LinuxGuest implements Closeable {
         counts
     }
 
+    /**
+     * What a plain gdb sees at each stop of {@code stopAt} (a `break` or `watch -l` command) in a
+     * replay of {@code r}, from rr_do_begin_replay to the first TB entered at or past {@code now}
+     * (-1: to the replay's end): per stop, in order, the guest instruction count (`count`) and each
+     * of {@code reads} (gdb expressions, read as unsigned 64-bit integers).
+     */
+    List<Map<String, BigInteger>> stops(Recording r, String stopAt, Map<String, String> reads, long now = -1) {
+        def all = [count: 'cpus->tqh_first->rr_guest_instr_count', *: reads]
+        def printf = 'printf "stop' + ' %llu' * all.size() + '\\n", ' + all.values().collect { "(unsigned long long) ($it)" }.join(', ')
+        def script = ['break rr_do_begin_replay', 'run', 'delete', stopAt, 'commands', 'silent', printf, 'continue', 'end']
+        if (now >= 0) script += ["break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count >= $now".toString(), 'commands',
+                                 'printf "now %llu\\n", cpus->tqh_first->rr_guest_instr_count', 'kill', 'end']
+        def out = replayUnderGdb(r, script + ['continue']).output
+        if (now >= 0 && !(out =~ /(?m)^now $now$/)) throw new IllegalStateException("gdb did not stop at the TB entered at $now:\n${lastLines(out, 40)}")
+        (out =~ /(?m)^stop( \d+)+$/).collect { m ->
+            def values = m[0].split(' ').drop(1).collect { new BigInteger(it) }
+            [all.keySet() as List, values].transpose().collectEntries() as Map<String, BigInteger>
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Processes: every one started here is in `started` until it has ended; close() ends the rest.
 

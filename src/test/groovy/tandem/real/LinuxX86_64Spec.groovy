@@ -141,6 +141,59 @@ class LinuxX86_64Spec extends Specification {
         !d.diverged()
     }
 
+    static final String ENV = '((CPUX86State *) cpus->tqh_first->env_ptr)'
+
+    def "rc from past the middle of `ls /etc`'s output goes back by re-execution to the last byte the guest wrote to the serial port before now"() {
+        given: "every byte written to COM1's data port (helper_outb: misc_helper.c), as a plain gdb sees them in the whole replay"
+        def rep = pair.rep()
+        String cond = 'port == 0x3f8'
+        def all = g.stops(recording, "break helper_outb if $cond", [eip: "$ENV->eip".toString(), data: 'data'])
+        assert all.size() > 4: "the guest wrote ${all.size()} bytes to COM1"
+        long now = rep.toInstr(all[all.size().intdiv(2)].count.longValue() + 1)
+        and: "the bytes before now, as a plain gdb stopping at the TB entered at now sees them"
+        def expected = g.stops(recording, "break helper_outb if $cond", [eip: "$ENV->eip".toString(), data: 'data'], now)
+        rep.gdb("break helper_outb if $cond")
+        int bp = rep.debugger().evaluateUnsigned('$bpnum') as int
+
+        when:
+        def back = rep.timeline().reverseContinue()
+
+        then: "the last hit before now: its count, the guest's PC and the byte the plain gdb read there"
+        expected.size() > 2 && expected.size() < all.size()
+        back.found()
+        rep.instrCount() == expected.last().count.longValue()
+        rep.debugger().evaluateUnsigned("$ENV->eip") == expected.last().eip.longValue()
+        rep.debugger().evaluateUnsigned('data') == expected.last().data.longValue()
+
+        when:
+        rep.timeline().reverseContinue()
+
+        then: 'and the one before it'
+        rep.instrCount() == expected[-2].count.longValue()
+        rep.debugger().evaluateUnsigned('data') == expected[-2].data.longValue()
+
+        cleanup:
+        rep.debugger().delete(bp)
+    }
+
+    def "origin of rax is its last change before now, as a plain gdb watching the CPUX86State's rax sees it"() {
+        given: "a TB boundary some 20000 guest instructions into the replay, and every change of rax up to it"
+        def rep = pair.rep()
+        long now = rep.toInstr(plain.kernelAt + 20_000)
+        String field = Arch.X86_64.guestState('rax').get()
+        def changes = g.stops(recording, "watch -l $field", [rax: field], now)
+
+        when:
+        def o = rep.timeline().origin('rax')
+
+        then:
+        changes.size() > 1
+        o.lvalue() == field
+        o.time().instr() == changes.last().count.longValue()
+        new BigInteger(o.newValue()) == changes.last().rax
+        rep.instrCount() == now
+    }
+
     def "the search names the TB that consumes the one UART status read changed in a copy of the nondet log"() {
         given: 'the status read nearest the middle of the log, transmitter-empty bits cleared: the guest reads the port again'
         // an x86 `in` reaches the device through address_space_ldub (memory_ldst.inc.c), which logs
@@ -166,5 +219,37 @@ class LinuxX86_64Spec extends Specification {
         d.lastEqual() == tbStart
         d.firstDiverged() == tbNext
         d.registers().contains('rax')
+    }
+
+    private List<String> withAppend(String append, List<String> more = []) {
+        def args = new ArrayList<>(g.guestArgs)
+        args[args.indexOf('-append') + 1] = append
+        args + more
+    }
+
+    def "a kernel that panics: the record run gives up waiting for the prompt, with the guest's last console lines"() {
+        given: "no init in the initramfs: the kernel panics, and with panic=1 and -no-reboot PANDA quits"
+        def args = withAppend('console=ttyS0 rdinit=/no-such-init panic=1', ['-no-reboot'])
+
+        when:
+        g.record('panic', LinuxGuest.COMMAND, args, 120)
+
+        then:
+        def e = thrown(tandem.panda.PandaException)
+        e.message.contains("while tandem waited for the guest to print '${g.prompt}'")
+        e.message.contains("the guest's last lines (serial port):")
+        e.message.contains('Rebooting in 1 seconds')     // kernel/panic.c, the panic's last console line
+        pandaProcesses() - before == [] as Set
+    }
+
+    def "a guest command that never returns to the prompt: one error naming the wait, and no PANDA left running"() {
+        when:
+        g.record('sleep', 'sleep 1000', g.guestArgs, 90)
+
+        then:
+        def e = thrown(tandem.panda.PandaException)
+        e.message.contains("no sign of the guest to print '${g.prompt}' within 90 s")
+        e.message.contains('sleep 1000')
+        pandaProcesses() - before == [] as Set
     }
 }
