@@ -437,6 +437,10 @@ public final class GdbDebugger implements Debugger {
             throw died(e);
         } catch (TargetLostException e) {
             throw lost(e, command.text());
+        } catch (tandem.mi.ProgramLostException e) {
+            throw new DebuggerException(target.description() + " ended during " + command.text()
+                    + ", killed from outside tandem: gdb said `" + e.gdbWords() + "` and reported no stop; "
+                    + "gdb can run it again", null, e);
         } finally {
             running = false;
         }

@@ -563,6 +563,7 @@ public final class MiChannel implements AutoCloseable {
                 collectProgramOutput(s.text());
             } else {
                 if (s.kind() == StreamRecord.Kind.LOG && isLossOfTarget(s.text())) targetLost(s.text().strip());
+                if (s.kind() == StreamRecord.Kind.LOG && isLossOfProgram(s.text())) programLost(s.text().strip());
                 synchronized (lock) {
                     Iterator<Pending> it = pending.values().iterator();
                     if (it.hasNext()) it.next().collect(s);
@@ -683,6 +684,28 @@ public final class MiChannel implements AutoCloseable {
     static boolean isLossOfTarget(String gdbText) {
         String t = gdbText.strip();
         return t.startsWith("Remote connection closed") || t.startsWith("Remote communication error");
+    }
+
+    /**
+     * gdb's words when the native program it ran vanished under it (killed from outside) and it
+     * will report no {@code *stopped}: gdb 13.1 says so instead of {@code exited-signalled} now and
+     * then (a thread list it cannot read of a process that is gone).
+     */
+    static boolean isLossOfProgram(String gdbText) {
+        return gdbText.strip().startsWith("Cannot find user-level thread for LWP");
+    }
+
+    /** The program is gone but gdb is not: every stop awaited fails now; commands go on. */
+    private void programLost(String gdbWords) {
+        List<StopWaiter> ws;
+        synchronized (lock) {
+            ws = new ArrayList<>(stopWaiters);
+            stopWaiters.clear();
+        }
+        for (StopWaiter w : ws) {
+            w.stop.completeExceptionally(new ProgramLostException("gdb (pid " + gdb.pid() + ") lost the program it ran while waiting for "
+                    + w.awaited + ": it said `" + gdbWords + "` and reports no stop", gdbWords));
+        }
     }
 
     /** gdb lost its target: every stop awaited fails now, and every command sent from now on. */
