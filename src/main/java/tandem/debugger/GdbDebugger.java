@@ -427,10 +427,6 @@ public final class GdbDebugger implements Debugger {
                 // that signal, not this move's stop (gdb keeps SIGINT from the program): the move again
                 stop = toStop(mi.resume(command, limit));
             }
-            if (!stop.exited() && mi.currentProgramVanished()) {
-                throw new DebuggerException(target.description() + " ended during " + command.text()
-                        + ", killed from outside tandem: gdb reported " + stop + " of a program that is gone; gdb can run it again");
-            }
             return stop;
         } catch (MiTimeoutException e) {
             throw new DebuggerException(target.description() + " did not stop within " + limit.toSeconds()

@@ -410,25 +410,6 @@ public final class MiChannel implements AutoCloseable {
     }
 
     /**
-     * Whether the program gdb runs now, when it is tandem's own, has ended (a zombie, or gone) while
-     * gdb reported no exit: killed from outside during a move, gdb 13.1 may report the conditional
-     * breakpoint it was testing as hit (the condition's memory read failed) instead of
-     * {@code exited-signalled}. False when gdb runs no program of tandem's (an rr replay's).
-     */
-    public boolean currentProgramVanished() {
-        OwnProcess current = currentProgram;
-        if (current == null) return false;
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + current.pid() + "/stat"));
-            int end = stat.lastIndexOf(')');
-            char state = end >= 0 && end + 2 < stat.length() ? stat.charAt(end + 2) : 'X';
-            return state == 'Z' || state == 'X' || !current.exists();
-        } catch (java.io.IOException | RuntimeException e) {
-            return !ProcessHandle.of(current.pid()).map(ProcessHandle::isAlive).orElse(false);
-        }
-    }
-
-    /**
      * Tells the channel which process gdb runs now, when gdb switched to another one without
      * starting it (gdb's {@code restart N} to a fork checkpoint): interrupts go to it, and it is
      * ended with the rest at close.
