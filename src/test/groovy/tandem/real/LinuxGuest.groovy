@@ -100,7 +100,7 @@ class LinuxGuest implements Closeable {
     /** PANDA's arguments after the binary (scripts/linux-guest's `args`), and the shell prompt. */
     final List<String> guestArgs
     final String prompt
-    private final Set<Process> started = Collections.synchronizedSet(new LinkedHashSet<Process>())
+    private final FixtureProcesses processes = new FixtureProcesses()
     private final Thread hook = new Thread({ close() })
 
     LinuxGuest(String arch, Path panda, Path guest, Path workDir) {
@@ -250,23 +250,11 @@ class LinuxGuest implements Closeable {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Processes: every one started here is in `started` until it has ended; close() ends the rest.
+    // Processes: tracked by `processes`, which close() ends, children first.
 
-    private Process start(List<String> cmd, Path dir, Path out) {
-        def p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File('/dev/null'))).start()
-        started << p
-        p
-    }
+    private Process start(List<String> cmd, Path dir, Path out) { processes.start(cmd, dir, out) }
 
-    private void stop(Process p) {
-        if (p.alive) {
-            p.descendants().forEach { it.destroyForcibly() }
-            p.destroyForcibly()
-            p.waitFor(10, TimeUnit.SECONDS)
-        }
-        started.remove(p)
-    }
+    private void stop(Process p) { processes.stop(p) }
 
     private RealPanda.Replay run(List<String> cmd, Path dir, long timeoutSeconds) {
         long t0 = System.nanoTime()
@@ -283,7 +271,7 @@ class LinuxGuest implements Closeable {
 
     /** Ends what is still running and removes the work directory. */
     synchronized void close() {
-        new ArrayList<>(started).each { stop(it) }
+        processes.endAll()
         if (Files.exists(workDir)) workDir.toFile().deleteDir()
         if (Thread.currentThread() != hook) {
             try { Runtime.runtime.removeShutdownHook(hook) } catch (IllegalStateException ignored) { /* the JVM is ending */ }

@@ -161,7 +161,7 @@ class RealPanda {
     final Path panda
     final Path guest
     final Path workDir
-    private final Set<Process> started = Collections.synchronizedSet(new LinkedHashSet<Process>())
+    private final FixtureProcesses processes = new FixtureProcesses()
     private Recording unchanged
     private EditedRecording edited
     private TlbDivergence tlb
@@ -384,24 +384,11 @@ run
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Processes: every one started here is in `started` until it has ended; close() ends the rest,
-    // children first (gdb's PANDA), so a failed fixture leaves nothing behind.
+    // Processes: tracked by `processes`, which close() ends, children first.
 
-    private Process start(List<String> cmd, Path dir, Path out) {
-        def p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File('/dev/null'))).start()
-        started << p
-        p
-    }
+    private Process start(List<String> cmd, Path dir, Path out) { processes.start(cmd, dir, out) }
 
-    private void stop(Process p) {
-        if (p.alive) {
-            p.descendants().forEach { it.destroyForcibly() }
-            p.destroyForcibly()
-            p.waitFor(10, TimeUnit.SECONDS)
-        }
-        started.remove(p)
-    }
+    private void stop(Process p) { processes.stop(p) }
 
     private Replay run(List<String> cmd, Path dir, long timeoutSeconds) {
         long t0 = System.nanoTime()
@@ -427,7 +414,7 @@ run
 
     /** Ends what is still running and removes the work directory. */
     synchronized void close() {
-        new ArrayList<>(started).each { stop(it) }
+        processes.endAll()
         if (Files.exists(workDir)) workDir.toFile().deleteDir()
     }
 }
