@@ -422,11 +422,14 @@ public final class GdbDebugger implements Debugger {
         running = true;
         moves.incrementAndGet();
         try {
+            MiChannel.Mark before = mi.mark();
             Stop stop = toStop(mi.resume(command, limit));
             if (sigintMayBePending && stop.reason() == Stop.Reason.SIGNAL_RECEIVED && "SIGINT".equals(stop.signal())) {
                 // that signal, not this move's stop (gdb keeps SIGINT from the program): the move again
                 stop = toStop(mi.resume(command, limit));
             }
+            DebuggerException killed = killedWhileTestingCondition(stop, mi.saidSince(before), command.text());
+            if (killed != null) throw killed;
             return stop;
         } catch (MiTimeoutException e) {
             throw new DebuggerException(target.description() + " did not stop within " + limit.toSeconds()
@@ -572,6 +575,7 @@ public final class GdbDebugger implements Debugger {
         MiChannel.PendingStop stop = mi.expectStop("*stopped after `" + command + "`");
         boolean resumed = false;
         long started = System.nanoTime();
+        MiChannel.Mark before = mi.mark();
         try {
             running = true;
             moves.incrementAndGet();
@@ -588,6 +592,8 @@ public final class GdbDebugger implements Debugger {
                 long left = Math.max(limit.toNanos() - (System.nanoTime() - started), SETTLE_FLOOR.toNanos());
                 MiChannel.Settled after = mi.settle(stop.mark(), Duration.ofNanos(left));
                 last = toStop(after.stops() > 0 ? after.lastStop() : first);
+                DebuggerException killed = killedWhileTestingCondition(last, mi.saidSince(before), "`" + command + "`");
+                if (killed != null) throw killed;
                 out.append(after.text());
                 if (after.afterLast().isBlank()) {
                     out.append(out.length() == 0 || out.charAt(out.length() - 1) == '\n' ? "" : "\n").append("[stopped: ").append(last).append("]\n");
@@ -763,6 +769,70 @@ public final class GdbDebugger implements Debugger {
         Integer exit = t.has("exit-code") ? Integer.parseInt(t.string("exit-code"), 8) : null;
         if (exit == null && reason == Stop.Reason.EXITED_NORMALLY) exit = 0;
         return new Stop(reason, bp, frame, exit, signal);
+    }
+
+    /**
+     * gdb's words when it could not test a breakpoint's condition (gdb 13.1's "Error in testing
+     * breakpoint condition:", gdb 14's "Error in testing condition for breakpoint N:", breakpoint.c),
+     * the error itself on the next line. gdb then stops at that breakpoint as if the condition held.
+     */
+    private static final Pattern CONDITION_FAILED =
+            Pattern.compile("Error in testing (?:breakpoint condition|condition for breakpoint \\d+):\\s*\\n?([^\\n]*)");
+
+    /**
+     * gdb's words when it cannot take its breakpoints out of a program whose memory is gone
+     * (breakpoint.c, remove_breakpoints_inf's caller in infrun.c).
+     */
+    private static final String NO_LONGER_WRITABLE = "program is no longer writable";
+
+    /**
+     * The error of a breakpoint stop that was in truth the end of the program, else null. A native
+     * program killed from outside (SIGKILL) while gdb tests a conditional breakpoint's condition:
+     * gdb 13.1 cannot read the condition's memory, says so, stops "at" the breakpoint and reports it
+     * hit, with no exit (the zombie is reaped only at the next resume). Only such a stop is checked,
+     * and only the program gdb itself names as the one it runs now ({@code -list-thread-groups}: a
+     * fork checkpoint gdb switched to is another pid than the one first started), per /proc: a
+     * condition that fails on a program that still runs is a stop like any other.
+     *
+     * @param said what gdb printed during the move, before and with its stop
+     */
+    private DebuggerException killedWhileTestingCondition(Stop stop, String said, String during) {
+        if (stop.reason() != Stop.Reason.BREAKPOINT_HIT) return null;
+        Matcher failed = CONDITION_FAILED.matcher(said);
+        boolean conditionFailed = failed.find();
+        if (!conditionFailed && !said.contains(NO_LONGER_WRITABLE)) return null;
+        if (!tracesNativelyOnce()) return null; // a server's pids are not this machine's (rr: the recorded ones)
+        List<Long> pids = programPids();
+        if (pids.isEmpty() || !pids.stream().allMatch(mi::programEnded)) return null;
+        try {
+            // gdb holds the program as stopped still: it reaps it now, and says there is none from here on
+            mi.console("kill");
+        } catch (MiException ignored) {
+            // the error below says what happened either way
+        }
+        String why = conditionFailed && !failed.group(1).isBlank() ? " (gdb said `" + failed.group(1).strip() + "`)" : "";
+        return new DebuggerException(target.description() + " ended during " + during
+                + ", killed from outside tandem while gdb tested the condition of breakpoint " + stop.breakpoint()
+                + why + ": gdb reported the breakpoint hit, but program pid " + joined(pids)
+                + " no longer exists; gdb can run it again");
+    }
+
+    /** The pids of the programs gdb runs now, by its own {@code -list-thread-groups}; empty when it runs none or does not answer. */
+    private List<Long> programPids() {
+        List<Long> pids = new ArrayList<>();
+        try {
+            for (MiTuple g : mi.send(MiCommand.of("list-thread-groups")).record().results().list("groups").tuples()) {
+                String pid = g.string("pid", null);
+                if (pid != null && pid.matches("\\d{1,18}")) pids.add(Long.parseLong(pid));
+            }
+        } catch (MiException e) {
+            return List.of();
+        }
+        return pids;
+    }
+
+    private static String joined(List<Long> pids) {
+        return pids.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
     }
 
     private <T> T ask(String what, Supplier<T> op) {

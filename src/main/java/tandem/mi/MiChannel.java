@@ -305,6 +305,23 @@ public final class MiChannel implements AutoCloseable {
         }
     }
 
+    /** Where gdb's output stands now: the stops so far and the unanswered text's length. */
+    public Mark mark() {
+        synchronized (lock) {
+            return new Mark(lastStopMark.stops(), unansweredFrom + unanswered.length());
+        }
+    }
+
+    /**
+     * The console and log text gdb wrote after {@code since} while no command awaited an answer
+     * (what it said during a move: after {@code ^running}, with its stop), up to now.
+     */
+    public String saidSince(Mark since) {
+        synchronized (lock) {
+            return unansweredSince(since.text());
+        }
+    }
+
     /** The unanswered text from absolute position {@code from}; what was dropped before it is gone. */
     private String unansweredSince(long from) {
         int i = (int) Math.max(0, from - unansweredFrom);
@@ -406,6 +423,23 @@ public final class MiChannel implements AutoCloseable {
             return state == 'R' || state == 'S' || state == 'D';
         } catch (java.io.IOException | RuntimeException e) {
             return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        }
+    }
+
+    /**
+     * Whether a program gdb names as the one it runs (a pid of gdb's own {@code -list-thread-groups},
+     * for a program gdb traces itself) has ended under it: a zombie gdb has not reaped yet, gone, or
+     * no longer a process tandem started (its pid taken by another). Per /proc, at the time asked.
+     */
+    public boolean programEnded(long pid) {
+        if (!OwnProcess.of(pid, roots).isPresent()) return true;
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            int end = stat.lastIndexOf(')');
+            char state = end >= 0 && end + 2 < stat.length() ? stat.charAt(end + 2) : 'X';
+            return state == 'Z' || state == 'X';
+        } catch (java.io.IOException | RuntimeException e) {
+            return true;
         }
     }
 
