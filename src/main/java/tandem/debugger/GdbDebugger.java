@@ -1,10 +1,9 @@
 // The Debugger over one gdb speaking GDB/MI: maps each operation onto MI commands and gdb's
-// answers onto values, stops and errors.
+// answers onto values, stops and errors. Its parts: GdbMoves (what runs the program, and the
+// interrupt), GdbBreakpoints, GdbCheckpoints, GdbErrors (the words of failures), GdbStops.
 package tandem.debugger;
 
 import tandem.mi.AsyncRecord;
-import tandem.mi.GdbDiedException;
-import tandem.mi.GdbErrorException;
 import tandem.mi.GdbLauncher;
 import tandem.mi.GdbNumber;
 import tandem.mi.MiChannel;
@@ -12,13 +11,9 @@ import tandem.mi.MiCommand;
 import tandem.mi.MiException;
 import tandem.mi.MiListener;
 import tandem.mi.MiParser;
-import tandem.mi.MiResult;
-import tandem.mi.MiTimeoutException;
 import tandem.mi.MiTuple;
 import tandem.mi.StreamRecord;
-import tandem.mi.TargetLostException;
 
-import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,39 +21,35 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 public final class GdbDebugger implements Debugger {
 
     /** How long a command that does not resume the target may take (calls into the program included). */
-    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration COMMAND_TIMEOUT = GdbMoves.COMMAND_TIMEOUT;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    private static final Pattern CHECKPOINT = Pattern.compile("[Cc]heckpoint (\\d+)");
 
     private final Target target;
     private final MiChannel mi;
     private final List<Consumer<Stop>> stopListeners = new CopyOnWriteArrayList<>();
-    private volatile boolean running;
-    private volatile boolean interruptRequested;
-    /** Counts the commands that may run the program, so an interrupt knows which one it was for. */
-    private final java.util.concurrent.atomic.AtomicLong moves = new java.util.concurrent.atomic.AtomicLong();
+    private final GdbErrors errors;
+    private final GdbMoves moves;
+    private final GdbBreakpoints breakpoints;
+    private final GdbCheckpoints checkpoints;
 
     /** The CPU this session claimed for gdb and its program (-1: none, or the target's own). */
     private final int claimedCpu;
     /** The directory of the program's output pipe (null: the program writes on gdb's stdout). */
     private final java.nio.file.Path programOutputDir;
 
-    /** Checkpoints tandem forks itself, for a program behind a gdbserver (null: gdb's or rr's own). */
-    private final ServerForks serverForks;
-
     private GdbDebugger(Target target, MiChannel mi, int claimedCpu, java.nio.file.Path programOutputDir) {
         this.target = target;
         this.mi = mi;
         this.claimedCpu = claimedCpu;
         this.programOutputDir = programOutputDir;
-        this.serverForks = target.connection() == Target.Connection.REMOTE && target.canCheckpoint() ? new ServerForks(this::console) : null;
+        this.errors = new GdbErrors(target, mi);
+        this.moves = new GdbMoves(target, mi, errors);
+        this.breakpoints = new GdbBreakpoints(mi, errors);
+        this.checkpoints = new GdbCheckpoints(target, mi, moves);
     }
 
     /** Starts gdb on the target and brings the program to its first stop. */
@@ -67,7 +58,7 @@ public final class GdbDebugger implements Debugger {
         List<String> quirk = how == Target.Connection.REMOTE ? List.of() : XsaveQuirk.nativeOptions(target.gdb().toString());
         if (how == Target.Connection.NATIVE) return start(target, quirk);
         GdbDebugger d = start(target, List.of());
-        if (!quirk.isEmpty() && d.tracesNatively()) {
+        if (!quirk.isEmpty() && d.moves.tracesNatively()) {
             // gdb settles how it moves registers when it first traces a program: start it again
             d.mi.close();
             return start(target, quirk);
@@ -135,12 +126,12 @@ public final class GdbDebugger implements Debugger {
         for (long pid : target.processIds()) channel.adoptProcessTree(pid);
         try {
             String tty = fifo == null ? null : fifo.toString();
-            if (inferiorTty) d.ask("send the program's output to " + tty, () -> channel.send("inferior-tty-set", tty));
+            if (inferiorTty) d.errors.ask("send the program's output to " + tty, () -> channel.send("inferior-tty-set", tty));
             channel.addListener(new MiListener() {
                 @Override
                 public void onAsync(AsyncRecord record) {
                     if (record.isStopped()) {
-                        Stop s = d.toStop(record);
+                        Stop s = GdbStops.of(record, d.moves.interruptRequested());
                         d.stopListeners.forEach(l -> l.accept(s));
                     }
                 }
@@ -188,23 +179,7 @@ public final class GdbDebugger implements Debugger {
      */
     @Override
     public boolean restartKeepsCheckpoint() {
-        return target.restartKeepsCheckpoint() && !tracesNativelyOnce();
-    }
-
-    /** Whether gdb traces the program itself, asked once: the target stack does not change under a session. */
-    private Boolean tracesNatively;
-
-    private synchronized boolean tracesNativelyOnce() {
-        if (tracesNatively == null) tracesNatively = tracesNatively();
-        return tracesNatively;
-    }
-
-    private boolean tracesNatively() {
-        try {
-            return console("maint print target-stack").contains("- native");
-        } catch (DebuggerException e) {
-            return false;
-        }
+        return target.restartKeepsCheckpoint() && !moves.tracesNatively();
     }
 
     @Override
@@ -234,14 +209,14 @@ public final class GdbDebugger implements Debugger {
             // runs once more. Only after an interrupt of this session's: any other signal in a call
             // is the call's own and is reported.
             String said = e.gdbMessage() == null ? "" : e.gdbMessage();
-            if (!interruptRequested || !said.contains("signaled while in a function called from GDB")) throw e;
-            interruptRequested = false;
+            if (!moves.interruptRequested() || !said.contains("signaled while in a function called from GDB")) throw e;
+            moves.forgetInterrupt();
             return evaluateOnce(expression);
         }
     }
 
     private String evaluateOnce(String expression) {
-        return ask("evaluate `" + expression + "`",
+        return errors.ask("evaluate `" + expression + "`",
                 () -> mi.send(MiCommand.of("data-evaluate-expression", expression)).record().results().string("value"));
     }
 
@@ -267,7 +242,7 @@ public final class GdbDebugger implements Debugger {
     }
 
     private List<Frame> backtraceNow() {
-        return ask("backtrace", () -> {
+        return errors.ask("backtrace", () -> {
             List<Frame> frames = new ArrayList<>();
             for (MiTuple f : mi.send(MiCommand.of("stack-list-frames")).record().results().list("stack").tuples()) {
                 frames.add(new Frame((int) f.number("level"), f.string("func", null),
@@ -284,7 +259,7 @@ public final class GdbDebugger implements Debugger {
     }
 
     private byte[] readMemoryNow(long address, int length) {
-        return ask("read " + length + " bytes at 0x" + Long.toHexString(address), () -> {
+        return errors.ask("read " + length + " bytes at 0x" + Long.toHexString(address), () -> {
             MiTuple block = mi.send(MiCommand.of("data-read-memory-bytes", "0x" + Long.toHexString(address),
                     Integer.toString(length))).record().results().list("memory").tuples().get(0);
             return HexFormat.of().parseHex(block.string("contents"));
@@ -295,261 +270,109 @@ public final class GdbDebugger implements Debugger {
 
     @Override
     public Breakpoint breakAt(String location, String condition) {
-        return insert(location, condition, false);
+        return breakpoints.insert(location, condition, false);
     }
 
     @Override
     public Breakpoint temporaryBreakAt(String location, String condition) {
-        return insert(location, condition, true);
-    }
-
-    private Breakpoint insert(String location, String condition, boolean temporary) {
-        MiCommand c = MiCommand.of("break-insert");
-        if (temporary) c = c.option("-t");
-        if (condition != null && !condition.isBlank()) c = c.option("-c", condition);
-        MiCommand insert = c.param(location);
-        return ask("break at " + location + (condition == null || condition.isBlank() ? "" : " if " + condition), () -> {
-            MiTuple bkpt = mi.send(insert).record().results().tuple("bkpt");
-            return new Breakpoint(Integer.parseInt(bkpt.string("number")), location, condition, temporary);
-        });
+        return breakpoints.insert(location, condition, true);
     }
 
     @Override
     public Breakpoint watch(String lvalue) {
-        return ask("watch " + lvalue, () -> {
-            MiTuple wpt = mi.send(MiCommand.of("break-watch", lvalue)).record().results().tuple(
-                    "wpt");
-            return new Breakpoint(Integer.parseInt(wpt.string("number")), lvalue, null, false);
-        });
+        return breakpoints.watch(lvalue);
     }
 
     @Override
     public void condition(int breakpoint, String condition) {
-        MiCommand c = MiCommand.of("break-condition", Integer.toString(breakpoint));
-        MiCommand set = condition != null && !condition.isBlank() ? c.param(condition) : c;
-        OpStats.time("break-condition", () -> ask("set the condition of breakpoint " + breakpoint, () -> mi.send(set)));
+        breakpoints.condition(breakpoint, condition);
     }
 
     @Override
-    public void enable(int... breakpoints) {
-        breakpointCommand("break-enable", breakpoints);
+    public void enable(int... numbers) {
+        breakpoints.command("break-enable", numbers);
     }
 
     @Override
-    public void disable(int... breakpoints) {
-        breakpointCommand("break-disable", breakpoints);
+    public void disable(int... numbers) {
+        breakpoints.command("break-disable", numbers);
     }
 
     @Override
-    public void delete(int... breakpoints) {
-        breakpointCommand("break-delete", breakpoints);
-    }
-
-    private void breakpointCommand(String op, int... numbers) {
-        if (numbers.length == 0) return;
-        MiCommand c = MiCommand.of(op);
-        for (int n : numbers) c = c.param(Integer.toString(n));
-        MiCommand command = c;
-        OpStats.time(op, () -> ask(op.replace('-', ' ') + " " + java.util.Arrays.toString(numbers), () -> mi.send(command)));
+    public void delete(int... numbers) {
+        breakpoints.command("break-delete", numbers);
     }
 
     // ---- moving ----
 
     @Override
     public Stop cont(Duration limit) {
-        return resume(MiCommand.of("exec-continue"), limit);
+        return moves.cont(limit);
     }
 
     @Override
     public Stop reverseCont(Duration limit) {
-        requireReverse("reverse-continue");
-        return resume(MiCommand.of("exec-continue").option("--reverse"), limit);
+        return moves.reverseCont(limit);
     }
 
     @Override
     public Stop rerun(Duration limit) {
-        Stop stop = OpStats.time("run", () -> consoleMove(target.rerunCommand(), limit).stop());
-        if (stop == null) throw new DebuggerException("`" + target.rerunCommand() + "` did not start " + target.description());
-        // rr stops a replay it restarted where it restarted it (the resume after a restart meets
-        // interrupt_pending, GdbServer.cc:1764, 1453-1461); a live run stops only at a breakpoint,
-        // a signal or the end
-        if (target.rerunStopsAtStart() && !stop.exited() && stop.reason() != Stop.Reason.BREAKPOINT_HIT
-                && stop.reason() != Stop.Reason.WATCHPOINT_TRIGGER) {
-            stop = cont(limit);
-        }
-        return stop;
+        return moves.rerun(limit);
     }
 
     @Override
     public Stop stepInstruction() {
-        return resume(MiCommand.of("exec-step-instruction"), COMMAND_TIMEOUT);
+        return moves.stepInstruction();
     }
 
     @Override
     public Stop reverseStepInstruction() {
-        requireReverse("reverse-stepi");
-        return resume(MiCommand.of("exec-step-instruction").option("--reverse"), COMMAND_TIMEOUT);
+        return moves.reverseStepInstruction();
     }
 
     @Override
     public Stop finish() {
-        return resume(MiCommand.of("exec-finish"), COMMAND_TIMEOUT);
+        return moves.finish();
     }
 
     @Override
     public void returnFromFrame() {
         // synchronous: ^done with the caller's frame, no *stopped
-        ask("return from the current frame", () -> mi.send(MiCommand.of("exec-return")));
-    }
-
-    private void requireReverse(String what) {
-        if (!target.canReverse()) {
-            throw new DebuggerException(what + " needs reverse execution, which " + target.description()
-                    + " does not have (rr replays do)");
-        }
-    }
-
-    private Stop resume(MiCommand command, Duration limit) {
-        return OpStats.time(command.text().contains("reverse") ? "reverse-continue" : command.text().contains("step") ? "stepi" : "continue",
-                () -> resumeNow(command, limit));
-    }
-
-    private Stop resumeNow(MiCommand command, Duration limit) {
-        // the SIGINT of an interrupt that raced the end of the last move stays pending in the
-        // program and stops it at once the next time it runs
-        boolean sigintMayBePending = interruptRequested;
-        interruptRequested = false;
-        running = true;
-        moves.incrementAndGet();
-        try {
-            MiChannel.Mark before = mi.mark();
-            Stop stop = toStop(mi.resume(command, limit));
-            if (sigintMayBePending && stop.reason() == Stop.Reason.SIGNAL_RECEIVED && "SIGINT".equals(stop.signal())) {
-                // that signal, not this move's stop (gdb keeps SIGINT from the program): the move again
-                stop = toStop(mi.resume(command, limit));
-            }
-            DebuggerException killed = killedWhileTestingCondition(stop, mi.saidSince(before), command.text());
-            if (killed != null) throw killed;
-            return stop;
-        } catch (MiTimeoutException e) {
-            throw new DebuggerException(target.description() + " did not stop within " + limit.toSeconds()
-                    + " s of " + command.text() + "; " + interruptQuietly());
-        } catch (GdbErrorException e) {
-            throw new DebuggerException(command.text() + " failed", e.getMessage(), e);
-        } catch (GdbDiedException e) {
-            throw died(e);
-        } catch (TargetLostException e) {
-            throw lost(e, command.text());
-        } catch (tandem.mi.ProgramLostException e) {
-            throw new DebuggerException(target.description() + " ended during " + command.text()
-                    + ", killed from outside tandem: gdb said `" + e.gdbWords() + "` and reported no stop; "
-                    + "gdb can run it again", null, e);
-        } finally {
-            running = false;
-        }
+        errors.ask("return from the current frame", () -> mi.send(MiCommand.of("exec-return")));
     }
 
     @Override
+    public void interrupt() {
+        moves.interrupt();
+    }
+
+    @Override
+    public boolean running() {
+        return moves.running();
+    }
+
+    // ---- checkpoints ----
+
+    @Override
     public int checkpoint() {
-        if (serverForks != null) {
-            return OpStats.time("checkpoint", () -> {
-                try {
-                    return serverForks.take();
-                } finally {
-                    // gdb reported the forked process last: interrupts still go to the one that runs
-                    long pid = serverForks.currentPid();
-                    if (pid > 0) mi.programSwitched(pid);
-                }
-            });
-        }
-        String out = OpStats.time("checkpoint", () -> console("checkpoint"));
-        Matcher m = CHECKPOINT.matcher(out);
-        if (m.find()) {
-            int n = Integer.parseInt(m.group(1));
-            lastCheckpoint = Math.max(lastCheckpoint, n);
-            return n;
-        }
-        // gdb's "checkpoint N: fork returned pid P." went missing (seen once in many runs, next to
-        // an interrupt): the newest checkpoint gdb lists is the one just taken, if it is new
-        int newest = newestListed(console("info checkpoints"));
-        if (newest > lastCheckpoint) {
-            lastCheckpoint = newest;
-            return newest;
-        }
-        throw new DebuggerException("checkpoint failed on " + target.description(), out.trim(), null);
-    }
-
-    /**
-     * A checkpoint's line in `info checkpoints`: gdb's "* 0 Thread 0x... (LWP 31335) (main process) at ..."
-     * or "  1 process 31340 at ...", or rr's "1\t4242\tWHERE" under its "ID\tWhen\tWhere" header
-     * (rr's DebuggerExtensionCommand.cc, invoke_info_checkpoints).
-     */
-    private static final Pattern LISTED_CHECKPOINT = Pattern.compile("(?m)^([* ] *)?(\\d+)[ \\t]");
-
-    /** The highest checkpoint number in gdb's or rr's `info checkpoints` text; -1 for none ("No checkpoints."). */
-    static int newestListed(String infoCheckpoints) {
-        java.util.NavigableSet<Integer> all = listed(infoCheckpoints, true);
-        return all.isEmpty() ? -1 : all.last();
-    }
-
-    /** The checkpoint numbers in an `info checkpoints` text; gdb's current one ("* N ...") only when asked. */
-    static java.util.NavigableSet<Integer> listed(String infoCheckpoints, boolean withCurrent) {
-        java.util.NavigableSet<Integer> ids = new java.util.TreeSet<>();
-        Matcher listed = LISTED_CHECKPOINT.matcher(infoCheckpoints);
-        while (listed.find()) {
-            boolean current = listed.group(1) != null && listed.group(1).startsWith("*");
-            if (withCurrent || !current) ids.add(Integer.parseInt(listed.group(2)));
-        }
-        return ids;
+        return checkpoints.checkpoint();
     }
 
     @Override
     public java.util.Set<Integer> listedCheckpoints() {
-        if (serverForks != null) return serverForks.listed();
-        return listed(console("info checkpoints"), false);
+        return checkpoints.listedCheckpoints();
     }
-
-    /** The highest checkpoint number this session has seen gdb give. */
-    private volatile int lastCheckpoint = -1;
 
     @Override
     public void restart(int checkpoint) {
-        if (serverForks != null) {
-            long pid = OpStats.time("restart", () -> serverForks.restart(checkpoint));
-            mi.programSwitched(pid);
-            return;
-        }
-        if (!tracesNativelyOnce()) {
-            OpStats.time("restart", () -> console("restart " + checkpoint));
-            return;
-        }
-        // gdb restores the fork's file offsets with calls to lseek in it: a SIGINT still pending
-        // there (an interrupt that raced the stop it was for) would abort them and the restart
-        String saved = signalHandling("SIGINT");
-        console("handle SIGINT nostop noprint nopass");
-        try {
-            OpStats.time("restart", () -> console("restart " + checkpoint));
-        } finally {
-            console("handle SIGINT " + saved);
-        }
+        checkpoints.restart(checkpoint);
     }
-
-    /** How gdb handles a signal now, as `handle` takes it: "stop print nopass" and the like. */
-    private String signalHandling(String signal) {
-        Matcher m = Pattern.compile("(?m)^" + signal + "\\s+(Yes|No)\\s+(Yes|No)\\s+(Yes|No)").matcher(console("info signals " + signal));
-        if (!m.find()) return "stop print nopass"; // gdb's default for SIGINT
-        return (m.group(1).equals("Yes") ? "stop" : "nostop") + " " + (m.group(2).equals("Yes") ? "print" : "noprint")
-                + " " + (m.group(3).equals("Yes") ? "pass" : "nopass");
-    }
-
-    /** gdb's "Switching to Thread 0x7ffff7db3740 (LWP 31335)" or "Switching to process 31335" after a restart. */
-    private static final Pattern SWITCHED = Pattern.compile("Switching to (?:Thread \\S+ \\(LWP (\\d+)\\)|process (\\d+))");
 
     // ---- raw gdb ----
 
     @Override
     public String console(String command) {
-        return console(command, Duration.ofHours(4));
+        return moves.console(command);
     }
 
     /**
@@ -560,122 +383,12 @@ public final class GdbDebugger implements Debugger {
      * gdb's words last.
      */
     public String console(String command, Duration limit) {
-        return consoleMove(command, limit).text();
-    }
-
-    /** The least wait for gdb to finish a command after its first stop, however little of the limit is left. */
-    private static final Duration SETTLE_FLOOR = Duration.ofSeconds(5);
-
-    /** A console command's answer, and the stop it ended on when it resumed the program (else null). */
-    private record Answer(String text, Stop stop) {
-    }
-
-    private Answer consoleMove(String command, Duration limit) {
-        if (mi.targetLost() != null) throw new DebuggerException(gone());
-        MiChannel.PendingStop stop = mi.expectStop("*stopped after `" + command + "`");
-        boolean resumed = false;
-        long started = System.nanoTime();
-        MiChannel.Mark before = mi.mark();
-        try {
-            running = true;
-            moves.incrementAndGet();
-            interruptRequested = false;
-            MiResult r = mi.send(MiCommand.console(command), COMMAND_TIMEOUT);
-            // a command gdb answers only on its log stream (`break nosuchfn`: "Function ... not
-            // defined." and the pending query it answered itself) says so there, not nothing
-            StringBuilder out = new StringBuilder(r.console().isEmpty() && r.log() != null ? r.log() : r.console());
-            Stop last = null;
-            if ("running".equals(r.resultClass())) {
-                resumed = true;
-                AsyncRecord first = stop.await(limit);
-                // rr's restart steps first (its run hook) and goes on: the first stop is not its end
-                long left = Math.max(limit.toNanos() - (System.nanoTime() - started), SETTLE_FLOOR.toNanos());
-                MiChannel.Settled after = mi.settle(stop.mark(), Duration.ofNanos(left));
-                last = toStop(after.stops() > 0 ? after.lastStop() : first);
-                DebuggerException killed = killedWhileTestingCondition(last, mi.saidSince(before), "`" + command + "`");
-                if (killed != null) throw killed;
-                out.append(after.text());
-                if (after.afterLast().isBlank()) {
-                    out.append(out.length() == 0 || out.charAt(out.length() - 1) == '\n' ? "" : "\n").append("[stopped: ").append(last).append("]\n");
-                }
-            }
-            if (command.startsWith("restart")) {
-                // a fork checkpoint is another process: interrupts must go to it from now on
-                Matcher m = SWITCHED.matcher(out);
-                if (m.find() && tracesNativelyOnce()) mi.programSwitched(Long.parseLong(m.group(1) != null ? m.group(1) : m.group(2)));
-            }
-            return new Answer(out.toString(), last);
-        } catch (GdbErrorException e) {
-            throw new DebuggerException("gdb rejected `" + command + "`", e.getMessage(), e);
-        } catch (GdbDiedException e) {
-            throw died(e);
-        } catch (TargetLostException e) {
-            throw lost(e, "`" + command + "`");
-        } catch (MiTimeoutException e) {
-            throw new DebuggerException("`" + command + "` did not finish within " + limit.toSeconds() + " s on "
-                    + target.description() + (resumed ? "; " + interruptQuietly() : ""));
-        } finally {
-            running = false;
-            if (!resumed) stop.cancel();
-        }
+        return moves.console(command, limit);
     }
 
     @Override
     public String consoleAside(String command) {
-        return ask("run `" + command + "`", () -> mi.send(MiCommand.console(command), COMMAND_TIMEOUT).console());
-    }
-
-    @Override
-    public void interrupt() {
-        if (!running) return;
-        interruptRequested = true;
-        long move = moves.get();
-        boolean remote = target.connection() == Target.Connection.REMOTE;
-        Thread t = new Thread(() -> {
-            // the move may have ended before this thread ran: then there is nothing to interrupt,
-            // and an -exec-interrupt or SIGINT now would land in the next command
-            if (!running || moves.get() != move) return;
-            // a server (gdbserver, rr) honours -exec-interrupt; a gdb tracing the program itself
-            // gets its follow-ups sooner
-            interruptQuietly(remote ? Duration.ofSeconds(5) : Duration.ofMillis(600));
-            // gdb can lose an interrupt that comes while it tests a breakpoint condition at every
-            // hit of a program it traces itself; SIGINT to the program is always reported as a stop.
-            // Only while the same move runs: a signal landing in the next command (a restart's
-            // calls into the program) would break that command instead. Often: the signal goes only
-            // to a program caught running, and gdb holds it stopped most of the time at each hit.
-            for (int i = 0; i < 50 && running && moves.get() == move && !remote; i++) {
-                try {
-                    Thread.sleep(100);
-                    if (running && moves.get() == move) mi.interruptPrograms();
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    return; // the program is gone: the waiting caller says so
-                }
-            }
-        }, "tandem-interrupt");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /** Interrupts, and says how it went: "it was interrupted", or what was tried and what came of it. */
-    private String interruptQuietly() {
-        return interruptQuietly(Duration.ofSeconds(5));
-    }
-
-    private String interruptQuietly(Duration wait) {
-        try {
-            mi.interrupt(wait);
-            return "it was interrupted";
-        } catch (RuntimeException e) {
-            // the waiting caller reports what happened; an interrupt must never throw at Ctrl-C
-            return "the interrupt did not stop it either: " + e.getMessage();
-        }
-    }
-
-    @Override
-    public boolean running() {
-        return running;
+        return errors.ask("run `" + command + "`", () -> mi.send(MiCommand.console(command), COMMAND_TIMEOUT).console());
     }
 
     @Override
@@ -746,141 +459,9 @@ public final class GdbDebugger implements Debugger {
         }
     }
 
-    // ---- helpers ----
-
-    private Stop toStop(AsyncRecord r) {
-        MiTuple t = r.results();
-        Stop.Reason reason = Stop.Reason.fromMi(r.reason());
-        String signal = t.string("signal-name", null);
-        if (interruptRequested && (reason == Stop.Reason.SIGNAL_RECEIVED || reason == Stop.Reason.OTHER)
-                && (signal == null || "SIGINT".equals(signal) || "0".equals(signal))) {
-            reason = Stop.Reason.INTERRUPTED;
-        }
-        Frame frame = null;
-        if (t.has("frame")) {
-            MiTuple f = t.tuple("frame");
-            frame = new Frame(f.has("level") ? (int) f.number("level") : 0, f.string("func", null),
-                    f.has("addr") ? f.number("addr") : 0, f.string("file", null),
-                    f.has("line") ? (int) f.number("line") : 0);
-        }
-        int bp = t.has("bkptno") ? Integer.parseInt(t.string("bkptno")) : 0;
-        if (bp == 0 && t.has("wpt")) bp = Integer.parseInt(t.tuple("wpt").string("number"));
-        // gdb reports exit codes in octal ("01")
-        Integer exit = t.has("exit-code") ? Integer.parseInt(t.string("exit-code"), 8) : null;
-        if (exit == null && reason == Stop.Reason.EXITED_NORMALLY) exit = 0;
-        return new Stop(reason, bp, frame, exit, signal);
-    }
-
-    /**
-     * gdb's words when it could not test a breakpoint's condition (gdb 13.1's "Error in testing
-     * breakpoint condition:", gdb 14's "Error in testing condition for breakpoint N:", breakpoint.c),
-     * the error itself on the next line. gdb then stops at that breakpoint as if the condition held.
-     */
-    private static final Pattern CONDITION_FAILED =
-            Pattern.compile("Error in testing (?:breakpoint condition|condition for breakpoint \\d+):\\s*\\n?([^\\n]*)");
-
-    /**
-     * gdb's words when it cannot take its breakpoints out of a program whose memory is gone
-     * (breakpoint.c, remove_breakpoints_inf's caller in infrun.c).
-     */
-    private static final String NO_LONGER_WRITABLE = "program is no longer writable";
-
-    /**
-     * The error of a breakpoint stop that was in truth the end of the program, else null. A native
-     * program killed from outside (SIGKILL) while gdb tests a conditional breakpoint's condition:
-     * gdb 13.1 cannot read the condition's memory, says so, stops "at" the breakpoint and reports it
-     * hit, with no exit (the zombie is reaped only at the next resume). Only such a stop is checked,
-     * and only the program gdb itself names as the one it runs now ({@code -list-thread-groups}: a
-     * fork checkpoint gdb switched to is another pid than the one first started), per /proc: a
-     * condition that fails on a program that still runs is a stop like any other.
-     *
-     * @param said what gdb printed during the move, before and with its stop
-     */
-    private DebuggerException killedWhileTestingCondition(Stop stop, String said, String during) {
-        if (stop.reason() != Stop.Reason.BREAKPOINT_HIT) return null;
-        Matcher failed = CONDITION_FAILED.matcher(said);
-        boolean conditionFailed = failed.find();
-        if (!conditionFailed && !said.contains(NO_LONGER_WRITABLE)) return null;
-        if (!tracesNativelyOnce()) return null; // a server's pids are not this machine's (rr: the recorded ones)
-        List<Long> pids = programPids();
-        if (pids.isEmpty() || !pids.stream().allMatch(mi::programEnded)) return null;
-        try {
-            // gdb holds the program as stopped still: it reaps it now, and says there is none from here on
-            mi.console("kill");
-        } catch (MiException ignored) {
-            // the error below says what happened either way
-        }
-        String why = conditionFailed && !failed.group(1).isBlank() ? " (gdb said `" + failed.group(1).strip() + "`)" : "";
-        return new DebuggerException(target.description() + " ended during " + during
-                + ", killed from outside tandem while gdb tested the condition of breakpoint " + stop.breakpoint()
-                + why + ": gdb reported the breakpoint hit, but program pid " + joined(pids)
-                + " no longer exists; gdb can run it again");
-    }
-
-    /** The pids of the programs gdb runs now, by its own {@code -list-thread-groups}; empty when it runs none or does not answer. */
-    private List<Long> programPids() {
-        List<Long> pids = new ArrayList<>();
-        try {
-            for (MiTuple g : mi.send(MiCommand.of("list-thread-groups")).record().results().list("groups").tuples()) {
-                String pid = g.string("pid", null);
-                if (pid != null && pid.matches("\\d{1,18}")) pids.add(Long.parseLong(pid));
-            }
-        } catch (MiException e) {
-            return List.of();
-        }
-        return pids;
-    }
-
-    private static String joined(List<Long> pids) {
-        return pids.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
-    }
-
-    private <T> T ask(String what, Supplier<T> op) {
-        try {
-            return op.get();
-        } catch (GdbErrorException e) {
-            throw new DebuggerException("gdb could not " + what, e.getMessage(), e);
-        } catch (GdbDiedException e) {
-            throw died(e);
-        } catch (TargetLostException e) {
-            throw lost(e, what);
-        } catch (MiTimeoutException e) {
-            throw new DebuggerException("gdb did not answer in time while trying to " + what + ": " + e.getMessage());
-        }
-    }
-
-    private DebuggerException died(GdbDiedException e) {
-        return new DebuggerException("gdb for " + target.description() + " is gone", e.getMessage(), e);
-    }
-
-    /** The sentence of a lost target: the first operation that met the loss names itself, later ones the same words. */
-    private volatile String lostSentence;
-
-    private DebuggerException lost(TargetLostException e, String during) {
-        synchronized (this) {
-            if (lostSentence == null) lostSentence = lostSentence(e.gdbWords(), during);
-        }
-        return new DebuggerException(lostSentence, null, e);
-    }
-
-    private String lostSentence(String gdbWords, String during) {
-        return target.description() + " is gone: gdb lost its connection to it during " + during
-                + " (gdb said `" + gdbWords + "`), and nothing more can be done on it";
-    }
-
     @Override
     public String gone() {
-        if (lostSentence != null) return lostSentence;
-        String words = mi.targetLost();
-        // lost while no operation waited (gdb said it on its own, an interrupt's stop awaited)
-        if (words != null) {
-            synchronized (this) {
-                if (lostSentence == null) lostSentence = lostSentence(words, "a move");
-            }
-            return lostSentence;
-        }
-        if (!mi.isAlive()) return "gdb for " + target.description() + " is gone";
-        return null;
+        return errors.gone();
     }
 
     @Override

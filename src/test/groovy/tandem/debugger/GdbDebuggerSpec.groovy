@@ -414,7 +414,7 @@ class GdbDebuggerSpec extends Specification {
 
     def "the checkpoint list is read as #who prints it"() {
         expect:
-        GdbDebugger.newestListed(text) == newest
+        GdbCheckpoints.newestListed(text) == newest
 
         where:
         who                          | text                                                                                                     | newest

@@ -1,0 +1,118 @@
+package tandem.mi;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The processes of one gdb session that tandem may signal and must end: what it started (gdb, or
+ * rr running gdb; a target's server), and the debugged programs gdb reported that descend from
+ * them (see {@link OwnProcess}). Pids gdb reported that are not tandem's (under rr, the recorded
+ * ones) are kept apart and never signalled.
+ */
+final class ProgramProcesses {
+
+    /** The debugged programs gdb reported that are tandem's own, by pid. */
+    private final Map<Long, OwnProcess> inferiors = new ConcurrentHashMap<>();
+    /** Pids gdb reported that are not tandem's processes: never signalled (under rr, recorded pids). */
+    private final Set<Long> foreignPids = ConcurrentHashMap.newKeySet();
+    /** The processes tandem started for this session: the roots of what it may signal. */
+    private final Set<Long> roots = ConcurrentHashMap.newKeySet();
+    /** The process gdb runs now, when known: after a checkpoint restart it is not the one first started. */
+    private volatile OwnProcess current;
+
+    /** A process tandem started for this session: it and its descendants are tandem's to signal and end. */
+    void addRoot(long pid) {
+        roots.add(pid);
+    }
+
+    /** gdb names the process it runs now: taken only if it is tandem's own, per the process tree. */
+    void reported(long pid) {
+        java.util.Optional<OwnProcess> own = OwnProcess.of(pid, roots);
+        if (own.isPresent()) {
+            inferiors.put(pid, own.get());
+            current = own.get();
+        } else {
+            foreignPids.add(pid);
+            current = null;
+        }
+    }
+
+    Set<Long> inferiorPids() {
+        return Set.copyOf(inferiors.keySet());
+    }
+
+    Set<Long> foreignPids() {
+        return Set.copyOf(foreignPids);
+    }
+
+    /** The reported programs that are tandem's own and still the same processes. */
+    List<ProcessHandle> ownPrograms() {
+        List<ProcessHandle> own = new ArrayList<>();
+        for (OwnProcess p : inferiors.values()) p.handle().ifPresent(own::add);
+        return own;
+    }
+
+    /**
+     * Sends SIGINT to the program gdb runs now (else to every one it reported), if it is tandem's
+     * own and running. Returns what it did, for messages: "SIGINT to program pid 123", "program pid
+     * 4242 that gdb reported is not a process tandem started: not signalled", or "".
+     */
+    String interruptPrograms() {
+        List<String> did = new ArrayList<>();
+        // only the process running now: a SIGINT queued in a stopped checkpoint fork would hit
+        // whoever restarts it later
+        OwnProcess now = current;
+        for (OwnProcess p : now != null ? List.of(now) : List.copyOf(inferiors.values())) {
+            if (p.exists() && runs(p.pid())) {
+                GdbProcess.sigint(p.pid());
+                did.add("SIGINT to program pid " + p.pid());
+            }
+        }
+        if (!foreignPids.isEmpty()) {
+            did.add("program pid " + joined(foreignPids) + " that gdb reported "
+                    + (foreignPids.size() == 1 ? "is not a process" : "are not processes")
+                    + " tandem started (under rr it is the recorded pid): not signalled");
+        }
+        return String.join("; ", did);
+    }
+
+    private static String joined(Set<Long> pids) {
+        return pids.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /**
+     * Whether a program gdb names as the one it runs has ended under it: a zombie gdb has not
+     * reaped yet, gone, or no longer a process tandem started (its pid taken by another). Per
+     * /proc, at the time asked.
+     */
+    boolean ended(long pid) {
+        if (OwnProcess.of(pid, roots).isEmpty()) return true;
+        char state = state(pid);
+        return state == 'Z' || state == 'X' || state == '?';
+    }
+
+    /**
+     * Whether the process runs, as opposed to being stopped under ptrace (at a breakpoint, or by
+     * the interrupt already), a zombie, or gone. A SIGINT sent to a stopped program stays pending
+     * and hits its next resumption, which may be a call gdb makes in it (a restart's lseek).
+     */
+    static boolean runs(long pid) {
+        char state = state(pid);
+        if (state == '?') return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return state == 'R' || state == 'S' || state == 'D';
+    }
+
+    /** The state letter of {@code /proc/PID/stat} (field 3, proc(5)): 'X' without one, '?' when unreadable. */
+    private static char state(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            int end = stat.lastIndexOf(')');
+            return end >= 0 && end + 2 < stat.length() ? stat.charAt(end + 2) : 'X';
+        } catch (java.io.IOException | RuntimeException e) {
+            return '?';
+        }
+    }
+}
