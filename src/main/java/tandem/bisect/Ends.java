@@ -1,6 +1,5 @@
 // What the search makes of a side's end: PANDA's abort on a failed replay, a normal exit (which
-// takes gdb's fork checkpoints with it), PANDA's end of record / replay, or hi; and the bounds a
-// search refuses because a side ends before them.
+// takes gdb's fork checkpoints with it), PANDA's end of record / replay, or hi.
 package tandem.bisect;
 
 import tandem.debugger.Breakpoint;
@@ -8,18 +7,18 @@ import tandem.debugger.DebuggerException;
 import tandem.debugger.Stop;
 import tandem.panda.Both;
 import tandem.panda.PandaException;
+import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
 import tandem.panda.ReplayOutput;
 
-import java.util.ArrayList;
 import java.util.List;
 
 final class Ends {
-    private final Bisector b;
+    private final Search b;
     private final Side rec;
     private final Side rep;
 
-    Ends(Bisector b) {
+    Ends(Search b) {
         this.b = b;
         this.rec = b.rec;
         this.rep = b.rep;
@@ -35,7 +34,7 @@ final class Ends {
         if (s.debugger().target().canReverse()) {
             try {
                 Stop end = s.debugger().cont(b.opts.moveLimit());
-                Breakpoint tb = s.debugger().breakAt(PandaSession.EXEC_TB, null);
+                Breakpoint tb = s.debugger().breakAt(PandaNames.EXEC_TB, null);
                 s.debugger().reverseCont(b.opts.moveLimit());
                 s.debugger().reverseCont(b.opts.moveLimit());
                 s.debugger().delete(tb.number());
@@ -67,7 +66,7 @@ final class Ends {
             end = new ReplayOutput(rep.gdb.drainProgramOutput(), 0).lastInstr()
                     .orElse(Math.max(rec.lastSeen(), rep.lastSeen()));
         }
-        b.note(endedSides() + ": the search ends at guest instruction " + end);
+        b.note(b.endedSides() + ": the search ends at guest instruction " + end);
         if (b.hi < 0) b.hi = end;
         return end;
     }
@@ -113,33 +112,5 @@ final class Ends {
             return true;
         }
         return false;
-    }
-
-    /**
-     * Why the first probe at lo found nothing to compare: a side ends before lo (the bound is past
-     * the run), or both got there but ended before their TB boundaries met again (lo is past the
-     * divergence: after it rep's TBs need not start where rec's do).
-     */
-    Bisector.BoundsRefused noStartAt(long lo) {
-        List<String> before = new ArrayList<>(), after = new ArrayList<>();
-        for (Side s : List.of(rec, rep)) {
-            if (!s.ended()) continue;
-            if (s.lastSeen() < lo) before.add(s.endedHow());
-            else after.add(s.name + " ended at guest instruction " + s.lastSeen() + " (" + s.endedHow() + ")");
-        }
-        if (!before.isEmpty()) {
-            return new Bisector.BoundsRefused("lo " + lo + " is past where a side ends: " + String.join("; ", before)
-                    + ". Give a lo below that end, or no lo to search from the start");
-        }
-        return new Bisector.BoundsRefused("rec and rep reach no TB boundary in common from lo " + lo + " on: "
-                + (after.isEmpty() ? "neither side ended" : String.join("; ", after)) + " first, so there is no state at or after lo"
-                + " to compare. After a divergence the two sides' TBs need not start at the same counts: give a lo below the"
-                + " divergence, or no lo to search from the start");
-    }
-
-    String endedSides() {
-        List<String> s = new ArrayList<>();
-        for (Side x : List.of(rec, rep)) if (x.ended()) s.add(x.name + " ended at " + x.lastSeen() + " (" + x.endedHow() + ")");
-        return s.isEmpty() ? "neither side ended" : String.join("; ", s);
     }
 }

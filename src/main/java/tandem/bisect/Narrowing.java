@@ -8,6 +8,7 @@ package tandem.bisect;
 import tandem.debugger.OpStats;
 import tandem.panda.Both;
 import tandem.panda.PandaException;
+import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
 
 import java.util.ArrayList;
@@ -23,23 +24,19 @@ final class Narrowing {
      * reaches debug_counter a whole chain past a period start, and probes cope with that.
      */
     private static final long TB_SLACK = 512;
-    /**
-     * Sync moves a bisection probe makes before it gives up on finding a TB boundary both sides
-     * have: the sides leapfrog one TB at a time for hundreds of TBs once a divergence has changed
-     * their TB boundaries (a TLB flush makes rep take refill exceptions rec never takes), and such
-     * a probe is past the divergence anyway. The sweep at the end syncs without a limit: it is
-     * what makes the bracket exact.
-     */
-    static final int PROBE_SYNC_MOVES = 32;
     /** A RAM search focuses on the words that differ when there are at most this many of them. */
     private static final int RAM_FOCUS_WORDS = 16;
 
-    private final Bisector b;
+    private final Search b;
     private final Side rec;
     private final Side rep;
+    private final Sweep sweep;
+    private final Ends ends;
 
-    Narrowing(Bisector b) {
+    Narrowing(Search b, Sweep sweep, Ends ends) {
         this.b = b;
+        this.sweep = sweep;
+        this.ends = ends;
         this.rec = b.rec;
         this.rep = b.rep;
     }
@@ -57,8 +54,7 @@ final class Narrowing {
         long equal = found.equal(), differ = found.differ();
         boolean differKnown = found.differs();
         long upper = differ;
-        final long period = PandaSession.DEBUG_COUNTER_PERIOD;
-        Sweep sweep = b.sweep;
+        final long period = PandaNames.DEBUG_COUNTER_PERIOD;
         // a failed replay ends soon after it diverges: look back from the upper end first, doubling
         long gallop = 2 * TB_SLACK;
         boolean atEqual = false;
@@ -88,7 +84,7 @@ final class Narrowing {
                         && !rec.ended() && !rep.ended()) {
                     // going back to equal runs each side again from its start, and so would the analysis's
                     // watch: watch in the sweep what differs here, and the analysis need not go back
-                    sweep.watchInSweep = new Analysis(b).firstWatchGroupHere(b.ramFocus);
+                    b.watchInSweep = new Analysis(b).firstWatchGroupHere(b.ramFocus);
                 }
                 boolean trace = traceable && atEqual;
                 Bracket swept = trace ? sweep.traceStretch(equal, differ, upper, differKnown) : sweep.sweep(equal, differ, upper, atEqual);
@@ -112,10 +108,10 @@ final class Narrowing {
             boolean coarse = t > equal && t + 2 * TB_SLACK < upper;
             long m = coarse ? t : mid;
             Both<Boolean> moved = b.both(s -> coarse ? s.moveNear(m) : s.moveTo(m, false));
-            long c = moved.rec() && moved.rep() ? b.sync(PROBE_SYNC_MOVES) : -1;
+            long c = moved.rec() && moved.rep() ? b.sync(Sync.PROBE_SYNC_MOVES) : -1;
             // past m the sides share no boundary nearby: what lies between m and differ is not known
             if (c == Sync.NO_COMMON_BOUNDARY) b.upperUnsure = true;
-            Bisector.Probe p = null;
+            Search.Probe p = null;
             if (c >= 0) {
                 p = b.compareHere(c, Side::cheapHere);
                 b.compared(p.same());
@@ -150,11 +146,11 @@ final class Narrowing {
             if (ram.rec().equals(ram.rep())) return Bracket.differing(equal, differ);
             // going back to e runs each side again; the analysis watches from there what differs
             // here, before it comes forward, so it need not run them again (Analysis.at)
-            sweep.watchFromEqual = new Analysis(b).watchLocationsHere(true);
+            b.watchFromEqual = new Analysis(b).watchLocationsHere(true);
         }
-        Bisector.Probe full = b.probe(e, true, false, false);
+        Search.Probe full = b.probe(e, true, false, false);
         if (full != null && full.same()) {
-            if (!differKnown && b.ends.endInsideChain(equal, differ)) return Bracket.differing(equal, differ);
+            if (!differKnown && ends.endInsideChain(equal, differ)) return Bracket.differing(equal, differ);
             if (!differKnown) {
                 noteNoDifference(equal, differ);
                 return null;
@@ -176,7 +172,7 @@ final class Narrowing {
                 b.ramFocus = null;
             }
             if (again.equal() < 0) return again; // differs already at lo, in those words and so in full
-            Bisector.Probe check = b.probe(again.equal(), true, false, false);
+            Search.Probe check = b.probe(again.equal(), true, false, false);
             if (check != null && check.same()) return again;
             b.note("RAM outside the " + focus.size() + " ranges that differ at " + e + " differs at " + again.equal()
                     + " already: searching again over all of RAM");
@@ -193,7 +189,7 @@ final class Narrowing {
         if (b.reexecutes()) {
             // going back to each compared count would run both sides again from their start, once a
             // count: from lo instead, forward passes and a sweep comparing the focused words too
-            Bisector.Probe l = b.probe(b.lo, true, false);
+            Search.Probe l = b.probe(b.lo, true, false);
             if (l == null) throw new PandaException("can't get both sides back to lo " + b.lo + " (" + b.endedSides() + ")");
             if (!l.same()) return Bracket.differing(-1, l.instr());
             Bracket found = cheap(Bracket.differing(l.instr(), e));
@@ -211,7 +207,7 @@ final class Narrowing {
                 i--;
                 continue;
             }
-            Bisector.Probe p = b.probe(candidates.get(i), true, true);
+            Search.Probe p = b.probe(candidates.get(i), true, true);
             if (p != null && p.same()) {
                 from = p.instr();
                 break;
@@ -222,7 +218,7 @@ final class Narrowing {
         }
         if (from < 0) {
             // nothing compared in full agrees: lo itself, whose RAM the start of the search did not hash
-            Bisector.Probe l = b.probe(b.lo, true, true);
+            Search.Probe l = b.probe(b.lo, true, true);
             if (l == null) throw new PandaException("can't get both sides back to lo " + b.lo + " (" + b.endedSides() + ")");
             if (!l.same()) return Bracket.differing(-1, l.instr());
             from = l.instr();
@@ -245,7 +241,7 @@ final class Narrowing {
         boolean everywhere = b.opts.strategy() == Strategy.DIVERGE;
         while (upper - equal > 1) {
             long m = equal + (upper - equal) / 2;
-            Bisector.Probe p = b.probe(m, parallel, cheapFirst, everywhere);
+            Search.Probe p = b.probe(m, parallel, cheapFirst, everywhere);
             if (p == null || p.instr() >= differ) {
                 upper = m;
             } else if (p.same()) {

@@ -7,6 +7,7 @@ package tandem.bisect;
 
 import tandem.debugger.OpStats;
 import tandem.panda.Both;
+import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
 
 import java.util.ArrayList;
@@ -19,24 +20,26 @@ final class Scan {
      * Strides (guest instructions) from which a stride stop keeps a checkpoint on each side:
      * shorter strides are cheaper to run again from the checkpoint before than to fork.
      */
-    private static final long SCAN_CHECKPOINT_STEP = 16 * PandaSession.DEBUG_COUNTER_PERIOD;
+    private static final long SCAN_CHECKPOINT_STEP = 16 * PandaNames.DEBUG_COUNTER_PERIOD;
     /**
      * Guest instructions (512 periods) the traced stride scan's strides grow to and then keep: every
      * period is compared anyway, and going back to the differing one runs at most this far from
      * the checkpoint before it (some 0.25 s on mini-PANDA), at a fork per stride.
      */
-    private static final long TRACED_STRIDE_MAX = 512 * PandaSession.DEBUG_COUNTER_PERIOD;
+    private static final long TRACED_STRIDE_MAX = 512 * PandaNames.DEBUG_COUNTER_PERIOD;
     /** Period-scan stops between checkpoints: a probe in the bracket never re-executes more than this many periods. */
     private static final int CHECKPOINT_EVERY = 8;
     /** How often the rows of a running traced scan are compared (watchRows). */
     private static final long WATCH_ROWS_MILLIS = 200;
 
-    private final Bisector b;
+    private final Search b;
     private final Side rec;
     private final Side rep;
+    private final Ends ends;
 
-    Scan(Bisector b) {
+    Scan(Search b, Ends ends) {
         this.b = b;
+        this.ends = ends;
         this.rec = b.rec;
         this.rep = b.rep;
     }
@@ -53,15 +56,15 @@ final class Scan {
     Bracket strides(long from) {
         b.log.state.phase = ResumeState.Phase.SCAN;
         OpStats.phase("2 scan");
-        if (!b.pair.rec().hasSymbol("debug_counter")) return periods(from);
+        if (!b.pair.rec().hasSymbol(PandaNames.DEBUG_COUNTER)) return periods(from);
         b.verified.add(from);
         if (rec.canTrace() && rep.canTrace()) return tracedStrides(from);
         long last = from;
-        long step = PandaSession.DEBUG_COUNTER_PERIOD;
+        long step = PandaNames.DEBUG_COUNTER_PERIOD;
         while (true) {
             long target = from + step;
             if (b.hi >= 0 && target >= b.hi) {
-                Bisector.Probe h = b.probe(b.hi, true, true);
+                Search.Probe h = b.probe(b.hi, true, true);
                 if (h == null) return Bracket.upTo(last, b.hi + 1);
                 if (h.same()) {
                     b.verified.add(h.instr());
@@ -78,20 +81,20 @@ final class Scan {
             long c = moved.rec() && moved.rep() ? b.sync() : -1;
             if (c < 0) {
                 // a side ended between the last stop and this one: PANDA's abort on a failed replay
-                long end = b.ends.searchEnd();
-                if (b.ends.bothExited()) {
+                long end = ends.searchEnd();
+                if (ends.bothExited()) {
                     // both ran to a normal exit, which takes gdb's fork checkpoints with it
-                    Bisector.Probe p = b.probe(last, true, true);
+                    Search.Probe p = b.probe(last, true, true);
                     if (p != null && p.same()) {
                         b.note("both sides ran to their end; their states agree at the last stop compared (" + last + ")");
                         return null;
                     }
                     return Bracket.differing(from, last);
                 }
-                if (b.ends.agreeAtCommonEnd(end)) return null;
+                if (ends.agreeAtCommonEnd(end)) return null;
                 return Bracket.upTo(last, end + 1);
             }
-            Bisector.Probe p = b.compareHere(c, Side::cheapHere);
+            Search.Probe p = b.compareHere(c, Side::cheapHere);
             b.compared(p.same());
             if (!p.same()) return Bracket.differing(last, c);
             strideStopEqual(c, step);
@@ -125,12 +128,12 @@ final class Scan {
      */
     private Bracket tracedStrides(long from) {
         long last = from;
-        long step = PandaSession.DEBUG_COUNTER_PERIOD;
+        long step = PandaNames.DEBUG_COUNTER_PERIOD;
         int[] seen = {0, 0}; // rows compared so far, per side
         long lastRow = from;
         try {
             b.both(s -> {
-                s.traceArm("debug_counter", -1, 0, false);
+                s.traceArm(PandaNames.DEBUG_COUNTER, -1, 0, false);
                 return null;
             });
             while (true) {
@@ -149,9 +152,9 @@ final class Scan {
                 b.progress("scan", lastRow, b.hi, 0);
                 if (!ran.rec() || !ran.rep()) {
                     // a side ended: the end lies in the period after the last row both have
-                    long end = b.ends.searchEnd();
-                    if (b.ends.agreeAtCommonEnd(end)) return null;
-                    if (b.ends.bothExited()) {
+                    long end = ends.searchEnd();
+                    if (ends.agreeAtCommonEnd(end)) return null;
+                    if (ends.bothExited()) {
                         // both ran to a normal exit, which takes gdb's fork checkpoints with it
                         b.note("both sides ran to their end; their states agree at every debug_counter call compared (up to " + lastRow + ")");
                         return null;
@@ -160,7 +163,7 @@ final class Scan {
                 }
                 if (atHi) {
                     // every call below hi agrees; hi itself is compared at its TB, as before
-                    Bisector.Probe h = b.probe(b.hi, true, true);
+                    Search.Probe h = b.probe(b.hi, true, true);
                     if (h == null) return backToPeriod(Bracket.upTo(lastRow, b.hi + 1));
                     if (h.same()) {
                         b.verified.add(h.instr());
@@ -172,8 +175,8 @@ final class Scan {
                 // count, where an interrupt PANDA takes there has been taken, and compare there too
                 Both<Boolean> moved = b.both(Side::nextTb);
                 long c = moved.rec() && moved.rep() ? b.sync() : -1;
-                if (c < 0) return backToPeriod(Bracket.upTo(lastRow, b.ends.searchEnd() + 1));
-                Bisector.Probe p = b.compareHere(c, Side::cheapHere);
+                if (c < 0) return backToPeriod(Bracket.upTo(lastRow, ends.searchEnd() + 1));
+                Search.Probe p = b.compareHere(c, Side::cheapHere);
                 if (!p.same()) return backToPeriod(Bracket.differing(last, c));
                 strideStopEqual(c, step);
                 last = c;
@@ -195,7 +198,7 @@ final class Scan {
     private Bracket backToPeriod(Bracket found) {
         long equal = found.equal();
         b.log.state.differAt = found.differ();
-        Bisector.Probe p = equal >= b.lo ? b.probe(equal, true, true, true, false) : null;
+        Search.Probe p = equal >= b.lo ? b.probe(equal, true, true, true, false) : null;
         if (p != null && p.same()) {
             b.verified.add(p.instr());
             b.log.state.equalAt = p.instr();
@@ -222,9 +225,9 @@ final class Scan {
     Bracket periods(long from) {
         OpStats.phase("2 scan");
         b.log.state.phase = ResumeState.Phase.SCAN;
-        if (!b.pair.rec().hasSymbol("debug_counter")) {
+        if (!b.pair.rec().hasSymbol(PandaNames.DEBUG_COUNTER)) {
             b.note("no debug_counter in this build: bisecting [lo, hi] with TB breakpoints instead of scanning");
-            long end = b.hi >= 0 ? b.hi : b.ends.upperBoundFromEnd();
+            long end = b.hi >= 0 ? b.hi : ends.upperBoundFromEnd();
             return Bracket.upTo(from, end + 1);
         }
         List<Long> seen = new ArrayList<>(List.of(from));
@@ -256,7 +259,7 @@ final class Scan {
                 pastHi = true;
                 break;
             }
-            Bisector.Probe p = b.compareHere(c, Side::cheapHere);
+            Search.Probe p = b.compareHere(c, Side::cheapHere);
             b.compared(p.same());
             if (!p.same()) {
                 differ = c;
@@ -273,16 +276,16 @@ final class Scan {
             if (seen.size() % 64 == 0) b.save();
         }
         if (differ < 0) {
-            long end = pastHi ? b.hi : b.ends.searchEnd();
-            if (!pastHi && b.ends.agreeAtCommonEnd(end)) return null;
-            Bisector.Probe atEnd = b.hi >= 0 && pastHi ? b.probe(end, true, true) : null;
+            long end = pastHi ? b.hi : ends.searchEnd();
+            if (!pastHi && ends.agreeAtCommonEnd(end)) return null;
+            Search.Probe atEnd = b.hi >= 0 && pastHi ? b.probe(end, true, true) : null;
             if (atEnd != null && !atEnd.same()) {
                 differ = atEnd.instr();
             } else {
                 // the cheap signatures never differed: RAM may have, or the end lies between two stops
                 long last = seen.get(seen.size() - 1);
-                boolean bothExited = b.ends.bothExited();
-                Bisector.Probe p = b.probe(last, true, true);
+                boolean bothExited = ends.bothExited();
+                Search.Probe p = b.probe(last, true, true);
                 if (p != null && p.same()) {
                     if (pastHi) return null;
                     if (bothExited) {
@@ -305,7 +308,7 @@ final class Scan {
                 i--;
                 continue;
             }
-            Bisector.Probe p = b.probe(seen.get(i), true, true);
+            Search.Probe p = b.probe(seen.get(i), true, true);
             if (p != null && p.same()) break;
             if (p != null) differ = p.instr();
             i -= step;
@@ -319,7 +322,7 @@ final class Scan {
 
     /** Whether, from count {@code at}, the next debug_counter call comes at or past hi (a given hi). */
     private boolean nextCallReachesHi(long at) {
-        return b.hi >= 0 && (at / PandaSession.DEBUG_COUNTER_PERIOD + 1) * PandaSession.DEBUG_COUNTER_PERIOD >= b.hi;
+        return b.hi >= 0 && PandaNames.nextPeriodStart(at) >= b.hi;
     }
 
     /**
@@ -347,7 +350,7 @@ final class Scan {
         Both<List<Signature>> rows;
         Thread watch = watchRows();
         try {
-            rows = b.both(s -> b.endsStopOther(s, s.trace("debug_counter", stopAt, stopAt >= 0 ? PandaSession.DEBUG_COUNTER_PERIOD : 0, false)));
+            rows = b.both(s -> b.endsStopOther(s, s.trace(PandaNames.DEBUG_COUNTER, stopAt, stopAt >= 0 ? PandaNames.DEBUG_COUNTER_PERIOD : 0, false)));
         } finally {
             watch.interrupt();
             joinQuietly(watch);

@@ -7,6 +7,7 @@ package tandem.bisect;
 import tandem.debugger.OpStats;
 import tandem.panda.Both;
 import tandem.panda.PandaException;
+import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
 
 import java.util.List;
@@ -29,18 +30,11 @@ final class Sweep {
     record Pass(Bracket bracket, long upper, boolean atEqual) {
     }
 
-    private final Bisector b;
+    private final Search b;
     private final Side rec;
     private final Side rep;
 
-    /** What differed at the first differing count, for the analysis to watch when the sides stand at the last equal one; or null. */
-    List<Analysis.Location> watchFromEqual;
-    /** Locations the next sweep watches (they differed where the sides stood before it), or null. */
-    List<Analysis.Location> watchInSweep;
-    /** What the last sweep's watch saw on each side, when it watched to its end. */
-    Both<ArmedWatch> sweptWatch;
-
-    Sweep(Bisector b) {
+    Sweep(Search b) {
         this.b = b;
         this.rec = b.rec;
         this.rep = b.rep;
@@ -69,10 +63,10 @@ final class Sweep {
             if (upperIsEnd && upper - e <= SWEEP_BELOW) return new Pass(new Bracket(e, differ, false), upper, true);
             long goal = m;
             Both<Boolean> moved = b.both(s -> s.moveTo(goal, false));
-            long c = moved.rec() && moved.rep() ? b.sync(Narrowing.PROBE_SYNC_MOVES) : -1;
+            long c = moved.rec() && moved.rep() ? b.sync(Sync.PROBE_SYNC_MOVES) : -1;
             if (c == Sync.NO_COMMON_BOUNDARY) b.upperUnsure = true;
             if (c < 0 || c >= upper) return new Pass(new Bracket(e, differ, false), Math.min(upper, m), false);
-            Bisector.Probe p = b.compareHere(c, s -> b.passSignature(s, true));
+            Search.Probe p = b.compareHere(c, s -> b.passSignature(s, true));
             b.compared(p.same());
             if (!p.same()) return new Pass(Bracket.differing(e, c), c, false);
             e = c;
@@ -141,9 +135,9 @@ final class Sweep {
         // the RAM check and the watchpoints come back to the sweep's last equal count: from here,
         // not from a checkpoint hundreds of TBs back
         b.keepCheckpointIfFar(equal, SWEEP_BELOW);
-        List<Analysis.Location> toWatch = watchInSweep;
-        watchInSweep = null;
-        sweptWatch = null;
+        List<Location> toWatch = b.watchInSweep;
+        b.watchInSweep = null;
+        b.sweptWatch = null;
         if (toWatch != null && !toWatch.isEmpty()) {
             b.both(s -> {
                 s.armWatch(toWatch, rec);
@@ -161,7 +155,7 @@ final class Sweep {
                 Both<Boolean> moved = b.both(Side::sweepStep);
                 long c = moved.rec() && moved.rep() ? b.sync.meet(Sync.SWEEP, rec.lastSeen(), rep.lastSeen(), MAX_SYNC_STEPS) : -1;
                 if (c < 0 || c >= differ) return new Bracket(e, differ, false);
-                Bisector.Probe p = b.compareHere(c, s -> b.passSignature(s, true));
+                Search.Probe p = b.compareHere(c, s -> b.passSignature(s, true));
                 b.compared(p.same());
                 if (!p.same()) return Bracket.differing(e, c);
                 e = c;
@@ -177,7 +171,7 @@ final class Sweep {
                 }
             }
             ArmedWatch r = rec.disarmWatch(), q = rep.disarmWatch();
-            if (r != null && q != null) sweptWatch = new Both<>(r, q);
+            if (r != null && q != null) b.sweptWatch = new Both<>(r, q);
         }
     }
 
@@ -201,7 +195,7 @@ final class Sweep {
             int[] at;
         };
         try {
-            Both<List<Signature>> rows = b.both(s -> b.endsStopOther(s, s.trace(PandaSession.EXEC_TB, upper, 0, true)));
+            Both<List<Signature>> rows = b.both(s -> b.endsStopOther(s, s.trace(PandaNames.EXEC_TB, upper, 0, true)));
             int[] walked = {0, 0};
             TraceRows.walk(rows.rec(), rows.rep(), walked, false, (c, x, y) -> {
                 // a count known to differ is compared too: it may be the first TB that does
@@ -221,7 +215,7 @@ final class Sweep {
             if (found.d < 0) return new Bracket(found.e, differ, false);
             int ri = found.at[0], qi = found.at[1];
             Both<byte[][]> bytes = b.both(s -> s.tracedBytes(s == rec ? ri : qi));
-            watchFromEqual = new Analysis(b).watchLocationsFrom(bytes.rec(), bytes.rep());
+            b.watchFromEqual = new Analysis(b).watchLocationsFrom(bytes.rec(), bytes.rep());
         } finally {
             b.endTraces();
         }

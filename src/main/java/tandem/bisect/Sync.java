@@ -14,6 +14,14 @@ import java.util.function.Predicate;
 final class Sync {
     /** sync gave up after its most moves: no TB boundary common to both sides within reach. */
     static final long NO_COMMON_BOUNDARY = -2;
+    /**
+     * Sync moves a bisection probe makes before it gives up on finding a TB boundary both sides
+     * have: the sides leapfrog one TB at a time for hundreds of TBs once a divergence has changed
+     * their TB boundaries (a TLB flush makes rep take refill exceptions rec never takes), and such
+     * a probe is past the divergence anyway. The sweep at the end syncs without a limit: it is
+     * what makes the bracket exact.
+     */
+    static final int PROBE_SYNC_MOVES = 32;
     /** Guest instructions, some 100,000 TBs: as far as a probe's sync looks for a TB boundary both sides have. */
     static final long MAX_SYNC_SPAN = 4_000_000;
 
