@@ -9,6 +9,7 @@ import groovy.transform.CompileStatic
 import tandem.debugger.DebuggerException
 import tandem.debugger.GdbServerTarget
 import tandem.panda.PandaException
+import tandem.panda.PandaNames
 import tandem.panda.PandaSession
 
 import java.util.regex.Matcher
@@ -51,9 +52,6 @@ class GdbLines {
             clear     : 'would delete every breakpoint at that place, tandem\'s own (on cpu_loop_exec_tb, debug_counter) with yours. To delete yours, `delete N` (`info breakpoints` lists them).',
     ].collectEntries { k, v -> [k, v.toString()] }.asImmutable() as Map<String, String>
     private static final Map<String, String> ALIASES = [r: 'run', k: 'kill', q: 'quit'].asImmutable()
-    /** Functions where tandem keeps breakpoints of its own (PandaSession, the search). */
-    static final Set<String> TANDEM_STOPS = [PandaSession.EXEC_TB, 'debug_counter', 'cpu_rr_breakpoint_insert',
-            'rr_do_begin_record', 'rr_do_begin_replay', 'rr_do_end_record', 'rr_do_end_replay'] as Set<String>
 
     static final Set<String> REVERSE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'rni', 'reverse-nexti',
                                         'reverse-step', 'reverse-next', 'reverse-finish'] as Set<String>
@@ -117,7 +115,7 @@ class GdbLines {
             // `clear main` deletes the user's breakpoints at main; bare, or at a function tandem stops
             // in, it would take tandem's own with them
             String at = stripPrompt(line).trim().substring('clear'.length()).trim()
-            if (at && !(at in TANDEM_STOPS)) return null
+            if (at && !(at in PandaNames.TANDEM_STOPS)) return null
         }
         String full = ALIASES[word] ?: word
         String why = LOSES_POSITION[full]
@@ -241,12 +239,7 @@ class GdbLines {
         if (refused != null) throw new PandaException(refused)
         String cmd = stripPrompt(line).trim()
         String side = s.name()
-        BreakpointNumbers bps = numbers.numbers
-        if (usersNumbers(cmd, [:]) != null) {
-            // gdb drops breakpoints by itself (a temporary one hit, a watchpoint out of scope): ask which it has
-            bps.keepOnly(side, (s.gdb('info breakpoints') =~ /(?m)^(\d+)\s/).collect { Integer.parseInt(((List<String>) it)[1]) } as Set<Integer>)
-        }
-        ByNumber users = usersNumbers(cmd, bps.on(side))
+        ByNumber users = usersBreakpoints(s, cmd, numbers.numbers)
         if (users != null && users.command == null) return users.notYours
         if (users != null) cmd = users.command
         String own = notesChecksum(s, cmd)
@@ -254,10 +247,47 @@ class GdbLines {
         String word = cmd.split(/[\s\/]/, 2)[0]
         StringBuilder out = new StringBuilder()
         s.debugger().drainProgramOutput()   // what the program printed before this line is not its answer
+        // time: a bare reverse verb goes through tandem's timeline where the target has none
         if (TIMELINE.contains(word) && cmd == word) return numbers.shown(side, reverse(s, word), false)
-        String answer
+        List<String> ran = ask(s, cmd, word, out)
+        cmd = ran[0]
+        String answer = ran[1]
+        if (users?.notYours) out << users.notYours << '\n'
+        numbers.answered(side, answer)
+        BreakpointNumbers bps = numbers.numbers
+        if (users?.deleted) bps.gone(side, users.deleted)
+        out << numbers.shown(side, usersView(cmd, answer, bps.gdbNumbers(side), users?.done), INFO_BREAKPOINTS.matcher(cmd).matches())
+        boolean ended = answer.contains('[stopped: exited')
+        if (ended) s.forgetCheckpointsGdbDropped()
+        out << tandemsCheckpoints(s, cmd)
+        programOutput(s, cmd, word, out)
+        // after the program's last words, which come before its end
+        if (ended) out << (out.length() > 0 && out.charAt(out.length() - 1) != ('\n' as char) ? '\n' : '') << afterEnd(s)
+        return out.toString().replaceAll(/\n+$/, '')
+    }
+
+    /**
+     * Console rule: the user's breakpoint numbers in {@code cmd} as gdb's ({@link #usersNumbers}),
+     * after forgetting those gdb dropped by itself; null when the line names no breakpoint.
+     */
+    private static ByNumber usersBreakpoints(PandaSession s, String cmd, BreakpointNumbers bps) {
+        String side = s.name()
+        if (usersNumbers(cmd, [:]) != null) {
+            // gdb drops breakpoints by itself (a temporary one hit, a watchpoint out of scope): ask which it has
+            bps.keepOnly(side, (s.gdb('info breakpoints') =~ /(?m)^(\d+)\s/).collect { Integer.parseInt(((List<String>) it)[1]) } as Set<Integer>)
+        }
+        usersNumbers(cmd, bps.on(side))
+    }
+
+    /**
+     * Debugger rule: runs {@code cmd} in gdb and returns [the command run, gdb's answer], retried
+     * with casts where gdb lacks types (what it used goes to {@code out}). gdb's errors become
+     * PandaExceptions that say what happened to the side and what to do.
+     */
+    private static List<String> ask(PandaSession s, String cmd, String word, StringBuilder out) {
+        String side = s.name()
         try {
-            answer = s.gdb(cmd)
+            return [cmd, s.gdb(cmd)]
         } catch (DebuggerException e) {
             if (s.gone() != null) throw new PandaException(s.gone(), e)
             String msg = e.gdbMessage() ?: e.message
@@ -273,20 +303,21 @@ class GdbLines {
                         "${s.debugger().target().description()} does not offer (only a real rr replay has it). To go back, use `toInstr N` " +
                         "(it restarts from the nearest checkpoint)." as String)
             }
-            List<String> ran = retriedWithCasts(cmd, e, { String c -> s.gdb(c) }, out)
-            cmd = ran[0]
-            answer = ran[1]
+            return retriedWithCasts(cmd, e, { String c -> s.gdb(c) }, out)
         }
-        if (users?.notYours) out << users.notYours << '\n'
-        numbers.answered(side, answer)
-        if (users?.deleted) bps.gone(side, users.deleted)
-        out << numbers.shown(side, usersView(cmd, answer, bps.gdbNumbers(side), users?.done), INFO_BREAKPOINTS.matcher(cmd).matches())
-        boolean ended = answer.contains('[stopped: exited')
-        if (ended) s.forgetCheckpointsGdbDropped()
-        if (cmd ==~ /^info\s+checkpoints?\s*$/ && !s.checkpoints().snapshot().isEmpty()) {
-            // gdb (or rr) lists every checkpoint: say which are tandem's, which `toInstr` goes back through
-            out << '\n(tandem\'s: ' << s.checkpoints().snapshot().collect { long at, int n -> "$n at guest instruction $at" }.join(', ') << ')'
-        }
+    }
+
+    /** Time rule: after `info checkpoints`, which of gdb's (or rr's) are tandem's, which `toInstr` goes back through; or "". */
+    private static String tandemsCheckpoints(PandaSession s, String cmd) {
+        if (!(cmd ==~ /^info\s+checkpoints?\s*$/) || s.checkpoints().snapshot().isEmpty()) return ''
+        '\n(tandem\'s: ' + s.checkpoints().snapshot().collect { long at, int n -> "$n at guest instruction $at" }.join(', ') + ')'
+    }
+
+    /**
+     * Debugger rule: what the program printed while {@code cmd} ran, after gdb's answer in {@code out}
+     * (its last 200 lines); a call that prints gets its output flushed and awaited first.
+     */
+    private static void programOutput(PandaSession s, String cmd, String word, StringBuilder out) {
         if (PRINTS_TO_FILE.matcher(cmd).find() && (word == 'call' || word == 'print' || word == 'p')) {
             flush(s)
         }
@@ -300,9 +331,6 @@ class GdbLines {
             if (printed.size() > max) out << "(program printed ${printed.size()} lines; the last $max:)\n"
             printed.takeRight(max).each { String l -> out << l.replaceAll(/\r?\n$/, '') << '\n' }
         }
-        // after the program's last words, which come before its end
-        if (ended) out << (out.length() > 0 && out.charAt(out.length() - 1) != ('\n' as char) ? '\n' : '') << afterEnd(s)
-        return out.toString().replaceAll(/\n+$/, '')
     }
 
     private static final Pattern NOTES_CHECKSUM = ~/^(?:call|print|p)(?:\/\w+)?\s+(rr_checksum_(?:ram|tlb))\s*\(\s*\)\s*;?$/

@@ -11,6 +11,7 @@ import tandem.debugger.Stop;
 import tandem.panda.Arch;
 import tandem.panda.Both;
 import tandem.panda.PandaException;
+import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
 import tandem.panda.Registers;
 import tandem.panda.Translation;
@@ -22,22 +23,15 @@ import java.util.List;
 import java.util.Map;
 
 final class Analysis {
-    /** A watchable location: a name, and its host address and size on each side. */
-    record Location(String name, long recAddress, long repAddress, int size) {
-        long address(Side s, Side rec) {
-            return s == rec ? recAddress : repAddress;
-        }
-    }
-
     private static final int HW_WATCHPOINTS = 4;
     private static final int MAX_MEMORY_RANGES = 64;
     private static final int MAX_EVENTS = 200;
 
-    private final Bisector b;
+    private final Search b;
     private final Side rec;
     private final Side rep;
 
-    Analysis(Bisector b) {
+    Analysis(Search b) {
         this.b = b;
         this.rec = b.rec();
         this.rep = b.rep();
@@ -53,7 +47,7 @@ final class Analysis {
             OpStats.phase("5a analysis watch ahead");
             watchedAhead = b.both(s -> watch(s, aheadGroup, lastEqual, firstDiverged));
         }
-        Bisector.Probe p = b.probe(firstDiverged, true, false, false);
+        Search.Probe p = b.probe(firstDiverged, true, false, false);
         if (p == null || p.instr() != firstDiverged) {
             throw new PandaException("can't get both sides back to guest instruction " + firstDiverged
                     + (p == null ? ": a side ends before it (" + b.endedSides() + ")" : ": they meet at " + p.instr()));
@@ -372,7 +366,7 @@ final class Analysis {
         // no checkpoint kept here: the search is over once the watch has run
         if (!s.moveTo(from, false)) return new ArrayList<>();
         try (ArmedWatch w = new ArmedWatch(s, rec, group)) {
-            Breakpoint stop = s.gdb.breakAt(PandaSession.EXEC_TB, "cpus->tqh_first->rr_guest_instr_count >= " + until);
+            Breakpoint stop = s.gdb.breakAt(PandaNames.EXEC_TB, PandaNames.INSTR_COUNT + " >= " + until);
             try {
                 while (w.seen().size() < MAX_EVENTS) {
                     if (s.session.interrupted()) throw new PandaException(s.name + ": interrupted");

@@ -17,21 +17,21 @@ final class ArmedWatch implements AutoCloseable {
     }
 
     private final Side side;
-    final List<Analysis.Location> group;
-    private final Map<Analysis.Location, String> lvalues = new LinkedHashMap<>();
-    private final Map<Analysis.Location, Long> values = new LinkedHashMap<>();
+    final List<Location> group;
+    private final Map<Location, String> lvalues = new LinkedHashMap<>();
+    private final Map<Location, Long> values = new LinkedHashMap<>();
     private final List<Integer> made = new ArrayList<>();
     private final List<Seen> seen = new ArrayList<>();
     private int triggers;
 
     /** Sets a watchpoint on each location of {@code group} on {@code side} (its address there). */
-    ArmedWatch(Side side, Side rec, List<Analysis.Location> group) {
+    ArmedWatch(Side side, Side rec, List<Location> group) {
         this.side = side;
         this.group = List.copyOf(group);
         try {
-            for (Analysis.Location l : group) {
+            for (Location l : group) {
                 String lv = "*(" + (l.size() == 8 ? "unsigned long long" : l.size() == 2 ? "unsigned short"
-                        : l.size() == 1 ? "unsigned char" : "unsigned int") + " *) " + l.address(side, rec);
+                        : l.size() == 1 ? "unsigned char" : "unsigned int") + " *) " + l.address(side == rec);
                 lvalues.put(l, lv);
                 values.put(l, side.gdb.evaluateUnsigned(lv));
                 made.add(side.gdb.watch(lv).number());
@@ -51,7 +51,7 @@ final class ArmedWatch implements AutoCloseable {
         triggers++;
         long count = side.session.instrCount();
         List<String> bt = side.backtrace();
-        for (Analysis.Location l : group) {
+        for (Location l : group) {
             long v = side.gdb.evaluateUnsigned(lvalues.get(l));
             if (v != values.get(l)) {
                 values.put(l, v);

@@ -1,18 +1,19 @@
 // One side of the search (rec or rep) as the search moves it: its own breakpoints on debug_counter
-// and cpu_loop_exec_tb (so PandaSession's stay as it left them), its signature functions, and
-// whether it has ended (exited, or stopped by a fatal signal such as PANDA's abort()).
+// and cpu_loop_exec_tb (so PandaSession's stay as it left them), its gdb-Python trace (Trace), the
+// watch armed for a sweep, its signatures (hashed by StateHash), and whether it has ended (exited,
+// or stopped by a fatal signal such as PANDA's abort()).
 package tandem.bisect;
 
 import tandem.debugger.Debugger;
 import tandem.debugger.DebuggerException;
 import tandem.debugger.Stop;
 import tandem.panda.PandaException;
+import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32;
 
 final class Side {
     final PandaSession session;
@@ -23,7 +24,8 @@ final class Side {
     /** counterBp's condition as last set; null until set (a new breakpoint has none, but say it once). */
     private String counterCondition;
     private Integer tbBp;
-    private final boolean regsChecksum;
+    /** How this side's state is hashed (StateHash). */
+    final StateHash hash;
     private int stops;
     private boolean ended;
     private String endedHow = "";
@@ -35,7 +37,7 @@ final class Side {
         this.gdb = session.debugger();
         this.name = session.name();
         this.limit = limit;
-        this.regsChecksum = session.hasSymbol("rr_checksum_regs");
+        this.hash = new StateHash(session);
         // PandaSession.open has gdb keep PANDA's abort() to itself (handle SIGABRT nopass)
         try {
             // a breakpoint hit costs gdb far less when it need not lift and re-insert every breakpoint
@@ -55,16 +57,12 @@ final class Side {
     }
 
     boolean hasRegsChecksum() {
-        return regsChecksum;
+        return hash.hasRegsChecksum();
     }
 
     /** Whether signatures cover the TLB: see PandaSession.tlbHash. */
     boolean hasTlbHash() {
         return session.hasTlbHash();
-    }
-
-    private Long tlbHash() {
-        return session.tlbHash();
     }
 
     synchronized int stops() {
@@ -117,8 +115,8 @@ final class Side {
     boolean moveNear(long n) {
         yielding = false;
         if (ended) revive(n);
-        if (!session.hasSymbol("debug_counter")) return moveTo(n, false);
-        long target = ((n + PandaSession.DEBUG_COUNTER_PERIOD - 1) / PandaSession.DEBUG_COUNTER_PERIOD) * PandaSession.DEBUG_COUNTER_PERIOD;
+        if (!session.hasSymbol(PandaNames.DEBUG_COUNTER)) return moveTo(n, false);
+        long target = PandaNames.periodStartAtOrAfter(n);
         try {
             session.readyToMoveTo(target);
             counterWhen(countLvalue() + " >= " + target);
@@ -139,14 +137,14 @@ final class Side {
 
     /** Forward to the next debug_counter call, then to the TB that follows it. False if the side ends first. */
     boolean nextCounter() {
-        if (!session.hasSymbol("debug_counter")) throw new PandaException(name + " has no debug_counter");
+        if (!session.hasSymbol(PandaNames.DEBUG_COUNTER)) throw new PandaException(name + " has no debug_counter");
         counterWhen("");
         return go(counterBp) && nextTb();
     }
 
     /** The debug_counter breakpoint, made on first use, with this condition ("" for none): set only when it changes. */
     private void counterWhen(String condition) {
-        if (counterBp == null) counterBp = gdb.breakAt("debug_counter", null).number();
+        if (counterBp == null) counterBp = gdb.breakAt(PandaNames.DEBUG_COUNTER, null).number();
         if (condition.equals(counterCondition)) return;
         gdb.condition(counterBp, condition);
         counterCondition = condition;
@@ -155,8 +153,7 @@ final class Side {
     /** Whether trace.py runs in this side's gdb (gdb has Python) and the signature's blocks are known. */
     boolean canTrace() {
         if (traceLoaded == null) {
-            if (regsBlock == null) locateBlocks();
-            traceLoaded = regsBlock.length > 0 && Trace.load(gdb);
+            traceLoaded = hash.readsBlocks() && Trace.load(gdb);
         }
         return traceLoaded;
     }
@@ -182,7 +179,7 @@ final class Side {
      * multiple of {@code sample}, to the first TB at or past {@code stopAt} (see {@link #trace}).
      */
     List<Signature> sampledTrace(long stopAt, long sample, long window) {
-        traceArm(PandaSession.EXEC_TB, stopAt, 0, false, sample, window);
+        traceArm(PandaNames.EXEC_TB, stopAt, 0, false, sample, window);
         traceRun();
         return traceRows(0);
     }
@@ -193,9 +190,9 @@ final class Side {
     }
 
     private void traceArm(String location, long stopAt, long period, boolean keepRaw, long sample, long window) {
-        List<List<long[]>> groups = traceGroups();
+        List<List<long[]>> groups = hash.traceGroups();
         // the extra registers are read for what differs (tracedBytes), not for the signature
-        if (!keepRaw && !extraBlocks().isEmpty()) groups = groups.subList(0, groups.size() - 1);
+        if (!keepRaw && !hash.extraBlocks().isEmpty()) groups = groups.subList(0, groups.size() - 1);
         Trace.begin(gdb, location, session.instrCountAddress(), groups, stopAt, period, keepRaw, sample, window);
     }
 
@@ -247,41 +244,6 @@ final class Side {
         return rows;
     }
 
-    /**
-     * The blocks a trace hashes, host address and length each, in cheapHere's order: {register
-     * array, PC}, then {TLB entries} where tandem hashes a TLB. Needs canTrace().
-     */
-    List<List<long[]>> traceGroups() {
-        List<List<long[]>> groups = new ArrayList<>();
-        groups.add(List.of(regsBlock, pcBlock));
-        if (session.hasTlbHash()) groups.add(List.of(session.tlbBlock()));
-        if (!extraBlocks().isEmpty()) groups.add(extraBlocks());
-        return groups;
-    }
-
-    /**
-     * Host address and size of each of the arch's extra registers (Arch.extraRegisters, in its
-     * order): the last group a trace reads, for what differs, not for the signature.
-     */
-    List<long[]> extraBlocks() {
-        if (extraBlocks == null) {
-            List<long[]> blocks = new ArrayList<>();
-            var arch = session.arch();
-            try {
-                for (String field : arch.extraRegisters().values()) {
-                    String f = arch.field(field);
-                    blocks.add(new long[]{gdb.evaluateUnsigned("&" + f), gdb.evaluateUnsigned("sizeof(" + f + ")")});
-                }
-            } catch (DebuggerException e) {
-                blocks.clear(); // a build without one of them: what differs is then read at the TB itself
-            }
-            extraBlocks = List.copyOf(blocks);
-        }
-        return extraBlocks;
-    }
-
-    private List<long[]> extraBlocks;
-
     /** The bytes of the traced blocks at row i: {register array + PC, TLB entries (if any)}. */
     byte[][] tracedBytes(int i) {
         return Trace.raw(gdb, i);
@@ -315,7 +277,7 @@ final class Side {
 
     /** Forward exactly one TB. False if the side ends first. */
     boolean nextTb() {
-        if (tbBp == null) tbBp = gdb.breakAt(PandaSession.EXEC_TB, null).number();
+        if (tbBp == null) tbBp = gdb.breakAt(PandaNames.EXEC_TB, null).number();
         if (!go(tbBp)) return false;
         count();
         return true;
@@ -326,7 +288,7 @@ final class Side {
      * tandem sees one stop instead of one per TB. False if the side ends first.
      */
     boolean tbAtOrAfter(long n) {
-        if (tbBp == null) tbBp = gdb.breakAt(PandaSession.EXEC_TB, null).number();
+        if (tbBp == null) tbBp = gdb.breakAt(PandaNames.EXEC_TB, null).number();
         gdb.condition(tbBp, countLvalue() + " >= " + n);
         try {
             if (!go(tbBp)) return false;
@@ -339,7 +301,7 @@ final class Side {
 
     /** Readies {@link #sweepStep()}: the TB breakpoint (and the end one) stay enabled until {@link #endSweep()}. */
     void beginSweep() {
-        if (tbBp == null) tbBp = gdb.breakAt(PandaSession.EXEC_TB, null).number();
+        if (tbBp == null) tbBp = gdb.breakAt(PandaNames.EXEC_TB, null).number();
         gdb.condition(tbBp, "");
         Integer end = endBreakpoint();
         if (end != null) gdb.enable(tbBp, end);
@@ -373,7 +335,7 @@ final class Side {
     static final int ARMED_TRIGGERS_MAX = 64;
 
     /** Arms watchpoints on {@code group} for the sweep that follows; writes are kept with their counts. */
-    void armWatch(List<Analysis.Location> group, Side rec) {
+    void armWatch(List<Location> group, Side rec) {
         disarmWatch();
         armed = new ArmedWatch(this, rec, group);
     }
@@ -412,16 +374,6 @@ final class Side {
         }
         markEnded(endBreakpoint() != null && stop.breakpoint() == endBreakpoint() ? atEnd() : stop.toString());
         return false;
-    }
-
-    /** The cheap signature at the count last read (no new read of the count). */
-    Signature cheapHere() {
-        if (regsBlock == null) locateBlocks();
-        if (regsBlock.length == 0) return calledSignature();
-        CRC32 r = new CRC32();
-        r.update(gdb.readMemory(regsBlock[0], (int) regsBlock[1]));
-        r.update(gdb.readMemory(pcBlock[0], (int) pcBlock[1]));
-        return new Signature(lastSeen, r.getValue(), tlbHash(), null);
     }
 
     /**
@@ -546,64 +498,34 @@ final class Side {
 
     // ---- signatures ----
 
-    /** regs (and TLB) signature: memory reads of the register, PC and TLB blocks, or the registers read one by one. */
+    /** The cheap signature at the count last read (no new read of the count): see StateHash. */
+    Signature cheapHere() {
+        return hash.readsBlocks() ? hash.fromBlocks(lastSeen) : hash.called(count());
+    }
+
+    /** The cheap signature at the count read now: see StateHash. */
     Signature cheap() {
-        if (regsBlock == null) locateBlocks();
-        if (regsBlock.length > 0) {
-            // one memory read per block instead of gdb inferior calls, which cost milliseconds each
-            long instr = count();
-            CRC32 r = new CRC32();
-            r.update(gdb.readMemory(regsBlock[0], (int) regsBlock[1]));
-            r.update(gdb.readMemory(pcBlock[0], (int) pcBlock[1]));
-            return new Signature(instr, r.getValue(), tlbHash(), null);
-        }
-        return calledSignature();
-    }
-
-    private long[] regsBlock;
-    private long[] pcBlock;
-
-    /** Host address and size of the register array and the PC, read directly. */
-    private void locateBlocks() {
-        var arch = session.arch();
-        try {
-            String regs = arch.field(arch.registerArray());
-            regsBlock = new long[]{gdb.evaluateUnsigned("&" + regs), gdb.evaluateUnsigned("sizeof(" + regs + ")")};
-            pcBlock = new long[]{gdb.evaluateUnsigned("&" + arch.pcExpression()), gdb.evaluateUnsigned("sizeof(" + arch.pcExpression() + ")")};
-        } catch (DebuggerException e) {
-            regsBlock = new long[0];
-        }
-    }
-
-    private Signature calledSignature() {
-        long instr = count();
-        long regs;
-        if (regsChecksum) {
-            regs = gdb.evaluateUnsigned("(unsigned int) rr_checksum_regs()");
-        } else {
-            CRC32 crc = new CRC32();
-            session.regs().values().forEach((k, v) -> {
-                crc.update(k.getBytes());
-                for (int i = 0; i < 8; i++) crc.update((int) (v >>> (8 * i)));
-            });
-            regs = crc.getValue();
-        }
-        return new Signature(instr, regs, tlbHash(), null);
+        return hash.readsBlocks() ? hash.fromBlocks(count()) : hash.called(count());
     }
 
     /** A crc32 of all guest RAM, computed in the PANDA process (diverge.py's RAM checksum). */
     long ram() {
-        return session.ramCrc(0, session.ramSize());
+        return hash.ram();
     }
 
-    /** A crc32 of the given ranges of guest RAM only: a few calls over a few bytes instead of all of RAM. */
+    /** A crc32 of the given ranges of guest RAM only. */
     long ram(List<MemoryRange> ranges) {
-        CRC32 crc = new CRC32();
-        for (MemoryRange r : ranges) {
-            long v = session.ramCrc(r.start(), r.length());
-            for (int i = 0; i < 4; i++) crc.update((int) (v >>> (8 * i)));
-        }
-        return crc.getValue();
+        return hash.ram(ranges);
+    }
+
+    /** See StateHash.traceGroups. */
+    List<List<long[]>> traceGroups() {
+        return hash.traceGroups();
+    }
+
+    /** See StateHash.extraBlocks. */
+    List<long[]> extraBlocks() {
+        return hash.extraBlocks();
     }
 
     List<String> backtrace() {

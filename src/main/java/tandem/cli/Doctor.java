@@ -4,6 +4,7 @@ package tandem.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import tandem.panda.PandaNames;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,14 +29,14 @@ import java.util.concurrent.TimeUnit;
 public final class Doctor implements java.util.concurrent.Callable<Integer> {
 
     /** Symbols tandem cannot work without: where the runs begin, the TB loop, the count, the checksums. */
-    static final List<String> NEEDED_FUNCTIONS = List.of("rr_do_begin_record", "rr_do_begin_replay",
-            "cpu_loop_exec_tb", "rr_checksum_regs", "panda_virt_to_phys", "target_disas", "cpu_dump_state");
+    static final List<String> NEEDED_FUNCTIONS = List.of(PandaNames.BEGIN_RECORD, PandaNames.BEGIN_REPLAY,
+            PandaNames.EXEC_TB, PandaNames.RR_CHECKSUM_REGS, "panda_virt_to_phys", "target_disas", "cpu_dump_state");
     static final List<String> NEEDED_VARIABLES = List.of("cpus");
     /** Symbols that make searches faster or richer when present. */
     static final Map<String, String> USEFUL = new LinkedHashMap<>();
 
     static {
-        USEFUL.put("debug_counter", "long moves use it to stop every 2^17 instructions instead of every TB");
+        USEFUL.put(PandaNames.DEBUG_COUNTER, "long moves use it to stop every 2^17 instructions instead of every TB");
         USEFUL.put("crc32", "memory bisection over guest RAM (zlib)");
     }
 

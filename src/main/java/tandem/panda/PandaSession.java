@@ -23,8 +23,8 @@ public final class PandaSession implements AutoCloseable {
 
     /** Which side of the pair: PANDA taking the recording, or PANDA replaying it. */
     public enum Role {
-        RECORD("rec", "rr_do_begin_record", "rr_do_end_record"),
-        REPLAY("rep", "rr_do_begin_replay", "rr_do_end_replay");
+        RECORD("rec", PandaNames.BEGIN_RECORD, PandaNames.END_RECORD),
+        REPLAY("rep", PandaNames.BEGIN_REPLAY, PandaNames.END_REPLAY);
 
         public final String shortName;
         public final String beginFunction;
@@ -37,11 +37,10 @@ public final class PandaSession implements AutoCloseable {
         }
     }
 
-    /** debug_counter() fires every 2^17 guest instructions in PANDA debug builds. */
-    public static final long DEBUG_COUNTER_PERIOD = 1L << 17;
-    /** The function QEMU calls once per translation block executed. */
-    public static final String EXEC_TB = "cpu_loop_exec_tb";
-    private static final String INSTR_COUNT = "cpus->tqh_first->rr_guest_instr_count";
+    /** PandaNames.DEBUG_COUNTER_PERIOD, for scripts that name it here. */
+    public static final long DEBUG_COUNTER_PERIOD = PandaNames.DEBUG_COUNTER_PERIOD;
+    /** PandaNames.EXEC_TB, for scripts that name it here. */
+    public static final String EXEC_TB = PandaNames.EXEC_TB;
 
     private final String name;
     private final Role role;
@@ -106,7 +105,7 @@ public final class PandaSession implements AutoCloseable {
         try {
             // the struct path, not just the symbol: a build stripped of debug info still exports
             // `cpus` as a minimal symbol of unknown type
-            gdb.evaluate("&" + INSTR_COUNT);
+            gdb.evaluate("&" + PandaNames.INSTR_COUNT);
         } catch (DebuggerException e) {
             throw new PandaException(program + " has no debug symbols tandem can use: gdb does not know `cpus` as a list of CPUState with rr_guest_instr_count ("
                     + e.gdbMessage() + "). Use a PANDA build configured with --enable-debug, or built with -g.", e);
@@ -342,11 +341,11 @@ public final class PandaSession implements AutoCloseable {
         }
         cur = fromNearest(n, cur);
         if (cur == n) return cur;
-        long bucket = lastCounterBucketBefore(n);
+        long bucket = PandaNames.periodStartAtOrBefore(n);
         // where the loop-pass hop works it crosses any span in one stop; debug_counter's condition
         // stops gdb once a period on the way (about 0.4 ms each, a third of a period on mini-PANDA)
         boolean oneHop = canHopToLoopPass() && cur + LOOP_PASS_MIN_SPAN <= n;
-        if (useDebugCounter && !oneHop && bucket > cur && hasSymbol("debug_counter")) {
+        if (useDebugCounter && !oneHop && bucket > cur && hasSymbol(PandaNames.DEBUG_COUNTER)) {
             // the hop stops at the first pass through PANDA's loop at or past the period start,
             // where debug_counter is called; no TB boundary the loop sees lies between the period
             // start and that call, so when it comes past n (TBs chained while recording can run
@@ -363,17 +362,6 @@ public final class PandaSession implements AutoCloseable {
         firstTbAtOrAfter.put(reached, reached);
         if (keep) keepCheckpoint(reached);
         return reached;
-    }
-
-    /**
-     * The start of the last debug_counter period at or before n (-1: none). PANDA calls
-     * debug_counter at the top of its exec loop, at the first TB it starts there in a new period
-     * (cpu-exec.c:750-754, 837): within one TB of the period start when every TB returns to the
-     * loop (replay, or a recording with -d nochain), anywhere in a chain of TBs when recording
-     * chains them. Either way no TB the loop starts lies between the period start and the call.
-     */
-    static long lastCounterBucketBefore(long n) {
-        return n < DEBUG_COUNTER_PERIOD ? -1 : (n / DEBUG_COUNTER_PERIOD) * DEBUG_COUNTER_PERIOD;
     }
 
     /**
@@ -514,7 +502,7 @@ public final class PandaSession implements AutoCloseable {
         if (n < 2 || !canHopToLoopPass()) return true;
         // a short span is cheaper TB by TB than the gdb commands of this way
         if ((from >= 0 ? from : instrCount()) + LOOP_PASS_MIN_SPAN > n) return true;
-        String field = "cpus->tqh_first->temp_rr_bp_instr";
+        String field = PandaNames.LOOP_PASS_FIELD;
         int bp = loopPassBreakpoint();
         gdb.evaluate(field + " = " + (n - 1));
         boolean ours = false;
@@ -543,12 +531,12 @@ public final class PandaSession implements AutoCloseable {
         if (loopPassStop == null) {
             boolean field;
             try {
-                gdb.evaluate("cpus->tqh_first->temp_rr_bp_instr");
+                gdb.evaluate(PandaNames.LOOP_PASS_FIELD);
                 field = true;
             } catch (DebuggerException e) {
                 field = false;
             }
-            loopPassStop = field && hasSymbol(LOOP_PASS_FUNCTION);
+            loopPassStop = field && hasSymbol(PandaNames.LOOP_PASS_FUNCTION);
         }
         return loopPassStop;
     }
@@ -559,13 +547,10 @@ public final class PandaSession implements AutoCloseable {
      */
     static final long LOOP_PASS_MIN_SPAN = 512;
 
-    /** What PANDA's cpu_exec loop calls on the first pass past cpu->temp_rr_bp_instr. */
-    static final String LOOP_PASS_FUNCTION = "cpu_rr_breakpoint_insert";
-
     private Integer loopPassBreakpoint;
 
     private int loopPassBreakpoint() {
-        if (loopPassBreakpoint == null) loopPassBreakpoint = offBreakpoint(LOOP_PASS_FUNCTION);
+        if (loopPassBreakpoint == null) loopPassBreakpoint = offBreakpoint(PandaNames.LOOP_PASS_FUNCTION);
         return loopPassBreakpoint;
     }
 
@@ -586,8 +571,8 @@ public final class PandaSession implements AutoCloseable {
     public synchronized long toCounter(long n) {
         requireTarget();
         if (begin < 0) beginRecordOrReplay();
-        if (!useDebugCounter || !hasSymbol("debug_counter")) return toInstr(n, false);
-        long target = ((n + DEBUG_COUNTER_PERIOD - 1) / DEBUG_COUNTER_PERIOD) * DEBUG_COUNTER_PERIOD;
+        if (!useDebugCounter || !hasSymbol(PandaNames.DEBUG_COUNTER)) return toInstr(n, false);
+        long target = PandaNames.periodStartAtOrAfter(n);
         long cur = here();
         cur = fromNearest(target, cur);
         hopToCounter(target, n);
@@ -630,7 +615,7 @@ public final class PandaSession implements AutoCloseable {
         if (n != null && !hopToLoopPass(n, from)) return instrCount();   // stopped elsewhere on the way
         int tb = execTbBreakpoint();
         gdb.condition(tb, n == null ? "" : countLvalue() + " >= " + n);
-        go(tb, n == null ? EXEC_TB : n);
+        go(tb, n == null ? PandaNames.EXEC_TB : n);
         return instrCount();
     }
 
@@ -853,8 +838,8 @@ public final class PandaSession implements AutoCloseable {
     public String ending(Stop stop) {
         if (role == Role.REPLAY && stop.reason() == Stop.Reason.SIGNAL_RECEIVED && stop.toString().contains("SIGABRT")) {
             try {
-                if (gdb.backtrace().stream().anyMatch(f -> RR_ASSERT_FAIL.equals(f.function()))) {
-                    return "PANDA's replay failed there: " + RR_ASSERT_FAIL + " aborted it";
+                if (gdb.backtrace().stream().anyMatch(f -> PandaNames.RR_ASSERT_FAIL.equals(f.function()))) {
+                    return "PANDA's replay failed there: " + PandaNames.RR_ASSERT_FAIL + " aborted it";
                 }
             } catch (RuntimeException e) {
                 // no stack to read: say what gdb said
@@ -862,9 +847,6 @@ public final class PandaSession implements AutoCloseable {
         }
         return stop.toString();
     }
-
-    /** PANDA's failed rr_assert (rr_log.c:238): prints the expression, then abort(). */
-    private static final String RR_ASSERT_FAIL = "rr_assert_fail";
 
     /**
      * What PANDA printed last, for an error about its end: its own reason (a missing snapshot, a
@@ -912,16 +894,16 @@ public final class PandaSession implements AutoCloseable {
 
     private boolean atExecTb() {
         List<Frame> bt = gdb.backtrace();
-        return !bt.isEmpty() && EXEC_TB.equals(bt.get(0).function());
+        return !bt.isEmpty() && PandaNames.EXEC_TB.equals(bt.get(0).function());
     }
 
     private int execTbBreakpoint() {
-        if (execTbBreakpoint == null) execTbBreakpoint = offBreakpoint(EXEC_TB);
+        if (execTbBreakpoint == null) execTbBreakpoint = offBreakpoint(PandaNames.EXEC_TB);
         return execTbBreakpoint;
     }
 
     private int debugCounterBreakpoint() {
-        if (debugCounterBreakpoint == null) debugCounterBreakpoint = offBreakpoint("debug_counter");
+        if (debugCounterBreakpoint == null) debugCounterBreakpoint = offBreakpoint(PandaNames.DEBUG_COUNTER);
         return debugCounterBreakpoint;
     }
 
@@ -944,7 +926,7 @@ public final class PandaSession implements AutoCloseable {
      * which record/replay does not use, so they read 0.
      */
     public String divergeCountExpression() {
-        return "*(uint64_t *) " + gdb.evaluateUnsigned("&" + INSTR_COUNT);
+        return "*(uint64_t *) " + gdb.evaluateUnsigned("&" + PandaNames.INSTR_COUNT);
     }
 
     private volatile String countCondition;
@@ -970,13 +952,13 @@ public final class PandaSession implements AutoCloseable {
 
     /** Host address of the guest instruction count (a uint64 in the first CPU's state). */
     public long instrCountAddress() {
-        return gdb.evaluateUnsigned("&" + INSTR_COUNT);
+        return gdb.evaluateUnsigned("&" + PandaNames.INSTR_COUNT);
     }
 
     // ---- looking ----
 
     public long instrCount() {
-        return gdb.evaluateUnsigned(INSTR_COUNT);
+        return gdb.evaluateUnsigned(PandaNames.INSTR_COUNT);
     }
 
     public long pc() {
@@ -1025,7 +1007,7 @@ public final class PandaSession implements AutoCloseable {
      */
     public Checksums checksums() {
         long instr = instrCount();
-        Long regs = hasSymbol("rr_checksum_regs") ? gdb.evaluateUnsigned("(unsigned int) rr_checksum_regs()") : null;
+        Long regs = hasSymbol(PandaNames.RR_CHECKSUM_REGS) ? gdb.evaluateUnsigned("(unsigned int) " + PandaNames.RR_CHECKSUM_REGS + "()") : null;
         return new Checksums(instr, regs, ramCrc(0, ramSize()), tlbHash());
     }
 

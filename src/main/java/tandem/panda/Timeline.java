@@ -102,7 +102,7 @@ public final class Timeline {
                 Stop stop = tryRr(() -> gdb.reverseCont(side.moveLimit()));
                 if (stop != null) return fromRr(stop);
             }
-            return lastStopBefore(enabledBreakpoints(), here(), "breakpoint or watchpoint");
+            return lastStopBefore(BreakpointTable.enabled(gdb), here(), "breakpoint or watchpoint");
         }
     }
 
@@ -173,9 +173,9 @@ public final class Timeline {
     public Origin origin(String lvalue) {
         synchronized (side) {
             String expr = side.guestState(lvalue);
-            Set<Integer> user = enabledBreakpoints();
-            if (!user.isEmpty()) gdb.disable(toArray(user));
-            int watch = watchLocation(expr);
+            Set<Integer> user = BreakpointTable.enabled(gdb);
+            if (!user.isEmpty()) gdb.disable(BreakpointTable.numbers(user));
+            int watch = BreakpointTable.watchLocation(gdb, side.name(), expr);
             try {
                 if (rrReverses()) {
                     Origin o = rrOrigin(lvalue, expr, watch);
@@ -184,7 +184,7 @@ public final class Timeline {
                 return lastChange(lvalue, expr, watch);
             } finally {
                 gdb.delete(watch);
-                if (!user.isEmpty()) gdb.enable(toArray(user));
+                if (!user.isEmpty()) gdb.enable(BreakpointTable.numbers(user));
             }
         }
     }
@@ -238,17 +238,17 @@ public final class Timeline {
     /** The previous TB boundary strictly before now (a TB has at most 512 guest instructions). */
     private ReverseStop previousTbBoundary(Mark now) {
         long lo = Math.max(side.begin(), now.instr() - 512);
-        Breakpoint tb = gdb.breakAt(PandaSession.EXEC_TB, side.countExpression() + " >= " + lo);
-        Set<Integer> user = enabledBreakpoints();
+        Breakpoint tb = gdb.breakAt(PandaNames.EXEC_TB, side.countExpression() + " >= " + lo);
+        Set<Integer> user = BreakpointTable.enabled(gdb);
         user.remove(tb.number());
-        if (!user.isEmpty()) gdb.disable(toArray(user));
+        if (!user.isEmpty()) gdb.disable(BreakpointTable.numbers(user));
         try {
             quietBefore = lo;
             return lastStopBefore(Set.of(tb.number()), now, "TB boundary");
         } finally {
             quietBefore = -1;
             gdb.delete(tb.number());
-            if (!user.isEmpty()) gdb.enable(toArray(user));
+            if (!user.isEmpty()) gdb.enable(BreakpointTable.numbers(user));
         }
     }
 
@@ -332,42 +332,42 @@ public final class Timeline {
 
     /** {@link #scan(long, Mark, Set, Visitor)}, running {@code atStart} at the way back. */
     private void scan(long from, Mark end, Set<Integer> stops, Runnable atStart, Visitor visitor) {
-        Set<Integer> enabled = enabledBreakpoints();
-        if (!enabled.isEmpty()) gdb.disable(toArray(enabled));
+        Set<Integer> enabled = BreakpointTable.enabled(gdb);
+        if (!enabled.isEmpty()) gdb.disable(BreakpointTable.numbers(enabled));
         try {
             side.toInstr(from, false);
         } finally {
-            if (!enabled.isEmpty()) gdb.enable(toArray(enabled));
+            if (!enabled.isEmpty()) gdb.enable(BreakpointTable.numbers(enabled));
         }
         atStart.run();
         Set<Integer> off = new LinkedHashSet<>(enabled);
         off.removeAll(stops);
-        if (!off.isEmpty()) gdb.disable(toArray(off));
+        if (!off.isEmpty()) gdb.disable(BreakpointTable.numbers(off));
         String count = side.countExpression();
         // stops that can't fire before quietBefore stay off up to the debug_counter period before
         // it: a condition gdb tests at every TB costs about 0.3 ms a TB on real PANDA
-        boolean quiet = quietBefore > from && side.hasSymbol("debug_counter")
-                && PandaSession.lastCounterBucketBefore(Math.min(quietBefore, end.instr())) > from;
-        long bucket = PandaSession.lastCounterBucketBefore(quiet ? Math.min(quietBefore, end.instr()) : end.instr());
+        boolean quiet = quietBefore > from && side.hasSymbol(PandaNames.DEBUG_COUNTER)
+                && PandaNames.periodStartAtOrBefore(Math.min(quietBefore, end.instr())) > from;
+        long bucket = PandaNames.periodStartAtOrBefore(quiet ? Math.min(quietBefore, end.instr()) : end.instr());
         if (!stops.isEmpty()) {
-            if (quiet) gdb.disable(toArray(stops));
-            else gdb.enable(toArray(stops));
+            if (quiet) gdb.disable(BreakpointTable.numbers(stops));
+            else gdb.enable(BreakpointTable.numbers(stops));
         }
         Integer hop = null, guard = null, past = null;
         Map<Long, Integer> atCount = new HashMap<>();
-        Map<Integer, Long> hitsBefore = hitCounts();
+        Map<Integer, Long> hitsBefore = BreakpointTable.hitCounts(gdb);
         Map<Integer, Integer> reported = new HashMap<>();
         Long lastCandidate = null;
         long guardPc = -1;
         // a known time is found by counting the stops; the registers need no guard at its place
         boolean timed = end.timedBy(stops);
         try {
-            if (side.hasSymbol("debug_counter") && bucket > from) {
-                hop = gdb.breakAt("debug_counter", count + " >= " + bucket).number();
+            if (side.hasSymbol(PandaNames.DEBUG_COUNTER) && bucket > from) {
+                hop = gdb.breakAt(PandaNames.DEBUG_COUNTER, count + " >= " + bucket).number();
             } else {
                 if (!timed) guard = guard(end, count);
-                if (!end.tbBoundary()) past = gdb.breakAt(PandaSession.EXEC_TB, count + " > " + end.instr()).number();
-                guardPc = guard == null ? -1 : address(guard);
+                if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
+                guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
             }
             while (true) {
                 if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while going back to " + end.instr() + side.describeWhere());
@@ -385,9 +385,9 @@ public final class Timeline {
                     gdb.delete(hop);
                     hop = null;
                     if (!timed) guard = guard(end, count);
-                    if (!end.tbBoundary()) past = gdb.breakAt(PandaSession.EXEC_TB, count + " > " + end.instr()).number();
-                    guardPc = guard == null ? -1 : address(guard);
-                    if (quiet && !stops.isEmpty()) gdb.enable(toArray(stops));
+                    if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
+                    guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
+                    if (quiet && !stops.isEmpty()) gdb.enable(BreakpointTable.numbers(stops));
                     boolean user = !quiet && (stops.contains(stop.breakpoint()) || userHitHere(stops, hitsBefore, reported));
                     if (user) {
                         reported.merge(stop.breakpoint(), 1, Integer::sum);
@@ -430,24 +430,24 @@ public final class Timeline {
             }
         } finally {
             for (Integer b : new Integer[]{hop, guard, past}) if (b != null) gdb.delete(b);
-            if (!off.isEmpty()) gdb.enable(toArray(off));
+            if (!off.isEmpty()) gdb.enable(BreakpointTable.numbers(off));
         }
     }
 
     private boolean atDebugCounter() {
         List<Frame> bt = gdb.backtrace();
-        return !bt.isEmpty() && "debug_counter".equals(bt.get(0).function());
+        return !bt.isEmpty() && PandaNames.DEBUG_COUNTER.equals(bt.get(0).function());
     }
 
     private int guard(Mark end, String count) {
         return end.tbBoundary()
-                ? gdb.breakAt(PandaSession.EXEC_TB, count + " >= " + end.instr()).number()
+                ? gdb.breakAt(PandaNames.EXEC_TB, count + " >= " + end.instr()).number()
                 : gdb.breakAt("*" + Long.toUnsignedString(end.hostPc()), count + " == " + end.instr()).number();
     }
 
     /** Whether one of {@code stops} (a breakpoint at this very place) also hit at the stop gdb reported as another. */
     private boolean userHitHere(Set<Integer> stops, Map<Integer, Long> before, Map<Integer, Integer> reported) {
-        Map<Integer, Long> after = hitCounts();
+        Map<Integer, Long> after = BreakpointTable.hitCounts(gdb);
         for (int b : stops) {
             long hits = after.getOrDefault(b, 0L) - before.getOrDefault(b, 0L);
             if (hits > reported.getOrDefault(b, 0)) return true;
@@ -546,19 +546,13 @@ public final class Timeline {
 
     private boolean atTbBoundary() {
         List<Frame> bt = gdb.backtrace();
-        if (bt.isEmpty() || !PandaSession.EXEC_TB.equals(bt.get(0).function())) return false;
-        Breakpoint probe = gdb.breakAt(PandaSession.EXEC_TB, "0");
+        if (bt.isEmpty() || !PandaNames.EXEC_TB.equals(bt.get(0).function())) return false;
+        Breakpoint probe = gdb.breakAt(PandaNames.EXEC_TB, "0");
         try {
-            return address(probe.number()) == gdb.evaluateUnsigned("$pc");
+            return BreakpointTable.address(gdb, probe.number()) == gdb.evaluateUnsigned("$pc");
         } finally {
             gdb.delete(probe.number());
         }
-    }
-
-    /** The host address of a breakpoint (-1 when gdb lists none). */
-    private long address(int breakpoint) {
-        Matcher m = ADDRESS.matcher(gdb.console("info breakpoints " + breakpoint));
-        return m.find() ? GdbNumber.parse(m.group(1)) : -1;
     }
 
     private long guestPc() {
@@ -585,56 +579,4 @@ public final class Timeline {
 
     /** x86-64 registers whose values at a stop depend on host timing, not on the replay. */
     private static final Set<String> HOST_TIMING_REGISTERS = Set.of("rcx", "r8", "r9", "r10", "r11");
-
-    /** One line of `info breakpoints`: "3       breakpoint     keep y   0x000055555555a1b9 in f at f.c:12". */
-    private static final Pattern ROW = Pattern.compile("(?m)^(\\d+)\\s+(?:hw |read |acc )?(breakpoint|watchpoint|dprintf)\\s+\\S+\\s+([yn])\\b");
-    private static final Pattern ADDRESS = Pattern.compile("(?m)^\\d+\\s+breakpoint\\s+\\S+\\s+[yn]\\s+(0x[0-9a-f]+)");
-    private static final Pattern HITS = Pattern.compile("already hit (\\d+) time");
-
-    /** The breakpoints and watchpoints enabled now: the user's (tandem keeps its own disabled between moves). */
-    private Set<Integer> enabledBreakpoints() {
-        Set<Integer> on = new LinkedHashSet<>();
-        Matcher m = ROW.matcher(gdb.console("info breakpoints"));
-        while (m.find()) if (m.group(3).equals("y") && !m.group(2).equals("dprintf")) on.add(Integer.parseInt(m.group(1)));
-        return on;
-    }
-
-    private Map<Integer, Long> hitCounts() {
-        Map<Integer, Long> hits = new HashMap<>();
-        Integer current = null;
-        for (String line : gdb.console("info breakpoints").split("\n")) {
-            Matcher row = ROW.matcher(line);
-            if (row.find()) {
-                current = Integer.parseInt(row.group(1));
-                continue;
-            }
-            Matcher h = HITS.matcher(line);
-            if (current != null && h.find()) hits.put(current, Long.parseLong(h.group(1)));
-        }
-        return hits;
-    }
-
-    /** A hardware watchpoint on the location expr names now (`watch -l`): its number. */
-    private int watchLocation(String expr) {
-        String out;
-        try {
-            out = gdb.console("watch -l " + expr);
-        } catch (DebuggerException e) {
-            throw new PandaException(side.name() + ": can't watch `" + expr + "`: " + (e.gdbMessage() == null ? e.getMessage() : e.gdbMessage())
-                    + " (origin takes an lvalue: a variable, a field, *(type *) address, or a guest-state name such as 'EntryHi', 'gpr[5]', 'tlb[3].VPN2')", e);
-        }
-        Matcher m = Pattern.compile("[Ww]atchpoint (\\d+)").matcher(out);
-        if (!m.find()) throw new PandaException(side.name() + ": gdb set no watchpoint for `" + expr + "`: " + out.trim());
-        if (!out.contains("Hardware")) {
-            int n = Integer.parseInt(m.group(1));
-            gdb.delete(n);
-            throw new PandaException(side.name() + ": gdb can watch `" + expr + "` only in software (one step at a time): "
-                    + "watch a smaller lvalue (at most 8 bytes)");
-        }
-        return Integer.parseInt(m.group(1));
-    }
-
-    private static int[] toArray(Set<Integer> s) {
-        return s.stream().mapToInt(Integer::intValue).toArray();
-    }
 }

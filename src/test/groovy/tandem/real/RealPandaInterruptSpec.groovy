@@ -9,6 +9,7 @@ import spock.lang.Specification
 import spock.lang.Timeout
 import tandem.panda.Pair
 import tandem.panda.PandaException
+import tandem.panda.PandaNames
 import tandem.panda.PandaSession
 
 import java.nio.file.Files
@@ -31,7 +32,7 @@ class RealPandaInterruptSpec extends Specification {
     def setupSpec() {
         recording = RealPanda.get().unchanged()
         String count = 'cpus->tqh_first->rr_guest_instr_count'
-        long bucket = PandaSession.lastCounterBucketBefore(GOAL)
+        long bucket = PandaNames.periodStartAtOrBefore(GOAL)
         def witness = RealPanda.get().replayUnderGdb(recording, [], false, [
                 'break rr_do_begin_replay', 'run', 'delete',
                 'break cpu_loop_exec_tb', 'continue', "printf \"begin %llu\\n\", $count".toString(), 'delete',
