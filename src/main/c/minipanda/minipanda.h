@@ -141,8 +141,9 @@ uint32_t mp_clock_value(uint64_t count);
 /* rr.c */
 typedef enum { RR_OFF, RR_RECORD, RR_REPLAY } RR_mode;
 extern volatile RR_mode rr_mode;
-enum { RR_CALLSITE_CLOCK = 1, RR_CALLSITE_CONSOLE = 2, RR_CALLSITE_CPU_INTERRUPT = 3 };
-uint32_t mp_rr_input_4(int callsite, uint32_t live_value, uint64_t count);
+/* RR_callsite_id: PANDA's numbers (rr_log_all.h, FOREACH_CALLSITE) of the call sites mini-PANDA logs at */
+enum { RR_CALLSITE_CPU_HANDLE_INTERRUPT_BEFORE = 0, RR_CALLSITE_IO_READ_ALL = 4, RR_CALLSITE_END_OF_LOG = 17 };
+uint64_t mp_rr_io_read(uint64_t live_value, uint64_t count);
 void mp_rr_record_interrupt(int line, uint64_t count);
 uint64_t mp_rr_next_async(void);        /* count of the next event that must split TBs */
 void mp_rr_boundary(uint64_t count);    /* deliver/check log events at a TB boundary */

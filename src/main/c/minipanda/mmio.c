@@ -4,7 +4,8 @@
  *
  * Reads of the clock and of the receive register are the machine's
  * nondeterministic inputs: in record their live values are logged, in replay
- * the values come from the log (mp_rr_input_4), like PANDA's RR_INPUT_4.
+ * the values come from the log (mp_rr_io_read), as PANDA's io_readx logs every MMIO read
+ * (cputlb.c: RR_INPUT_8 at RR_CALLSITE_IO_READ_ALL).
  * The live values are derived from -demo-seed and the instruction count, so
  * a recording run itself is deterministic given its command line and stdin.
  */
@@ -36,14 +37,14 @@ uint32_t mp_mmio_read(uint32_t offset, uint64_t count)
     uint32_t v;
     switch (offset) {
     case MP_MMIO_CLOCK:
-        return mp_rr_input_4(RR_CALLSITE_CLOCK, mp_clock_value(count), count);
+        return (uint32_t)mp_rr_io_read(mp_clock_value(count), count);
     case MP_MMIO_RXDATA:
         v = 0xffffffffu;
         if (rr_mode != RR_REPLAY && rx_head != rx_tail) {
             v = (uint8_t)rx_fifo[rx_head];
             rx_head = (rx_head + 1) % sizeof rx_fifo;
         }
-        v = mp_rr_input_4(RR_CALLSITE_CONSOLE, v, count);
+        v = (uint32_t)mp_rr_io_read(v, count);
         if (v == 0xffffffffu)
             mp_irq_lower(MP_IRQ_CONSOLE);   /* drained: the line drops */
         return v;

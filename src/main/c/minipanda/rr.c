@@ -6,13 +6,18 @@
  * rr_do_begin_replay.  Nothing is left in FILE buffers while the guest runs,
  * because gdb's `checkpoint` forks the process.
  *
- * NAME-rr-nondet.log is text, one entry per line, after two '#' header lines:
- *   # mini-panda nondet log v1 (arch mips)
- *   # last_prog_point=N entries=E
- *   {guest_instr_count=C} RR_INPUT_4 RR_CALLSITE_CLOCK 0x5e0123ab
- *   {guest_instr_count=C} RR_INPUT_4 RR_CALLSITE_CONSOLE 0x0000002f   (0xffffffff: fifo empty)
- *   {guest_instr_count=C} RR_INTERRUPT_REQUEST RR_CALLSITE_CPU_INTERRUPT 7   (Cause.IP line raised: 7 timer, 2 console)
- *   {guest_instr_count=C} RR_END_OF_LOG - 0
+ * NAME-rr-nondet.log is PANDA's binary format (rr_log.c of the notes' branch: rr_write_item,
+ * :280-386; rr_destroy_log rewrites the header at the end, :1280-1345), little-endian:
+ *   u64 header: the guest instruction count of the last item (RR_END_OF_LOG's)
+ *   per item: u64 guest_instr_count, u8 kind (RR_log_entry_kind), u8 callsite (RR_callsite_id,
+ *   PANDA's numbers), then the kind's payload:
+ *     RR_INPUT_8 RR_CALLSITE_IO_READ_ALL  u64  an MMIO read of the clock or the UART's receive
+ *                                              register (cputlb.c's io_readx logs every MMIO read so;
+ *                                              0xffffffff: receive FIFO empty)
+ *     RR_INTERRUPT_REQUEST RR_CALLSITE_CPU_HANDLE_INTERRUPT_BEFORE  i32  the Cause.IP line raised
+ *                                              (7 timer, 2 console; QEMU logs cpu->interrupt_request
+ *                                              here, mini-PANDA the line it stands for)
+ *     RR_END_OF_LOG RR_CALLSITE_END_OF_LOG     (none)
  * C is the number of guest instructions executed before the event.  Inputs
  * are consumed by the guest's load of the port at exactly that count;
  * interrupt requests are raised at the TB boundary at that count (the icount
@@ -51,15 +56,33 @@ static const char *const log_entry_kind_str[RR_LAST] = {
     "RR_EXIT_REQUEST", "RR_SKIPPED_CALL", "RR_END_OF_LOG", "RR_PENDING_INTERRUPTS",
     "RR_EXCEPTION",
 };
-static const char *const callsite_str[] = {
-    "-", "RR_CALLSITE_CLOCK", "RR_CALLSITE_CONSOLE", "RR_CALLSITE_CPU_INTERRUPT",
-};
+/* RR_callsite_id (rr_log_all.h's FOREACH_CALLSITE): the numbers mini-PANDA writes, by name */
+static const char *callsite_name(int callsite)
+{
+    switch (callsite) {
+    case RR_CALLSITE_CPU_HANDLE_INTERRUPT_BEFORE: return "RR_CALLSITE_CPU_HANDLE_INTERRUPT_BEFORE";
+    case RR_CALLSITE_IO_READ_ALL: return "RR_CALLSITE_IO_READ_ALL";
+    case RR_CALLSITE_END_OF_LOG: return "RR_CALLSITE_END_OF_LOG";
+    default: return "RR_CALLSITE_?";
+    }
+}
+
+/* payload bytes of each kind mini-PANDA writes (rr_write_item); -1: a kind it never writes */
+static int payload_bytes(int kind)
+{
+    switch (kind) {
+    case RR_INPUT_8: return 8;
+    case RR_INTERRUPT_REQUEST: return 4;
+    case RR_END_OF_LOG: return 0;
+    default: return -1;
+    }
+}
 
 typedef struct RR_entry {
     uint64_t count;
     uint8_t kind;
     uint8_t callsite;
-    uint32_t value;
+    uint64_t value;
 } RR_entry;
 
 static RR_entry *rr_log;
@@ -80,7 +103,7 @@ MP_API uint64_t rr_get_guest_instr_count(void)
     return cpus.tqh_first->rr_guest_instr_count;
 }
 
-static void rr_append(uint64_t count, int kind, int callsite, uint32_t value)
+static void rr_append(uint64_t count, int kind, int callsite, uint64_t value)
 {
     if (rr_log_len == rr_log_cap) {
         rr_log_cap = rr_log_cap ? rr_log_cap * 2 : 4096;
@@ -128,16 +151,17 @@ static void rr_assert_fail(const char *exp, const char *file, int line, uint64_t
     abort();
 }
 
-uint32_t mp_rr_input_4(int callsite, uint32_t live_value, uint64_t count)
+uint64_t mp_rr_io_read(uint64_t live_value, uint64_t count)
 {
+    const int callsite = RR_CALLSITE_IO_READ_ALL;
     if (rr_mode == RR_RECORD) {
-        rr_append(count, RR_INPUT_4, callsite, live_value);
+        rr_append(count, RR_INPUT_8, callsite, live_value);
         return live_value;
     }
     if (rr_mode == RR_REPLAY) {
         RR_entry *current_item = NULL;
         if (rr_head < rr_log_len && rr_log[rr_head].count == count &&
-            rr_log[rr_head].kind == RR_INPUT_4 && rr_log[rr_head].callsite == callsite)
+            rr_log[rr_head].kind == RR_INPUT_8 && rr_log[rr_head].callsite == callsite)
             current_item = &rr_log[rr_head];
         if (!current_item)
             rr_assert_fail("current_item", __FILE__, __LINE__, count);
@@ -150,7 +174,7 @@ uint32_t mp_rr_input_4(int callsite, uint32_t live_value, uint64_t count)
 void mp_rr_record_interrupt(int line, uint64_t count)
 {
     if (rr_mode == RR_RECORD)
-        rr_append(count, RR_INTERRUPT_REQUEST, RR_CALLSITE_CPU_INTERRUPT, (uint32_t)line);
+        rr_append(count, RR_INTERRUPT_REQUEST, RR_CALLSITE_CPU_HANDLE_INTERRUPT_BEFORE, (uint64_t)line);
 }
 
 uint64_t mp_rr_next_async(void)
@@ -220,7 +244,7 @@ void mp_rr_boundary(uint64_t count)
                 /* the guest went past this entry without consuming it (rr_log_all.h:282-288) */
                 printf("Ahead of log while looking for log entry of type %s\n", log_entry_kind_str[RR_INTERRUPT_REQUEST]);
                 rr_spit_prog_point(e->count);
-                printf("\t%s from %s\n", log_entry_kind_str[e->kind], callsite_str[e->callsite]);
+                printf("\t%s from %s\n", log_entry_kind_str[e->kind], callsite_name(e->callsite));
                 rr_signal_disagreement(count, e->count);
                 rr_do_end_replay(1);
             }
@@ -295,22 +319,25 @@ MP_API void rr_do_end_record(void)
     if (rr_mode != RR_RECORD)
         return;
     uint64_t end = rr_get_guest_instr_count();
-    rr_append(end, RR_END_OF_LOG, 0, 0);
-    FILE *f = fopen(rr_log_name, "w");
+    rr_append(end, RR_END_OF_LOG, RR_CALLSITE_END_OF_LOG, 0);
+    FILE *f = fopen(rr_log_name, "wb");
     if (!f) {
         fprintf(stderr, "mini-panda: cannot write %s\n", rr_log_name);
         exit(1);
     }
-    fprintf(f, "# mini-panda nondet log v1 (arch %s)\n# last_prog_point=%" PRIu64 " entries=%zu\n",
-            MP_ARCH_NAME, end, rr_log_len);
+    /* x86-64 and every host mini-PANDA builds on are little-endian, as PANDA's log is */
+    fwrite(&end, sizeof end, 1, f);
     for (size_t i = 0; i < rr_log_len; i++) {
         RR_entry *e = &rr_log[i];
-        if (e->kind == RR_INPUT_4)
-            fprintf(f, "{guest_instr_count=%" PRIu64 "} %s %s 0x%08x\n", e->count,
-                    log_entry_kind_str[e->kind], callsite_str[e->callsite], e->value);
-        else
-            fprintf(f, "{guest_instr_count=%" PRIu64 "} %s %s %u\n", e->count,
-                    log_entry_kind_str[e->kind], callsite_str[e->callsite], e->value);
+        fwrite(&e->count, sizeof e->count, 1, f);
+        fwrite(&e->kind, 1, 1, f);
+        fwrite(&e->callsite, 1, 1, f);
+        if (e->kind == RR_INPUT_8) {
+            fwrite(&e->value, 8, 1, f);
+        } else if (e->kind == RR_INTERRUPT_REQUEST) {
+            int32_t v = (int32_t)e->value;
+            fwrite(&v, 4, 1, f);
+        }
     }
     fclose(f);
     time_t rr_end_time;
@@ -323,22 +350,6 @@ MP_API void rr_do_end_record(void)
     /* vl.c:2008-2016: the main loop says so once end_record is done */
     printf("Recording ready for use.\n");
     fflush(stdout);
-}
-
-static int parse_kind(const char *s)
-{
-    for (int k = 0; k < RR_LAST; k++)
-        if (!strcmp(s, log_entry_kind_str[k]))
-            return k;
-    return -1;
-}
-
-static int parse_callsite(const char *s)
-{
-    for (size_t k = 0; k < sizeof callsite_str / sizeof *callsite_str; k++)
-        if (!strcmp(s, callsite_str[k]))
-            return (int)k;
-    return -1;
 }
 
 /* QEMU's error_report (util/qemu-error.c): "PROGRAM: message" on stderr */
@@ -409,26 +420,30 @@ MP_API int rr_do_begin_replay(const char *file_name_full, CPUState *cpu_state)
     time(&rr_start_time);
     printf("opening nondet log for read :\t%s\n", log);
     fflush(stdout);
-    f = fopen(log, "r");
+    f = fopen(log, "rb");
     if (!f)
         rr_assert_fail("rr_nondet_log->fp != NULL", __FILE__, __LINE__, 0);
     reset_counters(cpu_state);
-    int lineno = 0;
-    while (fgets(line, sizeof line, f)) {
-        char kind[64], cs[64], val[64];
+    uint64_t header;
+    if (fread(&header, sizeof header, 1, f) != 1) {
+        fprintf(stderr, "mini-panda: %s: shorter than the log's 8-byte header\n", log);
+        exit(1);
+    }
+    for (long at = ftell(f);; at = ftell(f)) {
         uint64_t count;
-        lineno++;
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        int k, c;
-        if (sscanf(line, "{guest_instr_count=%" SCNu64 "} %63s %63s %63s", &count, kind, cs, val) != 4 ||
-            (k = parse_kind(kind)) < 0 || (c = parse_callsite(cs)) < 0) {
-            fprintf(stderr, "mini-panda: %s:%d: malformed log entry\n", log, lineno);
+        uint8_t kc[2];
+        if (fread(&count, sizeof count, 1, f) != 1)
+            break;
+        int payload = fread(kc, 1, 2, f) == 2 && kc[0] < RR_LAST ? payload_bytes(kc[0]) : -1;
+        uint64_t v8 = 0;
+        int32_t v4 = 0;
+        if (payload < 0 || (payload == 8 && fread(&v8, 8, 1, f) != 1) || (payload == 4 && fread(&v4, 4, 1, f) != 1)) {
+            fprintf(stderr, "mini-panda: %s: malformed log entry at byte %ld\n", log, at);
             exit(1);
         }
-        rr_append(count, k, c, (uint32_t)strtoul(val, NULL, 0));
-        rr_number_of_log_entries[k]++;
-        rr_size_of_log_entries[k] += strlen(line);
+        rr_append(count, kc[0], kc[1], payload == 4 ? (uint64_t)(int64_t)v4 : v8);
+        rr_number_of_log_entries[kc[0]]++;
+        rr_size_of_log_entries[kc[0]] += 10 + (unsigned)payload;
     }
     fclose(f);
     if (!rr_log_len || rr_log[rr_log_len - 1].kind != RR_END_OF_LOG) {
@@ -438,7 +453,7 @@ MP_API int rr_do_begin_replay(const char *file_name_full, CPUState *cpu_state)
     rr_last_count = rr_log[rr_log_len - 1].count;
     rr_next_async_idx = realloc(rr_next_async_idx, rr_log_len * sizeof *rr_next_async_idx);
     for (size_t i = rr_log_len; i-- > 0;)
-        rr_next_async_idx[i] = rr_log[i].kind == RR_INPUT_4 ? rr_next_async_idx[i + 1] : i;
+        rr_next_async_idx[i] = rr_log[i].kind == RR_INPUT_8 ? rr_next_async_idx[i + 1] : i;
     free(rr_log_name);
     rr_log_name = strdup(log);
     /* rr_log.h:186-189: the total once, then a progress line every 1% */
