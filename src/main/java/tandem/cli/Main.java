@@ -122,6 +122,26 @@ public final class Main implements Runnable {
             return at.isEmpty() ? t : new PandaSide(name, t.role(), t.target(), at);
         }
 
+        /** `bisect --log`: the nondet log of each side that replays one (read when the divergence is found). */
+        tandem.bisect.Explanation explain(tandem.bisect.Divergence d) {
+            return tandem.bisect.Explanation.of(d, nondetLog(recCmd, "rec"), nondetLog(repCmd, "rep"));
+        }
+
+        private tandem.panda.nondet.NondetLog nondetLog(String cmd, String side) {
+            if (cmd == null) {
+                System.out.println(side + ": an rr trace: its nondet log is not read (--log reads those of command lines with -replay NAME)");
+                return null;
+            }
+            var path = tandem.panda.nondet.NondetLog.of(PandaCommand.parse(cmd, cwd, List.of()));
+            if (path.isEmpty()) return null;
+            try {
+                return tandem.panda.nondet.NondetLog.cached(path.get());
+            } catch (RuntimeException e) {
+                System.out.println(side + ": " + e.getMessage());
+                return null;
+            }
+        }
+
         Verbs.Traces toVerbs() {
             Path recDir = recCmd == null ? rec : null;
             Path repTrace = repCmd == null ? (recCmd != null && rep == null ? rec : rep) : null;
@@ -178,6 +198,8 @@ public final class Main implements Runnable {
                     "  tandem bisect recrep reprep --instr-bounds=1700000,1718780 \\",
                     "      --report divergence.json",
                     "  tandem bisect recrep reprep --resume=bisect.resume",
+                    "  tandem bisect --cwd rec/ --rec-cmd '... -replay good' --rep-cmd '... -replay ls' --log",
+                    "                 (and what the nondet logs hold there, and the cause)",
                     "  tandem bisect --rec-trace ls --rep-cmd 'panda-system-mips ... -replay ls'",
                     "                 (no rr: the record run's own trace is rec)",
                     "                 (again after Ctrl-C: it goes on where it stopped)"})
@@ -196,6 +218,8 @@ public final class Main implements Runnable {
         Path resume;
         @Option(names = "--report", paramLabel = "FILE", description = "write the divergence as JSON to FILE and as Markdown beside it")
         Path report;
+        @Option(names = "--log", description = "say what PANDA's nondet logs (-replay NAME: NAME-rr-nondet.log) hold at the divergence: the items each side consumed there, where the logs first differ, and the cause")
+        boolean log;
 
         @Override
         public Integer call() {
@@ -229,7 +253,7 @@ public final class Main implements Runnable {
                     System.out.println("bisect failed: " + e.getMessage());
                     return BisectCommand.ERROR;
                 }
-                return BisectCommand.run(pair, opts, System.out);
+                return BisectCommand.run(pair, opts, System.out, log ? traces::explain : null);
             }
         }
 
