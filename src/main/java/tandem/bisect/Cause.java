@@ -15,6 +15,10 @@ public record Cause(Kind kind, String evidence) {
         INTERRUPT("an interrupt at another count, or on one side only"),
         UNLOGGED_STATE("a value read from state the log does not hold"),
         TRANSLATION("a TLB or translation difference"),
+        /** A replay bug's kind: host code wrote a guest register in one run and not in the other. */
+        REGISTER("a register written on one side only"),
+        /** A replay bug's kind: host code wrote guest RAM in one run and not in the other. */
+        RAM("guest RAM written on one side only"),
         UNKNOWN("unknown");
 
         /** The words the report uses. */

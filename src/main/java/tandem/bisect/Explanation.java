@@ -41,6 +41,21 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference) 
     }
 
     /**
+     * For two runs of one replay (`tandem check`): the same snapshot, log and commands on both
+     * sides, so whatever differs came from state neither holds.
+     */
+    public static Explanation ofOneReplay(Divergence d, NondetLog log) {
+        Explanation e = of(d, log, log);
+        if (e.cause.kind() != Cause.Kind.UNKNOWN) return e;
+        List<String> lines = new ArrayList<>(e.lines.subList(0, e.lines.size() - 1));
+        Cause c = new Cause(Cause.Kind.UNLOGGED_STATE, "two runs of one replay (one snapshot, one log, the same commands) differ at guest instruction "
+                + d.firstDiverged() + (d.registers().isEmpty() ? "" : " in " + String.join(", ", d.registers()))
+                + ": the guest read there something neither the snapshot nor the log holds (a clock or timer of the host, say)");
+        lines.add("why: " + c);
+        return new Explanation(lines, c, e.firstDifference);
+    }
+
+    /**
      * The same for a divergence between guest instructions {@code lo} (equal) and {@code hi} (first
      * differing), with whether the TLB differs at {@code hi} and the writes seen on the way.
      */
@@ -144,6 +159,7 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference) 
                 : "the logs are the same; ";
         if (tlb) {
             for (WatchEvent w : writes) {
+                if (!w.what().startsWith("tlb")) continue;
                 for (String f : w.backtrace()) {
                     for (String fn : RANDOM_INDEX_PATH) {
                         if (f.contains(fn)) {
@@ -154,9 +170,51 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference) 
                     }
                 }
             }
-            return new Cause(Cause.Kind.TRANSLATION, logs + "the TLB differs at guest instruction " + hi);
         }
+        WatchEvent one = firstOneSided(writes);
+        if (one != null) {
+            String evidence = logs + one + ", which " + (one.side().equals("rec") ? "rep" : "rec") + " made nowhere";
+            if (interruptDelivery(one)) return new Cause(Cause.Kind.INTERRUPT, evidence + " (in the code that delivers an interrupt)");
+            if (one.what().startsWith("tlb")) return new Cause(Cause.Kind.TRANSLATION, evidence);
+            if (one.what().startsWith("ram")) return new Cause(Cause.Kind.RAM, evidence);
+            return new Cause(Cause.Kind.REGISTER, evidence);
+        }
+        if (tlb) return new Cause(Cause.Kind.TRANSLATION, logs + "the TLB differs at guest instruction " + hi);
         return new Cause(Cause.Kind.UNKNOWN, logs + "nothing logged differs up to guest instruction " + hi);
+    }
+
+    /** The earliest write one side made and the other did not (same location, value and count), or null. */
+    static WatchEvent firstOneSided(List<WatchEvent> writes) {
+        WatchEvent first = null;
+        for (WatchEvent w : writes) {
+            boolean matched = false;
+            for (WatchEvent o : writes) {
+                if (!o.side().equals(w.side()) && o.instr() == w.instr() && o.sameAs(w)) {
+                    matched = true;
+                    break;
+                }
+            }
+            if (!matched && (first == null || w.instr() < first.instr())) first = w;
+        }
+        return first;
+    }
+
+    /**
+     * Host functions that deliver an interrupt to the guest: QEMU's cpu_handle_interrupt and each
+     * target's *_cpu_do_interrupt, mini-PANDA's mp_irq_raise and mp_take_interrupt.
+     */
+    static final List<String> INTERRUPT_DELIVERY = List.of("cpu_handle_interrupt", "do_interrupt", "mp_irq_raise", "mp_take_interrupt");
+
+    private static final java.util.regex.Pattern FRAME_FUNCTION = java.util.regex.Pattern.compile("^#\\d+\\s+(?:0x[0-9a-f]+ in )?([A-Za-z_][\\w.]*)");
+
+    private static boolean interruptDelivery(WatchEvent w) {
+        for (String f : w.backtrace()) {
+            java.util.regex.Matcher m = FRAME_FUNCTION.matcher(f.strip());
+            if (!m.find()) continue;
+            String name = m.group(1);
+            for (String fn : INTERRUPT_DELIVERY) if (name.equals(fn) || name.endsWith("_" + fn)) return true;
+        }
+        return false;
     }
 
     /** For the JSON report. */

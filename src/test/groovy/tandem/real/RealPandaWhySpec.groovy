@@ -70,4 +70,32 @@ class RealPandaWhySpec extends Specification {
         r.out.contains('cpu_mips_get_random')
         RealPandaPair.pandaProcesses().isEmpty()
     }
+
+    def "nondet N in the console: each side's items around N, the item consumed last at N marked, with its value on that side"() {
+        given:
+        def edited = fx.edited()
+        def original = edited.original
+        int index = NondetLog.read(fx.unchanged().nondetLog()).items.findIndexOf { it.offset == original.offset }
+        String head = "#$index {guest_instr_count=${original.instrCount}} ${original.kind} from ${original.callsite}"
+        long n = original.instrCount
+
+        when:
+        def r = TandemProcess.run(['console', '--cwd', fx.workDir.toString(), '--rec-cmd', replay(fx.unchanged()),
+                                   '--rep-cmd', replay(edited.recording)],
+                "use rec\nnondet $n\nuse rep\nnondet $n\ninstr()\nnondet()\nuse both\nnondet $n\n")
+        def lines = r.out.readLines()
+
+        then: 'rec: the unchanged value; rep: the edited one; both at item index + 1 of the log'
+        lines.count { it.startsWith("guest-rr-nondet.log at guest instruction $n: item ${index + 1} of ") && it.endsWith(' consumed last') } == 2
+        lines.contains("> $head ${String.format('0x%x', original.value)}".toString())
+        lines.contains("> $head ${String.format('0x%x', edited.newValue)}".toString())
+
+        and: "nondet() is at the side's own count: the one instr() printed"
+        def at = lines.findIndexOf { it ==~ /\d+/ }
+        lines[at + 1].startsWith("guest-rr-nondet.log at guest instruction ${lines[at]}: ")
+
+        and: 'on both, side by side'
+        lines.any { it.contains('guest-rr-nondet.log at guest instruction') && it.contains(' | ') }
+        !r.out.contains('at org.codehaus')
+    }
 }
