@@ -90,7 +90,7 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference) 
             return;
         }
         List<NondetItem> in = new ArrayList<>();
-        for (NondetItem i : log.around(hi, Integer.MAX_VALUE / 2, 0)) if (i.instrCount() >= lo) in.add(i);
+        for (int k = log.lastAt(hi); k >= 0 && log.items().get(k).instrCount() >= lo; k--) in.add(0, log.items().get(k));
         String where = " of " + log.items().size() + " in " + log.path().getFileName();
         if (!in.isEmpty()) {
             for (NondetItem i : in) {
