@@ -9,6 +9,7 @@ import tandem.debugger.GdbDebugger
 import tandem.panda.Arch
 import tandem.panda.Pair
 import tandem.panda.PandaCommand
+import tandem.panda.nondet.NondetLog
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
 import tandem.panda.PandaSide
@@ -32,6 +33,8 @@ class Sessions implements AutoCloseable {
     private final List<AutoCloseable> started = new CopyOnWriteArrayList<>()
     private final List<Closure> onClose = new CopyOnWriteArrayList<>()
     private volatile boolean closed
+    /** The nondet log each side replays (-replay NAME: NAME-rr-nondet.log), by side; none for a side that records. */
+    final Map<String, Path> nondetLogs = new java.util.concurrent.ConcurrentHashMap<String, Path>()
     /** Where each side is while starting, for the message shown while a command waits. */
     final Map<String, String> status = Collections.synchronizedMap(new LinkedHashMap<String, String>())
 
@@ -59,6 +62,7 @@ class Sessions implements AutoCloseable {
     static Sessions withRecTrace(RecTraceView recTrace, String repCmd, Path directory, List<String> repAtBegin, Path gdb, Arch arch) {
         PandaSide rep = PandaSide.command('rep', PandaCommand.parse(repCmd, directory, repAtBegin), gdb)
         Sessions s = new Sessions("rec: ${recTrace}, rep: `${repCmd}`".toString(), recTrace)
+        NondetLog.of(PandaCommand.parse(repCmd, directory, [])).ifPresent { s.nondetLogs['rep'] = it }
         s.side(rep, arch).whenComplete { PandaSession p, Throwable e ->
             if (e != null) s.repOnly.completeExceptionally(unwrap(e))
             else if (s.closed) { p.close(); s.repOnly.completeExceptionally(new PandaException('closed')) }
@@ -141,7 +145,11 @@ class Sessions implements AutoCloseable {
         Closure<String> what = { Path t, String c -> c ? "`${c}`".toString() : "rr trace ${t}".toString() }
         String description = !recCmd && !repCmd ? "rr traces ${recTrace} and ${repTrace}".toString()
                 : "rec: ${what(recTrace, recCmd)}, rep: ${what(repTrace, repCmd)}".toString()
-        return open(description, rec, rep, arch)
+        Sessions s = open(description, rec, rep, arch)
+        [rec: recCmd, rep: repCmd].each { String side, String cmd ->
+            if (cmd) NondetLog.of(PandaCommand.parse(cmd, directory, [])).ifPresent { s.nondetLogs[side] = it }
+        }
+        return s
     }
 
     private static PandaSide sideOf(String name, PandaSession.Role role, Path rr, Path gdb, Path trace, String cmd,

@@ -8,6 +8,8 @@ import tandem.panda.Pair
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
 import tandem.panda.Registers
+import tandem.panda.nondet.NondetLog
+import tandem.panda.nondet.NondetWindow
 
 import java.nio.file.Path
 import java.util.function.Consumer
@@ -304,6 +306,23 @@ abstract class TandemScript extends Script {
         onFocus { PandaSession s -> s.v2p(a) }
     }
     def eval(String expression) { onFocus { PandaSession s -> s.eval(expression) } }
+
+    /** The items of the side's nondet log around its current count: the one consumed last marked. */
+    def nondet() { onFocus { PandaSession s -> nondetWindow(s, s.instrCount()) } }
+    def getNondet() { nondet() }
+    /** The items of the side's nondet log around guest instruction {@code n}. */
+    def nondet(Object n) {
+        long c = whole('nondet', 'a guest instruction count', n)
+        onFocus { PandaSession s -> nondetWindow(s, c) }
+    }
+
+    private NondetWindow nondetWindow(PandaSession s, long count) {
+        Path p = ctx.sessions.nondetLogs[s.name()]
+        if (p == null) {
+            throw new PandaException("${s.name()} replays no nondet log tandem knows of: nondet() reads the log of a side opened by a PANDA command line with -replay NAME (NAME-rr-nondet.log)".toString())
+        }
+        NondetWindow.of(NondetLog.cached(p), count)
+    }
     def gdb(String command) {
         BreakpointNumbers.Line numbers = ctx.breakpoints.line()
         onFocus { PandaSession s -> GdbLines.run(s, command, numbers) }

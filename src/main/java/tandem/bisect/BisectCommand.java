@@ -26,10 +26,20 @@ public final class BisectCommand {
      * (bad bounds, different builds, a lost debugger, Ctrl-C: the resume file stays as it was).
      */
     public static int run(Pair pair, BisectOptions opts, PrintStream out) {
+        return run(pair, opts, out, null);
+    }
+
+    /**
+     * {@link #run(Pair, BisectOptions, PrintStream)}, with what {@code explain} says of the
+     * divergence (PANDA's nondet logs there: `--log`) printed after it and written into the report.
+     */
+    public static int run(Pair pair, BisectOptions opts, PrintStream out, java.util.function.Function<Divergence, Explanation> explain) {
         try {
             Divergence d = Bisector.search(pair, opts);
-            writeReport(d, opts.reportFile(), out);
+            Explanation why = explain == null || !d.diverged() ? null : explain.apply(d);
+            writeReport(d, why, opts.reportFile(), out);
             out.println(d);
+            if (why != null) out.println(why);
             out.println(d.headline());
             return d.diverged() ? FOUND : NEVER_DIVERGE;
         } catch (RuntimeException e) {
@@ -43,13 +53,24 @@ public final class BisectCommand {
     }
 
     static void writeReport(Divergence d, Path file, PrintStream out) {
+        writeReport(d, null, file, out);
+    }
+
+    static void writeReport(Divergence d, Explanation why, Path file, PrintStream out) {
         if (file == null) return;
         try {
             Path dir = file.toAbsolutePath().getParent();
             if (dir != null) Files.createDirectories(dir);
-            Files.writeString(file, d.toJson());
+            if (why == null) {
+                Files.writeString(file, d.toJson());
+            } else {
+                java.util.Map<String, Object> m = d.toMap();
+                m.put("nondet", why.toMap());
+                Files.writeString(file, groovy.json.JsonOutput.prettyPrint(groovy.json.JsonOutput.toJson(m)));
+            }
             Path md = markdownBeside(file);
-            Files.writeString(md, d.toMarkdown());
+            Files.writeString(md, why == null ? d.toMarkdown()
+                    : d.toMarkdown() + "\n## Nondet log\n\n```\n" + why + "\n```\n");
             out.println("report: " + file + " and " + md);
         } catch (IOException e) {
             throw new UncheckedIOException("can't write the report " + file, e);

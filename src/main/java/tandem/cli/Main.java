@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tandem.bisect.BisectCommand;
 import tandem.bisect.BisectOptions;
+import tandem.bisect.Divergence;
 import tandem.console.Verbs;
 import tandem.panda.Arch;
 import tandem.panda.Pair;
@@ -24,7 +25,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A console for finding out why a PANDA replay diverges from its recording.",
-        subcommands = {Main.Record.class, Main.Console.class, Main.Bisect.class, Main.Demo.class, Main.Run.class, Doctor.class, Main.Warmup.class, CommandLine.HelpCommand.class},
+        subcommands = {Main.Record.class, Main.Console.class, Main.Bisect.class, Main.Check.class, Main.Demo.class, Main.Run.class, Doctor.class, Main.Warmup.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  tandem demo                           the console on a demo replay that fails",
                 "  tandem console recrep reprep          the console on two rr traces",
@@ -32,6 +33,7 @@ import java.util.concurrent.Callable;
                 "                                        the console on two PANDA command lines",
                 "  tandem run recipes/07-inspect.groovy  a step of the notes, as a script",
                 "  tandem bisect recrep reprep           where the replay first diverges",
+                "  tandem check --cmd C                  whether a replay is deterministic",
                 "  tandem record --name ls --cmd C --guest-cmd 'ls /etc' --until '# '",
                 "                                        PANDA's record run, with a record trace",
                 "  tandem doctor --panda ./mips-softmmu/panda-system-mips"})
@@ -122,6 +124,26 @@ public final class Main implements Runnable {
             return at.isEmpty() ? t : new PandaSide(name, t.role(), t.target(), at);
         }
 
+        /** `bisect --log`: the nondet log of each side that replays one (read when the divergence is found). */
+        tandem.bisect.Explanation explain(tandem.bisect.Divergence d) {
+            return tandem.bisect.Explanation.of(d, nondetLog(recCmd, "rec"), nondetLog(repCmd, "rep"));
+        }
+
+        private tandem.panda.nondet.NondetLog nondetLog(String cmd, String side) {
+            if (cmd == null) {
+                System.out.println(side + ": an rr trace: its nondet log is not read (--log reads those of command lines with -replay NAME)");
+                return null;
+            }
+            var path = tandem.panda.nondet.NondetLog.of(PandaCommand.parse(cmd, cwd, List.of()));
+            if (path.isEmpty()) return null;
+            try {
+                return tandem.panda.nondet.NondetLog.cached(path.get());
+            } catch (RuntimeException e) {
+                System.out.println(side + ": " + e.getMessage());
+                return null;
+            }
+        }
+
         Verbs.Traces toVerbs() {
             Path recDir = recCmd == null ? rec : null;
             Path repTrace = repCmd == null ? (recCmd != null && rep == null ? rec : rep) : null;
@@ -178,6 +200,9 @@ public final class Main implements Runnable {
                     "  tandem bisect recrep reprep --instr-bounds=1700000,1718780 \\",
                     "      --report divergence.json",
                     "  tandem bisect recrep reprep --resume=bisect.resume",
+                    "  tandem bisect --cwd rec/ --rec-cmd '... -replay good' \\",
+                    "      --rep-cmd '... -replay ls' --log",
+                    "                 (and what the nondet logs hold there, and the cause)",
                     "  tandem bisect --rec-trace ls --rep-cmd 'panda-system-mips ... -replay ls'",
                     "                 (no rr: the record run's own trace is rec)",
                     "                 (again after Ctrl-C: it goes on where it stopped)"})
@@ -196,6 +221,8 @@ public final class Main implements Runnable {
         Path resume;
         @Option(names = "--report", paramLabel = "FILE", description = "write the divergence as JSON to FILE and as Markdown beside it")
         Path report;
+        @Option(names = "--log", description = "say what PANDA's nondet logs (-replay NAME: NAME-rr-nondet.log) hold at the divergence: the items each side consumed there, where the logs first differ, and the cause")
+        boolean log;
 
         @Override
         public Integer call() {
@@ -229,7 +256,7 @@ public final class Main implements Runnable {
                     System.out.println("bisect failed: " + e.getMessage());
                     return BisectCommand.ERROR;
                 }
-                return BisectCommand.run(pair, opts, System.out);
+                return BisectCommand.run(pair, opts, System.out, log ? traces::explain : null);
             }
         }
 
@@ -254,6 +281,86 @@ public final class Main implements Runnable {
             if (resume != null) f.add("--resume=" + resume);
             if (report != null) f.add("--report=" + report);
             return f;
+        }
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            header = "Replays one recording twice and says whether the two replays agree.",
+            description = {"Runs the PANDA replay CMDLINE twice under gdb, side by side, and searches for",
+                    "the first guest instruction where the two runs differ (the search of `tandem",
+                    "bisect`, with the same command line on both sides). A PANDA replay must be",
+                    "deterministic: two runs that differ mean that something the nondet log does not",
+                    "hold reaches the guest. The report then shows what differs there, the nondet",
+                    "log at that point, and the cause the evidence points to. The last line is",
+                    "`the replays agree ...` or `the replays differ: first at guest instruction N`.",
+                    "Exit code 0: they agree; 1: they differ; 2: an error (bad input, a lost",
+                    "debugger)."},
+            footer = {"", "Examples:",
+                    "  tandem check --cwd rec/ --cmd './panda-system-arm -M virt ... -replay ls'",
+                    "  tandem check --cmd '... -replay ls' --instr-bounds=0,1000000"})
+    static final class Check implements Callable<Integer> {
+        public static final int AGREE = 0, DIFFER = 1;
+        @Option(names = "--cmd", required = true, paramLabel = "CMDLINE", description = "the PANDA replay to run twice, e.g. './panda-system-arm -M virt -m 256M -kernel vmlinuz ... -replay ls'")
+        String cmd;
+        @Option(names = "--cwd", paramLabel = "DIR", description = "where the command line runs (default: the current directory)")
+        Path cwd;
+        @Option(names = "--at-begin", paramLabel = "GDBCMD", description = "a gdb command run on both runs at rr_do_begin_replay (repeatable)")
+        List<String> atBegin = new ArrayList<>();
+        @Option(names = "--instr-bounds", paramLabel = "LO,HI", description = "compare only between these guest instruction counts")
+        String bounds;
+        @Option(names = "--gdb", paramLabel = "PATH", description = "gdb executable (default: gdb on the PATH)", defaultValue = "gdb")
+        Path gdb;
+
+        @Override
+        public Integer call() {
+            PandaCommand command;
+            BisectOptions opts;
+            try {
+                command = PandaCommand.parse(cmd, cwd, atBegin);
+                if (command.role() != PandaSession.Role.REPLAY) {
+                    throw new IllegalArgumentException("--cmd must replay a recording (-replay NAME): `" + cmd + "` records");
+                }
+                opts = BisectOptions.parse(bounds == null ? List.of() : List.of("--instr-bounds=" + bounds));
+            } catch (RuntimeException e) {
+                System.out.println("check failed: " + e.getMessage());
+                return BisectCommand.ERROR;
+            }
+            Pair opened;
+            try {
+                opened = Pair.open(PandaSide.command("rec", command, TraceArgs.program(gdb)),
+                        PandaSide.command("rep", command, TraceArgs.program(gdb)), Optional.empty());
+            } catch (RuntimeException e) {
+                System.out.println("check failed: " + e.getMessage());
+                return BisectCommand.ERROR;
+            }
+            opened.rec().onNotice(text -> System.out.println("run 1: " + text));
+            opened.rep().onNotice(text -> System.out.println("run 2: " + text));
+            try (Pair pair = opened) {
+                pair.both(PandaSession::beginRecordOrReplay);
+                Divergence d = tandem.bisect.Bisector.search(pair, opts);
+                if (!d.diverged()) {
+                    d.notes().forEach(n -> System.out.println("note: " + n));
+                    System.out.println("the replays agree at every point compared in [" + d.lo() + ", " + d.hi() + "]");
+                    return AGREE;
+                }
+                System.out.println("(rec: the first run, rep: the second)");
+                System.out.println(d);
+                var log = tandem.panda.nondet.NondetLog.of(command).map(p -> {
+                    try {
+                        return tandem.panda.nondet.NondetLog.cached(p);
+                    } catch (RuntimeException e) {
+                        System.out.println(e.getMessage());
+                        return null;
+                    }
+                }).orElse(null);
+                System.out.println(tandem.bisect.Explanation.ofOneReplay(d, log));
+                System.out.println("PANDA's replay of this recording is not deterministic");
+                System.out.println("the replays differ: first at guest instruction " + d.firstDiverged());
+                return DIFFER;
+            } catch (RuntimeException e) {
+                System.out.println("check failed: " + e.getMessage());
+                return BisectCommand.ERROR;
+            }
         }
     }
 

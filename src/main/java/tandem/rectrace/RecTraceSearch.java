@@ -3,6 +3,9 @@
 // then gdb takes the replay to that count for what only a live side shows.
 package tandem.rectrace;
 
+import tandem.bisect.Explanation;
+import tandem.panda.nondet.NondetLog;
+
 import tandem.debugger.Frame;
 import tandem.panda.PandaCommand;
 import tandem.panda.PandaSession;
@@ -180,8 +183,31 @@ public final class RecTraceSearch {
         } catch (RuntimeException e) {
             out.println("rep: could not open the replay under gdb at " + d.count() + ": " + e.getMessage());
         }
+        explain(recTrace, repCmd, d, out);
         out.println("first divergence at guest instruction " + d.count());
         return o;
+    }
+
+    /**
+     * The nondet logs there: rec's is the recording's own (NAME-rr-nondet.log beside the trace),
+     * rep's the one its command line replays (an edited copy, say). A log that cannot be read is
+     * said in one line and left out.
+     */
+    private static void explain(RecTrace recTrace, String repCmd, TraceComparison.Divergence d, PrintStream out) {
+        NondetLog rec = readLog("rec", recTrace.dir().resolve(recTrace.name() + NondetLog.SUFFIX), out);
+        NondetLog rep = NondetLog.of(PandaCommand.parse(repCmd, recTrace.dir(), List.of()))
+                .map(p -> readLog("rep", p, out)).orElse(null);
+        long lo = d.lastAgreed() >= 0 ? d.lastAgreed() : d.count();
+        out.println(Explanation.at(lo, d.count(), d.groups().contains(TraceComparison.Group.TLB), List.of(), rec, rep));
+    }
+
+    private static NondetLog readLog(String side, Path p, PrintStream out) {
+        try {
+            return NondetLog.cached(p);
+        } catch (RuntimeException e) {
+            out.println(side + ": " + e.getMessage());
+            return null;
+        }
     }
 
     static String tlbEntry(long[] w) {

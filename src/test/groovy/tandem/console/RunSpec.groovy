@@ -49,7 +49,7 @@ class RunSpec extends Specification {
 
         then:
         r.code == 0
-        commands*.trim()*.split(/\s+/, 2)*.getAt(0) as Set == ['record', 'console', 'bisect', 'demo', 'run', 'doctor', 'help'] as Set
+        commands*.trim()*.split(/\s+/, 2)*.getAt(0) as Set == ['record', 'console', 'bisect', 'check', 'demo', 'run', 'doctor', 'help'] as Set
         commands.every { it.endsWith('.') }                   // one line each, none cut off
         lines.every { it.length() <= 80 }
         scripts && scripts.every { new File(it).isFile() }
@@ -94,7 +94,7 @@ class RunSpec extends Specification {
         written.findAll { it.length() > 79 } == []
 
         where:
-        verb << ['', 'record', 'console', 'bisect', 'demo', 'run', 'doctor']
+        verb << ['', 'record', 'console', 'bisect', 'check', 'demo', 'run', 'doctor']
     }
 
     def "--help and --version answer for every verb"() {
@@ -109,6 +109,7 @@ class RunSpec extends Specification {
         'doctor'  | '--panda'
         'bisect'  | '--instr-bounds=LO,HI'
         'record'  | '--until=TEXT'
+        'check'   | '--cmd=CMDLINE'
         null      | 'Examples'
     }
 

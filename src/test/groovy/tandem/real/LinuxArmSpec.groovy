@@ -27,6 +27,8 @@ class LinuxArmSpec extends Specification {
     /** A plain gdb's reading of the replay at its first TB (in the kernel). */
     @Shared LinuxGuest.Witness plain
     @Shared Map<String, String> exprs
+    /** The first unlogged timer read of two plain gdb replays: its count (the same in both), found by the search's feature. */
+    @Shared long firstTimerRead = -1
 
     def setupSpec() {
         g = LinuxGuest.open('arm')
@@ -123,6 +125,7 @@ class LinuxArmSpec extends Specification {
         assert one && two && one[0][0] == two[0][0]
         assert one[0][1] != two[0][1]
         long firstRead = one[0][0]
+        firstTimerRead = firstRead
 
         when:
         def d = Bisector.search(pair, BisectOptions.defaults())
@@ -132,5 +135,26 @@ class LinuxArmSpec extends Specification {
         d.lastEqual() <= firstRead
         firstRead < d.firstDiverged()
         d.notes().any { it.contains("PANDA's replay of this recording is not deterministic") }
+    }
+
+    def "tandem check replays the recording twice: not deterministic, and the first difference is past the first unlogged timer read"() {
+        given: "the count of the first timer read, where two plain gdb replays read other values (the feature before)"
+        assert firstTimerRead >= 0
+        pair?.close()
+        pair = null
+
+        when:
+        def r = TandemProcess.run(['check', '--cwd', recording.dir.toString(), '--cmd', words(recording.replayCommand(g.panda))])
+        def m = r.out =~ /last equal (\d+), first diverged (\d+)/
+
+        then:
+        r.code == 1
+        m.find()
+        (m.group(1) as long) <= firstTimerRead
+        firstTimerRead < (m.group(2) as long)
+        r.out.contains("PANDA's replay of this recording is not deterministic")
+        r.out.contains('why: a value read from state the log does not hold: two runs of one replay')
+        r.out.readLines().last() == "the replays differ: first at guest instruction ${m.group(2)}".toString()
+        pandaProcesses() - before == [] as Set
     }
 }

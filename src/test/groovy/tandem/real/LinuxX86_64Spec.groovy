@@ -26,6 +26,8 @@ class LinuxX86_64Spec extends Specification {
     /** A plain gdb's reading of the replay at its first TB (in the kernel) and its first TB in user mode. */
     @Shared LinuxGuest.Witness plain
     @Shared Map<String, String> exprs
+    /** The copy of the recording with one serial status read changed (the search's feature makes it). */
+    @Shared LinuxGuest.EditedRecording edited
     /** UART line status register bits (hw/char/serial.c UART_LSR_THRE, UART_LSR_TEMT). */
     static final long LSR_THRE = 0x20, LSR_TEMT = 0x40
 
@@ -143,6 +145,19 @@ class LinuxX86_64Spec extends Specification {
 
     static final String ENV = '((CPUX86State *) cpus->tqh_first->env_ptr)'
 
+    def "tandem check replays the recording twice: the two replays agree"() {
+        given:
+        def running = pandaProcesses()
+
+        when:
+        def r = TandemProcess.run(['check', '--cwd', recording.dir.toString(), '--cmd', words(recording.replayCommand(g.panda))])
+
+        then: "PANDA replays this recording exactly (its replay completes: the first feature)"
+        r.code == 0
+        r.out.readLines().last().startsWith('the replays agree at every point compared in [')
+        pandaProcesses() == running
+    }
+
     def "rc from past the middle of `ls /etc`'s output goes back by re-execution to the last byte the guest wrote to the serial port before now"() {
         given: "every byte written to COM1's data port (helper_outb: misc_helper.c), as a plain gdb sees them in the whole replay"
         def rep = pair.rep()
@@ -204,7 +219,7 @@ class LinuxX86_64Spec extends Specification {
             it.kind == 'RR_INPUT_8' && it.callsite == 'RR_CALLSITE_READ_1' && it.value == (LSR_THRE | LSR_TEMT)
         }.min { Math.abs(it.instrCount - middle) }
         assert item: "no UART status read in ${log.countByKind()}"
-        def edited = g.edit(recording, item, item.value & ~(LSR_THRE | LSR_TEMT))
+        edited = g.edit(recording, item, item.value & ~(LSR_THRE | LSR_TEMT))
         and: 'the TB boundaries around the read, as a plain gdb sees them in the edited replay'
         def entries = g.tbEntries(edited.recording, item.instrCount, item.instrCount)
         long tbStart = entries.findAll { it <= item.instrCount }.max(), tbNext = entries.find { it > item.instrCount }
@@ -219,6 +234,30 @@ class LinuxX86_64Spec extends Specification {
         d.lastEqual() == tbStart
         d.firstDiverged() == tbNext
         d.registers().contains('rax')
+    }
+
+    def "bisect --log names that serial read: its item, count, call site, both values, and that an input value differs"() {
+        given: "the item as the fixture changed it, and its place in the unchanged log (the fixture's reader)"
+        def item = edited.original
+        int index = NondetLog.read(recording.nondetLog()).items.findIndexOf { it.offset == item.offset }
+        String head = "{guest_instr_count=${item.instrCount}} ${item.kind} from ${item.callsite}"
+        String was = String.format('0x%x', item.value), now = String.format('0x%x', edited.newValue)
+        Closure<String> replay = { LinuxGuest.Recording r ->
+            def w = r.replayCommand(g.panda)
+            w[-1] = r.dir.resolve(r.name).toString()
+            words(w)
+        }
+
+        when:
+        def r = TandemProcess.run(['bisect', '--cwd', g.workDir.toString(), '--rec-cmd', replay(recording),
+                                   '--rep-cmd', replay(edited.recording), '--log'])
+
+        then:
+        r.code == 0
+        r.out.readLines().any { it.startsWith("rep consumed #$index $head $now there (item ${index + 1} of ") }
+        r.out.contains("the logs first differ at item #$index: rec #$index $head $was | rep #$index $head $now")
+        r.out.contains("why: an input value differs: item #$index ${item.kind} from ${item.callsite} at guest instruction ${item.instrCount}: rec $was, rep $now")
+        r.out.readLines().last().startsWith('first divergence at guest instruction ')
     }
 
     private List<String> withAppend(String append, List<String> more = []) {

@@ -85,6 +85,13 @@ class RecordTraceSpec extends Specification {
         text.contains("rep: at guest instruction ${d.count()}:")
         text.contains('rep: backtrace:')
         text.readLines().last() == "first divergence at guest instruction ${d.count()}"
+
+        and: "rep's nondet log item at the divergence, by the fixtures' reader of the recording's log: the last item before that count"
+        def items = NondetLog.read(rec.nondetLog()).items
+        int last = items.findLastIndexOf { it.instrCount <= d.count() }
+        def before = items[last]
+        text.readLines().any { it.startsWith("rep consumed ") && it.contains("#$last {guest_instr_count=${before.instrCount}} ${before.kind} from ${before.callsite}") }
+        text.contains("the logs are item for item the same (${items.size()} items)")
     }
 
     def "PANDA's TLB case against QEMU's own logs of both runs: tandem's first register difference is the TB where the logs' registers first differ"() {

@@ -1,0 +1,37 @@
+// The items of a nondet log around one guest instruction count, as the console shows them: the
+// item a replay there consumed last marked, with its place in the log.
+package tandem.panda.nondet;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * @param log   the log's file
+ * @param count the guest instruction count looked at
+ * @param items the items around it, in file order
+ * @param last  the index of the last item at or before {@code count} (what a replay standing there
+ *              has consumed last), -1 when every item comes later
+ * @param total the number of items in the log
+ */
+public record NondetWindow(Path log, long count, List<NondetItem> items, int last, int total) {
+
+    public NondetWindow {
+        items = List.copyOf(items);
+    }
+
+    /** Items before (up to and including {@code count}) and after it that the console shows. */
+    public static final int BEFORE = 4, AFTER = 3;
+
+    /** The window of {@code log} at {@code count}. */
+    public static NondetWindow of(NondetLog log, long count) {
+        return new NondetWindow(log.path(), count, log.around(count, BEFORE, AFTER), log.lastAt(count), log.items().size());
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder(log.getFileName() + " at guest instruction " + count + ": "
+                + (last < 0 ? "no item consumed yet" : "item " + (last + 1) + " of " + total + " consumed last") + "\n");
+        for (NondetItem i : items) s.append(i.index() == last ? "> " : "  ").append(i).append('\n');
+        return s.toString().stripTrailing();
+    }
+}
