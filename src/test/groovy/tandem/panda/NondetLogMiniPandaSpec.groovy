@@ -19,7 +19,7 @@ class NondetLogMiniPandaSpec extends Specification {
                 .directory(dir.toFile()).redirectErrorStream(true).start()
         def out = replay.inputStream.text
         replay.waitFor()
-        def counted = (out =~ /(?m)^(RR_\w+) number = (\d+), size = (\d+) bytes$/).collectEntries { [it[1], it[2] as int] }
+        def counted = out.findAll(/(?m)^(RR_\w+) number = (\d+), size = \d+ bytes$/) { all, kind, n -> [kind, n as int] }.collectEntries()
 
         when:
         def log = NondetLog.read(dir.resolve('demo-rr-nondet.log'))
