@@ -9,8 +9,11 @@
 // --without-rr (no rr here): PANDA runs under gdb instead, which prints at rr_do_begin_record the
 // state PANDA neither snapshots nor logs (MIPS: QEMU's Random seed, which picks tlbwr's entry);
 // that is saved as recAtBegin in tandem-state.properties, and steps 5-8 give it to the replay
-// that stands for the record run. The guest is stopped (`stop`) while `begin_record` takes the
-// snapshot, so the state read is the snapshot's, then goes on (`cont`).
+// that stands for the record run. It is driven as `tandem record` drives a record run
+// (tandem.cli.RecordRun, README "The record run as the rec side"): PANDA started with -S, its
+// monitor and serial port on unix sockets; the guest is stopped (`stop`) while `begin_record`
+// takes the snapshot, so the state read is the snapshot's, then goes on (`cont`). PANDA's output
+// is in NAME-record.out; a recording NAME already there is refused, not overwritten.
 //
 // Parameters (defaults are the notes' values):
 //   --panda-build DIR  ~/git/panda/build      --arch A     mips       --name N   ls
@@ -61,33 +64,49 @@ if (!r.dryRun && !r.withoutRr && java.nio.file.Files.exists(r.rec)) {
     throw new tandem.panda.PandaException("${STEP}: ${r.rec} already exists (rr will not overwrite a trace): remove it or give --rec DIR")
 }
 List<String> panda = [r.pandaCommand()] + r.recordArgs() + r.nochainArgs()
-def log = r.work.resolve("${r.name}-rr-nondet.log")
 List<String> cmd
 if (r.withoutRr) {
     def arch = tandem.panda.Arch.fromName(r.arch).orElseThrow { new tandem.panda.PandaException("${STEP}: unknown --arch ${r.arch}") }
     cmd = r.underGdb(panda, 'rr_do_begin_record', tandem.panda.UnloggedState.printCommands(arch))
-    if (!r.dryRun) java.nio.file.Files.deleteIfExists(log)   // the file that says this run's recording has begun
 } else {
     cmd = [r.rr, 'record', '-o', r.work.relativize(r.rec).toString()] + panda
 }
-def res = r.drive(cmd, r.work) {
-    String waitFor = r.opt('wait-for', null)
-    if (waitFor) expect(waitFor, 600)
-    if (!r.demo && r.guestArgs == null && !r.opt('no-loadvm', null)) monitor('loadvm root')
-    r.all('monitor').each { monitor(it) }
-    if (r.withoutRr) {
-        monitor('stop')
-        monitor("begin_record ${r.name}")
-        expectFile(log)   // rr_do_begin_record has run: the snapshot is written
-        monitor('cont')
-    } else {
-        monitor("begin_record ${r.name}")
-    }
-    guest(r.opt('guest-cmd', '/bin/ls /etc'), r.num('settle', r.demo || r.opt('until', null) ? 0 : 5) as int)
+Map res
+if (r.withoutRr) {
+    // tandem record's driver (RecordRun): the monitor and the serial port on unix sockets, -S; the
+    // guest stopped while begin_record writes the snapshot, so gdb reads the snapshot's state
+    List<String> monitor = (!r.demo && r.guestArgs == null && !r.opt('no-loadvm', null) ? ['loadvm root'] : []) + r.all('monitor')
     String until = r.opt('until', null)
-    if (until) expect(until, 600)
-    monitor('end_record')
-    monitor('q')
+    def plan = new tandem.cli.RecordRun.Plan(cmd, r.work, r.name, monitor, r.opt('wait-for', null),
+            r.opt('guest-cmd', '/bin/ls /etc') + '\n', until, until ? 0 : r.num('settle', 5) as long, 600)
+    if (r.dryRun) {
+        r.show("\$ cd ${r.work}")
+        r.show("\$ ${r.line(cmd)} -S -monitor unix:SOCKET,server,nowait -serial unix:SOCKET,server,nowait")
+        tandem.cli.RecordRun.steps(plan).each { r.show("  >> $it") }
+        res = [code: 0, lines: []]
+    } else {
+        def stream = new PrintStream(new OutputStream() {
+            void write(int b) { r.out.write(b) }
+            void flush() { r.out.flush() }
+        }, true)
+        def result = tandem.cli.RecordRun.run(plan, stream)
+        r.show("PANDA's output (${result.outputFile().fileName}):")
+        result.output().readLines().each { r.echo(it) }
+        res = [code: 0, lines: result.output().readLines()]
+    }
+} else {
+    res = r.drive(cmd, r.work) {
+        String waitFor = r.opt('wait-for', null)
+        if (waitFor) expect(waitFor, 600)
+        if (!r.demo && r.guestArgs == null && !r.opt('no-loadvm', null)) monitor('loadvm root')
+        r.all('monitor').each { monitor(it) }
+        monitor("begin_record ${r.name}")
+        guest(r.opt('guest-cmd', '/bin/ls /etc'), r.num('settle', r.demo || r.opt('until', null) ? 0 : 5) as int)
+        String until = r.opt('until', null)
+        if (until) expect(until, 600)
+        monitor('end_record')
+        monitor('q')
+    }
 }
 if (!r.dryRun) {
     r.refuseUpstreamMips(STEP, (res.lines ?: []) as List<String>)

@@ -107,6 +107,11 @@ static int tt_regs(CPUArchState *env, uint64_t *r) {
 #define TT_HAS_TLB 1
 #define TT_TLB_FIELDS 6
 static int tt_nb_tlb(CPUArchState *env) { return env->tlb ? (int) env->tlb->nb_tlb : 0; }
+/* QEMU's own TLB array: compared whole at each TB (one memcmp), unpacked only when it changed */
+static const void *tt_tlb_raw(CPUArchState *env, size_t *len) {
+    *len = (size_t) tt_nb_tlb(env) * sizeof(r4k_tlb_t);
+    return env->tlb ? (const void *) env->tlb->mmu.r4k.tlb : NULL;
+}
 /* one TLB entry as words: VPN, PageMask, ASID, flag bits (G C0 C1 V0 V1 D0 D1 XI0 XI1 RI0 RI1 EHINV), PFN0, PFN1 */
 static void tt_tlb_entry(CPUArchState *env, int i, uint64_t *w) {
     r4k_tlb_t *t = &env->tlb->mmu.r4k.tlb[i];
@@ -162,6 +167,7 @@ static int tt_regs(CPUArchState *env, uint64_t *r) {
 #define TT_TLB_FIELDS 6
 static int tt_nb_tlb(CPUArchState *env) { return 0; }
 static void tt_tlb_entry(CPUArchState *env, int i, uint64_t *w) { }
+static const void *tt_tlb_raw(CPUArchState *env, size_t *len) { *len = 0; return NULL; }
 #endif
 #define TT_TLB_MAX 128
 
@@ -202,6 +208,8 @@ static struct {
     uint64_t tlb_words[TT_TLB_MAX][TT_TLB_FIELDS];
     uint64_t tlb_hash;
     bool tlb_known;
+    uint8_t tlb_raw[TT_TLB_MAX * 64];   /* QEMU's TLB array as last unpacked (r4k_tlb_t: under 64 bytes) */
+    size_t tlb_raw_len;
 } tt = { .fd = -1 };
 
 static void tt_warn(const char *what) {
@@ -359,6 +367,13 @@ static void tt_finish(uint8_t how, uint64_t count) {
 static uint64_t tt_tlb(CPUArchState *env) {
     int nb = tt_nb_tlb(env);
     if (nb > TT_TLB_MAX) nb = TT_TLB_MAX;
+    /* most TBs change no TLB entry: one memcmp of QEMU's array says so, instead of unpacking
+       every entry's bit fields at every TB */
+    size_t raw_len;
+    const void *raw = tt_tlb_raw(env, &raw_len);
+    bool raw_fits = raw != NULL && raw_len <= sizeof tt.tlb_raw;
+    if (tt.tlb_known && raw_fits && raw_len == tt.tlb_raw_len && memcmp(raw, tt.tlb_raw, raw_len) == 0) return tt.tlb_hash;
+    if (raw_fits) { memcpy(tt.tlb_raw, raw, raw_len); tt.tlb_raw_len = raw_len; }
     uint64_t w[TT_TLB_FIELDS];
     bool changed = false;
     for (int i = 0; i < nb; i++) {

@@ -170,6 +170,27 @@ public final class RecordRun {
         return new Result(snp, log, outputFile, output(), serial.text(), (System.nanoTime() - t0) / 1_000_000L, recordingMillis);
     }
 
+    /**
+     * What {@link #run} will do with {@code plan}, in order, as it prints it ({@code (qemu) CMD}
+     * for a monitor command, {@code guest$ TEXT} for guest input, waits in words): for a dry run.
+     */
+    public static List<String> steps(Plan plan) {
+        List<String> s = new ArrayList<>();
+        if (plan.waitFor() != null) {
+            s.add("(qemu) cont");
+            s.add("(wait for the guest to print '" + plan.waitFor() + "')");
+            s.add("(qemu) stop");
+        }
+        for (String m : plan.monitor()) s.add("(qemu) " + m);
+        s.add("(qemu) begin_record " + plan.name());
+        if (plan.guestInput() != null) s.add("guest$ " + plan.guestInput().strip());
+        s.add("(qemu) cont");
+        s.add(plan.until() != null ? "(wait for the guest to print '" + plan.until() + "')" : "(wait " + plan.seconds() + " s)");
+        s.add("(qemu) end_record");
+        s.add("(qemu) q");
+        return s;
+    }
+
     private void monitor(String command) {
         out.println("record: (qemu) " + command);
         monitor.write(command + "\n");

@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 public final class RecTraceSearch {
@@ -64,47 +66,50 @@ public final class RecTraceSearch {
      * The recording is only read.
      */
     public static Outcome compare(RecTrace recTrace, String repCmd, PrintStream out) {
-        TraceFile rec = TraceFile.read(recTrace.trace());
-        TraceComparison.checkBelongs(rec, recTrace.dir(), recTrace.name());
         PandaCommand cmd = PandaCommand.parse(repCmd, recTrace.dir(), List.of());
         if (cmd.role() != PandaSession.Role.REPLAY) throw new TraceException("--rep-cmd must replay the recording (-replay " + recTrace.name() + "): " + repCmd);
+        if (!Files.isRegularFile(recTrace.trace())) TraceFile.read(recTrace.trace());   // its one error, before any replay runs
         Path launcher = TracePlugin.launcherFor(cmd.program(), out);
-        Path repTrace = null;
+        Path repTrace = null, log = null;
+        Process p = null;
         try {
             repTrace = Files.createTempFile("tandem-replay-trace-", "");
+            log = Files.createTempFile("tandem-replay-out-", ".txt");
             List<String> words = new ArrayList<>(cmd.words());
             words.set(0, launcher.toString());
             words.add("-panda");
             words.add("tandem_trace:file=" + repTrace);
             out.println("rep: replaying with tandem's trace plugin: " + String.join(" ", words));
             long t0 = System.nanoTime();
-            Path log = Files.createTempFile("tandem-replay-out-", ".txt");
-            String output;
+            p = new ProcessBuilder(words).directory(recTrace.dir().toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            // the record trace is read and checked while the replay runs (the replay is killed if
+            // the trace is refused): hashing the snapshot takes as long as a short replay
+            TraceFile rec = TraceFile.read(recTrace.trace());
+            TraceComparison.checkBelongs(rec, recTrace.dir(), recTrace.name());
             try {
-                Process p = new ProcessBuilder(words).directory(recTrace.dir().toFile()).redirectErrorStream(true)
-                        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-                try {
-                    p.waitFor();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new TraceException("interrupted while the traced replay ran");
-                } finally {
-                    if (p.isAlive()) { p.destroyForcibly(); p.waitFor(10, TimeUnit.SECONDS); }
-                }
-                output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
-            } finally {
-                Files.deleteIfExists(log);
+                p.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TraceException("interrupted while the traced replay ran");
             }
+            String output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
             long millis = (System.nanoTime() - t0) / 1_000_000L;
             TraceFile rep = TraceFile.read(repTrace);
             if (rep.counts.length == 0) {
                 throw new TraceException("the replay wrote no TB to its trace: it did not get to replaying. PANDA said:\n" + tail(output, 20));
             }
             return new Outcome(TraceComparison.compare(rec, rep), rec, rep, millis, output);
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException e) {
             throw new TraceException("cannot run the traced replay: " + e.getMessage());
         } finally {
-            if (repTrace != null) try { Files.deleteIfExists(repTrace); } catch (IOException ignored) { }
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+                try { p.waitFor(10, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+            }
+            for (Path f : new Path[] {repTrace, log}) {
+                if (f != null) try { Files.deleteIfExists(f); } catch (IOException ignored) { }
+            }
         }
     }
 
@@ -115,7 +120,28 @@ public final class RecTraceSearch {
      * that the runs never diverge.
      */
     public static Outcome search(RecTrace recTrace, String repCmd, List<String> repAtBegin, Path gdb, PrintStream out) {
-        Outcome o = compare(recTrace, repCmd, out);
+        // the live side is opened under gdb (gdb's start, PANDA's to the replay's beginning) while
+        // the traced replay runs: the search then takes about one replay, gdb's run to the count
+        // and what it shows there, not two replays one after the other
+        PandaSide side = PandaSide.command("rep", PandaCommand.parse(repCmd, recTrace.dir(), repAtBegin), gdb);
+        List<String> notices = java.util.Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<PandaSession> opening = CompletableFuture.supplyAsync(() -> {
+            PandaSession s = side.open(Optional.empty());
+            s.onNotice(notices::add);
+            s.beginRecordOrReplay();
+            return s;
+        }, runnable -> {
+            Thread t = new Thread(runnable, "tandem-rec-trace-open-rep");
+            t.setDaemon(true);
+            t.start();
+        });
+        Outcome o;
+        try {
+            o = compare(recTrace, repCmd, out);
+        } catch (RuntimeException e) {
+            closeOnceOpen(opening);
+            throw e;
+        }
         TraceComparison.Result r = o.result();
         out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().counts.length + " TBs, guest instructions "
                 + o.rec().firstCount + ".." + r.recordLast());
@@ -130,6 +156,7 @@ public final class RecTraceSearch {
                 out.println("the replay agrees with the record run at all " + r.comparedTbs() + " TBs, to the end");
             }
             out.println("the runs never diverge");
+            closeOnceOpen(opening);
             return o;
         }
         if (d.replayWentElsewhere()) {
@@ -160,11 +187,21 @@ public final class RecTraceSearch {
             out.println(indent(named(full.regs())));
         }
         // the live side: gdb takes the replay to the count
-        PandaSide side = PandaSide.command("rep", PandaCommand.parse(repCmd, recTrace.dir(), repAtBegin), gdb);
         out.println("rep: opening the replay under gdb at guest instruction " + d.count());
-        try (PandaSession rep = side.open(Optional.empty())) {
-            rep.onNotice(text -> out.println("rep: " + text));
-            rep.beginRecordOrReplay();
+        PandaSession opened;
+        try {
+            opened = opening.join();
+        } catch (CompletionException e) {
+            Throwable c = e.getCause() == null ? e : e.getCause();
+            out.println("rep: could not open the replay under gdb at " + d.count() + ": " + c.getMessage());
+            out.println("first divergence at guest instruction " + d.count());
+            return o;
+        }
+        try (PandaSession rep = opened) {
+            synchronized (notices) {
+                notices.forEach(text -> out.println("rep: " + text));
+                rep.onNotice(text -> out.println("rep: " + text));
+            }
             long at = rep.toInstr(d.count(), false);
             Registers regs = rep.regs();
             out.println("rep: at guest instruction " + at + ":");
@@ -207,6 +244,15 @@ public final class RecTraceSearch {
         } catch (RuntimeException e) {
             out.println(side + ": " + e.getMessage());
             return null;
+        }
+    }
+
+    /** Closes the live side once it is open (or its opening failed): no gdb or PANDA outlives the search. */
+    private static void closeOnceOpen(CompletableFuture<PandaSession> opening) {
+        try {
+            opening.join().close();
+        } catch (RuntimeException ignored) {
+            // it did not open: nothing is left running
         }
     }
 
