@@ -59,7 +59,7 @@ class PandaSessionSpec extends DemoTlbPairSpec {
 
     def "toInstr stops at the first TB at or after the count, where a plain gdb breakpoint with >= stops"() {
         given:
-        int passes = BreakpointHits.of(rep, PandaSession.LOOP_PASS_FUNCTION)
+        int passes = BreakpointHits.of(rep, PandaNames.LOOP_PASS_FUNCTION)
 
         when:
         long reached = rep.toInstr(20_000)
@@ -72,7 +72,7 @@ class PandaSessionSpec extends DemoTlbPairSpec {
         reached == plainGdbStop(MiniPanda.replayUnderGdb(recording, bug, Demo.GDB), "$COUNT >= 20000")
 
         and: "PANDA's loop stopped the move once, on its first pass past cpu->temp_rr_bp_instr; the call it makes there was popped before it ran"
-        BreakpointHits.of(rep, PandaSession.LOOP_PASS_FUNCTION) == passes + 1
+        BreakpointHits.of(rep, PandaNames.LOOP_PASS_FUNCTION) == passes + 1
         rep.eval('cpus->tqh_first->temp_rr_bp_instr') == '0'
         !rep.debugger().drainProgramOutput().any { it.contains('Inserted bp @ instr count') }
     }
