@@ -1073,6 +1073,21 @@ public final class PandaSession implements AutoCloseable {
         return gdb.evaluateUnsigned("ram_size");
     }
 
+    /**
+     * The 32-bit guest word at {@code offset} bytes into guest RAM (guest-physical where RAM starts
+     * at 0, as on MIPS Malta), read through {@link #ramPointer()} as the search compares RAM, in the
+     * guest's byte order as PANDA's target_words_bigendian() (exec.c) gives it: mips is big-endian,
+     * mipsel, x86 and arm little-endian; the host's order (x86-64) is not the guest's.
+     */
+    public long ramWord(long offset) {
+        byte[] b = gdb.readMemory(ramPointer() + offset, 4);
+        if (bigEndian == null) bigEndian = gdb.evaluateUnsigned("(int) target_words_bigendian()") != 0;
+        return java.nio.ByteBuffer.wrap(b).order(bigEndian ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getInt() & 0xffffffffL;
+    }
+
+    private Boolean bigEndian;
+
     /** zlib crc32 of guest RAM [offset, offset+length), computed inside the PANDA process. */
     public long ramCrc(long offset, long length) {
         long crc = 0;

@@ -42,6 +42,12 @@ public record ReplayOutput(List<String> lines, int exitCode) {
     /** rr_do_begin_replay's words when qemu_loadvm_state fails on the snapshot (rr_log.c:1651). */
     private static final String SNAPSHOT_NOT_LOADED = "Failed to load vmstate";
     /** QEMU's error_report (util/qemu-error.c): the program's name, then the message. */
+    /**
+     * QEMU's words when the snapshot names another machine than the one running
+     * (migration/savevm.c configuration_post_load): a recording of another PANDA target
+     * (panda-system-x86_64's 'pc-i440fx-2.8' replayed by panda-system-mipsel's 'malta', say) or -M.
+     */
+    private static final Pattern OTHER_MACHINE = Pattern.compile("Machine type received is '([^']*)' and local is '([^']*)'");
     private static final Pattern ERROR_REPORT = Pattern.compile("^(?:panda|qemu)-system-[\\w-]+: (.+)$");
 
     private static final Pattern PROGRESS = Pattern.compile("^\\S+:\\s+(\\d+) \\(\\s*[0-9.]+%\\) instrs\\.");
@@ -140,6 +146,13 @@ public record ReplayOutput(List<String> lines, int exitCode) {
      */
     public static String snapshotFailure(String snapshot, String reason) {
         boolean missing = reason.contains(SNAPSHOT_MISSING);
+        Matcher machine = OTHER_MACHINE.matcher(reason);
+        if (machine.find()) {
+            return "PANDA could not load the snapshot " + snapshot + ": it was recorded on the machine '" + machine.group(1)
+                    + "' and this PANDA runs '" + machine.group(2) + "' (" + reason + "); the replay never started."
+                    + " A recording replays only on the PANDA target (panda-system-ARCH) and -M that recorded it:"
+                    + " replay it with that binary and machine, or record it again with this one.";
+        }
         return "PANDA could not load the snapshot " + snapshot + ": " + reason + "; the replay never started. "
                 + (missing ? "Check -replay NAME and the folder PANDA runs in: the recording is NAME-rr-snp and NAME-rr-nondet.log there."
                 : "A snapshot is loaded by the PANDA build and with the machine options (-M, -m) that recorded it;"

@@ -108,6 +108,22 @@ Time taken was: 0 seconds.'''.readLines()
                                                                                          "panda-system-mips: error while loading state for instance 0x0 of device 'ram'", 'Failed to load vmstate']
     }
 
+    def "a snapshot of another machine (a recording of another target's PANDA): the error names both machines"() {
+        given: "what the real panda-system-mipsel printed replaying a recording of panda-system-x86_64 (migration/savevm.c)"
+        def out = new ReplayOutput(['loading snapshot', "panda-system-mipsel: Machine type received is 'pc-i440fx-2.8' and local is 'malta'",
+                                    'Failed to load vmstate', 'Failed to start replay'], 1)
+
+        when:
+        def reason = out.snapshotNotLoaded().get()
+        def message = ReplayOutput.snapshotFailure('/r/ls-rr-snp', reason)
+
+        then:
+        reason == "Machine type received is 'pc-i440fx-2.8' and local is 'malta'"
+        message.startsWith("PANDA could not load the snapshot /r/ls-rr-snp: it was recorded on the machine 'pc-i440fx-2.8' and this PANDA runs 'malta'")
+        message.contains('the replay never started')
+        message.contains('the PANDA target (panda-system-ARCH) and -M that recorded it')
+    }
+
     def "an rr_assertion or a completed replay is no snapshot failure"() {
         expect:
         !new ReplayOutput(ASSERTION, 134).snapshotNotLoaded().present

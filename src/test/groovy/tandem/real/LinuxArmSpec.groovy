@@ -7,59 +7,22 @@ package tandem.real
 
 import spock.lang.Requires
 import spock.lang.Shared
-import spock.lang.Specification
 import spock.lang.Stepwise
 import spock.lang.Timeout
 import tandem.bisect.BisectOptions
 import tandem.bisect.Bisector
 import tandem.console.TandemProcess
 import tandem.panda.Arch
-import tandem.panda.Pair
 
 @Requires({ LinuxGuest.required('arm') })
 @Stepwise
 @Timeout(900)
-class LinuxArmSpec extends Specification {
-    @Shared LinuxGuest g
-    @Shared LinuxGuest.Recording recording
-    @Shared Pair pair
-    @Shared Set<String> before
-    /** A plain gdb's reading of the replay at its first TB (in the kernel). */
-    @Shared LinuxGuest.Witness plain
-    @Shared Map<String, String> exprs
+class LinuxArmSpec extends LinuxSpecification {
     /** The first unlogged timer read of two plain gdb replays: its count (the same in both), found by the search's feature. */
     @Shared long firstTimerRead = -1
+    String target() { 'arm' }
 
-    def setupSpec() {
-        g = LinuxGuest.open('arm')
-        before = pandaProcesses()
-        recording = g.record()
-        def arch = Arch.ARM
-        exprs = ['pc': arch.pcExpression()]
-        arch.registerNames().eachWithIndex { n, i -> exprs[n] = arch.registerExpression(i) }
-        arch.extraRegisters().each { label, field -> exprs[label] = arch.field(field) }
-        plain = g.witness(recording, exprs, arch.pcExpression(), false)
-    }
-
-    def cleanupSpec() {
-        pair?.close()
-        if (g) assert pandaProcesses() - before == [] as Set
-        g?.close()
-    }
-
-    private Set<String> pandaProcesses() {
-        ['ps', '-eo', 'pid,args'].execute().text.readLines()
-                .findAll { it.contains(g.panda.toString()) && it.contains(g.workDir.toString()) }*.trim() as Set
-    }
-
-    private static String words(List<String> cmd) { cmd.collect { "'$it'" }.join(' ') }
-
-    /** The count a failed replay names as its replay point ("Current replay point" or "Replay program point"). */
-    private static long replayPoint(RealPanda.Replay replay) {
-        def m = replay.output =~ /(?:Current replay point|Replay program point):\s*\{guest_instr_count=(\d+)\}/
-        assert m.find(): "no replay point in:\n${LinuxGuest.lastLines(replay.output, 30)}"
-        m.group(1) as long
-    }
+    Arch arch() { Arch.ARM }
 
     def "Linux boots on virt to the prompt, `ls /etc` is recorded, and PANDA's replay of it does not complete"() {
         when:

@@ -145,6 +145,17 @@ class LinuxGuest implements Closeable {
         new EditedRecording(new Recording(dir, source.name, source.guestArgs, source.monitorText, source.serialText, 0), item, newValue)
     }
 
+    /**
+     * The bytes the guest read from the UART's receive buffer, in order: each RR_INPUT_8 logged at
+     * the count of an RR_CALL_SERIAL_READ skipped call (hw/char/serial.c serial_ioport_read logs the
+     * call, then the I/O read's value, memory_region_dispatch_read's RR_CALLSITE_IO_READ_ALL): as
+     * mipsel's malta logs them (an x86 `in` logs its value from RR_CALLSITE_READ_1 instead).
+     */
+    static List<NondetLog.Item> serialBytes(NondetLog log) {
+        def readAt = log.items.findAll { it.skippedCall == 'RR_CALL_SERIAL_READ' }*.instrCount as Set
+        log.items.findAll { it.kind == 'RR_INPUT_8' && it.callsite == 'RR_CALLSITE_IO_READ_ALL' && it.instrCount in readAt }
+    }
+
     /** A side replaying {@code r} under a plain gdb, as tandem opens a replay command line. */
     PandaSide side(String name, Recording r, List<String> atBegin = []) {
         PandaSide.command(name, new PandaCommand(r.replayCommand(panda), r.dir, atBegin), RealPandaPair.GDB)
@@ -211,13 +222,21 @@ class LinuxGuest implements Closeable {
      * count, found without tandem.
      */
     List<Long> tbEntries(Recording r, long from, long to) {
-        long period = Math.max(0L, from - 1024).intdiv(131_072L) * 131_072L
-        // debug_counter is first called once 2^17 guest instructions have run (cpu-exec.c debug_checkpoint)
-        def out = replayUnderGdb(r, [
-                period > 0 ? "break debug_counter if cpus->tqh_first->rr_guest_instr_count >= $period".toString() : 'break rr_do_begin_replay',
-                'run',
+        long start = Math.max(0L, from - 1024)
+        long period = start.intdiv(131_072L) * 131_072L
+        // debug_counter is first called once 2^17 guest instructions have run (cpu-exec.c debug_checkpoint).
+        // Below that, PANDA's own stop at a count: at the first TB past temp_rr_bp_instr it calls
+        // cpu_rr_breakpoint_insert (cpu-exec.c:856-860), which gdb returns from before it runs. Either
+        // way the replay runs at full speed up to near `from`: a mipsel replay slowed down by a
+        // condition on every TB from its start was seen to fail (FOUND DISAGREEMENT) within 8000
+        // guest instructions, where the plain replay went on past 60000.
+        def toStart = period > 0 ? ["break debug_counter if cpus->tqh_first->rr_guest_instr_count >= $period".toString(), 'run']
+                : start > 0 ? ['break rr_do_begin_replay', 'run', 'delete', "set var cpus->tqh_first->temp_rr_bp_instr = $start".toString(),
+                               'break cpu_rr_breakpoint_insert', 'continue', 'return 0']
+                : ['break rr_do_begin_replay', 'run']
+        def out = replayUnderGdb(r, [*toStart,
                 'delete',
-                "break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count >= ${Math.max(0L, from - 1024)}".toString(),
+                "break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count >= $start".toString(),
                 'continue',
                 "while cpus->tqh_first->rr_guest_instr_count <= $to".toString(),
                 'printf "tb-entry %llu\\n", cpus->tqh_first->rr_guest_instr_count',
@@ -256,7 +275,8 @@ class LinuxGuest implements Closeable {
 
     private void stop(Process p) { processes.stop(p) }
 
-    private RealPanda.Replay run(List<String> cmd, Path dir, long timeoutSeconds) {
+    /** Runs {@code cmd} in {@code dir} (no gdb) to its end, at most {@code timeoutSeconds}: its exit code and merged output. */
+    RealPanda.Replay run(List<String> cmd, Path dir, long timeoutSeconds) {
         long t0 = System.nanoTime()
         def out = Files.createTempFile(dir, 'run-', '.out')
         def p = start(cmd, dir, out)

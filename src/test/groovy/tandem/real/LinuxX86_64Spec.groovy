@@ -6,54 +6,28 @@ package tandem.real
 
 import spock.lang.Requires
 import spock.lang.Shared
-import spock.lang.Specification
 import spock.lang.Stepwise
 import spock.lang.Timeout
 import tandem.bisect.BisectOptions
 import tandem.bisect.Bisector
 import tandem.console.TandemProcess
 import tandem.panda.Arch
-import tandem.panda.Pair
 
 @Requires({ LinuxGuest.required('x86_64') })
 @Stepwise
 @Timeout(900)
-class LinuxX86_64Spec extends Specification {
-    @Shared LinuxGuest g
-    @Shared LinuxGuest.Recording recording
-    @Shared Pair pair
-    @Shared Set<String> before
-    /** A plain gdb's reading of the replay at its first TB (in the kernel) and its first TB in user mode. */
-    @Shared LinuxGuest.Witness plain
-    @Shared Map<String, String> exprs
+class LinuxX86_64Spec extends LinuxSpecification {
     /** The copy of the recording with one serial status read changed (the search's feature makes it). */
     @Shared LinuxGuest.EditedRecording edited
+    String target() { 'x86_64' }
+
+    Arch arch() { Arch.X86_64 }
+
+    /** The plain gdb reads the first TB in user mode too: the replay completes. */
+    boolean witnessUser() { true }
+
     /** UART line status register bits (hw/char/serial.c UART_LSR_THRE, UART_LSR_TEMT). */
     static final long LSR_THRE = 0x20, LSR_TEMT = 0x40
-
-    def setupSpec() {
-        g = LinuxGuest.open('x86_64')
-        before = pandaProcesses()
-        recording = g.record()
-        def arch = Arch.X86_64
-        exprs = ['pc': arch.pcExpression()]
-        arch.registerNames().eachWithIndex { n, i -> exprs[n] = arch.registerExpression(i) }
-        arch.extraRegisters().each { label, field -> exprs[label] = arch.field(field) }
-        plain = g.witness(recording, exprs, arch.pcExpression())
-    }
-
-    def cleanupSpec() {
-        pair?.close()
-        if (g) assert pandaProcesses() - before == [] as Set
-        g?.close()
-    }
-
-    private Set<String> pandaProcesses() {
-        ['ps', '-eo', 'pid,args'].execute().text.readLines()
-                .findAll { it.contains(g.panda.toString()) && it.contains(g.workDir.toString()) }*.trim() as Set
-    }
-
-    private static String words(List<String> cmd) { cmd.collect { "'$it'" }.join(' ') }
 
     def "Linux boots to the prompt, `ls /etc` is recorded from it, and PANDA replays the recording to its end"() {
         when:
@@ -270,6 +244,8 @@ class LinuxX86_64Spec extends Specification {
         given: "no init in the initramfs: the kernel panics, and with panic=1 and -no-reboot PANDA quits"
         def args = withAppend('console=ttyS0 rdinit=/no-such-init panic=1', ['-no-reboot'])
 
+        def running = pandaProcesses()   // the pair's gdb and PANDA, open since an earlier feature
+
         when:
         g.record('panic', LinuxGuest.COMMAND, args, 120)
 
@@ -278,10 +254,13 @@ class LinuxX86_64Spec extends Specification {
         e.message.contains("while tandem waited for the guest to print '${g.prompt}'")
         e.message.contains("the guest's last lines (serial port):")
         e.message.contains('Rebooting in 1 seconds')     // kernel/panic.c, the panic's last console line
-        pandaProcesses() - before == [] as Set
+        pandaProcesses() - running == [] as Set
     }
 
     def "a guest command that never returns to the prompt: one error naming the wait, and no PANDA left running"() {
+        given:
+        def running = pandaProcesses()   // the pair's gdb and PANDA, open since an earlier feature
+
         when:
         g.record('sleep', 'sleep 1000', g.guestArgs, 90)
 
@@ -289,6 +268,6 @@ class LinuxX86_64Spec extends Specification {
         def e = thrown(tandem.panda.PandaException)
         e.message.contains("no sign of the guest to print '${g.prompt}' within 90 s")
         e.message.contains('sleep 1000')
-        pandaProcesses() - before == [] as Set
+        pandaProcesses() - running == [] as Set
     }
 }
