@@ -42,15 +42,19 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference) 
 
     /**
      * For two runs of one replay (`tandem check`): the same snapshot, log and commands on both
-     * sides, so whatever differs came from state neither holds.
+     * sides, so whatever differs came from state neither holds. A known reader of such state (the
+     * MIPS tlbwr's random index) names it; a write on one side only is where it surfaced, kept as
+     * the evidence, not the cause.
      */
     public static Explanation ofOneReplay(Divergence d, NondetLog log) {
         Explanation e = of(d, log, log);
-        if (e.cause.kind() != Cause.Kind.UNKNOWN) return e;
+        if (e.cause.kind() == Cause.Kind.UNLOGGED_STATE || !d.diverged()) return e;
         List<String> lines = new ArrayList<>(e.lines.subList(0, e.lines.size() - 1));
+        String surfaced = e.cause.kind() == Cause.Kind.UNKNOWN ? "" : "; it surfaced as " + e.cause.kind().words + ": " + e.cause.evidence();
         Cause c = new Cause(Cause.Kind.UNLOGGED_STATE, "two runs of one replay (one snapshot, one log, the same commands) differ at guest instruction "
                 + d.firstDiverged() + (d.registers().isEmpty() ? "" : " in " + String.join(", ", d.registers()))
-                + ": the guest read there something neither the snapshot nor the log holds (a clock or timer of the host, say)");
+                + ": the guest read there something neither the snapshot nor the log holds (a clock or timer of the host, say)"
+                + surfaced);
         lines.add("why: " + c);
         return new Explanation(lines, c, e.firstDifference);
     }

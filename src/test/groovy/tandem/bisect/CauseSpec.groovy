@@ -47,4 +47,24 @@ class CauseSpec extends Specification {
         BugKind.TLB | 100_000 | Cause.Kind.TRANSLATION | 'rep'
         BugKind.IRQ | 100_000 | Cause.Kind.INTERRUPT   | 'rec'
     }
+
+    def "two runs of one replay: a write on one side only is where the difference surfaced, the cause is state the log does not hold"() {
+        given: "a divergence whose watch saw a register written on one side only"
+        def pair = DemoPair.open(recording, new MiniPanda.Bug(BugKind.REG, 100_000))
+        def d = Bisector.search(pair, BisectOptions.defaults())
+
+        when: "it is taken as two runs of one replay (tandem check): one snapshot, one log, the same commands"
+        def why = Explanation.ofOneReplay(d, null)
+
+        then: "nothing either run was given differs, so the cause is what neither holds; the write stays as the evidence"
+        Explanation.of(d, null, null).cause().kind() == Cause.Kind.REGISTER
+        why.cause().kind() == Cause.Kind.UNLOGGED_STATE
+        why.cause().evidence().startsWith('two runs of one replay')
+        why.cause().evidence().contains('rep wrote ')
+        why.lines().last() == "why: ${why.cause()}".toString()
+        why.lines().count { it.startsWith('why: ') } == 1
+
+        cleanup:
+        pair?.close()
+    }
 }
