@@ -28,6 +28,16 @@ public interface Debugger extends AutoCloseable {
 
     Breakpoint temporaryBreakAt(String location, String condition);
 
+    /**
+     * A temporary breakpoint at a function of a shared library that this run of the program may not
+     * have loaded yet, though an earlier run did (gdb's {@code -break-insert -f}): gdb forgets a
+     * library's symbols when the program starts again and reads them when the dynamic loader maps
+     * it, so a run stopped before that (Ctrl-C early in it) knows no such function. gdb keeps the
+     * breakpoint pending and sets it when the library is loaded. A name no library has stays
+     * pending without a word: only for a function the program is known to have.
+     */
+    Breakpoint temporaryBreakAtOnceLoaded(String location);
+
     /** A hardware watchpoint on an lvalue such as {@code *(uint32_t *) 0x7f0012340000}. */
     Breakpoint watch(String lvalue);
 

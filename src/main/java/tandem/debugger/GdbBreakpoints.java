@@ -16,8 +16,17 @@ final class GdbBreakpoints {
     }
 
     Breakpoint insert(String location, String condition, boolean temporary) {
+        return insert(location, condition, temporary, false);
+    }
+
+    /**
+     * pending: gdb keeps a location no code loaded yet has as a pending breakpoint ({@code -f}), set
+     * when a shared library that has it is loaded, instead of answering "Function ... not defined".
+     */
+    Breakpoint insert(String location, String condition, boolean temporary, boolean pending) {
         MiCommand c = MiCommand.of("break-insert");
         if (temporary) c = c.option("-t");
+        if (pending) c = c.option("-f");
         if (condition != null && !condition.isBlank()) c = c.option("-c", condition);
         MiCommand insert = c.param(location);
         return errors.ask("break at " + location + (condition == null || condition.isBlank() ? "" : " if " + condition), () -> {

@@ -279,6 +279,11 @@ public final class GdbDebugger implements Debugger {
     }
 
     @Override
+    public Breakpoint temporaryBreakAtOnceLoaded(String location) {
+        return breakpoints.insert(location, null, true, true);
+    }
+
+    @Override
     public Breakpoint watch(String lvalue) {
         return breakpoints.watch(lvalue);
     }

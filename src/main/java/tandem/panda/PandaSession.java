@@ -446,7 +446,10 @@ public final class PandaSession implements AutoCloseable {
      */
     private void toBeginFunction(java.util.function.Supplier<Stop> run, String when) {
         pastBeginFunction = false;
-        Breakpoint bp = gdb.temporaryBreakAt(role.beginFunction, null);
+        // an earlier run reached the begin function, so PANDA has it; this run, interrupted before the
+        // dynamic loader mapped libpanda-ARCH.so, may not know it yet (gdb: Function "..." not defined)
+        Breakpoint bp = begin >= 0 ? gdb.temporaryBreakAtOnceLoaded(role.beginFunction)
+                : gdb.temporaryBreakAt(role.beginFunction, null);
         boolean hit = false;
         try {
             Stop stop = run.get();
