@@ -126,7 +126,20 @@ public final class PandaSession implements AutoCloseable {
         } catch (DebuggerException e) {
             throw new PandaException(name + ": gdb refused `handle SIGABRT`: " + e.getMessage(), e);
         }
-        return new PandaSession(name, role, gdb, a);
+        PandaSession session = new PandaSession(name, role, gdb, a);
+        session.readBuildSymbols();
+        return session;
+    }
+
+    /**
+     * Asks, while gdb knows PANDA's code (open just read {@code cpus}), which of the functions tandem
+     * may use this build has: a run from the start stopped before the dynamic loader mapped
+     * libpanda-ARCH.so knows none of them, and must not be taken for a build without them.
+     */
+    private void readBuildSymbols() {
+        for (String s : List.of(PandaNames.DEBUG_COUNTER, PandaNames.LOOP_PASS_FUNCTION, PandaNames.RR_CHECKSUM_REGS, role.endFunction)) {
+            hasSymbol(s);
+        }
     }
 
     public String name() {
@@ -605,6 +618,9 @@ public final class PandaSession implements AutoCloseable {
     public synchronized long nextTb() {
         requireTarget();
         if (begin < 0) beginRecordOrReplay();
+        // a run from the start stopped before its first TB after the begin function: going on would
+        // pass the begin function without its start commands, so run it again to that TB first
+        else if (reexecuting) fromNearest(begin, here());
         return runToTb(null);
     }
 
@@ -1207,16 +1223,39 @@ public final class PandaSession implements AutoCloseable {
         return gdb.console(command);
     }
 
-    /** Whether the PANDA build defines a function or global (debug_counter, rr_checksum_tlb, ...). */
+    /**
+     * Whether the PANDA build defines a function or global (debug_counter, rr_checksum_tlb, ...).
+     * Throws PandaException where gdb knows none of PANDA's code, so cannot tell (a run from the
+     * start stopped before the dynamic loader mapped libpanda-ARCH.so), for a name not asked before.
+     */
     public synchronized boolean hasSymbol(String symbol) {
-        return symbols.computeIfAbsent(symbol, s -> {
-            try {
-                gdb.evaluate("&" + s);
-                return true;
-            } catch (DebuggerException e) {
-                return false;
+        Boolean known = symbols.get(symbol);
+        if (known != null) return known;
+        try {
+            gdb.evaluate("&" + symbol);
+            symbols.put(symbol, true);
+            return true;
+        } catch (DebuggerException e) {
+            // gdb forgets a shared library's symbols when the program starts again and reads them when
+            // the dynamic loader maps it: where it does not know PANDA's own count either (a run from
+            // the start stopped before libpanda-ARCH.so was mapped), "no" says nothing of the build
+            if (!knowsPandaCode()) {
+                throw new PandaException(name + ": can't tell whether this PANDA has " + symbol
+                        + ": gdb has not read the symbols of its code in this run" + describeWhere(), e);
             }
-        });
+            symbols.put(symbol, false);
+            return false;
+        }
+    }
+
+    /** Whether gdb knows the symbols of PANDA's code here: the count open checked for. */
+    private boolean knowsPandaCode() {
+        try {
+            gdb.evaluate("&" + PandaNames.INSTR_COUNT);
+            return true;
+        } catch (DebuggerException e) {
+            return false;
+        }
     }
 
     @Override

@@ -225,6 +225,50 @@ class GdbDebuggerSpec extends Specification {
         !(gdb.console('info breakpoints') =~ /mp_tb_find/)
     }
 
+    def "a function of a shared library not mapped yet: a plain breakpoint names it unknown, one set once loaded waits for the library and stops there"() {
+        given: 'a program whose library calls `inner` only from inside itself (no PLT entry gdb could break at), as libpanda-ARCH.so calls rr_do_begin_replay'
+        def dir = Files.createTempDirectory('tandem-solib-')
+        Files.writeString(dir.resolve('lib.c'), 'int inner(int x) { return x + 1; }\nint outer(int x) { return inner(x) * 2; }\n')
+        Files.writeString(dir.resolve('main.c'), 'int outer(int);\nint main(void) { return outer(1) == 4 ? 0 : 1; }\n')
+        def lib = ['gcc', '-g', '-O0', '-fPIC', '-shared', '-o', dir.resolve('libinner.so').toString(), dir.resolve('lib.c').toString()].execute()
+        assert lib.waitFor() == 0: lib.errorStream.text
+        def main = ['gcc', '-g', '-O0', '-o', dir.resolve('prog').toString(), dir.resolve('main.c').toString(),
+                    "-L$dir", '-linner', "-Wl,-rpath,$dir"].execute()
+        assert main.waitFor() == 0: main.errorStream.text
+
+        and: 'stopped at its first instruction, in the dynamic loader, before it maps libinner.so'
+        gdb = GdbDebugger.open(new LiveProgram(Demo.GDB, dir.resolve('prog'), [], dir, null))
+        assert !gdb.console('info sharedlibrary').contains('libinner.so')
+
+        when: 'a plain temporary breakpoint'
+        gdb.temporaryBreakAt('inner', null)
+
+        then: "gdb's words: no such function here"
+        def e = thrown(DebuggerException)
+        e.message == 'gdb could not break at inner: Function "inner" not defined.'
+
+        when: 'one set once the library is loaded'
+        def pending = gdb.temporaryBreakAtOnceLoaded('inner')
+        def stop = gdb.cont(LIMIT)
+
+        then: 'it stops in inner, once'
+        pending.temporary()
+        stop.breakpoint() == pending.number()
+        gdb.backtrace()[0].function() == 'inner'
+        !(gdb.console('info breakpoints') =~ /inner/)
+
+        when: 'a name no library has, asked with the library loaded'
+        gdb.temporaryBreakAt('no_such_function_anywhere', null)
+
+        then: 'a plain breakpoint still names it unknown'
+        def unknown = thrown(DebuggerException)
+        unknown.message == 'gdb could not break at no_such_function_anywhere: Function "no_such_function_anywhere" not defined.'
+
+        cleanup:
+        gdb?.close()
+        MiniPanda.deleteTree(dir)
+    }
+
     def "a working directory that does not exist is named as such, not blamed on gdb"() {
         when:
         GdbDebugger.open(new LiveProgram(Demo.GDB, recording.binary(), MiniPanda.replayArguments('ls', null), Path.of('/nonexistent-recordings'), null))
