@@ -1226,7 +1226,8 @@ public final class PandaSession implements AutoCloseable {
     /**
      * Whether the PANDA build defines a function or global (debug_counter, rr_checksum_tlb, ...).
      * Throws PandaException where gdb knows none of PANDA's code, so cannot tell (a run from the
-     * start stopped before the dynamic loader mapped libpanda-ARCH.so), for a name not asked before.
+     * start stopped before the dynamic loader mapped libpanda-ARCH.so, or a program that ended),
+     * for a name not asked before.
      */
     public synchronized boolean hasSymbol(String symbol) {
         Boolean known = symbols.get(symbol);
@@ -1240,8 +1241,9 @@ public final class PandaSession implements AutoCloseable {
             // the dynamic loader maps it: where it does not know PANDA's own count either (a run from
             // the start stopped before libpanda-ARCH.so was mapped), "no" says nothing of the build
             if (!knowsPandaCode()) {
-                throw new PandaException(name + ": can't tell whether this PANDA has " + symbol
-                        + ": gdb has not read the symbols of its code in this run" + describeWhere(), e);
+                throw new PandaException(name + ": can't tell whether this PANDA has " + symbol + ": gdb knows none of its code here"
+                        + " (it forgets libpanda's symbols when the program ends or starts again, until the dynamic loader maps it)"
+                        + describeWhere(), e);
             }
             symbols.put(symbol, false);
             return false;

@@ -98,7 +98,8 @@ class RealPandaRunAgainSpec extends Specification {
 
         then: 'it says it cannot tell, rather than no'
         PandaException unknown = thrown()
-        unknown.message == "rep: can't tell whether this PANDA has panda_find_ram: gdb has not read the symbols of its code in this run" +
+        unknown.message == "rep: can't tell whether this PANDA has panda_find_ram: gdb knows none of its code here" +
+                " (it forgets libpanda's symbols when the program ends or starts again, until the dynamic loader maps it)" +
                 ' (now before the first TB after rr_do_begin_replay of a run from its start that was stopped; the next move runs it from its start again)'
 
         when:
