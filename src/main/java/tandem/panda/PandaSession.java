@@ -1051,7 +1051,10 @@ public final class PandaSession implements AutoCloseable {
         return expr;
     }
 
-    /** Whether the arch keeps a software TLB whose entries tandem found (MIPS: env->tlb->mmu.r4k.tlb). */
+    /**
+     * Whether the arch keeps a software TLB whose entries tandem found (MIPS: env->tlb->mmu.r4k.tlb).
+     * Throws PandaException where a run from the start stopped before its first TB cannot tell.
+     */
     public synchronized boolean hasTlbHash() {
         if (tlbBlock != null) return tlbBlock.length > 0;
         if (!arch.hasSoftwareTlb()) {
@@ -1064,6 +1067,12 @@ public final class PandaSession implements AutoCloseable {
             tlbBlock = new long[]{gdb.evaluateUnsigned("&" + tlb + "[0]"), n * gdb.evaluateUnsigned("sizeof(" + tlb + "[0])")};
             return true;
         } catch (DebuggerException noTlbArray) {
+            // a run from the start stopped before its first TB may stand where PANDA's CPU state, or
+            // gdb's knowledge of its code, is not there yet: no answer, rather than "no TLB" for good
+            if (reexecuting) {
+                throw new PandaException(name + ": can't tell whether this PANDA keeps its " + arch.name()
+                        + " TLB where tandem reads it (" + arch.field("tlb->mmu.r4k.tlb") + "): " + noTlbArray.getMessage() + describeWhere(), noTlbArray);
+            }
             // before the program runs there is no CPU state to reach it through: ask again later
             if (begin >= 0) tlbBlock = new long[0];
             return false;

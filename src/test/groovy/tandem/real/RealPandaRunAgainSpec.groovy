@@ -102,6 +102,14 @@ class RealPandaRunAgainSpec extends Specification {
                 " (it forgets libpanda's symbols when the program ends or starts again, until the dynamic loader maps it)" +
                 ' (now before the first TB after rr_do_begin_replay of a run from its start that was stopped; the next move runs it from its start again)'
 
+        when: "asked whether PANDA's MIPS TLB can be read, where there is no CPU state to read it through"
+        rep.hasTlbHash()
+
+        then: 'it says it cannot tell, rather than no for the rest of the session'
+        PandaException noTlb = thrown()
+        noTlb.message.startsWith("rep: can't tell whether this PANDA keeps its MIPS TLB where tandem reads it (")
+        noTlb.message.endsWith('(now before the first TB after rr_do_begin_replay of a run from its start that was stopped; the next move runs it from its start again)')
+
         when:
         long reached = rep.toInstr(GOAL)
 
@@ -113,6 +121,7 @@ class RealPandaRunAgainSpec extends Specification {
         rep.where() == "at guest instruction $goalTb"
         rep.hasSymbol('panda_find_ram')
         !rep.hasSymbol('no_such_function_in_panda')
+        rep.hasTlbHash()
 
         when: 'back again: the run from the start goes the whole way this time'
         long back = rep.toInstr(BACK)
