@@ -10,6 +10,7 @@ import tandem.debugger.Stop;
 import tandem.panda.PandaException;
 import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
+import tandem.panda.time.WaysBack;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -337,7 +338,7 @@ final class Side {
     /** Arms watchpoints on {@code group} for the sweep that follows; writes are kept with their counts. */
     void armWatch(List<Location> group, Side rec) {
         disarmWatch();
-        armed = new ArmedWatch(this, rec, group);
+        armed = new ArmedWatch(session, this == rec, group);
     }
 
     /** The watch armed for the sweep and what it saw (null when none was, or it was given up); removes its watchpoints. */
@@ -473,7 +474,7 @@ final class Side {
 
     /** After the end, a checkpoint at or before n brings the side back. */
     private void revive(long n) {
-        if (session.checkpoints().atOrBefore(n).isEmpty() && session.rewind() != PandaSession.Rewind.REEXECUTION) {
+        if (session.checkpoints().atOrBefore(n).isEmpty() && session.rewind() != WaysBack.Rewind.REEXECUTION) {
             throw new PandaException(name + " ended (" + endedHow + ") and has no checkpoint before " + n);
         }
         ended = false;
