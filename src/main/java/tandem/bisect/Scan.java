@@ -2,7 +2,7 @@
 // period, or stride of periods, whose signatures differ, or to where a side ends or hi. Two ways:
 // strides that double (where going back is cheap: rr's checkpoints, gdb's forks), or period by
 // period (where going back runs a side again from its start). Both record every period with
-// gdb's Python where they can (Trace), and both keep checkpoints as they go (see the constants).
+// gdb's Python where they can (Trace), and both keep checkpoints as they go (CheckpointPolicy says where).
 package tandem.bisect;
 
 import tandem.debugger.OpStats;

@@ -6,12 +6,10 @@ package tandem.bisect;
 import tandem.debugger.OpStats;
 import tandem.panda.Both;
 import tandem.panda.Pair;
-import tandem.panda.PandaSession;
 import tandem.panda.time.WaysBack;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 final class Search {
@@ -227,7 +225,7 @@ final class Search {
     }
 
     int stops() {
-        return pair.rec().stops() + pair.rep().stops() + rec.stops() + rep.stops() - baseStops;
+        return pair.rec().stops() + pair.rep().stops() - baseStops;
     }
 
     long elapsedMillis() {

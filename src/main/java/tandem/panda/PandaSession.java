@@ -1,5 +1,7 @@
 // One PANDA process under gdb (the rr replay of PANDA recording, or of PANDA replaying), seen in
-// guest terms: instruction counts, guest registers, TLB, checksums, disassembly.
+// guest terms: instruction counts, guest registers, TLB, RAM, checksums, disassembly. Its time
+// (every move, the ways back, the reverse verbs) is its Timeline's (tandem.panda.time); the
+// moving methods here pass on to it, by the same names.
 package tandem.panda;
 
 import tandem.debugger.Debugger;
@@ -47,6 +49,7 @@ public final class PandaSession implements PandaProcess, AutoCloseable {
     private final Role role;
     private final Debugger gdb;
     private final Arch arch;
+    private final Timeline timeline;
     private final Map<String, Boolean> symbols = new HashMap<>();
     private Long ramPointer;
     /** Call targets of library functions, by name: see libraryFunction. */
@@ -58,6 +61,8 @@ public final class PandaSession implements PandaProcess, AutoCloseable {
         this.role = role;
         this.gdb = gdb;
         this.arch = arch;
+        // last: the timeline asks this session for its name and debugger
+        this.timeline = new Timeline(this);
     }
 
     /**
@@ -135,11 +140,8 @@ public final class PandaSession implements PandaProcess, AutoCloseable {
         return why == null ? null : name + ": " + why;
     }
 
-    private Timeline timeline;
-
     /** This side's time: the moves, the ways back, the reverse verbs (the methods below are its, by name). */
-    public synchronized Timeline timeline() {
-        if (timeline == null) timeline = new Timeline(this);
+    public Timeline timeline() {
         return timeline;
     }
 

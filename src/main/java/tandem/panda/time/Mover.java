@@ -1,7 +1,9 @@
 // The forward moves of one PANDA process under gdb: to a guest instruction count (toInstr), past
 // PANDA's loop pass (temp_rr_bp_instr) and debug_counter's periods, on tandem's own breakpoints,
 // with PANDA's end of record / replay as the stop that keeps the process; and the ways back it
-// keeps for them (checkpoints, or re-execution from the start). PandaSession hands its moves here.
+// keeps for them (WaysBack, or a run from the start). The one forward mover of a side: Timeline
+// hands it every move, and the search's single continues (Continues) share its end stop, its
+// interrupt and its count of stops.
 package tandem.panda.time;
 
 import tandem.debugger.Breakpoint;

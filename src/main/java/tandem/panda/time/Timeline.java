@@ -13,12 +13,14 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 public final class Timeline {
+    private final PandaProcess process;
     private final Mover mover;
     private final ReverseExecution reverse;
     private volatile Consumer<Pass> passes = pass -> { };
 
     /** The timeline of one PANDA process under gdb; nothing moves until a verb is called. */
     public Timeline(PandaProcess process) {
+        this.process = process;
         this.mover = new Mover(process);
         this.reverse = new ReverseExecution(process, mover, pass -> passes.accept(pass));
     }
@@ -77,6 +79,14 @@ public final class Timeline {
      */
     public synchronized long readyToMoveTo(long n) {
         return mover.readyToMoveTo(n);
+    }
+
+    /**
+     * The search's single continues on this side (one stop each, gdb's continues given up after
+     * {@code limit}): a new set of tandem's breakpoints for them, made on first use.
+     */
+    public Continues continues(Duration limit) {
+        return new Continues(process, mover, limit);
     }
 
     // ---- the ways back ----
