@@ -1,6 +1,6 @@
 // No checkpoints: the way back is running the program again from its start, which a replay of
 // PANDA allows because it reaches the same state at the same guest instruction counts. The run
-// itself is a forward move (Mover.runFromStart); this kind only says there is nothing kept.
+// itself is a forward move (Mover.reexecute); this kind only says there is nothing kept.
 package tandem.panda.time;
 
 final class Reexecution implements WaysBack {

@@ -1,7 +1,8 @@
 // The ways back to a guest instruction count of one PANDA process under gdb: rr's checkpoints
 // (RrCheckpoints), gdb's fork checkpoints (ForkCheckpoints), or none at all (Reexecution), where
-// going back runs the program again from its start (Mover.runFromStart). The only caller of the
-// debugger's checkpoint commands for moves; where checkpoints are kept is CheckpointPolicy's.
+// going back runs the program again from its start (Mover.reexecute). The only caller of the
+// debugger's checkpoint commands for moves (rr's own `origin` takes one checkpoint to come back
+// to where it started); where checkpoints are kept is CheckpointPolicy's.
 package tandem.panda.time;
 
 public interface WaysBack {
