@@ -1,6 +1,6 @@
 // The console's numbers for the user's breakpoints and watchpoints: one number per breakpoint,
 // the same on rec and rep. gdb numbers every breakpoint of its session in turn, tandem's own
-// included (PandaSession's TB and end stops, the search's, each reverse move's), so once a search
+// included (the timeline's TB and end stops, the search's, each reverse move's), so once a search
 // or a reverse move ran on one side, the same `break f` typed on both gets 110 on rec and 87 on
 // rep. Lines typed at the console speak these numbers (`delete 3` deletes the user's 3 on each
 // side); gdb's answers are shown with them ("Breakpoint 3 at ...").

@@ -6,7 +6,7 @@ import groovy.transform.CompileStatic
 import tandem.panda.Pair
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
-import tandem.panda.Timeline
+import tandem.panda.time.Pass
 
 @CompileStatic
 class Context {
@@ -44,7 +44,7 @@ class Context {
                 out.flush()
             }
         }
-        s.onPass { String side, Timeline.Pass pass -> progress?.passed(side, pass) }
+        s.onPass { String side, Pass pass -> progress?.passed(side, pass) }
         // with a record trace as rec, only rep is live: verbs go to rep, toInstr shows both
         focus = s.recTrace != null ? 'rep' : 'both'
         breakpoints.clear()

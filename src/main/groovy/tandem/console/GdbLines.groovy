@@ -56,7 +56,7 @@ class GdbLines {
     static final Set<String> REVERSE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'rni', 'reverse-nexti',
                                         'reverse-step', 'reverse-next', 'reverse-finish'] as Set<String>
 
-    /** Reverse moves every target has: rr's own on rr, else tandem's {@link tandem.panda.Timeline}. */
+    /** Reverse moves every target has: rr's own on rr, else tandem's {@link tandem.panda.time.Timeline}. */
     static final Set<String> TIMELINE = ['rc', 'reverse-continue', 'rsi', 'reverse-stepi', 'reverse-finish'] as Set<String>
 
     private static final Pattern PROMPT = ~/^\s*\((?:rr|gdb)\)\s*/

@@ -6,7 +6,7 @@
 package tandem.console
 
 import groovy.transform.CompileStatic
-import tandem.panda.Timeline
+import tandem.panda.time.Pass
 
 import java.util.concurrent.ConcurrentHashMap
 
@@ -57,7 +57,7 @@ class Progress implements AutoCloseable {
     }
 
     /** A stop of a side's pass going back: the count reached of the goal, the rate, the time left. */
-    void passed(String side, Timeline.Pass p) {
+    void passed(String side, Pass p) {
         long now = System.nanoTime()
         long[] first = passStart[side]
         if (first == null || first[2] != p.from() || first[3] != p.goal() || p.reached() < first[1]) {

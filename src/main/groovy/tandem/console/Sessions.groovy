@@ -13,7 +13,7 @@ import tandem.panda.nondet.NondetLog
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
 import tandem.panda.PandaSide
-import tandem.panda.Timeline
+import tandem.panda.time.Pass
 import tandem.rectrace.RecTraceView
 
 import java.nio.file.Path
@@ -161,7 +161,7 @@ class Sessions implements AutoCloseable {
     }
 
     private volatile Closure noticeSink = { String side, String text -> }
-    private volatile Closure passSink = { String side, Timeline.Pass pass -> }
+    private volatile Closure passSink = { String side, Pass pass -> }
 
     /** Where the sides' forward passes say how far they got (going back): {@code { side, pass -> }}. */
     void onPass(Closure sink) {
@@ -185,7 +185,7 @@ class Sessions implements AutoCloseable {
                 PandaSession ps = PandaSession.open(side.name(), side.role(), d, Optional.ofNullable(arch))
                 ps.atBegin(side.atBegin())
                 ps.onNotice { String text -> noticeSink.call(side.name(), text) }
-                ps.onPass { Timeline.Pass pass -> passSink.call(side.name(), pass) }
+                ps.onPass { Pass pass -> passSink.call(side.name(), pass) }
                 status[side.name()] = "running to ${side.role().beginFunction}".toString()
                 long at = ps.beginRecordOrReplay()
                 status[side.name()] = "ready at guest instruction $at".toString()

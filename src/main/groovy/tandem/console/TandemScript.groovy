@@ -3,7 +3,7 @@
 package tandem.console
 
 import tandem.panda.Both
-import tandem.panda.Origin
+import tandem.panda.time.Origin
 import tandem.panda.Pair
 import tandem.panda.PandaException
 import tandem.panda.PandaSession

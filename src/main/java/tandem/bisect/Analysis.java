@@ -365,7 +365,7 @@ final class Analysis {
     private List<WatchEvent> watch(Side s, List<Location> group, long from, long until) {
         // no checkpoint kept here: the search is over once the watch has run
         if (!s.moveTo(from, false)) return new ArrayList<>();
-        try (ArmedWatch w = new ArmedWatch(s, rec, group)) {
+        try (ArmedWatch w = new ArmedWatch(s.session, s == rec, group)) {
             Breakpoint stop = s.gdb.breakAt(PandaNames.EXEC_TB, PandaNames.INSTR_COUNT + " >= " + until);
             try {
                 while (w.seen().size() < MAX_EVENTS) {

@@ -4,7 +4,9 @@
 // those counts instead, so the sweep sees the writes and the analysis needs no run back.
 package tandem.bisect;
 
+import tandem.debugger.Debugger;
 import tandem.debugger.DebuggerException;
+import tandem.panda.PandaSession;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +18,8 @@ final class ArmedWatch implements AutoCloseable {
     record Seen(long from, WatchEvent event) {
     }
 
-    private final Side side;
+    private final PandaSession side;
+    private final Debugger gdb;
     final List<Location> group;
     private final Map<Location, String> lvalues = new LinkedHashMap<>();
     private final Map<Location, Long> values = new LinkedHashMap<>();
@@ -24,17 +27,18 @@ final class ArmedWatch implements AutoCloseable {
     private final List<Seen> seen = new ArrayList<>();
     private int triggers;
 
-    /** Sets a watchpoint on each location of {@code group} on {@code side} (its address there). */
-    ArmedWatch(Side side, Side rec, List<Location> group) {
+    /** Sets a watchpoint on each location of {@code group} on {@code side} (its address there: rec's when {@code isRec}). */
+    ArmedWatch(PandaSession side, boolean isRec, List<Location> group) {
         this.side = side;
+        this.gdb = side.debugger();
         this.group = List.copyOf(group);
         try {
             for (Location l : group) {
                 String lv = "*(" + (l.size() == 8 ? "unsigned long long" : l.size() == 2 ? "unsigned short"
-                        : l.size() == 1 ? "unsigned char" : "unsigned int") + " *) " + l.address(side == rec);
+                        : l.size() == 1 ? "unsigned char" : "unsigned int") + " *) " + l.address(isRec);
                 lvalues.put(l, lv);
-                values.put(l, side.gdb.evaluateUnsigned(lv));
-                made.add(side.gdb.watch(lv).number());
+                values.put(l, gdb.evaluateUnsigned(lv));
+                made.add(gdb.watch(lv).number());
             }
         } catch (RuntimeException e) {
             close();
@@ -49,13 +53,13 @@ final class ArmedWatch implements AutoCloseable {
      */
     void triggered(long from, int frames) {
         triggers++;
-        long count = side.session.instrCount();
-        List<String> bt = side.backtrace();
+        long count = side.instrCount();
+        List<String> bt = side.backtrace().stream().map(Object::toString).toList();
         for (Location l : group) {
-            long v = side.gdb.evaluateUnsigned(lvalues.get(l));
+            long v = gdb.evaluateUnsigned(lvalues.get(l));
             if (v != values.get(l)) {
                 values.put(l, v);
-                seen.add(new Seen(from, new WatchEvent(side.name, l.name(), count, v, bt.subList(0, Math.min(frames, bt.size())))));
+                seen.add(new Seen(from, new WatchEvent(side.name(), l.name(), count, v, bt.subList(0, Math.min(frames, bt.size())))));
             }
         }
     }
@@ -81,7 +85,7 @@ final class ArmedWatch implements AutoCloseable {
     public void close() {
         for (int n : made) {
             try {
-                side.gdb.delete(n);
+                gdb.delete(n);
             } catch (DebuggerException ignored) {
                 // the process may be gone; its watchpoints with it
             }

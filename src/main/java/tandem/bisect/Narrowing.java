@@ -10,14 +10,13 @@ import tandem.panda.Both;
 import tandem.panda.PandaException;
 import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
+import tandem.panda.time.CheckpointPolicy;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
 final class Narrowing {
-    /** An equal probe this far (guest instructions) past the nearest checkpoint gets one. */
-    private static final long CHECKPOINT_DISTANCE = 16384;
     /**
      * More than the guest instructions in one TB (QEMU's TCG_MAX_INSNS): a step for galloping back
      * and a margin for period-start probes. Only a guess at costs: a side whose TBs are chained
@@ -125,7 +124,7 @@ final class Narrowing {
                 b.cheapSame.add(equal);
                 gallop = 0;
                 atEqual = true;
-                b.keepCheckpointIfFar(equal, CHECKPOINT_DISTANCE);
+                b.keepCheckpointIfFar(equal, CheckpointPolicy.NARROWING_DISTANCE);
             } else {
                 differ = p.instr();
                 upper = differ;
@@ -246,7 +245,7 @@ final class Narrowing {
                 upper = m;
             } else if (p.same()) {
                 equal = p.instr();
-                if (!everywhere) b.keepCheckpointIfFar(equal, CHECKPOINT_DISTANCE);
+                if (!everywhere) b.keepCheckpointIfFar(equal, CheckpointPolicy.NARROWING_DISTANCE);
             } else {
                 differ = p.instr();
                 upper = differ;

@@ -2,13 +2,14 @@
 // period, or stride of periods, whose signatures differ, or to where a side ends or hi. Two ways:
 // strides that double (where going back is cheap: rr's checkpoints, gdb's forks), or period by
 // period (where going back runs a side again from its start). Both record every period with
-// gdb's Python where they can (Trace), and both keep checkpoints as they go (see the constants).
+// gdb's Python where they can (Trace), and both keep checkpoints as they go (CheckpointPolicy says where).
 package tandem.bisect;
 
 import tandem.debugger.OpStats;
 import tandem.panda.Both;
 import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
+import tandem.panda.time.CheckpointPolicy;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,18 +18,11 @@ import java.util.Set;
 
 final class Scan {
     /**
-     * Strides (guest instructions) from which a stride stop keeps a checkpoint on each side:
-     * shorter strides are cheaper to run again from the checkpoint before than to fork.
-     */
-    private static final long SCAN_CHECKPOINT_STEP = 16 * PandaNames.DEBUG_COUNTER_PERIOD;
-    /**
      * Guest instructions (512 periods) the traced stride scan's strides grow to and then keep: every
      * period is compared anyway, and going back to the differing one runs at most this far from
      * the checkpoint before it (some 0.25 s on mini-PANDA), at a fork per stride.
      */
     private static final long TRACED_STRIDE_MAX = 512 * PandaNames.DEBUG_COUNTER_PERIOD;
-    /** Period-scan stops between checkpoints: a probe in the bracket never re-executes more than this many periods. */
-    private static final int CHECKPOINT_EVERY = 8;
     /** How often the rows of a running traced scan are compared (watchRows). */
     private static final long WATCH_ROWS_MILLIS = 200;
 
@@ -104,9 +98,9 @@ final class Scan {
         }
     }
 
-    /** A stride stop where both sides agree at count c: a checkpoint there on each side (see SCAN_CHECKPOINT_STEP), and c verified. */
+    /** A stride stop where both sides agree at count c: a checkpoint there on each side (see CheckpointPolicy.SCAN_STRIDE), and c verified. */
     private void strideStopEqual(long c, long step) {
-        if (step >= SCAN_CHECKPOINT_STEP) {
+        if (step >= CheckpointPolicy.SCAN_STRIDE) {
             b.both(s -> {
                 s.keepCheckpointHere();
                 return null;
@@ -266,7 +260,7 @@ final class Scan {
                 break;
             }
             seen.add(c);
-            if (seen.size() % CHECKPOINT_EVERY == 0) {
+            if (seen.size() % CheckpointPolicy.SCAN_PERIODS == 0) {
                 b.both(s -> {
                     s.keepCheckpoint(c);
                     return null;

@@ -6,11 +6,10 @@ package tandem.bisect;
 import tandem.debugger.OpStats;
 import tandem.panda.Both;
 import tandem.panda.Pair;
-import tandem.panda.PandaSession;
+import tandem.panda.time.WaysBack;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 final class Search {
@@ -127,13 +126,11 @@ final class Search {
 
     /**
      * A checkpoint at an equal count both sides stand at, unless one is within {@code distance}
-     * guest instructions before it: a fork costs about as much as gdb stopping at a few hundred
-     * TBs, so it pays only where running again from the nearest checkpoint would cost more.
+     * guest instructions before it (CheckpointPolicy.WHEN_FAR).
      */
     void keepCheckpointIfFar(long at, long distance) {
         both(s -> {
-            long from = s.session.checkpoints().atOrBefore(at).map(Map.Entry::getKey).orElse(-1L);
-            if (from < 0 || at - from > distance) s.keepCheckpointHere();
+            s.session.timeline().keepCheckpointIfFar(at, distance);
             return null;
         });
     }
@@ -181,7 +178,7 @@ final class Search {
 
     /** Whether going back on either side means running it again from its start (no checkpoints). */
     boolean reexecutes() {
-        return rec.session.rewind() == PandaSession.Rewind.REEXECUTION || rep.session.rewind() == PandaSession.Rewind.REEXECUTION;
+        return rec.session.rewind() == WaysBack.Rewind.REEXECUTION || rep.session.rewind() == WaysBack.Rewind.REEXECUTION;
     }
 
     // ---- plumbing ----
@@ -228,7 +225,7 @@ final class Search {
     }
 
     int stops() {
-        return pair.rec().stops() + pair.rep().stops() + rec.stops() + rep.stops() - baseStops;
+        return pair.rec().stops() + pair.rep().stops() - baseStops;
     }
 
     long elapsedMillis() {

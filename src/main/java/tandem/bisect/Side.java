@@ -1,15 +1,18 @@
-// One side of the search (rec or rep) as the search moves it: its own breakpoints on debug_counter
-// and cpu_loop_exec_tb (so PandaSession's stay as it left them), its gdb-Python trace (Trace), the
-// watch armed for a sweep, its signatures (hashed by StateHash), and whether it has ended (exited,
-// or stopped by a fatal signal such as PANDA's abort()).
+// One side of the search (rec or rep): its gdb-Python trace (Trace), the watch armed for a sweep,
+// its signatures (hashed by StateHash), and whether it has ended (exited, or stopped by a fatal
+// signal such as PANDA's abort()). It moves only through its timeline: toInstr and the ways back,
+// and the search's single continues (Continues), each of which says where it arrived.
 package tandem.bisect;
 
 import tandem.debugger.Debugger;
 import tandem.debugger.DebuggerException;
-import tandem.debugger.Stop;
 import tandem.panda.PandaException;
 import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
+import tandem.panda.time.Continues;
+import tandem.panda.time.Continues.Arrival;
+import tandem.panda.time.Timeline;
+import tandem.panda.time.WaysBack;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,14 +22,10 @@ final class Side {
     final PandaSession session;
     final Debugger gdb;
     final String name;
-    private final Duration limit;
-    private Integer counterBp;
-    /** counterBp's condition as last set; null until set (a new breakpoint has none, but say it once). */
-    private String counterCondition;
-    private Integer tbBp;
+    private final Timeline timeline;
+    private final Continues continues;
     /** How this side's state is hashed (StateHash). */
     final StateHash hash;
-    private int stops;
     private boolean ended;
     private String endedHow = "";
     private long lastSeen = -1;
@@ -36,15 +35,10 @@ final class Side {
         this.session = session;
         this.gdb = session.debugger();
         this.name = session.name();
-        this.limit = limit;
+        this.timeline = session.timeline();
         this.hash = new StateHash(session);
         // PandaSession.open has gdb keep PANDA's abort() to itself (handle SIGABRT nopass)
-        try {
-            // a breakpoint hit costs gdb far less when it need not lift and re-insert every breakpoint
-            gdb.console("set breakpoint always-inserted on");
-        } catch (DebuggerException ignored) {
-            // an older gdb: slower, not wrong
-        }
+        this.continues = timeline.continues(limit);
     }
 
     /** Whether this side was seen to run TBs chained (skipping TB boundaries the other side stops at). */
@@ -63,10 +57,6 @@ final class Side {
     /** Whether signatures cover the TLB: see PandaSession.tlbHash. */
     boolean hasTlbHash() {
         return session.hasTlbHash();
-    }
-
-    synchronized int stops() {
-        return stops;
     }
 
     boolean ended() {
@@ -89,7 +79,7 @@ final class Side {
 
     // ---- moving ----
 
-    /** To the first TB at or after n, from the nearest checkpoint (PandaSession's mover). False if the side ends first. */
+    /** To the first TB at or after n, from the nearest checkpoint (the timeline's toInstr). False if the side ends first. */
     boolean moveTo(long n) {
         return moveTo(n, true);
     }
@@ -98,7 +88,7 @@ final class Side {
     boolean moveTo(long n, boolean keep) {
         if (ended) revive(n);
         try {
-            lastSeen = session.toInstr(n, keep);
+            lastSeen = timeline.toInstr(n, keep);
             return true;
         } catch (PandaException e) {
             if (interrupted(e)) throw e;
@@ -113,16 +103,13 @@ final class Side {
      * checkpoint is kept. False if the side ends first.
      */
     boolean moveNear(long n) {
-        yielding = false;
+        continues.clearYield();
         if (ended) revive(n);
         if (!session.hasSymbol(PandaNames.DEBUG_COUNTER)) return moveTo(n, false);
         long target = PandaNames.periodStartAtOrAfter(n);
         try {
-            session.readyToMoveTo(target);
-            counterWhen(countLvalue() + " >= " + target);
-            // debug_counter runs at a TB boundary, right before that TB's cpu_loop_exec_tb; stopping
-            // at PANDA's end of record/replay keeps the process (and its checkpoints) alive
-            return go(counterBp) && nextTb();
+            timeline.readyToMoveTo(target);
+            return arrived(continues.toCounterCall(target));
         } catch (PandaException e) {
             if (interrupted(e)) throw e;
             markEnded(e.getMessage());
@@ -138,16 +125,14 @@ final class Side {
     /** Forward to the next debug_counter call, then to the TB that follows it. False if the side ends first. */
     boolean nextCounter() {
         if (!session.hasSymbol(PandaNames.DEBUG_COUNTER)) throw new PandaException(name + " has no debug_counter");
-        counterWhen("");
-        return go(counterBp) && nextTb();
+        return arrived(continues.nextCounterCall());
     }
 
-    /** The debug_counter breakpoint, made on first use, with this condition ("" for none): set only when it changes. */
-    private void counterWhen(String condition) {
-        if (counterBp == null) counterBp = gdb.breakAt(PandaNames.DEBUG_COUNTER, null).number();
-        if (condition.equals(counterCondition)) return;
-        gdb.condition(counterBp, condition);
-        counterCondition = condition;
+    /** Takes in where a continue arrived: the count there (when read), and the end when the side ended. */
+    private boolean arrived(Arrival a) {
+        if (a.instr() >= 0) lastSeen = a.instr();
+        if (a.ended()) markEnded(a.how());
+        return a.arrived();
     }
 
     /** Whether trace.py runs in this side's gdb (gdb has Python) and the signature's blocks are known. */
@@ -205,26 +190,7 @@ final class Side {
 
     /** One continue with the armed trace (and PANDA's end) enabled; counts where it stopped, or marks the end. */
     private void traceRun() {
-        yielding = false;
-        Integer end = endBreakpoint();
-        Stop stop = contWithEnd();
-        if (stop.reason() == Stop.Reason.INTERRUPTED && !yielding) throw new PandaException(name + ": interrupted");
-        boolean exited = stop.exited();
-        if (end != null && stop.breakpoint() == end) {
-            count();
-            markEnded(atEnd());
-        } else if (exited || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
-            if (!exited) {
-                try {
-                    count(); // PANDA's abort(): the process is still there to ask
-                } catch (RuntimeException ignored) {
-                    // keep the last count seen
-                }
-            }
-            markEnded(session.ending(stop));
-        } else {
-            count();
-        }
+        arrived(continues.traced());
     }
 
     /** The armed trace's rows from index {@code from} on; they live in gdb's Python and outlast the program's exit. */
@@ -269,18 +235,9 @@ final class Side {
         Trace.end(gdb);
     }
 
-    /** How this side ended, stopped at PANDA's end of record / replay: a failed replay ends there too. */
-    private String atEnd() {
-        if (session.replayFailedHere()) return "PANDA's replay failed there";
-        return "reached the end of " + (session.role() == PandaSession.Role.RECORD ? "record" : "replay");
-    }
-
     /** Forward exactly one TB. False if the side ends first. */
     boolean nextTb() {
-        if (tbBp == null) tbBp = gdb.breakAt(PandaNames.EXEC_TB, null).number();
-        if (!go(tbBp)) return false;
-        count();
-        return true;
+        return arrived(continues.nextTb());
     }
 
     /**
@@ -288,40 +245,22 @@ final class Side {
      * tandem sees one stop instead of one per TB. False if the side ends first.
      */
     boolean tbAtOrAfter(long n) {
-        if (tbBp == null) tbBp = gdb.breakAt(PandaNames.EXEC_TB, null).number();
-        gdb.condition(tbBp, countLvalue() + " >= " + n);
-        try {
-            if (!go(tbBp)) return false;
-        } finally {
-            gdb.condition(tbBp, "");
-        }
-        count();
-        return true;
+        return arrived(continues.tbAtOrAfter(n));
     }
 
     /** Readies {@link #sweepStep()}: the TB breakpoint (and the end one) stay enabled until {@link #endSweep()}. */
     void beginSweep() {
-        if (tbBp == null) tbBp = gdb.breakAt(PandaNames.EXEC_TB, null).number();
-        gdb.condition(tbBp, "");
-        Integer end = endBreakpoint();
-        if (end != null) gdb.enable(tbBp, end);
-        else gdb.enable(tbBp);
+        continues.beginSweep();
     }
 
     void endSweep() {
-        Integer end = endBreakpoint();
-        if (end != null) gdb.disable(tbBp, end);
-        else gdb.disable(tbBp);
+        continues.endSweep();
     }
 
     /** Between beginSweep and endSweep: forward to the first TB at or after n in one continue. */
     boolean sweepTo(long n) {
-        gdb.condition(tbBp, countLvalue() + " >= " + n);
-        try {
-            return sweepStep();
-        } finally {
-            gdb.condition(tbBp, "");
-        }
+        long from = lastSeen;
+        return arrived(continues.sweepTo(n, armed != null, () -> triggered(from)));
     }
 
     /** Watchpoints armed for the sweep (see ArmedWatch), or null. */
@@ -337,7 +276,7 @@ final class Side {
     /** Arms watchpoints on {@code group} for the sweep that follows; writes are kept with their counts. */
     void armWatch(List<Location> group, Side rec) {
         disarmWatch();
-        armed = new ArmedWatch(this, rec, group);
+        armed = new ArmedWatch(session, this == rec, group);
     }
 
     /** The watch armed for the sweep and what it saw (null when none was, or it was given up); removes its watchpoints. */
@@ -351,29 +290,18 @@ final class Side {
     /** Forward exactly one TB between beginSweep and endSweep: one continue and one read of the count. */
     boolean sweepStep() {
         long from = lastSeen;
-        Stop stop = cont();
-        while (armed != null && stop.reason() == Stop.Reason.WATCHPOINT_TRIGGER) {
-            armed.triggered(from, 8);
-            if (armed.triggers() > ARMED_TRIGGERS_MAX) {
-                armed.close();
-                armed = null;
-            }
-            stop = cont();
+        return arrived(continues.sweepStep(armed != null, () -> triggered(from)));
+    }
+
+    /** A watch stop of a sweep that left the TB boundary at {@code from}: the armed watch takes it; whether it stays armed. */
+    private boolean triggered(long from) {
+        armed.triggered(from, 8);
+        if (armed.triggers() > ARMED_TRIGGERS_MAX) {
+            armed.close();
+            armed = null;
+            return false;
         }
-        if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
-        if (stop.breakpoint() == tbBp && !stop.exited()) {
-            count();
-            return true;
-        }
-        if (!stop.exited()) {
-            try {
-                count();
-            } catch (RuntimeException ignored) {
-                // keep the last count seen
-            }
-        }
-        markEnded(endBreakpoint() != null && stop.breakpoint() == endBreakpoint() ? atEnd() : stop.toString());
-        return false;
+        return true;
     }
 
     /**
@@ -381,89 +309,17 @@ final class Side {
      * abort, its exit, or that end), in one continue. Returns the count there, -1 when it exited.
      */
     long runToEnd() {
-        Integer end = endBreakpoint();
-        Stop stop = contWithEnd();
-        if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(name + ": interrupted");
-        if (!stop.exited()) {
-            count();
-            markEnded(end != null && stop.breakpoint() == end ? atEnd() : session.ending(stop));
-            return lastSeen;
-        }
-        markEnded(session.ending(stop));
-        return -1;
+        Arrival a = continues.toEnd();
+        arrived(a);
+        return a.instr() >= 0 ? lastSeen : -1;
     }
-
-    /** One continue with PANDA's end of record / replay enabled for it, as well as what else is. */
-    private Stop contWithEnd() {
-        Integer end = endBreakpoint();
-        if (end != null) gdb.enable(end);
-        try {
-            return cont();
-        } finally {
-            if (end != null) gdb.disable(end);
-        }
-    }
-
-    /** PandaSession's breakpoint at PANDA's end of record / replay: see PandaSession.endBreakpoint. */
-    private Integer endBreakpoint() {
-        return session.endBreakpoint();
-    }
-
-    /** One continue, counted; refused once the search was interrupted (Ctrl-C), between moves too. */
-    private Stop cont() {
-        if (session.interrupted()) throw new PandaException(name + ": interrupted");
-        try {
-            return gdb.cont(limit);
-        } finally {
-            synchronized (this) {
-                stops++;
-            }
-        }
-    }
-
-    private boolean go(int bp) {
-        Integer end = endBreakpoint();
-        if (end != null) gdb.enable(bp, end);
-        else gdb.enable(bp);
-        Stop stop;
-        try {
-            stop = cont();
-        } finally {
-            if (end != null) gdb.disable(bp, end);
-            else gdb.disable(bp);
-        }
-        if (stop.reason() == Stop.Reason.INTERRUPTED) {
-            if (yielding) return false; // stopped for the other side, somewhere mid-TB
-            throw new PandaException(name + ": interrupted");
-        }
-        if (end != null && stop.breakpoint() == end) {
-            count();
-            markEnded(atEnd());
-            return false;
-        }
-        if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED || stop.reason() == Stop.Reason.NO_HISTORY) {
-            if (!stop.exited()) {
-                try {
-                    count(); // PANDA's abort(): the process is still there to ask
-                } catch (RuntimeException ignored) {
-                    // keep the last count seen
-                }
-            }
-            markEnded(session.ending(stop));
-            return false;
-        }
-        return true;
-    }
-
-    private volatile boolean yielding;
 
     /**
      * Stops a move running on this side because the other side ended: its comparisons are over.
      * The move returns false without this side counting as ended; the next move restarts from a checkpoint.
      */
     void yieldNow() {
-        yielding = true;
-        gdb.interrupt();
+        continues.yieldNow();
     }
 
     private void markEnded(String how) {
@@ -473,7 +329,7 @@ final class Side {
 
     /** After the end, a checkpoint at or before n brings the side back. */
     private void revive(long n) {
-        if (session.checkpoints().atOrBefore(n).isEmpty() && session.rewind() != PandaSession.Rewind.REEXECUTION) {
+        if (timeline.checkpoints().atOrBefore(n).isEmpty() && timeline.rewind() != WaysBack.Rewind.REEXECUTION) {
             throw new PandaException(name + " ended (" + endedHow + ") and has no checkpoint before " + n);
         }
         ended = false;
@@ -484,16 +340,8 @@ final class Side {
         return e.getMessage() != null && e.getMessage().contains("interrupted");
     }
 
-    private String countLvalue;
-
-    /** The count as a plain memory read at a fixed address: cheap for gdb to evaluate at each hit. */
-    private String countLvalue() {
-        if (countLvalue == null) countLvalue = "*(unsigned long long *) " + session.instrCountAddress();
-        return countLvalue;
-    }
-
     void keepCheckpoint(long at) {
-        session.keepCheckpointAt(at);
+        timeline.keepCheckpointAt(at);
     }
 
     // ---- signatures ----

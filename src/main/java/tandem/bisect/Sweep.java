@@ -43,7 +43,7 @@ final class Sweep {
     /**
      * Where going back re-executes: one pass forward over the bracket from its equal end, both
      * sides stopping at PASS_PROBES evenly spaced counts and comparing the cheap signatures there.
-     * Each move stops once where PANDA's loop passes the count (PandaSession.hopToLoopPass), against
+     * Each move stops once where PANDA's loop passes the count (LoopPassHop, tandem.panda.time), against
      * some 2.7 ms for each TB of a TB-by-TB sweep on real PANDA. The bracket becomes the stretch
      * from the last equal probe to the first differing one (or to a side's end, or to a probe
      * whose sides share no TB boundary nearby): one re-execution then gets the sweep there.

@@ -1,6 +1,8 @@
 // The same question answered by rec and rep, and what differs between the answers.
 package tandem.panda;
 
+import tandem.panda.time.Origin;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

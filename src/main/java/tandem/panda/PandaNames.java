@@ -30,7 +30,7 @@ public final class PandaNames {
     public static final String BEGIN_REPLAY = "rr_do_begin_replay";
     public static final String END_REPLAY = "rr_do_end_replay";
 
-    /** Functions where tandem keeps breakpoints of its own (PandaSession, Timeline, the search). */
+    /** Functions where tandem keeps breakpoints of its own (the timeline of tandem.panda.time, the search). */
     public static final Set<String> TANDEM_STOPS = Set.of(EXEC_TB, DEBUG_COUNTER, LOOP_PASS_FUNCTION,
             BEGIN_RECORD, BEGIN_REPLAY, END_RECORD, END_REPLAY);
 

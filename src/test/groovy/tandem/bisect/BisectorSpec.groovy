@@ -70,7 +70,7 @@ class BisectorSpec extends Specification {
         def d = Bisector.search(pair, BisectOptions.defaults())
 
         then:
-        pair.rep().rewind() == tandem.panda.PandaSession.Rewind.REEXECUTION
+        pair.rep().rewind() == tandem.panda.time.WaysBack.Rewind.REEXECUTION
         d.diverged()
         d.firstDiverged() == truth
         d.lastEqual() < truth

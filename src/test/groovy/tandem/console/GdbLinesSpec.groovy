@@ -9,6 +9,7 @@ import tandem.panda.Demo
 import tandem.panda.MiniPanda
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
+import tandem.panda.time.WaysBack
 
 /**
  * Pasted gdb lines on mini-PANDA's replay under real gdb that has no libc debug info (as on a
@@ -133,7 +134,7 @@ class GdbLinesSpec extends Specification {
         long back = remote.toInstr(at)
 
         then:
-        remote.rewind() == PandaSession.Rewind.FORK_CHECKPOINTS
+        remote.rewind() == WaysBack.Rewind.FORK_CHECKPOINTS
         back == at
 
         cleanup:

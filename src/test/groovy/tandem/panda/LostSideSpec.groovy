@@ -4,6 +4,7 @@ import spock.lang.Shared
 import spock.lang.Specification
 import spock.lang.Timeout
 import tandem.bisect.DemoPair
+import tandem.panda.time.WaysBack
 
 /**
  * A side that loses its target, or whose move is interrupted, never passes for one that arrived:
@@ -79,7 +80,7 @@ class LostSideSpec extends Specification {
         PandaSession rep = pair.rep()
         rep.beginRecordOrReplay()
         long far = rep.toInstr(2_000_000)
-        assert rep.rewind() == PandaSession.Rewind.REEXECUTION
+        assert rep.rewind() == WaysBack.Rewind.REEXECUTION
 
         when: 'the move back is interrupted as soon as it runs the replay again (Ctrl-C)'
         rep.onNotice { String text ->

@@ -11,6 +11,7 @@ import tandem.panda.Pair
 import tandem.panda.PandaException
 import tandem.panda.PandaNames
 import tandem.panda.PandaSession
+import tandem.panda.time.WaysBack
 
 import java.nio.file.Files
 import java.nio.file.Path
@@ -55,7 +56,7 @@ class RealPandaInterruptSpec extends Specification {
         given: 'both sides far into the replay, where going back runs it again from its start'
         pair.clearInterrupt()
         pair.both { it.toInstr(FAR) }
-        assert pair.rep().rewind() == PandaSession.Rewind.REEXECUTION
+        assert pair.rep().rewind() == WaysBack.Rewind.REEXECUTION
 
         when: 'toInstr back, Ctrl-C once both sides run their replay again'
         def interrupter = interruptOnceRunningAgain(delay)

@@ -10,6 +10,7 @@ import spock.lang.Timeout
 import tandem.panda.Pair
 import tandem.panda.PandaException
 import tandem.panda.PandaSession
+import tandem.panda.time.WaysBack
 
 @Requires({ RealPanda.required() })
 @Timeout(600)
@@ -29,8 +30,8 @@ class RealPandaSessionSpec extends Specification {
 
     def "gdb can't fork a checkpoint of real PANDA, so going back re-executes the replay"() {
         expect: 'PANDA runs several threads by rr_do_begin_replay; gdb refuses to fork them'
-        pair.rec().rewind() == PandaSession.Rewind.REEXECUTION
-        pair.rep().rewind() == PandaSession.Rewind.REEXECUTION
+        pair.rec().rewind() == WaysBack.Rewind.REEXECUTION
+        pair.rep().rewind() == WaysBack.Rewind.REEXECUTION
         notices.any { it.startsWith('rec: ') && it.contains("can't fork a checkpoint") }
     }
 

@@ -1,10 +1,11 @@
 // gdb's breakpoint table as a timeline reads it (`info breakpoints`: which are enabled, how often
 // each was hit, where one is) and the hardware watchpoint it sets for `origin`.
-package tandem.panda;
+package tandem.panda.time;
 
 import tandem.debugger.Debugger;
 import tandem.debugger.DebuggerException;
 import tandem.mi.GdbNumber;
+import tandem.panda.PandaException;
 
 import java.util.HashMap;
 import java.util.LinkedHashSet;

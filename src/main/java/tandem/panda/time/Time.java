@@ -1,6 +1,6 @@
 // A point in time of one replay, as a stop sees it: the guest instruction count, and which stop
 // at that count (QEMU updates the count once per TB, so several stops can share it).
-package tandem.panda;
+package tandem.panda.time;
 
 /**
  * (guest instruction count, index of the stop among the stops at that count), ordered by count then

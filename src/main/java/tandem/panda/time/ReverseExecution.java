@@ -1,7 +1,8 @@
-// Reverse execution on one side, built from forward execution the way rr's ReplayTimeline does it:
-// go back to a way back before now (a checkpoint, or the replay run again from its start), run
-// forward remembering the stops, then go back again and forward to the last stop before now.
-package tandem.panda;
+// Reverse execution on one side (Timeline's reverse verbs), built from forward execution the way
+// rr's ReplayTimeline does it: go back to a way back before now (a checkpoint, or the replay run
+// again from its start), run forward remembering the stops, then go back again and forward to the
+// last stop before now. On an rr replay, rr's own reverse execution answers instead.
+package tandem.panda.time;
 
 import tandem.debugger.Breakpoint;
 import tandem.debugger.Debugger;
@@ -9,6 +10,9 @@ import tandem.debugger.DebuggerException;
 import tandem.debugger.Frame;
 import tandem.debugger.Stop;
 import tandem.mi.GdbNumber;
+import tandem.panda.PandaException;
+import tandem.panda.PandaNames;
+import tandem.panda.PandaProcess;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,19 +25,24 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-public final class Timeline {
+final class ReverseExecution {
 
     /** At most this many host instructions are stepped to go one back inside a TB's host code. */
     static final int MAX_HOST_STEPS = 200_000;
 
-    private final PandaSession side;
+    private final PandaProcess side;
+    private final Mover mover;
     private final Debugger gdb;
+    private final java.util.function.Consumer<Pass> passes;
     /** null: not asked yet; rr answers reverse moves itself unless its gdb says it cannot (the stand-in). */
     private Boolean rrReverses;
 
-    Timeline(PandaSession side) {
+    /** passes: who hears where each forward pass stands, at each of its stops. */
+    ReverseExecution(PandaProcess side, Mover mover, java.util.function.Consumer<Pass> passes) {
         this.side = side;
+        this.mover = mover;
         this.gdb = side.debugger();
+        this.passes = passes;
     }
 
     /**
@@ -66,16 +75,6 @@ public final class Timeline {
      */
     private Mark arrival;
 
-    /**
-     * Where a forward pass of this timeline stands, at one of its stops: it set out from guest
-     * instruction {@code from} towards {@code goal} (now, or the stop sought) and has reached
-     * {@code reached}. A pass over a breakpoint hit often, or a watchpoint on a register, stops
-     * thousands of times: what the console's progress line is made of (gdb can't read the count
-     * while PANDA runs).
-     */
-    public record Pass(long from, long reached, long goal) {
-    }
-
     /** One stop of a forward pass. */
     private record Seen(Time time, int breakpoint) {
     }
@@ -96,10 +95,10 @@ public final class Timeline {
      * the start. With no stop before now at all, the side is put back where it was and the answer
      * says so.
      */
-    public ReverseStop reverseContinue() {
-        synchronized (side) {
+    ReverseStop reverseContinue() {
+        synchronized (this) {
             if (rrReverses()) {
-                Stop stop = tryRr(() -> gdb.reverseCont(side.moveLimit()));
+                Stop stop = tryRr(() -> gdb.reverseCont(mover.moveLimit()));
                 if (stop != null) return fromRr(stop);
             }
             return lastStopBefore(BreakpointTable.enabled(gdb), here(), "breakpoint or watchpoint");
@@ -112,8 +111,8 @@ public final class Timeline {
      * else in PANDA's host code, one host instruction back: forward from the TB boundary before now,
      * counting host instructions to now, then again one fewer. On an rr replay, rr's own.
      */
-    public ReverseStop reverseStepInstruction() {
-        synchronized (side) {
+    ReverseStop reverseStepInstruction() {
+        synchronized (this) {
             if (rrReverses()) {
                 Stop stop = tryRr(gdb::reverseStepInstruction);
                 if (stop != null) return fromRr(stop);
@@ -142,8 +141,8 @@ public final class Timeline {
      * here gets there). Found as the last stop before now of a breakpoint at the function's entry
      * whose stack pointer is the one this call had there. On an rr replay, rr's own.
      */
-    public ReverseStop reverseFinish() {
-        synchronized (side) {
+    ReverseStop reverseFinish() {
+        synchronized (this) {
             if (rrReverses() && tryRr(() -> gdb.console("reverse-finish")) != null) return fromRr(null);
             List<Frame> bt = gdb.backtrace();
             if (bt.size() < 2) throw new PandaException(side.name() + ": reverse-finish needs a caller; the outermost frame has none");
@@ -170,8 +169,8 @@ public final class Timeline {
      * (`watch -l`) run forward from the way back to now, the user's breakpoints off meanwhile. The
      * side ends where it was. On an rr replay, rr's own: the watchpoint and reverse-continue.
      */
-    public Origin origin(String lvalue) {
-        synchronized (side) {
+    Origin origin(String lvalue) {
+        synchronized (this) {
             String expr = side.guestState(lvalue);
             Set<Integer> user = BreakpointTable.enabled(gdb);
             if (!user.isEmpty()) gdb.disable(BreakpointTable.numbers(user));
@@ -228,7 +227,7 @@ public final class Timeline {
             seek(ways.get(0), now, now.time() == null ? Set.of() : now.timeStops(), null);
         }
         return new ReverseStop(false, null, 0, 0, List.of(), "no " + what + " stop between guest instruction " + ways.get(ways.size() - 1)
-                + " (the first TB after " + side.role().beginFunction + ") and now: " + side.name() + " stays at guest instruction "
+                + " (the first TB after " + side.beginFunction() + ") and now: " + side.name() + " stays at guest instruction "
                 + now.instr(), passes);
     }
 
@@ -237,8 +236,8 @@ public final class Timeline {
 
     /** The previous TB boundary strictly before now (a TB has at most 512 guest instructions). */
     private ReverseStop previousTbBoundary(Mark now) {
-        long lo = Math.max(side.begin(), now.instr() - 512);
-        Breakpoint tb = gdb.breakAt(PandaNames.EXEC_TB, side.countExpression() + " >= " + lo);
+        long lo = Math.max(mover.begin(), now.instr() - 512);
+        Breakpoint tb = gdb.breakAt(PandaNames.EXEC_TB, mover.countExpression() + " >= " + lo);
         Set<Integer> user = BreakpointTable.enabled(gdb);
         user.remove(tb.number());
         if (!user.isEmpty()) gdb.disable(BreakpointTable.numbers(user));
@@ -261,7 +260,7 @@ public final class Timeline {
         Mark previous = null;
         Mark here = new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), hostRegisters());
         for (int i = 1; i <= MAX_HOST_STEPS; i++) {
-            if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while stepping back to " + target.instr() + side.describeWhere());
+            if (mover.interrupted()) throw new PandaException(side.name() + ": interrupted while stepping back to " + target.instr() + mover.describeWhere());
             previous = i == 1 ? null : here;
             gdb.stepInstruction();
             long pc = gdb.evaluateUnsigned("$pc");
@@ -312,11 +311,11 @@ public final class Timeline {
      * again from its start).
      */
     private List<Long> waysBackBefore(long instr) {
-        if (side.begin() < 0) side.beginRecordOrReplay();
-        NavigableSet<Long> counts = new TreeSet<>(side.checkpoints().snapshot().headMap(instr, false).keySet());
-        counts.add(side.begin());
+        if (mover.begin() < 0) mover.beginRecordOrReplay();
+        NavigableSet<Long> counts = new TreeSet<>(mover.ways().checkpoints().snapshot().headMap(instr, false).keySet());
+        counts.add(mover.begin());
         List<Long> ways = new ArrayList<>(counts.descendingSet());
-        ways.removeIf(c -> c < side.begin());
+        ways.removeIf(c -> c < mover.begin());
         return ways;
     }
 
@@ -335,7 +334,7 @@ public final class Timeline {
         Set<Integer> enabled = BreakpointTable.enabled(gdb);
         if (!enabled.isEmpty()) gdb.disable(BreakpointTable.numbers(enabled));
         try {
-            side.toInstr(from, false);
+            mover.toInstr(from, false);
         } finally {
             if (!enabled.isEmpty()) gdb.enable(BreakpointTable.numbers(enabled));
         }
@@ -343,7 +342,7 @@ public final class Timeline {
         Set<Integer> off = new LinkedHashSet<>(enabled);
         off.removeAll(stops);
         if (!off.isEmpty()) gdb.disable(BreakpointTable.numbers(off));
-        String count = side.countExpression();
+        String count = mover.countExpression();
         // stops that can't fire before quietBefore stay off up to the debug_counter period before
         // it: a condition gdb tests at every TB costs about 0.3 ms a TB on real PANDA
         boolean quiet = quietBefore > from && side.hasSymbol(PandaNames.DEBUG_COUNTER)
@@ -370,16 +369,16 @@ public final class Timeline {
                 guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
             }
             while (true) {
-                if (side.interrupted()) throw new PandaException(side.name() + ": interrupted while going back to " + end.instr() + side.describeWhere());
-                Stop stop = gdb.cont(side.moveLimit());
-                side.countStop();
-                if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(side.name() + ": interrupted while going back to " + end.instr() + side.describeWhere());
+                if (mover.interrupted()) throw new PandaException(side.name() + ": interrupted while going back to " + end.instr() + mover.describeWhere());
+                Stop stop = gdb.cont(mover.moveLimit());
+                mover.countStop();
+                if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(side.name() + ": interrupted while going back to " + end.instr() + mover.describeWhere());
                 if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED) {
                     throw new PandaException(side.name() + " ran to its end (" + stop + ") while going forward from " + from
                             + " to guest instruction " + end.instr() + ": the replay did not take the same path again");
                 }
                 long instr = side.instrCount();
-                side.passed(new Pass(from, instr, end.instr()));
+                passes.accept(new Pass(from, instr, end.instr()));
                 // the user's own breakpoint on debug_counter may be the one gdb reports for the hop's stop
                 if (hop != null && (stop.breakpoint() == hop || instr >= bucket && atDebugCounter())) {
                     gdb.delete(hop);
@@ -477,7 +476,7 @@ public final class Timeline {
         }
         if (ways.size() > 1) seek(ways.get(0), now, now.time() == null ? Set.of() : now.timeStops(), null);
         return new Origin(name, expr, null, 0, List.of(), null, null, "no change of " + expr + " between guest instruction "
-                + ways.get(ways.size() - 1) + " (the first TB after " + side.role().beginFunction + ") and now (" + now.instr() + ")");
+                + ways.get(ways.size() - 1) + " (the first TB after " + side.beginFunction() + ") and now (" + now.instr() + ")");
     }
 
     // ---- rr's own reverse execution ----
@@ -515,7 +514,7 @@ public final class Timeline {
         String now = gdb.evaluate(expr);
         int checkpoint = gdb.checkpoint();
         try {
-            Stop stop = tryRr(() -> gdb.reverseCont(side.moveLimit()));
+            Stop stop = tryRr(() -> gdb.reverseCont(mover.moveLimit()));
             if (stop == null) return null;
             if (stop.reason() != Stop.Reason.WATCHPOINT_TRIGGER) {
                 return new Origin(name, expr, null, 0, List.of(), null, null, "no change of " + expr + " before now in the recording (" + stop + ")");
@@ -530,7 +529,7 @@ public final class Timeline {
     // ---- reading ----
 
     private Mark here() {
-        if (side.begin() < 0) side.beginRecordOrReplay();
+        if (mover.begin() < 0) mover.beginRecordOrReplay();
         Mark now = new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), hostRegisters());
         Mark last = arrival;
         if (last != null && last.instr() == now.instr() && last.hostPc() == now.hostPc() && last.hostRegisters().equals(now.hostRegisters())) {

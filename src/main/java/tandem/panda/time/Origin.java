@@ -1,5 +1,5 @@
 // The last change of an lvalue before now on one side: what `origin` answers.
-package tandem.panda;
+package tandem.panda.time;
 
 import tandem.debugger.Frame;
 

@@ -1,6 +1,6 @@
 // Guest instruction count -> gdb checkpoint, as diverge.py keeps: every position reached gets
 // one, and a move to count N restarts from the nearest checkpoint at or before N.
-package tandem.panda;
+package tandem.panda.time;
 
 import java.util.Map;
 import java.util.NavigableMap;

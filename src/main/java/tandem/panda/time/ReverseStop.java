@@ -1,5 +1,5 @@
 // Where a reverse move of a Timeline left a side: the stop it went back to, or why it found none.
-package tandem.panda;
+package tandem.panda.time;
 
 import tandem.debugger.Frame;
 
