@@ -56,6 +56,8 @@ class LinuxRecordTraceSpec extends LinuxSpecification {
         def r = TandemProcess.run(['bisect', '--cwd', recording.dir.toString(), '--rec-trace', recording.name,
                                    '--rep-cmd', repCmd(recording), '--log'])
 
+        println "clean replay against the record trace (${o.rec().counts.length} TBs): ${o.result()}"
+
         then: 'every record TB was met by the replay, to the last one'
         o.result().agreesToTheEnd()
         o.result().recordLast() == o.rec().counts[-1]
