@@ -153,7 +153,9 @@ public final class RecTraceSearch {
                 out.println("the replay agrees with the record run at every TB it ran (" + r.comparedTbs() + "), and ended at guest instruction "
                         + r.replayEndedAt() + " of " + r.recordLast() + ": what went wrong there is not in the trace (RAM, device state)");
             } else {
-                out.println("the replay agrees with the record run at all " + r.comparedTbs() + " TBs, to the end");
+                out.println("the replay agrees with the record run at all " + r.comparedTbs() + " TBs, to the end"
+                        + (r.uncomparedTbs() > 0 ? " (and ran through the start of " + r.uncomparedTbs()
+                        + " record TBs inside TBs of its own: not compared)" : ""));
             }
             out.println("the runs never diverge");
             closeOnceOpen(opening);

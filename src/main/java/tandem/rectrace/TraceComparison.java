@@ -5,16 +5,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The comparison of a record trace with a replay trace, TB by TB, at the counts where the record
- * run began a TB. A replay begins a TB wherever the record run did, and more: PANDA cuts a TB short
- * in a replay where the log has an interrupt (target/mips/translate.c), so counts where only the
- * replay began a TB are passed over. At each record TB: the replay must begin a TB at the same
- * count, and the summaries (PC and general registers; system registers; TLB) must agree.
+ * run began a TB. A replay begins a TB almost wherever the record run did, and more: PANDA cuts a
+ * TB short in a replay where the log has an interrupt (target/mips/translate.c), so counts where
+ * only the replay began a TB are passed over, and so are counts where only the record run began
+ * one when both begin a TB at one count again within {@link #REALIGN_WITHIN} instructions (the
+ * same code cut into other TBs). At each record TB compared: the replay must begin a TB at the
+ * same count, and the summaries (PC and general registers; system registers; TLB) must agree.
  */
 public final class TraceComparison {
 
@@ -60,10 +63,12 @@ public final class TraceComparison {
      * @param firstByGroup     per group, the first record TB where it differs (until the replay
      *                         misses a record TB boundary, after which TBs no longer line up)
      * @param comparedTbs      record TBs compared
+     * @param uncomparedTbs    record TBs passed over: the replay ran through their start inside one
+     *                         TB of its own, and both runs began the next TB at one count
      * @param replayEndedAt    the replay's last TB count when it ended before the record run's last TB, else -1
      * @param recordLast       the record run's last TB count
      */
-    public record Result(Divergence divergence, Map<Group, Long> firstByGroup, long comparedTbs, long replayEndedAt, long recordLast) {
+    public record Result(Divergence divergence, Map<Group, Long> firstByGroup, long comparedTbs, long uncomparedTbs, long replayEndedAt, long recordLast) {
         public boolean agreesToTheEnd() {
             return divergence == null && replayEndedAt < 0;
         }
@@ -71,6 +76,13 @@ public final class TraceComparison {
 
     private TraceComparison() {
     }
+
+    /**
+     * How far past a record TB the replay ran through (guest instructions) both runs must begin a
+     * TB at one count again for the TBs in between to be passed over: QEMU's longest TB
+     * (TCG_MAX_INSNS, tcg/tcg.h: 512 instructions).
+     */
+    static final long REALIGN_WITHIN = 512;
 
     /**
      * Checks that {@code rec} is the complete record trace of the recording {@code name} in
@@ -130,7 +142,7 @@ public final class TraceComparison {
         Map<Group, Long> firstByGroup = new LinkedHashMap<>();
         Divergence first = null;
         long lastAgreed = -1;
-        long compared = 0;
+        long compared = 0, uncompared = 0;
         long replayEndedAt = -1;
         int j = 0;
         // the replay TB that began where the record run's last compared TB did, for the PC check
@@ -146,7 +158,7 @@ public final class TraceComparison {
                     firstByGroup.putIfAbsent(Group.REGISTERS, pc[j]);
                     if (first == null) first = new Divergence(pc[j], lastAgreed, List.of(Group.REGISTERS), -1, rep.pcs[j], rep.pcs[matched] + step * (pc[j] - matchedAt));
                     long recordLast = rc.length == 0 ? rec.firstCount : rc[rc.length - 1];
-                    return new Result(first, firstByGroup, compared, -1, recordLast);
+                    return new Result(first, firstByGroup, compared, uncompared, -1, recordLast);
                 }
                 j++;
             }
@@ -156,8 +168,26 @@ public final class TraceComparison {
                 break;
             }
             if (pc[j] != c) {
-                // the replay ran across a count where the record run began a TB: from here TBs no
-                // longer line up, so the comparison ends
+                // the replay ran across a count where the record run began a TB. Where both runs
+                // begin a TB at one count again soon after, that is the same code cut into other
+                // TBs: a TB the replay cut short at a logged event (cpu-exec.c retranslates it to
+                // end there) stays in QEMU's TB cache, so the replay later runs that code as the
+                // short TB and a TB from the next instruction on, which a limit on a TB's size cuts
+                // at another instruction than the record run's one translation (measured on
+                // x86_64: record TBs of 33 and 1 instructions, the replay's of 1 and 33). The TBs
+                // in between, begun by one run only, are not compared.
+                int ii = i, jj = j;
+                while (ii < rc.length && jj < pc.length && rc[ii] != pc[jj] && Math.max(rc[ii], pc[jj]) - c <= REALIGN_WITHIN) {
+                    if (rc[ii] < pc[jj]) ii++;
+                    else jj++;
+                }
+                if (j > 0 && ii < rc.length && jj < pc.length && rc[ii] == pc[jj] && rc[ii] - c <= REALIGN_WITHIN) {
+                    uncompared += ii - i;
+                    i = ii - 1;
+                    j = jj;
+                    continue;
+                }
+                // otherwise TBs no longer line up, so the comparison ends
                 if (first == null) first = new Divergence(c, lastAgreed, List.of(), j > 0 ? pc[j - 1] : -1, -1, -1);
                 break;
             }
@@ -180,7 +210,7 @@ public final class TraceComparison {
             if (firstByGroup.size() == Group.values().length) break;
         }
         long recordLast = rc.length == 0 ? rec.firstCount : rc[rc.length - 1];
-        return new Result(first, firstByGroup, compared, replayEndedAt, recordLast);
+        return new Result(first, firstByGroup, compared, uncompared, replayEndedAt, recordLast);
     }
 
     /**

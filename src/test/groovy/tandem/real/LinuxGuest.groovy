@@ -127,6 +127,22 @@ class LinuxGuest implements Closeable {
         rec
     }
 
+    /**
+     * Records as {@link #record} does, through {@code program} (a launcher of this PANDA build: the
+     * copy that loads tandem's trace plugin, TracePlugin.launcherFor) with {@code extraArgs} after
+     * the guest's (`-panda tandem_trace`, which writes NAME-tandem-trace beside the recording), and
+     * the {@code monitor} commands right before begin_record.
+     */
+    Recording recordWith(String name, Path program, List<String> extraArgs, List<String> monitor = [],
+                         String command = COMMAND, long bootSeconds = BOOT_SECONDS) {
+        def dir = Files.createDirectories(workDir.resolve(name))
+        def plan = new RecordRun.Plan([program.toString(), *guestArgs, *extraArgs], dir, name, monitor, prompt, command + '\n', prompt, 0, bootSeconds)
+        def result = RecordRun.run(plan, new PrintStream(OutputStream.nullOutputStream()))
+        def rec = new Recording(dir, name, guestArgs, result.output(), result.guestOutput(), result.millis())
+        if (!Files.exists(rec.nondetLog())) throw new IllegalStateException("no ${rec.nondetLog()} after recording:\n${lastLines(result.output(), 40)}")
+        rec
+    }
+
     /** The last lines of a console's text, for a message. */
     static String lastLines(String text, int n = 15) {
         def lines = text.readLines()
