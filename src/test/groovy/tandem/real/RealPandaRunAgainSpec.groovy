@@ -14,6 +14,7 @@ import tandem.debugger.DebuggerException
 import tandem.panda.PandaException
 import tandem.panda.PandaNames
 import tandem.panda.PandaSession
+import tandem.panda.time.WaysBack
 
 @Requires({ RealPanda.required() })
 @Timeout(900)
@@ -65,7 +66,7 @@ class RealPandaRunAgainSpec extends Specification {
         rep = RealPandaPair.side('rep', recording, atBegin).open(Optional.empty())
         assert rep.toInstr(FAR) >= FAR
         // gdb forks no checkpoint of a PANDA (several threads): going back runs it from its start
-        assert rep.rewind() == PandaSession.Rewind.REEXECUTION
+        assert rep.rewind() == WaysBack.Rewind.REEXECUTION
         rep.debugger().console('set stop-on-solib-events 1')
         try {
             rep.toInstr(BACK)
