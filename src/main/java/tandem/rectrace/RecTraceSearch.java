@@ -96,7 +96,7 @@ public final class RecTraceSearch {
             String output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
             long millis = (System.nanoTime() - t0) / 1_000_000L;
             TraceFile rep = TraceFile.read(repTrace);
-            if (rep.counts.length == 0) {
+            if (rep.entryCount() == 0) {
                 throw new TraceException("the replay wrote no TB to its trace: it did not get to replaying. PANDA said:\n" + tail(output, 20));
             }
             return new Outcome(TraceComparison.compare(rec, rep), rec, rep, millis, output);
@@ -143,10 +143,10 @@ public final class RecTraceSearch {
             throw e;
         }
         TraceComparison.Result r = o.result();
-        out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().counts.length + " TBs, guest instructions "
+        out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().entryCount() + " TBs, guest instructions "
                 + o.rec().firstCount + ".." + r.recordLast());
-        out.println("rep: replay trace: " + o.rep().counts.length + " TBs to guest instruction "
-                + o.rep().counts[o.rep().counts.length - 1] + " (" + o.replayMillis() + " ms)");
+        out.println("rep: replay trace: " + o.rep().entryCount() + " TBs to guest instruction "
+                + o.rep().lastCount() + " (" + o.replayMillis() + " ms)");
         var d = r.divergence();
         if (d == null) {
             if (r.replayEndedAt() >= 0) {
