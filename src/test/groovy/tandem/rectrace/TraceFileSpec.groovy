@@ -127,7 +127,7 @@ class TraceFileSpec extends Specification {
     @Shared Set<Integer> repeats = [3, 999, 150_001] as Set
 
     def "a trace many buffers and TLB segments long: every entry, the TB at any count, its full record and its TLB are what was written"() {
-        given: 'a record trace of 200,000 TBs (about 1 MB), read 64 KiB at a time with a TLB copy every 4 KiB'
+        given: 'a record trace of 200,000 TBs (about 1.5 MB), read 64 KiB at a time with a TLB copy every 4 KiB'
         def file = dir.resolve('big-tandem-trace')
         Files.write(file, write(big, TraceFile.MODE_RECORD, 10, repeats, true))
         assert Files.size(file) > 12 * TraceFile.MIN_BUFFER_BYTES
@@ -244,7 +244,7 @@ class TraceFileSpec extends Specification {
         expect: 'its own trace belongs to it'
         TraceComparison.checkBelongs(TraceFile.read(dir.resolve('x-tandem-trace'), TraceFile.MIN_BUFFER_BYTES, 4096), dir, 'x') == null
 
-        when: 'the trace cut in the middle of an item, many buffers in'
+        when: 'the trace cut in the middle, many buffers in, as a killed record run leaves it'
         def cut = dir.resolve('cut')
         Files.write(cut, Arrays.copyOf(whole, whole.length.intdiv(2) + 2))
         def t = TraceFile.read(cut, TraceFile.MIN_BUFFER_BYTES, 4096)
