@@ -56,9 +56,9 @@ public final class RecTraceSearch {
 
     /**
      * The outcome: the comparison, the two traces, how long the traced replay took, and the
-     * replay's TLB at the first divergence when the TLB differs there (else empty). The replay trace's file
-     * is deleted once compared (it can be some GB): {@code rep} answers what its first reading
-     * found (entries, last count, trailer); what it reads from the file again, it cannot.
+     * replay's TLB at the first divergence when the TLB differs there (else empty). The replay
+     * trace's file is deleted once compared (it can be some GB): {@code rep} answers what its
+     * first reading found (entries, last count, trailer); what it reads from the file again, it cannot.
      */
     public record Outcome(TraceComparison.Result result, TraceFile rec, TraceFile rep, long replayMillis, String replayOutput,
                           Map<Integer, long[]> repTlbAtDivergence) {}
