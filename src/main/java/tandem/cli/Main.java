@@ -425,8 +425,8 @@ public final class Main implements Runnable {
                     var rt = tandem.rectrace.RecTraceSearch.RecTrace.of(name, dir);
                     var t = tandem.rectrace.TraceFile.read(rt.trace());
                     tandem.rectrace.TraceComparison.checkBelongs(t, dir, name);
-                    System.out.println("record trace " + rt.trace() + ": " + t.counts.length + " TBs, guest instructions "
-                            + t.firstCount + ".." + t.counts[t.counts.length - 1]);
+                    System.out.println("record trace " + rt.trace() + ": " + t.entryCount() + " TBs, guest instructions "
+                            + t.firstCount + ".." + t.lastCount());
                 }
                 return 0;
             } catch (RuntimeException | java.io.IOException e) {

@@ -54,8 +54,14 @@ public final class RecTraceSearch {
     /** What the record run writes beside NAME-rr-snp (the plugin's default name). */
     public static final String SUFFIX = "-tandem-trace";
 
-    /** The outcome: the comparison, the two traces, and how long the traced replay took. */
-    public record Outcome(TraceComparison.Result result, TraceFile rec, TraceFile rep, long replayMillis, String replayOutput) {}
+    /**
+     * The outcome: the comparison, the two traces, how long the traced replay took, and the
+     * replay's TLB at the first divergence when the TLB differs there (else empty). The replay
+     * trace's file is deleted once compared (it can be some GB): {@code rep} answers what its
+     * first reading found (entries, last count, trailer); what it reads from the file again, it cannot.
+     */
+    public record Outcome(TraceComparison.Result result, TraceFile rec, TraceFile rep, long replayMillis, String replayOutput,
+                          Map<Integer, long[]> repTlbAtDivergence) {}
 
     private RecTraceSearch() {
     }
@@ -96,10 +102,13 @@ public final class RecTraceSearch {
             String output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
             long millis = (System.nanoTime() - t0) / 1_000_000L;
             TraceFile rep = TraceFile.read(repTrace);
-            if (rep.counts.length == 0) {
+            if (rep.entryCount() == 0) {
                 throw new TraceException("the replay wrote no TB to its trace: it did not get to replaying. PANDA said:\n" + tail(output, 20));
             }
-            return new Outcome(TraceComparison.compare(rec, rep), rec, rep, millis, output);
+            TraceComparison.Result result = TraceComparison.compare(rec, rep);
+            var d = result.divergence();
+            Map<Integer, long[]> repTlb = d != null && d.groups().contains(TraceComparison.Group.TLB) ? rep.tlbAt(d.count()) : Map.of();
+            return new Outcome(result, rec, rep, millis, output, repTlb);
         } catch (IOException e) {
             throw new TraceException("cannot run the traced replay: " + e.getMessage());
         } finally {
@@ -143,10 +152,10 @@ public final class RecTraceSearch {
             throw e;
         }
         TraceComparison.Result r = o.result();
-        out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().counts.length + " TBs, guest instructions "
+        out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().entryCount() + " TBs, guest instructions "
                 + o.rec().firstCount + ".." + r.recordLast());
-        out.println("rep: replay trace: " + o.rep().counts.length + " TBs to guest instruction "
-                + o.rep().counts[o.rep().counts.length - 1] + " (" + o.replayMillis() + " ms)");
+        out.println("rep: replay trace: " + o.rep().entryCount() + " TBs to guest instruction "
+                + o.rep().lastCount() + " (" + o.replayMillis() + " ms)");
         var d = r.divergence();
         if (d == null) {
             if (r.replayEndedAt() >= 0) {
@@ -175,7 +184,7 @@ public final class RecTraceSearch {
             r.firstByGroup().forEach((g, c) -> { if (c != d.count()) out.println("  " + g.label + " first differ at " + c); });
         }
         if (d.groups().contains(TraceComparison.Group.TLB)) {
-            Map<Integer, long[]> a = TraceComparison.tlbAt(o.rec(), d.count()), b = TraceComparison.tlbAt(o.rep(), d.count());
+            Map<Integer, long[]> a = TraceComparison.tlbAt(o.rec(), d.count()), b = o.repTlbAtDivergence();
             for (int i : a.keySet()) {
                 long[] x = a.get(i), y = b.get(i);
                 if (y == null || !java.util.Arrays.equals(x, y)) {

@@ -29,18 +29,12 @@ public final class RecTraceView {
 
     /** The last count the record run reached (its trailer). */
     public long lastCount() {
-        return trace.counts.length == 0 ? trace.firstCount : trace.counts[trace.counts.length - 1];
+        return trace.lastCount();
     }
 
-    /** Index of the TB the record run was in at {@code count}: the last one beginning at or before it; -1 before the first. */
-    public int tbAt(long count) {
-        long[] c = trace.counts;
-        int lo = 0, hi = c.length - 1, best = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (c[mid] <= count) { best = mid; lo = mid + 1; } else hi = mid - 1;
-        }
-        return best;
+    /** The TB the record run was in at {@code count}: the last one beginning at or before it; null before the first. */
+    public TraceFile.Entry tbAt(long count) {
+        return trace.entryAtOrBefore(count);
     }
 
     /**
@@ -52,13 +46,14 @@ public final class RecTraceView {
     public String at(long count) {
         StringBuilder s = new StringBuilder("record trace " + where.name() + " (read-only) at guest instruction " + count + ":\n");
         if (count > lastCount()) s.append("past the record run's end at ").append(lastCount()).append("; as at its end:\n");
-        int i = tbAt(Math.min(count, lastCount()));
-        if (i < 0) {
-            s.append("before the record run's first TB (at ").append(trace.counts.length == 0 ? "-" : trace.counts[0]).append(")\n");
+        TraceFile.Entry tb = tbAt(Math.min(count, lastCount()));
+        if (tb == null) {
+            TraceFile.Entry first = trace.entryAtOrAfter(Long.MIN_VALUE);
+            s.append("before the record run's first TB (at ").append(first == null ? "-" : first.count()).append(")\n");
         } else {
-            int sum = trace.summaries[i];
+            int sum = tb.summary();
             s.append(String.format("TB at %d: summary 0x%08x (pc/regs 0x%04x, CP0 0x%02x, TLB 0x%02x)%n",
-                    trace.counts[i], sum, sum & 0xffff, (sum >>> 16) & 0xff, sum >>> 24));
+                    tb.count(), sum, sum & 0xffff, (sum >>> 16) & 0xff, sum >>> 24));
         }
         TraceFile.Full full = TraceComparison.fullAtOrBefore(trace, count);
         if (full == null) {
@@ -76,6 +71,6 @@ public final class RecTraceView {
 
     @Override
     public String toString() {
-        return "record trace " + where.trace() + ": " + trace.counts.length + " TBs, guest instructions " + trace.firstCount + ".." + lastCount();
+        return "record trace " + where.trace() + ": " + trace.entryCount() + " TBs, guest instructions " + trace.firstCount + ".." + lastCount();
     }
 }

@@ -93,7 +93,7 @@ public final class TraceComparison {
      */
     public static void checkBelongs(TraceFile rec, Path dir, String name) {
         if (!rec.isRecord()) throw new TraceException(rec.path + " is a replay trace, not a record trace (a record trace is what the record run wrote: NAME-tandem-trace)");
-        long last = rec.counts.length == 0 ? rec.firstCount : rec.counts[rec.counts.length - 1];
+        long last = rec.lastCount();
         if (rec.trailer == null) {
             throw new TraceException(rec.path + " is truncated: it ends at guest instruction " + last + " without the trailer the record run writes "
                     + "at end_record (the record run was killed, crashed or is still running). Its recording cannot be trusted either: record again");
@@ -132,85 +132,146 @@ public final class TraceComparison {
         }
     }
 
-    /** Compares a record trace with a replay trace of the same recording. */
+    /**
+     * Compares a record trace with a replay trace of the same recording, reading both from their
+     * files side by side (the traces are never held in memory).
+     */
     public static Result compare(TraceFile rec, TraceFile rep) {
         if (!rec.target.equals(rep.target)) {
             throw new TraceException("the record trace is of a " + rec.target + " guest, the replay trace of a " + rep.target + " guest");
         }
-        long[] rc = rec.counts, pc = rep.counts;
-        int[] rs = rec.summaries, ps = rep.summaries;
         Map<Group, Long> firstByGroup = new LinkedHashMap<>();
         Divergence first = null;
         long lastAgreed = -1;
         long compared = 0, uncompared = 0;
         long replayEndedAt = -1;
-        int j = 0;
-        // the replay TB that began where the record run's last compared TB did, for the PC check
-        int matched = -1;
-        long matchedAt = -1;
+        long recordLast = rec.lastCount();
         int step = instructionBytes(rec.target);
-        for (int i = 0; i < rc.length; i++) {
-            long c = rc[i];
-            while (j < pc.length && pc[j] < c) {
-                // a TB the replay began inside the record run's TB at matchedAt: the same code
-                // going on (its PC that many instructions on) or the replay going elsewhere
-                if (matched >= 0 && rep.pcs != null && step > 0 && rep.pcs[j] != rep.pcs[matched] + step * (pc[j] - matchedAt)) {
-                    firstByGroup.putIfAbsent(Group.REGISTERS, pc[j]);
-                    if (first == null) first = new Divergence(pc[j], lastAgreed, List.of(Group.REGISTERS), -1, rep.pcs[j], rep.pcs[matched] + step * (pc[j] - matchedAt));
-                    long recordLast = rc.length == 0 ? rec.firstCount : rc[rc.length - 1];
-                    return new Result(first, firstByGroup, compared, uncompared, -1, recordLast);
+        boolean pcs = rep.hasPcs();
+        try (TraceFile.Entries re = rec.entries(); TraceFile.Entries pe = rep.entries()) {
+            Ahead r = new Ahead(re), p = new Ahead(pe);
+            // the count of the replay's TB before its current one (-1 at its first)
+            long repBefore = -1;
+            // the replay TB that began where the record run's last compared TB did, for the PC check
+            boolean matched = false;
+            long matchedPc = -1, matchedAt = -1;
+            for (; r.has(); r.advance()) {
+                long c = r.count();
+                while (p.has() && p.count() < c) {
+                    // a TB the replay began inside the record run's TB at matchedAt: the same code
+                    // going on (its PC that many instructions on) or the replay going elsewhere
+                    long expected = matchedPc + step * (p.count() - matchedAt);
+                    if (matched && pcs && step > 0 && p.pc() != expected) {
+                        firstByGroup.putIfAbsent(Group.REGISTERS, p.count());
+                        if (first == null) first = new Divergence(p.count(), lastAgreed, List.of(Group.REGISTERS), -1, p.pc(), expected);
+                        return new Result(first, firstByGroup, compared, uncompared, -1, recordLast);
+                    }
+                    repBefore = p.count();
+                    p.advance();
                 }
-                j++;
-            }
-            if (j == pc.length) {
-                replayEndedAt = pc.length == 0 ? -1 : pc[pc.length - 1];
-                if (pc.length == 0) replayEndedAt = rep.firstCount;
-                break;
-            }
-            if (pc[j] != c) {
-                // the replay ran across a count where the record run began a TB. Where both runs
-                // begin a TB at one count again soon after, that is the same code cut into other
-                // TBs: a TB the replay cut short at a logged event (cpu-exec.c retranslates it to
-                // end there) stays in QEMU's TB cache, so the replay later runs that code as the
-                // short TB and a TB from the next instruction on, which a limit on a TB's size cuts
-                // at another instruction than the record run's one translation (measured on
-                // x86_64: record TBs of 33 and 1 instructions, the replay's of 1 and 33). The TBs
-                // in between, begun by one run only, are not compared.
-                int ii = i, jj = j;
-                while (ii < rc.length && jj < pc.length && rc[ii] != pc[jj] && Math.max(rc[ii], pc[jj]) - c <= REALIGN_WITHIN) {
-                    if (rc[ii] < pc[jj]) ii++;
-                    else jj++;
+                if (!p.has()) {
+                    replayEndedAt = rep.lastCount();
+                    break;
                 }
-                if (j > 0 && ii < rc.length && jj < pc.length && rc[ii] == pc[jj] && rc[ii] - c <= REALIGN_WITHIN) {
-                    uncompared += ii - i;
-                    i = ii - 1;
-                    j = jj;
+                if (p.count() != c) {
+                    // the replay ran across a count where the record run began a TB. Where both runs
+                    // begin a TB at one count again soon after, that is the same code cut into other
+                    // TBs: a TB the replay cut short at a logged event (cpu-exec.c retranslates it to
+                    // end there) stays in QEMU's TB cache, so the replay later runs that code as the
+                    // short TB and a TB from the next instruction on, which a limit on a TB's size cuts
+                    // at another instruction than the record run's one translation (measured on
+                    // x86_64: record TBs of 33 and 1 instructions, the replay's of 1 and 33). The TBs
+                    // in between, begun by one run only, are not compared.
+                    int ii = 0, jj = 0;
+                    long a = r.countAhead(0), b = p.countAhead(0);
+                    while (a >= 0 && b >= 0 && a != b && Math.max(a, b) - c <= REALIGN_WITHIN) {
+                        if (a < b) a = r.countAhead(++ii);
+                        else b = p.countAhead(++jj);
+                    }
+                    if (repBefore >= 0 && a >= 0 && a == b && a - c <= REALIGN_WITHIN) {
+                        uncompared += ii;
+                        // ii >= 1: the replay's TB was past c; the loop's own advance makes the last
+                        for (int k = 1; k < ii; k++) r.advance();
+                        for (int k = 0; k < jj; k++) {
+                            repBefore = p.count();
+                            p.advance();
+                        }
+                        continue;
+                    }
+                    // otherwise TBs no longer line up, so the comparison ends
+                    if (first == null) first = new Divergence(c, lastAgreed, List.of(), repBefore, -1, -1);
+                    break;
+                }
+                compared++;
+                matched = true;
+                matchedPc = p.pc();
+                matchedAt = c;
+                int x = r.summary() ^ p.summary();
+                if (x == 0) {
+                    if (first == null) lastAgreed = c;
                     continue;
                 }
-                // otherwise TBs no longer line up, so the comparison ends
-                if (first == null) first = new Divergence(c, lastAgreed, List.of(), j > 0 ? pc[j - 1] : -1, -1, -1);
-                break;
-            }
-            compared++;
-            matched = j;
-            matchedAt = c;
-            int x = rs[i] ^ ps[j];
-            if (x == 0) {
-                if (first == null) lastAgreed = c;
-                continue;
-            }
-            List<Group> groups = new ArrayList<>();
-            for (Group g : Group.values()) {
-                if ((x & g.mask) != 0) {
-                    groups.add(g);
-                    firstByGroup.putIfAbsent(g, c);
+                List<Group> groups = new ArrayList<>();
+                for (Group g : Group.values()) {
+                    if ((x & g.mask) != 0) {
+                        groups.add(g);
+                        firstByGroup.putIfAbsent(g, c);
+                    }
                 }
+                if (first == null) first = new Divergence(c, lastAgreed, List.copyOf(groups), -1, -1, -1);
+                if (firstByGroup.size() == Group.values().length) break;
             }
-            if (first == null) first = new Divergence(c, lastAgreed, List.copyOf(groups), -1, -1, -1);
-            if (firstByGroup.size() == Group.values().length) break;
         }
-        long recordLast = rc.length == 0 ? rec.firstCount : rc[rc.length - 1];
         return new Result(first, firstByGroup, compared, uncompared, replayEndedAt, recordLast);
+    }
+
+    /**
+     * A trace's entries with a look ahead for realigning: the current entry straight from the
+     * cursor, and the entries after it kept only while a realignment looks past it.
+     */
+    private static final class Ahead {
+        private final TraceFile.Entries e;
+        private final java.util.ArrayDeque<TraceFile.Entry> later = new java.util.ArrayDeque<>();
+        private boolean has;
+        private long count, pc;
+        private int summary;
+
+        Ahead(TraceFile.Entries e) {
+            this.e = e;
+            advance();
+        }
+
+        boolean has() { return has; }
+        long count() { return count; }
+        long pc() { return pc; }
+        int summary() { return summary; }
+
+        void advance() {
+            TraceFile.Entry n = later.pollFirst();
+            if (n != null) {
+                count = n.count();
+                pc = n.pc();
+                summary = n.summary();
+                return;
+            }
+            has = e.next();
+            if (has) {
+                count = e.count();
+                pc = e.pc();
+                summary = e.summary();
+            }
+        }
+
+        /** The count k entries on (0: the current one), or -1 past the trace's end. */
+        long countAhead(int k) {
+            if (!has) return -1;
+            if (k == 0) return count;
+            while (later.size() < k) {
+                if (!e.next()) return -1;
+                later.addLast(e.entry());
+            }
+            return later.stream().skip(k - 1).findFirst().orElseThrow().count();
+        }
     }
 
     /**
@@ -223,21 +284,11 @@ public final class TraceComparison {
 
     /** The record run's TLB at {@code count} (before the TB there ran): entry index -> words (VPN, PageMask, ASID, flags, PFN0, PFN1). */
     public static Map<Integer, long[]> tlbAt(TraceFile t, long count) {
-        Map<Integer, long[]> tlb = new java.util.TreeMap<>();
-        for (TraceFile.TlbChange ch : t.tlbChanges) {
-            if (ch.count() > count) break;
-            tlb.put(ch.index(), ch.words());
-        }
-        return tlb;
+        return t.tlbAt(count);
     }
 
     /** The last full record at or before {@code count}, or null. */
     public static TraceFile.Full fullAtOrBefore(TraceFile t, long count) {
-        TraceFile.Full best = null;
-        for (TraceFile.Full f : t.fulls) {
-            if (f.count() > count) break;
-            best = f;
-        }
-        return best;
+        return t.fullAtOrBefore(count);
     }
 }

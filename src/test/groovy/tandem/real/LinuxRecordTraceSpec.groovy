@@ -59,13 +59,13 @@ class LinuxRecordTraceSpec extends LinuxSpecification {
         def r = TandemProcess.run(['bisect', '--cwd', recording.dir.toString(), '--rec-trace', recording.name,
                                    '--rep-cmd', repCmd(recording), '--log'])
 
-        println "clean replay against the record trace (${o.rec().counts.length} TBs): ${o.result()}"
+        println "clean replay against the record trace (${o.rec().entryCount()} TBs): ${o.result()}"
 
         then: 'every record TB was met by the replay, to the last one'
         o.result().agreesToTheEnd()
-        o.result().recordLast() == o.rec().counts[-1]
-        o.result().comparedTbs() + o.result().uncomparedTbs() == o.rec().counts.length
-        o.result().comparedTbs() > 0.99 * o.rec().counts.length
+        o.result().recordLast() == o.rec().lastCount()
+        o.result().comparedTbs() + o.result().uncomparedTbs() == o.rec().entryCount()
+        o.result().comparedTbs() > 0.99 * o.rec().entryCount()
 
         and: 'tandem bisect says so'
         r.code == 1

@@ -36,14 +36,13 @@ class RecTraceConsoleSpec extends Specification {
 
     /** The trace's own TB at or before {@code count}: [its count, its summary], read from the file's entries. */
     private List<Long> traceTb(long count) {
-        def t = TraceFile.read(rec.dir.resolve('guest-tandem-trace'))
-        int i = t.counts.findLastIndexOf { it <= count }
-        [t.counts[i], t.summaries[i] & 0xffffffffL]
+        def e = TraceFile.read(rec.dir.resolve('guest-tandem-trace')).entryAtOrBefore(count)
+        [e.count(), e.summary() & 0xffffffffL]
     }
 
     def "a script: toInstr moves rep and shows rec's values there from the trace; a verb needing a live rec says so in one line and runs on rep"() {
         given: "the record run's first TB in the third period of 2^17 guest instructions: the trace has its full record there, and the replay begins a TB there too (a replay's TBs start wherever the record run's did, and at more places)"
-        long n = TraceFile.read(rec.dir.resolve('guest-tandem-trace')).counts.find { it >= 2 * (1L << 17) }
+        long n = TraceFile.read(rec.dir.resolve('guest-tandem-trace')).entryAtOrAfter(2 * (1L << 17)).count()
         def script = rec.dir.resolve('look.groovy')
         Files.writeString(script, """
 open(recTrace: 'guest', repCmd: '${replayCmd()}', cwd: '${rec.dir}')

@@ -79,7 +79,7 @@ class RecordCliSpec extends Specification {
         and: 'the record trace belongs to it and its replay agrees with it at every record TB'
         def o = RecTraceSearch.compare(RecTraceSearch.RecTrace.of('guest', dir), rec.replayCommand(fx.panda).join(' '), new PrintStream(new ByteArrayOutputStream()))
         o.result().agreesToTheEnd()
-        o.result().comparedTbs() == o.rec().counts.length
+        o.result().comparedTbs() == o.rec().entryCount()
 
         and: 'no PANDA is left running'
         pandasOnGuest().isEmpty()
@@ -141,7 +141,7 @@ class RecordCliSpec extends Specification {
         and: 'the trace belongs to that recording and its replay agrees with it to the end'
         def o = RecTraceSearch.compare(RecTraceSearch.RecTrace.of('g', dir), rec.replayCommand(fx.panda).join(' '), new PrintStream(new ByteArrayOutputStream()))
         o.result().agreesToTheEnd()
-        o.rec().counts.length > 1000
+        o.rec().entryCount() > 1000
     }
 
     /** `tandem record` of the guest in {@code dir} until a text the guest never prints; its output in dir/tandem.out. */
