@@ -189,6 +189,36 @@ public final class Timeline {
         }
     }
 
+    /**
+     * Every change of {@code lvalue} (as {@link #origin}) from the first TB after the begin function
+     * to now, oldest first: the history `origin` on both sides compares (Origin.firstDifference).
+     * One watched pass from the farthest way back; the side ends where it was.
+     */
+    public List<Origin> changes(String lvalue) {
+        synchronized (side) {
+            String expr = side.guestState(lvalue);
+            Set<Integer> user = BreakpointTable.enabled(gdb);
+            if (!user.isEmpty()) gdb.disable(BreakpointTable.numbers(user));
+            int watch = BreakpointTable.watchLocation(gdb, side.name(), expr);
+            try {
+                Mark now = here();
+                List<Long> ways = waysBackBefore(now.instr());
+                List<Origin> changes = new ArrayList<>();
+                String[] value = new String[1];
+                scan(ways.get(ways.size() - 1), now, Set.of(watch), () -> value[0] = gdb.evaluate(expr), (t, stop) -> {
+                    String before = value[0];
+                    value[0] = gdb.evaluate(expr);
+                    changes.add(new Origin(lvalue, expr, t, guestPc(), gdb.backtrace(), before, value[0], null));
+                    return false;
+                });
+                return changes;
+            } finally {
+                gdb.delete(watch);
+                if (!user.isEmpty()) gdb.enable(BreakpointTable.numbers(user));
+            }
+        }
+    }
+
     // ---- going back by going forward ----
 
     /**

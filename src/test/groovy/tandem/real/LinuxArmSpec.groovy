@@ -133,7 +133,7 @@ class LinuxArmSpec extends LinuxSpecification {
                 'delete',
                 "eval \"break ${fn} thread %d\", \$_thread".toString(),
                 'continue',
-                'echo plain-bt-begin\n', 'bt', 'echo plain-bt-end\n',
+                'echo plain-bt-begin\\n', 'bt', 'echo plain-bt-end\\n',   // gdb's echo ends no line of its own
                 'finish',
                 'kill']).output
         def bt = out.substring(out.indexOf('plain-bt-begin'), out.indexOf('plain-bt-end'))
