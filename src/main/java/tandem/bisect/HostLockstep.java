@@ -89,22 +89,34 @@ public final class HostLockstep {
         }
     }
 
+    /** What a pass ends with: where the sides first did something different, or (found null) why nothing was. */
+    private record Outcome(Found found, HostDifference none) {
+        static Outcome of(Found f) {
+            return new Outcome(f, null);
+        }
+
+        static Outcome nothing(HostDifference why) {
+            return new Outcome(null, why);
+        }
+    }
+
     private HostDifference find() {
         progress.accept("stepping the host code of the TB at guest instruction " + d.lastEqual() + " on both sides, helpers run whole");
-        Object first = pass(-1, -1);
-        if (first instanceof HostDifference none) return none;
-        Found f = (Found) first;
+        Outcome first = pass(-1, -1);
+        if (first.found() == null) return first.none();
+        Found f = first.found();
         int ordinal = calledAt(f);
         if (ordinal < 0) return describe(f, null);
         String helper = f.rec().name();
         progress.accept(helper + "'s result differs (its value or the guest state it left): stepping into it, at the TB again");
-        Object second = pass(ordinal, f.region);
-        if (second instanceof HostDifference none) {
+        Outcome second = pass(ordinal, f.region);
+        if (second.found() == null) {
+            HostDifference none = second.none();
             HostDifference outer = describe(f, null);
             return new HostDifference(true, outer.function(), outer.summary() + " (stepping into it found nothing finer: "
                     + none.summary() + ")", List.of(), outer.recBacktrace(), outer.repBacktrace(), none.steps());
         }
-        return describe((Found) second, helper);
+        return describe(second.found(), helper);
     }
 
     /** The ordinal of the call run whole whose return is the difference, or -1 (the difference is something else). */
@@ -155,15 +167,15 @@ public final class HostLockstep {
 
     /**
      * One lockstep pass from the TB at lastEqual: both sides there, stepped region by region (a
-     * region: one cpu_loop_exec_tb to the next), until the first event that differs (a Found), or
+     * region: one cpu_loop_exec_tb to the next), until the first event that differs (Found), or
      * the regions passed firstDiverged alike, or a bound was hit (a HostDifference saying so).
      */
-    private Object pass(int into, int intoRegion) {
+    private Outcome pass(int into, int intoRegion) {
         long lastEqual = d.lastEqual();
         Both<Long> at = pair.both(s -> s.toInstr(lastEqual, false));
         if (at.rec() != lastEqual || at.rep() != lastEqual) {
-            return HostDifference.none("not found: the sides came back to guest instructions " + at.rec() + " and " + at.rep()
-                    + ", not both to " + lastEqual, 0);
+            return Outcome.nothing(HostDifference.none("not found: the sides came back to guest instructions " + at.rec() + " and " + at.rep()
+                    + ", not both to " + lastEqual, 0));
         }
         Both<HostStep> st;
         try {
@@ -198,25 +210,25 @@ public final class HostLockstep {
                     // a TB one side entered and left before its first instruction (the I/O thread's
                     // kick: PANDA.md) is not the difference: drop it, compare the next region
                     finishRegion(a, b);
-                    if (limited(a) || limited(b)) return gaveUp(a, b);
+                    if (limited(a) || limited(b)) return Outcome.nothing(gaveUp(a, b));
                     boolean cutA = cut(a), cutB = cut(b);
                     if (cutA != cutB && drops++ < MAX_DROPS) {
                         HostStep dropped = cutA ? a : b;
                         dropped.region(region == intoRegion ? into : -1);
                         continue;
                     }
-                    return found(region, differs, a, b);
+                    return Outcome.of(found(region, differs, a, b));
                 }
                 HostEvent end = a.mark(k);
-                if (end.name().equals("limit")) return gaveUp(a, b);
+                if (end.name().equals("limit")) return Outcome.nothing(gaveUp(a, b));
                 if (!end.name().equals("tb")) {
-                    return HostDifference.none("not found: both sides ran the same host code until " + end, steps(a, b));
+                    return Outcome.nothing(HostDifference.none("not found: both sides ran the same host code until " + end, steps(a, b)));
                 }
                 if (end.count() > a.regionStart()) region++;
                 if (end.count() >= d.firstDiverged()) {
-                    return HostDifference.none("none found: the host code of the TBs from guest instruction " + lastEqual + " to "
-                            + end.count() + " called the same functions with the same results on both sides (a difference in"
-                            + " guest RAM alone, or one made by another thread, is not seen here)", steps(a, b));
+                    return Outcome.nothing(HostDifference.none("none found: the host code of the TBs from guest instruction " + lastEqual
+                            + " to " + end.count() + " called the same functions with the same results on both sides (a difference in"
+                            + " guest RAM alone, or one made by another thread, is not seen here)", steps(a, b)));
                 }
                 begin(a, b, region == intoRegion ? into : -1);
             }

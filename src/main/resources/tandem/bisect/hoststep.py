@@ -114,18 +114,15 @@ class _Lockstep(object):
         return name
 
     def end(self):
-        for b in [self.sentinel] + self._returns():
-            if b.is_valid():
-                b.delete()
+        # the breakpoints at return addresses are deleted by _run_to itself
+        if self.sentinel.is_valid():
+            self.sentinel.delete()
         for b in self.disabled:
             if b.is_valid():
                 b.enabled = True
         gdb.execute('set scheduler-locking ' + self.locking, to_string=True)
         gdb.events.stop.disconnect(self._on_stop)
         gdb.events.exited.disconnect(self._on_exit)
-
-    def _returns(self):
-        return [b for b in gdb.breakpoints() if isinstance(b, _Stop) and b.sp is not None] if gdb.breakpoints() else []
 
     # ---- one region ----
 
