@@ -269,7 +269,18 @@ abstract class TandemScript extends Script {
         Origin a = (Origin) b.rec(), c = (Origin) b.rep()
         String head = a.sameAs(c) ? "origins agree: ${a.summary()}"
                 : "origins differ:\n  rec: ${a.summary()}\n  rep: ${c.summary()}"
-        return head + '\n' + ctx.render.both(b)
+        // each side's last write says where each stands; the first write at which the two
+        // histories part says where they began to differ
+        Progress again = new Progress(ctx, "history of '$lvalue'")
+        Object h
+        try {
+            h = onFocus { PandaSession s -> quietly(s) { s.timeline().changes(lvalue) } }
+        } finally {
+            again.close()
+        }
+        Both histories = (Both) h
+        String parted = Origin.historiesPart(lvalue, (List<Origin>) histories.rec(), (List<Origin>) histories.rep())
+        return head + '\n' + parted + '\n' + ctx.render.both(b)
     }
 
     def origin(PandaSession side, String lvalue) {

@@ -56,7 +56,7 @@ public final class BisectCommand {
         writeReport(d, null, file, out);
     }
 
-    static void writeReport(Divergence d, Explanation why, Path file, PrintStream out) {
+    public static void writeReport(Divergence d, Explanation why, Path file, PrintStream out) {
         if (file == null) return;
         try {
             Path dir = file.toAbsolutePath().getParent();

@@ -17,8 +17,38 @@ import java.util.Optional;
  * @param lines the report's lines (printed between the divergence and its headline)
  * @param cause the cause, with its evidence
  * @param firstDifference the index of the first item the two logs differ at, or -1 (same, or a log missing)
+ * @param host the first host-level difference in the divergent TB (HostLockstep), or null when not looked for
  */
-public record Explanation(List<String> lines, Cause cause, int firstDifference) {
+public record Explanation(List<String> lines, Cause cause, int firstDifference, HostDifference host) {
+
+    public Explanation(List<String> lines, Cause cause, int firstDifference) {
+        this(lines, cause, firstDifference, null);
+    }
+
+    /** An explanation with nothing of the nondet logs in it (they were not read): for the host-level lockstep's lines alone. */
+    public static Explanation withoutLogs() {
+        return new Explanation(List.of(), new Cause(Cause.Kind.UNKNOWN, "the nondet logs were not read (--log reads them)"), -1);
+    }
+
+    /**
+     * This explanation with what the host-level lockstep found: its lines after the `why:` line,
+     * and, for a cause of unlogged state, the host function named in the evidence.
+     */
+    public Explanation withHost(HostDifference h) {
+        List<String> out = new ArrayList<>(lines);
+        out.addAll(h.lines());
+        Cause c = cause;
+        if (h.found() && cause.kind() == Cause.Kind.UNLOGGED_STATE) {
+            c = new Cause(cause.kind(), cause.evidence() + "; the first host function whose result differs is " + h.function());
+            for (int i = out.size() - 1; i >= 0; i--) {
+                if (out.get(i).equals("why: " + cause)) {
+                    out.set(i, "why: " + c);
+                    break;
+                }
+            }
+        }
+        return new Explanation(out, c, firstDifference, h);
+    }
 
     /** Items shown before (up to and including the divergence) and after it. */
     static final int BEFORE = 3, AFTER = 2;
@@ -228,6 +258,7 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference) 
         m.put("cause", cause.kind().words);
         m.put("evidence", cause.evidence());
         m.put("firstDifferingItem", firstDifference);
+        if (host != null) m.put("hostDifference", host.toMap());
         return m;
     }
 

@@ -223,6 +223,10 @@ public final class Main implements Runnable {
         Path report;
         @Option(names = "--log", description = "say what PANDA's nondet logs (-replay NAME: NAME-rr-nondet.log) hold at the divergence: the items each side consumed there, where the logs first differ, and the cause")
         boolean log;
+        @Option(names = "--host", description = "at the divergence, step the host code of the TB on both sides in lockstep and name the first host function whose result differs, with its backtrace (both sides go back to the last equal count)")
+        boolean host;
+        @Option(names = "--host-steps", paramLabel = "N", description = "with --host: at most N host instructions and calls per side (default: ${DEFAULT-VALUE})", defaultValue = "" + tandem.bisect.HostLockstep.DEFAULT_MAX_STEPS)
+        long hostSteps;
 
         @Override
         public Integer call() {
@@ -256,7 +260,14 @@ public final class Main implements Runnable {
                     System.out.println("bisect failed: " + e.getMessage());
                     return BisectCommand.ERROR;
                 }
-                return BisectCommand.run(pair, opts, System.out, log ? traces::explain : null);
+                java.util.function.Function<Divergence, tandem.bisect.Explanation> explain = log ? traces::explain : null;
+                if (host) {
+                    explain = d -> {
+                        var h = tandem.bisect.HostLockstep.find(pair, d, hostSteps, t -> System.out.println("host: " + t));
+                        return (log ? traces.explain(d) : tandem.bisect.Explanation.withoutLogs()).withHost(h);
+                    };
+                }
+                return BisectCommand.run(pair, opts, System.out, explain);
             }
         }
 
@@ -310,6 +321,10 @@ public final class Main implements Runnable {
         String bounds;
         @Option(names = "--gdb", paramLabel = "PATH", description = "gdb executable (default: gdb on the PATH)", defaultValue = "gdb")
         Path gdb;
+        @Option(names = "--host-steps", paramLabel = "N", description = "at the first difference, step the host code of the TB on both runs in lockstep, at most N host instructions and calls per run, and name the first host function whose result differs (default: ${DEFAULT-VALUE}; 0: don't)", defaultValue = "" + tandem.bisect.HostLockstep.DEFAULT_MAX_STEPS)
+        long hostSteps;
+        @Option(names = "--report", paramLabel = "FILE", description = "write the difference as JSON to FILE and as Markdown beside it")
+        Path report;
 
         @Override
         public Integer call() {
@@ -353,7 +368,12 @@ public final class Main implements Runnable {
                         return null;
                     }
                 }).orElse(null);
-                System.out.println(tandem.bisect.Explanation.ofOneReplay(d, log));
+                var why = tandem.bisect.Explanation.ofOneReplay(d, log);
+                if (hostSteps > 0) {
+                    why = why.withHost(tandem.bisect.HostLockstep.find(pair, d, hostSteps, t -> System.out.println("host: " + t)));
+                }
+                System.out.println(why);
+                if (report != null) BisectCommand.writeReport(d, why, report, System.out);
                 System.out.println("PANDA's replay of this recording is not deterministic");
                 System.out.println("the replays differ: first at guest instruction " + d.firstDiverged());
                 return DIFFER;

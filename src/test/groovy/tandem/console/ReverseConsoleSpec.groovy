@@ -33,6 +33,7 @@ class ReverseConsoleSpec extends Specification {
         r.out.contains('origins agree: guest instruction ')
         r.out =~ /origins agree: .*: 0x[0-9a-f]+ -> 0x[0-9a-f]+/        // values in hex, as every register display
         !(r.out =~ /(?s)origins agree: [^\n]*\n.*?differ: /)              // no footer saying otherwise (host backtraces differ)
+        r.out =~ /the histories of EntryHi agree: \d+ changes, the same on both sides/   // before the bug the sides are one run
         r.out.contains('last change of gpr[7] before now:')
         r.out =~ /error: rec: can't watch `no_such_variable`/ || r.out =~ /error: rep: can't watch `no_such_variable`/
         counts

@@ -32,10 +32,15 @@ class ReverseExecutionSpec extends DemoTlbPairSpec {
      * boundary at {@code now} with {@code command} (a gdb break or watch line) and lists, for each
      * stop before now, its count and what {@code read} evaluates to there.
      */
-    List<List> witness(PandaSession s, long now, String command, String read = COUNT) {
+    List<List> witness(PandaSession s, long now, String command, String read = COUNT, boolean fromFirstTb = false) {
         try (Debugger gdb = GdbDebugger.open(witnessTarget(s))) {
             gdb.temporaryBreakAt(s.role().beginFunction, null)
             assert gdb.cont(Duration.ofSeconds(60)).reason() == Stop.Reason.BREAKPOINT_HIT
+            if (fromFirstTb) {
+                // a replay loads its snapshot (TLB and all) after the begin function, before its first TB
+                gdb.temporaryBreakAt('cpu_loop_exec_tb', null)
+                assert gdb.cont(Duration.ofSeconds(60)).reason() == Stop.Reason.BREAKPOINT_HIT
+            }
             gdb.console(command)
             int end = gdb.breakAt('cpu_loop_exec_tb', "$COUNT >= $now").number()
             List<List> seen = []
@@ -229,6 +234,36 @@ class ReverseExecutionSpec extends DemoTlbPairSpec {
         o.rep().frames()*.function().contains('mp_tlb_flush')
         o.rec().time().instr() < injected
         o.rec().frames()*.function().contains('mp_tlb_write')
+        rep.instrCount() == now
+        rec.instrCount() == now
+    }
+
+    def "two-run origin: the histories of a TLB field on both sides first part at the injected flush, not at each side's last write"() {
+        given: 'both sides at the flush, a TLB entry the guest had filled before it, and every change a plain gdb watching it from the first TB saw on each side'
+        long now = pair.both { it.toInstr(injected) }.rep()
+        int entry = (0..15).find { i -> rec.debugger().evaluateUnsigned("((CPUMIPSState *) cpus->tqh_first->env_ptr)->tlb->mmu.r4k.tlb[$i].VPN") != 0x80000000L + i * 0x2000L }
+        String field = "((CPUMIPSState *) cpus->tqh_first->env_ptr)->tlb->mmu.r4k.tlb[$entry].VPN"
+        def seen = pair.both { s -> witness(s, now, "watch -l $field", field, true) }
+        Integer parted = (0..<Math.max(seen.rec().size(), seen.rep().size())).find { int i ->
+            i >= seen.rec().size() || i >= seen.rep().size() || seen.rec()[i] != seen.rep()[i]
+        }
+
+        when:
+        def h = pair.both { it.timeline().changes(field) }
+        int first = Origin.firstDifference(h.rec(), h.rep())
+
+        then: "each side's history is the witness's, change for change"
+        h.rec()*.time()*.instr() == seen.rec().collect { it[0] }
+        h.rep()*.time()*.instr() == seen.rep().collect { it[0] }
+        h.rec()*.newValue() == seen.rec().collect { it[1] }
+        h.rep()*.newValue() == seen.rep().collect { it[1] }
+
+        and: "they part where the witnesses part: rep's flush at the injected count, mini-PANDA's mp_tlb_flush"
+        parted != null
+        first == parted
+        h.rep()[first].time().instr() == injected
+        h.rep()[first].frames()*.function().contains('mp_tlb_flush')
+        Origin.historiesPart('VPN', h.rec(), h.rep()).startsWith("the histories of VPN first differ at change #${first + 1} ")
         rep.instrCount() == now
         rec.instrCount() == now
     }

@@ -120,4 +120,57 @@ class LinuxArmSpec extends LinuxSpecification {
         r.out.readLines().last() == "the replays differ: first at guest instruction ${m.group(2)}".toString()
         pandaProcesses() - before == [] as Set
     }
+
+    /**
+     * A plain gdb's replay stopped in {@code fn} on the vCPU thread, below the first timer read
+     * (gt_get_countervalue at the count {@link #firstTimerRead}): the functions of its backtrace,
+     * and the value {@code fn} returned there (gdb's `finish`).
+     */
+    private Map plainUnderTimerRead(String fn) {
+        def out = g.replayUnderGdb(recording, [
+                "break gt_get_countervalue if cpus->tqh_first->rr_guest_instr_count == ${firstTimerRead}".toString(),
+                'run',
+                'delete',
+                "eval \"break ${fn} thread %d\", \$_thread".toString(),
+                'continue',
+                'echo plain-bt-begin\\n', 'bt', 'echo plain-bt-end\\n',   // gdb's echo ends no line of its own
+                'finish',
+                'kill']).output
+        def bt = out.substring(out.indexOf('plain-bt-begin'), out.indexOf('plain-bt-end'))
+        def value = out =~ /Value returned is \$\d+ = (-?\d+)/
+        assert value.find(): LinuxGuest.lastLines(out, 30)
+        [frames: (bt =~ /(?m)^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+)/).collect { it[1] }, value: value.group(1) as BigInteger]
+    }
+
+    def "tandem check names the first host difference: a function of the generic timer's counter read, which returns other values in two plain replays"() {
+        given: "the count of the first timer read (an earlier feature, from two plain gdb replays)"
+        assert firstTimerRead >= 0
+        pair?.close()
+        pair = null
+        def report = recording.dir.resolve('check-host.json')
+
+        when:
+        def r = TandemProcess.run(['check', '--cwd', recording.dir.toString(), '--cmd', words(recording.replayCommand(g.panda)),
+                                   '--report', report.toString()])
+        def line = r.out =~ /(?m)^first host difference: (\w+) \(returned 0x([0-9a-f]+) on rec, 0x([0-9a-f]+) on rep\) at (\S+:\d+)$/
+        def fn = line.find() ? line.group(1) : null
+        def json = new groovy.json.JsonSlurper().parse(report.toFile())
+
+        then: 'a host function whose value differs between the two runs, in the backtrace of the timer read, its callers that returned other values named'
+        r.code == 1
+        fn != null
+        line.group(2) != line.group(3)
+        r.out.contains('#') && r.out.readLines().any { it.trim() ==~ /#\d+ gt_get_countervalue at .*target\/arm\/helper.c:\d+/ }
+        fn == 'gt_get_countervalue' || r.out.readLines().any { it.startsWith('  on its way to the guest these returned other values too: ') && it.contains('gt_get_countervalue') }
+        json.nondet.hostDifference.function == fn
+        json.nondet.hostDifference.found == true
+
+        and: "two plain gdb replays stop in that function below gt_get_countervalue at the first timer read, and it returns other values in each"
+        def one = plainUnderTimerRead(fn)
+        def two = plainUnderTimerRead(fn)
+        one.frames[0] == fn && two.frames[0] == fn
+        one.frames.contains('gt_get_countervalue') && two.frames.contains('gt_get_countervalue')
+        one.value != two.value
+        pandaProcesses() - before == [] as Set
+    }
 }

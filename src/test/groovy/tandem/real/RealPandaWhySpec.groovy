@@ -71,6 +71,32 @@ class RealPandaWhySpec extends Specification {
         RealPandaPair.pandaProcesses().isEmpty()
     }
 
+    def "--host on PANDA's TLB divergence: the first host difference is cpu_mips_get_random, returning the entry each replay's tlbwr wrote"() {
+        given: "the first tlbwr at which the two replays write other entries, as two plain gdb replays logged it (rec: the seed restored; rep: plain)"
+        def tlb = fx.tlbDivergence()
+        def plain = tlb.firstDifferingTlbwr
+        def restored = tlb.restoredTlbwrs.find { it.instrCount == plain.instrCount && it.pc == plain.pc }
+        def restore = tlb.seedRestoreCommands.collectMany { ['--rec-at-begin', it] }
+
+        when:
+        def r = TandemProcess.run(['bisect', '--cwd', fx.workDir.toString(), '--rec-cmd', replay(tlb.recording),
+                                   '--rep-cmd', replay(tlb.recording), *restore, '--log', '--host'])
+        def line = r.out =~ /(?m)^first host difference: (\w+) \(returned 0x([0-9a-f]+) on rec, 0x([0-9a-f]+) on rep\) at (\S+:\d+)$/
+
+        then: "hw/mips/cputimer.c's random index, with the entry each side's tlbwr wrote, called by r4k_helper_tlbwr"
+        r.code == 0
+        restored != null && restored.index != plain.index
+        line.find()
+        line.group(1) == 'cpu_mips_get_random'
+        line.group(4).endsWith('hw/mips/cputimer.c:' + line.group(4).tokenize(':').last())
+        Long.parseLong(line.group(2), 16) == restored.index
+        Long.parseLong(line.group(3), 16) == plain.index
+        r.out.readLines().any { it.trim() ==~ /#\d+ r4k_helper_tlbwr at .*target\/mips\/op_helper.c:\d+/ }
+        r.out.contains('the first host function whose result differs is cpu_mips_get_random')
+        r.out.readLines().last().startsWith('first divergence at guest instruction ')
+        RealPandaPair.pandaProcesses().isEmpty()
+    }
+
     def "nondet N in the console: each side's items around N, the item consumed last at N marked, with its value on that side"() {
         given:
         def edited = fx.edited()

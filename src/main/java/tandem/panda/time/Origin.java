@@ -25,7 +25,28 @@ public record Origin(String name, String lvalue, Time time, long pc, List<Frame>
         return time.instr() == o.time.instr() && Objects.equals(oldValue, o.oldValue) && Objects.equals(newValue, o.newValue);
     }
 
-    /** One line: where, and from what to what. */
+    /**
+     * Where two histories of one value (each side's changes, oldest first: Timeline.changes) first
+     * part: the index of the first change that is not the same on both sides (count and values),
+     * or of the first one side has and the other has not; -1 when they are the same.
+     */
+    public static int firstDifference(List<Origin> rec, List<Origin> rep) {
+        for (int i = 0; i < Math.max(rec.size(), rep.size()); i++) {
+            if (i >= rec.size() || i >= rep.size() || !rec.get(i).sameAs(rep.get(i))) return i;
+        }
+        return -1;
+    }
+
+    /** The report of {@link #firstDifference}: which change, and what each side did there. */
+    public static String historiesPart(String name, List<Origin> rec, List<Origin> rep) {
+        int i = firstDifference(rec, rep);
+        if (i < 0) return "the histories of " + name + " agree: " + rec.size() + " changes, the same on both sides";
+        String a = i < rec.size() ? rec.get(i).summary() : "no such change (it changed " + rec.size() + " times)";
+        String b = i < rep.size() ? rep.get(i).summary() : "no such change (it changed " + rep.size() + " times)";
+        return "the histories of " + name + " first differ at change #" + (i + 1) + " (the " + i + " before agree):\n  rec: " + a + "\n  rep: " + b;
+    }
+
+    /** One line: where, and from what to what. */    /** One line: where, and from what to what. */
     public String summary() {
         if (!found()) return note;
         return "guest instruction " + time.instr() + String.format(", pc 0x%x", pc)

@@ -34,8 +34,7 @@ final class ReverseExecution {
     private final Mover mover;
     private final Debugger gdb;
     private final java.util.function.Consumer<Pass> passes;
-    /** null: not asked yet; rr answers reverse moves itself unless its gdb says it cannot (the stand-in). */
-    private Boolean rrReverses;
+    private final RrReverse rr;
 
     /** passes: who hears where each forward pass stands, at each of its stops. */
     ReverseExecution(PandaProcess side, Mover mover, java.util.function.Consumer<Pass> passes) {
@@ -43,6 +42,7 @@ final class ReverseExecution {
         this.mover = mover;
         this.gdb = side.debugger();
         this.passes = passes;
+        this.rr = new RrReverse(side, mover);
     }
 
     /**
@@ -97,9 +97,9 @@ final class ReverseExecution {
      */
     ReverseStop reverseContinue() {
         synchronized (this) {
-            if (rrReverses()) {
-                Stop stop = tryRr(() -> gdb.reverseCont(mover.moveLimit()));
-                if (stop != null) return fromRr(stop);
+            if (rr.available()) {
+                Stop stop = rr.attempt(() -> gdb.reverseCont(mover.moveLimit()));
+                if (stop != null) return rr.stop(stop);
             }
             return lastStopBefore(BreakpointTable.enabled(gdb), here(), "breakpoint or watchpoint");
         }
@@ -113,9 +113,9 @@ final class ReverseExecution {
      */
     ReverseStop reverseStepInstruction() {
         synchronized (this) {
-            if (rrReverses()) {
-                Stop stop = tryRr(gdb::reverseStepInstruction);
-                if (stop != null) return fromRr(stop);
+            if (rr.available()) {
+                Stop stop = rr.attempt(gdb::reverseStepInstruction);
+                if (stop != null) return rr.stop(stop);
             }
             Mark now = here();
             boolean atTb = atTbBoundary();
@@ -143,7 +143,7 @@ final class ReverseExecution {
      */
     ReverseStop reverseFinish() {
         synchronized (this) {
-            if (rrReverses() && tryRr(() -> gdb.console("reverse-finish")) != null) return fromRr(null);
+            if (rr.available() && rr.attempt(() -> gdb.console("reverse-finish")) != null) return rr.stop(null);
             List<Frame> bt = gdb.backtrace();
             if (bt.size() < 2) throw new PandaException(side.name() + ": reverse-finish needs a caller; the outermost frame has none");
             Matcher cfa = FRAME_AT.matcher(gdb.console("info frame"));
@@ -176,11 +176,41 @@ final class ReverseExecution {
             if (!user.isEmpty()) gdb.disable(BreakpointTable.numbers(user));
             int watch = BreakpointTable.watchLocation(gdb, side.name(), expr);
             try {
-                if (rrReverses()) {
-                    Origin o = rrOrigin(lvalue, expr, watch);
+                if (rr.available()) {
+                    Origin o = rr.origin(lvalue, expr);
                     if (o != null) return o;
                 }
                 return lastChange(lvalue, expr, watch);
+            } finally {
+                gdb.delete(watch);
+                if (!user.isEmpty()) gdb.enable(BreakpointTable.numbers(user));
+            }
+        }
+    }
+
+    /**
+     * Every change of {@code lvalue} (as {@link #origin}) from the first TB after the begin function
+     * to now, oldest first: the history `origin` on both sides compares (Origin.firstDifference).
+     * One watched pass from the farthest way back; the side ends where it was.
+     */
+    public List<Origin> changes(String lvalue) {
+        synchronized (side) {
+            String expr = side.guestState(lvalue);
+            Set<Integer> user = BreakpointTable.enabled(gdb);
+            if (!user.isEmpty()) gdb.disable(BreakpointTable.numbers(user));
+            int watch = BreakpointTable.watchLocation(gdb, side.name(), expr);
+            try {
+                Mark now = here();
+                List<Long> ways = waysBackBefore(now.instr());
+                List<Origin> changes = new ArrayList<>();
+                String[] value = new String[1];
+                scan(ways.get(ways.size() - 1), now, Set.of(watch), () -> value[0] = gdb.evaluate(expr), (t, stop) -> {
+                    String before = value[0];
+                    value[0] = gdb.evaluate(expr);
+                    changes.add(new Origin(lvalue, expr, t, guestPc(), gdb.backtrace(), before, value[0], null));
+                    return false;
+                });
+                return changes;
             } finally {
                 gdb.delete(watch);
                 if (!user.isEmpty()) gdb.enable(BreakpointTable.numbers(user));
@@ -477,53 +507,6 @@ final class ReverseExecution {
         if (ways.size() > 1) seek(ways.get(0), now, now.time() == null ? Set.of() : now.timeStops(), null);
         return new Origin(name, expr, null, 0, List.of(), null, null, "no change of " + expr + " between guest instruction "
                 + ways.get(ways.size() - 1) + " (the first TB after " + side.beginFunction() + ") and now (" + now.instr() + ")");
-    }
-
-    // ---- rr's own reverse execution ----
-
-    private boolean rrReverses() {
-        if (rrReverses == null) rrReverses = gdb.target().canReverse() ? null : false;
-        return rrReverses == null || rrReverses;
-    }
-
-    /** rr's reverse move, or null when this gdb cannot reverse (a stand-in rr, or a gdb server without it). */
-    private <T> T tryRr(java.util.function.Supplier<T> move) {
-        try {
-            T s = move.get();
-            rrReverses = true;
-            return s;
-        } catch (DebuggerException e) {
-            String said = String.valueOf(e.gdbMessage()) + " " + e.getMessage();
-            // gdb: "Target native does not support this command." / "Target does not support this operation."
-            if (said.contains("does not support")) {
-                rrReverses = false;
-                return null;
-            }
-            throw e;
-        }
-    }
-
-    private ReverseStop fromRr(Stop stop) {
-        long instr = side.instrCount();
-        boolean start = stop != null && stop.reason() == Stop.Reason.NO_HISTORY;
-        return new ReverseStop(true, new Time(instr, 0), guestPc(), stop == null ? 0 : stop.breakpoint(), gdb.backtrace(),
-                start ? "at the start of the recording (rr: no more reverse-execution history)" : "by rr's reverse execution", 1);
-    }
-
-    private Origin rrOrigin(String name, String expr, int watch) {
-        String now = gdb.evaluate(expr);
-        int checkpoint = gdb.checkpoint();
-        try {
-            Stop stop = tryRr(() -> gdb.reverseCont(mover.moveLimit()));
-            if (stop == null) return null;
-            if (stop.reason() != Stop.Reason.WATCHPOINT_TRIGGER) {
-                return new Origin(name, expr, null, 0, List.of(), null, null, "no change of " + expr + " before now in the recording (" + stop + ")");
-            }
-            // reverse execution stops before the write: the value here is the old one
-            return new Origin(name, expr, new Time(side.instrCount(), 0), guestPc(), gdb.backtrace(), gdb.evaluate(expr), now, null);
-        } finally {
-            gdb.restart(checkpoint);
-        }
     }
 
     // ---- reading ----

@@ -156,6 +156,14 @@ public final class Timeline {
         return reverse.origin(lvalue);
     }
 
+    /**
+     * Every change of {@code lvalue} from the first TB after the begin function to now, oldest
+     * first (the history `origin` on both sides compares); the side ends where it was.
+     */
+    public synchronized java.util.List<Origin> changes(String lvalue) {
+        return reverse.changes(lvalue);
+    }
+
     // ---- how moves run, and what they tell ----
 
     /** Who hears where a long forward pass of this timeline stands, at each of its stops. */
