@@ -6,6 +6,7 @@ import tandem.debugger.Debugger
 import tandem.debugger.GdbDebugger
 import tandem.debugger.LiveProgram
 import tandem.debugger.Stop
+import tandem.panda.time.Origin
 import tandem.panda.time.Time
 
 import java.time.Duration
