@@ -77,11 +77,21 @@ final class GdbMoves {
         return interruptRequested;
     }
 
-    /** Forgets an interrupt of this session's; says whether there was one. */
-    boolean forgetInterrupt() {
-        boolean was = interruptRequested;
-        interruptRequested = false;
-        return was;
+    /**
+     * For a call in the program that gdb undid on a SIGINT, between moves: whether that SIGINT may
+     * be one an earlier interrupt left (see {@link #leftoverSigints}); if so it is counted as met.
+     */
+    boolean spendLeftoverSigint() {
+        synchronized (signalling) {
+            if (interruptRequested) {
+                // the interrupted move's leftovers, counted as the next move would, and this one
+                leftoverSigints = Math.max(1, mi.programSigintsPending()) + 1;
+                interruptRequested = false;
+            }
+            if (leftoverSigints == 0) return false;
+            leftoverSigints--;
+            return true;
+        }
     }
 
     // ---- moving ----

@@ -32,6 +32,7 @@ class InterruptLeftoverSpec extends Specification {
 #include <time.h>
 volatile unsigned long spins;
 void reached(void) { spins = 0; }
+int answer(void) { return 42; }
 static void *worker(void *arg) { (void) arg; for (;;) spins++; return 0; }
 int main(int argc, char **argv) {
     int seconds = argc > 1 ? atoi(argv[1]) : 3;
@@ -112,6 +113,22 @@ int main(int argc, char **argv) {
         stop.reason() == Stop.Reason.BREAKPOINT_HIT
         gdb.backtrace()[0].function() == 'reached'
         !GdbDebuggerSpec.sigintPending(pid)
+    }
+
+    def "a SIGINT an interrupt left queued in the program does not break a call in it, even with commands between"() {
+        given:
+        long pid = interruptedSleeper(3)
+        ['kill', '-INT', "$pid"].execute().waitFor()
+        assert GdbDebuggerSpec.sigintPending(pid)
+        gdb.console('info threads')
+
+        expect: 'the call gdb undid on that signal, run once more'
+        gdb.evaluate('answer()') == '42'
+        !GdbDebuggerSpec.sigintPending(pid)
+
+        and: 'the next move goes on to where it was going'
+        gdb.cont(LIMIT).reason() == Stop.Reason.BREAKPOINT_HIT
+        gdb.backtrace()[0].function() == 'reached'
     }
 
     def "a Ctrl-C during the move after an interrupted one stops it, leftover SIGINT or not"() {
