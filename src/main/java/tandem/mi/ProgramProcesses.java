@@ -80,7 +80,8 @@ final class ProgramProcesses {
     }
 
     /**
-     * How many SIGINTs wait in tandem's own programs: one at most in each one's shared pending set
+     * How many SIGINTs wait in the program gdb runs now (else in every one it reported), if
+     * tandem's own: one at most in each one's shared pending set
      * ({@code ShdPnd} of /proc/PID/status, where a signal sent to the process waits while every
      * thread that could take it is stopped) and one at most in each thread's own ({@code SigPnd}
      * of /proc/PID/task/TID/status). SIGINT is a standard signal: a second one sent while one
@@ -88,7 +89,10 @@ final class ProgramProcesses {
      */
     int sigintsPending() {
         int n = 0;
-        for (OwnProcess p : List.copyOf(inferiors.values())) {
+        // the process running now, as interruptPrograms signals it: a waiting checkpoint fork's
+        // signal is not the next move's
+        OwnProcess now = current;
+        for (OwnProcess p : now != null ? List.of(now) : List.copyOf(inferiors.values())) {
             if (!p.exists()) continue;
             java.nio.file.Path proc = java.nio.file.Path.of("/proc/" + p.pid());
             if (sigintIn(proc.resolve("status"), "ShdPnd:")) n++;
