@@ -85,7 +85,7 @@ final class GdbMoves {
         synchronized (signalling) {
             if (interruptRequested) {
                 // the interrupted move's leftovers, counted as the next move would, and this one
-                leftoverSigints = Math.max(1, mi.programSigintsPending()) + 1;
+                leftoverSigints = mi.programSigintsPending() + 2;
                 interruptRequested = false;
             }
             if (leftoverSigints == 0) return false;
@@ -259,13 +259,17 @@ final class GdbMoves {
     /**
      * Begins a command that may run the program. After an interrupted move, first counts the
      * SIGINTs that may wait in the program: those /proc shows waiting in tandem's own program, and
-     * at least one (gdb keeps a SIGINT a second thread took while gdb stopped the threads, where
-     * /proc no longer shows it). Counted here rather than when the interrupted move ends: an
-     * interrupt's signal sent as that move ended is in the program by now (see {@link #signalling}).
+     * one more that gdb may keep (a thread took it while gdb stopped the threads for the other
+     * stop; gdb holds it as that thread's pending event, where /proc no longer shows it, and
+     * reports it at the next resume). In PANDA only the main thread takes SIGINT (QEMU's other
+     * threads start with every signal blocked, qemu_thread_create, util/qemu-thread-posix.c:462),
+     * so at most two wait: one gdb keeps, one in the process's pending set.
+     * Counted here rather than when the interrupted move ends: an interrupt's signal sent as that
+     * move ended is in the program by now (see {@link #signalling}).
      */
     private void beginMove() {
         synchronized (signalling) {
-            if (interruptRequested) leftoverSigints = Math.max(1, mi.programSigintsPending());
+            if (interruptRequested) leftoverSigints = mi.programSigintsPending() + 1;
             interruptRequested = false;
             running = true;
             moves.incrementAndGet();
