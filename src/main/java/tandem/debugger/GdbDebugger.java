@@ -206,11 +206,10 @@ public final class GdbDebugger implements Debugger {
             // The SIGINT of an interrupt that raced the end of its move stays pending in the program
             // and is delivered the next time gdb resumes it, which may be for a call in this
             // expression: gdb undoes the call (unwindonsignal) and the signal is spent, so the call
-            // runs once more. Only after an interrupt of this session's: any other signal in a call
-            // is the call's own and is reported.
+            // runs once more. Only while an interrupt of this session's may have left one: any
+            // other signal in a call is the call's own and is reported.
             String said = e.gdbMessage() == null ? "" : e.gdbMessage();
-            if (!moves.interruptRequested() || !said.contains("signaled while in a function called from GDB")) throw e;
-            moves.forgetInterrupt();
+            if (!said.contains("signaled while in a function called from GDB") || !moves.spendLeftoverSigint()) throw e;
             return evaluateOnce(expression);
         }
     }

@@ -36,6 +36,18 @@ final class GdbMoves {
     private volatile boolean interruptRequested;
     /** Counts the commands that may run the program, so an interrupt knows which one it was for. */
     private final AtomicLong moves = new AtomicLong();
+    /**
+     * Held while an interrupt signals the program and while a command begins: a SIGINT sent for
+     * one move is in the program (or answered) before the next begins and counts what waits.
+     */
+    private final Object signalling = new Object();
+    /**
+     * SIGINTs of tandem's interrupts that may still wait in the program and are no move's stop:
+     * sent while gdb was already stopping it (a follow-up, or gdb's own for -exec-interrupt, that
+     * raced the stop). Each surfaces as a SIGINT stop once the program runs again; see
+     * {@link #beginMove()}.
+     */
+    private int leftoverSigints;
 
     GdbMoves(Target target, MiChannel mi, GdbErrors errors) {
         this.target = target;
@@ -65,11 +77,21 @@ final class GdbMoves {
         return interruptRequested;
     }
 
-    /** Forgets an interrupt of this session's; says whether there was one. */
-    boolean forgetInterrupt() {
-        boolean was = interruptRequested;
-        interruptRequested = false;
-        return was;
+    /**
+     * For a call in the program that gdb undid on a SIGINT, between moves: whether that SIGINT may
+     * be one an earlier interrupt left (see {@link #leftoverSigints}); if so it is counted as met.
+     */
+    boolean spendLeftoverSigint() {
+        synchronized (signalling) {
+            if (interruptRequested) {
+                // the interrupted move's leftovers, counted as the next move would, and this one
+                leftoverSigints = mi.programSigintsPending() + 2;
+                interruptRequested = false;
+            }
+            if (leftoverSigints == 0) return false;
+            leftoverSigints--;
+            return true;
+        }
     }
 
     // ---- moving ----
@@ -122,19 +144,17 @@ final class GdbMoves {
     }
 
     private Stop resumeNow(MiCommand command, Duration limit) {
-        // the SIGINT of an interrupt that raced the end of the last move stays pending in the
-        // program and stops it at once the next time it runs
-        boolean sigintMayBePending = interruptRequested;
-        interruptRequested = false;
-        running = true;
-        moves.incrementAndGet();
+        beginMove();
         try {
             MiMark before = mi.mark();
             Stop stop = GdbStops.of(mi.resume(command, limit), interruptRequested);
-            if (sigintMayBePending && stop.reason() == Stop.Reason.SIGNAL_RECEIVED && "SIGINT".equals(stop.signal())) {
-                // that signal, not this move's stop (gdb keeps SIGINT from the program): the move again
+            while (leftover(stop)) {
+                // an earlier interrupt's signal, not this move's stop (gdb keeps SIGINT from the
+                // program, and stops before the program moves on): the move again
+                leftoverSigints--;
                 stop = GdbStops.of(mi.resume(command, limit), interruptRequested);
             }
+            moved(stop);
             DebuggerException killed = killedWhileTesting.check(stop, mi.saidSince(before), command.text());
             if (killed != null) throw killed;
             return stop;
@@ -191,9 +211,7 @@ final class GdbMoves {
         long started = System.nanoTime();
         MiMark before = mi.mark();
         try {
-            running = true;
-            moves.incrementAndGet();
-            interruptRequested = false;
+            beginMove();
             MiResult r = mi.send(MiCommand.console(command), COMMAND_TIMEOUT);
             // a command gdb answers only on its log stream (`break nosuchfn`: "Function ... not
             // defined." and the pending query it answered itself) says so there, not nothing
@@ -206,6 +224,10 @@ final class GdbMoves {
                 long left = Math.max(limit.toNanos() - (System.nanoTime() - started), SETTLE_FLOOR.toNanos());
                 Settled after = mi.settle(stop.mark(), Duration.ofNanos(left));
                 last = GdbStops.of(after.stops() > 0 ? after.lastStop() : first, interruptRequested);
+                // a console command is not repeated (`run`, `continue N`, a restart): a leftover
+                // SIGINT that ends it is shown as gdb reported it, and counted as met
+                if (leftover(last)) leftoverSigints--;
+                else moved(last);
                 DebuggerException killed = killedWhileTesting.check(last, mi.saidSince(before), "`" + command + "`");
                 if (killed != null) throw killed;
                 out.append(after.text());
@@ -234,6 +256,44 @@ final class GdbMoves {
         }
     }
 
+    /**
+     * Begins a command that may run the program. After an interrupted move, first counts the
+     * SIGINTs that may wait in the program: those /proc shows waiting in tandem's own program, and
+     * one more that gdb may keep (a thread took it while gdb stopped the threads for the other
+     * stop; gdb holds it as that thread's pending event, where /proc no longer shows it, and
+     * reports it at the next resume). In PANDA only the main thread takes SIGINT (QEMU's other
+     * threads start with every signal blocked, qemu_thread_create, util/qemu-thread-posix.c:462),
+     * so at most two wait: one gdb keeps, one in the process's pending set.
+     * Counted here rather than when the interrupted move ends: an interrupt's signal sent as that
+     * move ended is in the program by now (see {@link #signalling}).
+     */
+    private void beginMove() {
+        synchronized (signalling) {
+            if (interruptRequested) leftoverSigints = mi.programSigintsPending() + 1;
+            interruptRequested = false;
+            running = true;
+            moves.incrementAndGet();
+        }
+    }
+
+    /**
+     * Whether a stop is a SIGINT an earlier interrupt left, not this move's: a SIGINT while one may
+     * wait and no interrupt came during this move. A Ctrl-C during this move makes its SIGINT stop
+     * {@link Stop.Reason#INTERRUPTED}, never a leftover.
+     */
+    private boolean leftover(Stop stop) {
+        return leftoverSigints > 0 && !interruptRequested && stop.reason() == Stop.Reason.SIGNAL_RECEIVED
+                && "SIGINT".equals(stop.signal());
+    }
+
+    /**
+     * After a move's own stop: a SIGINT gdb kept surfaces at the first resume, before any other
+     * stop, so once a move stopped otherwise only what /proc shows waiting may still come.
+     */
+    private void moved(Stop stop) {
+        if (leftoverSigints > 0 && !"SIGINT".equals(stop.signal())) leftoverSigints = Math.min(leftoverSigints, mi.programSigintsPending());
+    }
+
     void interrupt() {
         if (!running) return;
         interruptRequested = true;
@@ -242,10 +302,12 @@ final class GdbMoves {
         Thread t = new Thread(() -> {
             // the move may have ended before this thread ran: then there is nothing to interrupt,
             // and an -exec-interrupt or SIGINT now would land in the next command
-            if (!running || moves.get() != move) return;
-            // a server (gdbserver, rr) honours -exec-interrupt; a gdb tracing the program itself
-            // gets its follow-ups sooner
-            interruptQuietly(remote ? Duration.ofSeconds(5) : Duration.ofMillis(600));
+            synchronized (signalling) {
+                if (!running || moves.get() != move) return;
+                // a server (gdbserver, rr) honours -exec-interrupt; a gdb tracing the program itself
+                // gets its follow-ups sooner
+                interruptQuietly(remote ? Duration.ofSeconds(5) : Duration.ofMillis(600));
+            }
             // gdb can lose an interrupt that comes while it tests a breakpoint condition at every
             // hit of a program it traces itself; SIGINT to the program is always reported as a stop.
             // Only while the same move runs: a signal landing in the next command (a restart's
@@ -254,7 +316,9 @@ final class GdbMoves {
             for (int i = 0; i < 50 && running && moves.get() == move && !remote; i++) {
                 try {
                     Thread.sleep(100);
-                    if (running && moves.get() == move) mi.interruptPrograms();
+                    synchronized (signalling) {
+                        if (running && moves.get() == move) mi.interruptPrograms();
+                    }
                 } catch (InterruptedException e) {
                     return;
                 } catch (RuntimeException e) {

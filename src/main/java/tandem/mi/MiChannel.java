@@ -311,6 +311,15 @@ public final class MiChannel implements AutoCloseable {
     }
 
     /**
+     * How many SIGINTs wait, sent but not yet taken, in the debugged programs that are tandem's own
+     * (see {@link ProgramProcesses#sigintsPending}): each surfaces as a SIGINT stop once the
+     * program runs again. Per /proc, at the time asked.
+     */
+    public int programSigintsPending() {
+        return programs.sigintsPending();
+    }
+
+    /**
      * Whether a program gdb names as the one it runs (a pid of gdb's own {@code -list-thread-groups},
      * for a program gdb traces itself) has ended under it: a zombie gdb has not reaped yet, gone, or
      * no longer a process tandem started (its pid taken by another). Per /proc, at the time asked.

@@ -79,6 +79,46 @@ final class ProgramProcesses {
         return String.join("; ", did);
     }
 
+    /**
+     * How many SIGINTs wait in the program gdb runs now (else in every one it reported), if
+     * tandem's own: one at most in each one's shared pending set
+     * ({@code ShdPnd} of /proc/PID/status, where a signal sent to the process waits while every
+     * thread that could take it is stopped) and one at most in each thread's own ({@code SigPnd}
+     * of /proc/PID/task/TID/status). SIGINT is a standard signal: a second one sent while one
+     * waits in the same set is merged with it (signal(7)). Per /proc, at the time asked.
+     */
+    int sigintsPending() {
+        int n = 0;
+        // the process running now, as interruptPrograms signals it: a waiting checkpoint fork's
+        // signal is not the next move's
+        OwnProcess now = current;
+        for (OwnProcess p : now != null ? List.of(now) : List.copyOf(inferiors.values())) {
+            if (!p.exists()) continue;
+            java.nio.file.Path proc = java.nio.file.Path.of("/proc/" + p.pid());
+            if (sigintIn(proc.resolve("status"), "ShdPnd:")) n++;
+            try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(proc.resolve("task"))) {
+                for (java.nio.file.Path task : tasks.toList()) {
+                    if (sigintIn(task.resolve("status"), "SigPnd:")) n++;
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // the process ended meanwhile: nothing waits in it
+            }
+        }
+        return n;
+    }
+
+    /** Whether the pending-signal mask {@code key} of a /proc status file has SIGINT (2, bit 1) set. */
+    private static boolean sigintIn(java.nio.file.Path status, String key) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(status)) {
+                if (line.startsWith(key)) return new java.math.BigInteger(line.substring(key.length()).trim(), 16).testBit(1);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // gone or unreadable: nothing known to wait there
+        }
+        return false;
+    }
+
     private static String joined(Set<Long> pids) {
         return pids.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
     }
