@@ -96,6 +96,7 @@ public final class PandaSession implements PandaProcess, AutoCloseable {
             throw new PandaException(name + ": gdb refused `handle SIGABRT`: " + e.getMessage(), e);
         }
         PandaSession session = new PandaSession(name, role, gdb, a);
+        // while gdb knows PANDA's code (cpus was read above): see BuildSymbols.readAll
         session.symbols.readAll(List.of(PandaNames.DEBUG_COUNTER, PandaNames.LOOP_PASS_FUNCTION, PandaNames.RR_CHECKSUM_REGS, role.endFunction));
         return session;
     }
