@@ -28,7 +28,7 @@ class Context {
     }
 
     /** The status line of the move under way on a terminal, if any: notices print above it. */
-    volatile Progress progress
+    volatile StatusLine progress
 
     /** Replaces the sessions (a script opening its own), closing the previous ones. */
     void use(Sessions s) {
@@ -36,7 +36,7 @@ class Context {
         sessions = s
         s.onNotice { String side, String text ->
             String line = render.dim("$side: $text".toString())
-            Progress p = progress
+            StatusLine p = progress
             if (p != null) {
                 p.printAbove(line)
             } else {

@@ -6,11 +6,6 @@ package tandem.console
 import groovy.transform.CompileStatic
 import org.codehaus.groovy.control.CompilerConfiguration
 import org.codehaus.groovy.control.MultipleCompilationErrorsException
-import org.codehaus.groovy.control.customizers.ImportCustomizer
-import org.codehaus.groovy.control.messages.SyntaxErrorMessage
-import org.codehaus.groovy.syntax.SyntaxException
-import org.codehaus.groovy.runtime.InvokerInvocationException
-import tandem.debugger.DebuggerException
 import tandem.panda.Both
 import tandem.panda.Pair
 import tandem.panda.PandaException
@@ -36,19 +31,12 @@ class Evaluator {
         this.binding = new ConsoleBinding(ctx)
         // compiling the first line costs a few hundred ms of class loading: done while the user types
         this.shell = CompletableFuture.supplyAsync {
-            CompilerConfiguration c = config()
+            CompilerConfiguration c = TandemScript.config()
             c.addCompilationCustomizers(new PromptDeclarations())
             GroovyShell sh = new GroovyShell(Evaluator.classLoader, binding, c)
             sh.parse('1 + 1')
             sh
         }
-    }
-
-    static CompilerConfiguration config() {
-        CompilerConfiguration c = new CompilerConfiguration()
-        c.scriptBaseClass = TandemScript.name
-        c.addCompilationCustomizers(new ImportCustomizer().addStarImports('tandem.panda', 'tandem.debugger'))
-        return c
     }
 
     GroovyShell shell() {
@@ -82,7 +70,7 @@ class Evaluator {
         try {
             show(dispatch(t))
         } catch (Throwable e) {
-            Throwable cause = unwrap(e)
+            Throwable cause = Failures.unwrap(e)
             ctx.lastError = cause
             errors++
             if (cause instanceof SideFailed) {
@@ -94,7 +82,7 @@ class Evaluator {
                 cause.message.readLines().each { String l -> ctx.out.println(ctx.render.error('error: ' + l)) }
                 return
             }
-            ctx.out.println(ctx.render.error('error: ' + message(cause, t)))
+            ctx.out.println(ctx.render.error('error: ' + Failures.message(cause, t)))
         } finally {
             ctx.out.flush()
         }
@@ -215,50 +203,4 @@ class Evaluator {
         }
     }
 
-    static Throwable unwrap(Throwable e) {
-        Throwable t = e
-        while ((t instanceof InvokerInvocationException || t instanceof java.util.concurrent.CompletionException
-                || t instanceof java.util.concurrent.ExecutionException
-                || t instanceof java.lang.reflect.InvocationTargetException) && t.cause != null) {
-            t = t.cause
-        }
-        return t
-    }
-
-    /** "; did you mean `toInstr`?" for a verb spelled in another case (`toinstr`), else nothing. */
-    static String didYouMean(String name) {
-        String verb = Help.VERBS.keySet().find { it.equalsIgnoreCase(name) && it != name }
-        verb == null ? '' : "; did you mean `$verb`?"
-    }
-
-    /** One line a user can act on, for any error. */
-    static String message(Throwable e, String input) {
-        if (e instanceof PandaException || e instanceof DebuggerException) return e.message
-        if (e instanceof MissingPropertyException) {
-            String p = ((MissingPropertyException) e).property
-            if (Help.VERBS.containsKey(p)) return "`$p` needs an argument: ${Help.VERBS[p][0]}"
-            if (input?.trim() ==~ /use\s+${java.util.regex.Pattern.quote(p)}/) return "use rec, use rep or use both, not `$p`"
-            return "unknown name `$p`: not a verb, a variable or a gdb command (help lists the verbs)${didYouMean(p)}"
-        }
-        if (e instanceof MissingMethodException) {
-            MissingMethodException m = (MissingMethodException) e
-            String args = m.arguments.collect { it == null ? 'null' : it.getClass().simpleName }.join(', ')
-            if (Help.VERBS.containsKey(m.method)) return "`${m.method}` does not take (${TandemScript.shown(m.arguments)}): ${Help.VERBS[m.method][0]}"
-            return "no verb or method `${m.method}($args)`" + (m.type in [TandemScript] || Script.isAssignableFrom(m.type) ? " (help lists the verbs)${didYouMean(m.method)}" : " on ${m.type.simpleName}")
-        }
-        if (e instanceof MultipleCompilationErrorsException) {
-            def errs = ((MultipleCompilationErrorsException) e).errorCollector.errors
-            if (errs && errs[0] instanceof SyntaxErrorMessage) {
-                // its toString is the object's identity: the message and where, as gdb says a syntax error
-                SyntaxException x = ((SyntaxErrorMessage) errs[0]).cause
-                String where = input?.readLines()?.size() > 1 ? "line ${x.line}, column ${x.startColumn}" : "column ${x.startColumn}"
-                return "not Groovy, a gdb line or a shell line (shell lines start with `\$ `): ${x.originalMessage.replaceAll(/\s*@ line \d+, column \d+\.?$/, '').replace("Unexpected input: '<EOF>'", 'Unexpected end of input')} at $where"
-            }
-            String first = errs ? errs[0].toString().readLines().find { it.trim() && !it.startsWith('startup failed') } : e.message
-            first = (first ?: e.message).replaceAll(/^\S+\.groovy: /, '').replaceAll(/^Script\d+\.groovy: /, '')
-            return "not Groovy, a gdb line or a shell line (shell lines start with `\$ `): ${first.trim()}"
-        }
-        if (e instanceof InterruptedException) return 'interrupted'
-        return "${e.getClass().simpleName}: ${e.message}"
-    }
 }

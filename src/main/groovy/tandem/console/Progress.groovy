@@ -11,7 +11,7 @@ import tandem.panda.time.Pass
 import java.util.concurrent.ConcurrentHashMap
 
 @CompileStatic
-class Progress implements AutoCloseable {
+class Progress implements StatusLine, AutoCloseable {
     /** The status line on a terminal shows after this long. */
     private static final long SHOW_AFTER_MS = 700
     /** In a pipe or a script, lines show for a move longer than this; -Dtandem.progressAfterMs sets it. */

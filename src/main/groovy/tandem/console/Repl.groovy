@@ -134,7 +134,7 @@ class Repl {
                     reader.printAbove(ctx.render.dim("rec and rep ready: rec at guest instruction ${p.rec().begin()}, rep at ${p.rep().begin()}"))
                 }
             } catch (Throwable e) {
-                if (ctx.sessions.is(s)) reader.printAbove(ctx.render.error('error: the sessions did not start: ' + Evaluator.message(Evaluator.unwrap(e), '')))
+                if (ctx.sessions.is(s)) reader.printAbove(ctx.render.error('error: the sessions did not start: ' + Failures.message(Failures.unwrap(e), '')))
             }
         } as Runnable, 'tandem-announce')
         t.daemon = true

@@ -22,15 +22,15 @@ class ScriptRunner {
             Evaluator ev = new Evaluator(ctx)
             ev.binding.setVariable('args', args)
             // a script's `def` is local, as in any Groovy script: only the prompt keeps declarations
-            Script s = new GroovyShell(Evaluator.classLoader, ev.binding, Evaluator.config()).parse(file.toFile())
+            Script s = new GroovyShell(Evaluator.classLoader, ev.binding, TandemScript.config()).parse(file.toFile())
             s.binding = ev.binding
             s.run()
             return 0
         } catch (Throwable e) {
-            Throwable cause = Evaluator.unwrap(e)
+            Throwable cause = Failures.unwrap(e)
             if (cause instanceof ScriptExit) return ((ScriptExit) cause).code
             out.flush()
-            System.err.println("tandem: ${file.fileName}${where(cause, file)}: ${Evaluator.message(cause, '')}")
+            System.err.println("tandem: ${file.fileName}${where(cause, file)}: ${Failures.message(cause, '')}")
             return 1
         } finally {
             out.flush()

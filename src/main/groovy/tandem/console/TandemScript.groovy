@@ -2,6 +2,8 @@
 // or both); on both they run on the two sides at once and answer a Both, shown side by side.
 package tandem.console
 
+import org.codehaus.groovy.control.CompilerConfiguration
+import org.codehaus.groovy.control.customizers.ImportCustomizer
 import tandem.panda.Both
 import tandem.panda.time.Origin
 import tandem.panda.Pair
@@ -16,6 +18,13 @@ import java.util.function.Consumer
 import java.util.function.Function
 
 abstract class TandemScript extends Script {
+    /** The compiler settings of console input and scripts: this class as their base, tandem's packages imported. */
+    static CompilerConfiguration config() {
+        CompilerConfiguration c = new CompilerConfiguration()
+        c.scriptBaseClass = TandemScript.name
+        c.addCompilationCustomizers(new ImportCustomizer().addStarImports('tandem.panda', 'tandem.debugger'))
+        return c
+    }
 
     static {
         // `regs().pc` in hex like every register display, still a number in arithmetic
@@ -118,7 +127,7 @@ abstract class TandemScript extends Script {
     protected static long whole(String verb, String what, Object n) {
         if (n == null) throw new PandaException("`$verb` needs $what: ${Help.VERBS[verb][0]}")
         if (!(n instanceof Number)) {
-            throw new PandaException("`$verb` takes a whole number as $what, not ${shown(n)}: ${Help.VERBS[verb][0]}")
+            throw new PandaException("`$verb` takes a whole number as $what, not ${Failures.shown(n)}: ${Help.VERBS[verb][0]}")
         }
         Number x = (Number) n
         boolean integral = x instanceof Integer || x instanceof Long || x instanceof BigInteger || x instanceof Short || x instanceof Byte
@@ -131,17 +140,13 @@ abstract class TandemScript extends Script {
     }
 
     /** An argument as typed: 'abc' for a string, the value otherwise. */
-    static String shown(Object v) {
-        v instanceof CharSequence ? "'$v'" : v instanceof Object[] ? (v as List).collect { shown(it) }.join(', ') : String.valueOf(v)
-    }
-
     /**
      * A verb called with arguments it does not take. Groovy answers a call it has no method for by
      * reading the property of that name and calling its value: for `bisect 'abc'` that property is
      * getBisect(), a whole search. The catch-all overloads below end there first.
      */
     private static Object refuse(String verb, Object[] args) {
-        throw new PandaException("`$verb` does not take (${shown(args)}): ${Help.VERBS[verb][0]}")
+        throw new PandaException("`$verb` does not take (${Failures.shown(args)}): ${Help.VERBS[verb][0]}")
     }
 
     def nextTb(Object... a) { refuse('nextTb', a) }
@@ -173,7 +178,7 @@ abstract class TandemScript extends Script {
             }
         } catch (RuntimeException e) {
             // one side may have arrived and the other not: say where each one is now
-            throw new PandaException("${Evaluator.message(Evaluator.unwrap(e), '')}\n${whereNow()}".toString(), e)
+            throw new PandaException("${Failures.message(Failures.unwrap(e), '')}\n${whereNow()}".toString(), e)
         } finally {
             progress.close()
         }
@@ -374,7 +379,7 @@ abstract class TandemScript extends Script {
             return quietly(p.rec()) { quietly(p.rep()) { BisectHook.bisect(p, lo, hi, bisectProgress()) } }
         } catch (RuntimeException e) {
             // the search moves both sides whatever the focus: say where each one stopped
-            throw new PandaException("bisect: ${Evaluator.message(Evaluator.unwrap(e), '')}\n${whereNow(true)}".toString(), e)
+            throw new PandaException("bisect: ${Failures.message(Failures.unwrap(e), '')}\n${whereNow(true)}".toString(), e)
         }
     }
     def getBisect() { bisect() }
@@ -409,10 +414,10 @@ abstract class TandemScript extends Script {
         if (!f.isFile()) throw new PandaException("load: no script at ${f.absolutePath}")
         binding.setVariable('args', scriptArgs as List<String>)
         try {
-            new GroovyShell(getClass().classLoader, binding, Evaluator.config()).evaluate(f)
+            new GroovyShell(getClass().classLoader, binding, config()).evaluate(f)
         } catch (RuntimeException e) {
             // a recipe's --help has printed what it takes
-            if (Evaluator.unwrap(e) instanceof ScriptExit && ((ScriptExit) Evaluator.unwrap(e)).code == 0) return null
+            if (Failures.unwrap(e) instanceof ScriptExit && ((ScriptExit) Failures.unwrap(e)).code == 0) return null
             throw e
         }
     }

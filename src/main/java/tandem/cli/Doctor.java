@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = Version.class,
         header = "Checks rr, gdb, ptrace and a PANDA build; says what to fix.",
         description = {"Checks rr, gdb, gdbserver, hardware performance counters, ptrace permissions",
                 "and, with --panda, that a PANDA build has the symbols tandem uses. Says what to",

@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-@Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "A console for finding out why a PANDA replay diverges from its recording.",
         subcommands = {Main.Record.class, Main.Console.class, Main.Bisect.class, Main.Check.class, Main.Demo.class, Main.Run.class, Doctor.class, Main.Warmup.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
@@ -38,8 +38,6 @@ import java.util.concurrent.Callable;
                 "                                        PANDA's record run, with a record trace",
                 "  tandem doctor --panda ./mips-softmmu/panda-system-mips"})
 public final class Main implements Runnable {
-
-    static final String VERSION = "0.1.0";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -62,13 +60,6 @@ public final class Main implements Runnable {
             return 2;
         });
         return cl.execute(args);
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            return new String[]{"tandem " + VERSION, "Java " + System.getProperty("java.version")};
-        }
     }
 
     /** The two PANDA runs and the tools that run them: what `console` and `bisect` share. */

@@ -2,7 +2,7 @@ package tandem.debugger;
 
 import tandem.mi.MiChannel;
 import tandem.mi.MiCommand;
-import tandem.mi.MiTuple;
+import tandem.mi.MiValue.MiTuple;
 
 /** Breakpoints and watchpoints of one gdb session, through gdb's {@code -break-*} commands. */
 final class GdbBreakpoints {

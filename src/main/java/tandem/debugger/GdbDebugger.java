@@ -11,7 +11,7 @@ import tandem.mi.MiCommand;
 import tandem.mi.MiException;
 import tandem.mi.MiListener;
 import tandem.mi.MiParser;
-import tandem.mi.MiTuple;
+import tandem.mi.MiValue.MiTuple;
 import tandem.mi.StreamRecord;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package tandem.debugger;
 
 import tandem.mi.AsyncRecord;
-import tandem.mi.MiTuple;
+import tandem.mi.MiValue.MiTuple;
 
 /** gdb's {@code *stopped} records as {@link Stop}s. */
 final class GdbStops {

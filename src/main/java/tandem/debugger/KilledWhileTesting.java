@@ -3,7 +3,7 @@ package tandem.debugger;
 import tandem.mi.MiChannel;
 import tandem.mi.MiCommand;
 import tandem.mi.MiException;
-import tandem.mi.MiTuple;
+import tandem.mi.MiValue.MiTuple;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,9 @@
 package tandem.mi;
 
+import tandem.mi.MiValue.MiField;
+import tandem.mi.MiValue.MiFields;
+import tandem.mi.MiValue.MiTuple;
+
 import java.util.List;
 
 /**

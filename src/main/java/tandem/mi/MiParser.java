@@ -1,5 +1,10 @@
 package tandem.mi;
 
+import tandem.mi.MiValue.MiConst;
+import tandem.mi.MiValue.MiField;
+import tandem.mi.MiValue.MiList;
+import tandem.mi.MiValue.MiTuple;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,5 +1,8 @@
 package tandem.mi;
 
+import tandem.mi.MiValue.MiField;
+import tandem.mi.MiValue.MiFields;
+
 import java.util.List;
 
 /**

@@ -15,7 +15,6 @@ import tandem.panda.time.WaysBack;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +49,7 @@ public final class PandaSession implements PandaProcess, AutoCloseable {
     private final Debugger gdb;
     private final Arch arch;
     private final Timeline timeline;
-    private final Map<String, Boolean> symbols = new HashMap<>();
+    private final BuildSymbols symbols;
     private Long ramPointer;
     /** Call targets of library functions, by name: see libraryFunction. */
     private final Map<String, String> libraryFunctions = new java.util.concurrent.ConcurrentHashMap<>();
@@ -63,6 +62,7 @@ public final class PandaSession implements PandaProcess, AutoCloseable {
         this.arch = arch;
         // last: the timeline asks this session for its name and debugger
         this.timeline = new Timeline(this);
+        this.symbols = new BuildSymbols(name, gdb, () -> timeline().describeWhere());
     }
 
     /**
@@ -96,19 +96,9 @@ public final class PandaSession implements PandaProcess, AutoCloseable {
             throw new PandaException(name + ": gdb refused `handle SIGABRT`: " + e.getMessage(), e);
         }
         PandaSession session = new PandaSession(name, role, gdb, a);
-        session.readBuildSymbols();
+        // while gdb knows PANDA's code (cpus was read above): see BuildSymbols.readAll
+        session.symbols.readAll(List.of(PandaNames.DEBUG_COUNTER, PandaNames.LOOP_PASS_FUNCTION, PandaNames.RR_CHECKSUM_REGS, role.endFunction));
         return session;
-    }
-
-    /**
-     * Asks, while gdb knows PANDA's code (open just read {@code cpus}), which of the functions tandem
-     * may use this build has: a run from the start stopped before the dynamic loader mapped
-     * libpanda-ARCH.so knows none of them, and must not be taken for a build without them.
-     */
-    private void readBuildSymbols() {
-        for (String s : List.of(PandaNames.DEBUG_COUNTER, PandaNames.LOOP_PASS_FUNCTION, PandaNames.RR_CHECKSUM_REGS, role.endFunction)) {
-            hasSymbol(s);
-        }
     }
 
     public String name() {
@@ -585,35 +575,8 @@ public final class PandaSession implements PandaProcess, AutoCloseable {
      * start stopped before the dynamic loader mapped libpanda-ARCH.so, or a program that ended),
      * for a name not asked before.
      */
-    public synchronized boolean hasSymbol(String symbol) {
-        Boolean known = symbols.get(symbol);
-        if (known != null) return known;
-        try {
-            gdb.evaluate("&" + symbol);
-            symbols.put(symbol, true);
-            return true;
-        } catch (DebuggerException e) {
-            // gdb forgets a shared library's symbols when the program starts again and reads them when
-            // the dynamic loader maps it: where it does not know PANDA's own count either (a run from
-            // the start stopped before libpanda-ARCH.so was mapped), "no" says nothing of the build
-            if (!knowsPandaCode()) {
-                throw new PandaException(name + ": can't tell whether this PANDA has " + symbol + ": gdb knows none of its code here"
-                        + " (it forgets libpanda's symbols when the program ends or starts again, until the dynamic loader maps it)"
-                        + timeline().describeWhere(), e);
-            }
-            symbols.put(symbol, false);
-            return false;
-        }
-    }
-
-    /** Whether gdb knows the symbols of PANDA's code here: the count open checked for. */
-    private boolean knowsPandaCode() {
-        try {
-            gdb.evaluate("&" + PandaNames.INSTR_COUNT);
-            return true;
-        } catch (DebuggerException e) {
-            return false;
-        }
+    public boolean hasSymbol(String symbol) {
+        return symbols.has(symbol);
     }
 
     @Override

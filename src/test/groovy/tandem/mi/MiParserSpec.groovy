@@ -1,5 +1,11 @@
 package tandem.mi
 
+import tandem.mi.MiValue.MiConst
+import tandem.mi.MiValue.MiField
+import tandem.mi.MiValue.MiFields
+import tandem.mi.MiValue.MiList
+import tandem.mi.MiValue.MiTuple
+
 import spock.lang.Shared
 import spock.lang.Specification
 import spock.lang.Unroll

@@ -54,6 +54,7 @@ final class Mover {
                 : new ForkCheckpoints(gdb, this::countStop, text -> notices.accept(text));
         this.ends = new EndStop(process);
         this.loopPass = new LoopPassHop(process);
+        this.atBegin = new BeginCommands(process, name, gdb);
     }
 
     EndStop ends() {
@@ -82,34 +83,15 @@ final class Mover {
 
     /** The recording's snapshot as the begin function named it (see EndStop.snapshotFileHere); null until then. */
     private String snapshotFile;
-    private volatile List<String> atBegin = List.of();
+    private final BeginCommands atBegin;
 
-    /**
-     * gdb commands to run each time this side stops at rr_do_begin_record / rr_do_begin_replay
-     * (the first time, and after every re-execution): state the run needs that PANDA does not log.
-     */
+    /** See {@link BeginCommands}. */
     void atBegin(List<String> commands) {
-        this.atBegin = List.copyOf(commands);
+        atBegin.set(commands);
     }
 
-    /** The gdb commands this side runs at rr_do_begin_record / rr_do_begin_replay (see {@link #atBegin(List)}). */
     List<String> atBeginCommands() {
-        return atBegin;
-    }
-
-    private void runAtBegin() {
-        for (String c : atBegin) {
-            try {
-                gdb.console(c);
-            } catch (DebuggerException e) {
-                // rr (GdbServer.cc): "Attempt to write memory outside diversion session", which gdb shows as
-                // "Cannot access memory at address ..."
-                String why = !gdb.target().acceptsMemoryWrites() && String.valueOf(e.getMessage()).contains("Cannot access memory")
-                        ? " (rr refuses memory writes outside a call into the program; an rr trace replays the recorded run as it was, so it needs no state set at its start)"
-                        : "";
-                throw new PandaException(name + ": the command `" + c + "` given for " + process.beginFunction() + " failed: " + e.getMessage() + why, e);
-            }
-        }
+        return atBegin.commands();
     }
 
     private void requireTarget() {
@@ -310,7 +292,7 @@ final class Mover {
                 }
             }
         }
-        runAtBegin();
+        atBegin.run();
         pastBeginFunction = true;
     }
 
