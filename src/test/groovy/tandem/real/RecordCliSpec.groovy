@@ -128,9 +128,12 @@ class RecordCliSpec extends Specification {
         when: 'recording has begun and the guest has run a while'
         awaitRecording(p, dir)
         new ProcessBuilder('kill', '-INT', p.pid() as String).start().waitFor()
+        boolean ended = p.waitFor(60, TimeUnit.SECONDS)
+        // where a tandem still running stands: its threads, for the failure's message
+        String threads = ended ? '' : new ProcessBuilder('jstack', p.pid() as String).redirectErrorStream(true).start().inputStream.text
 
         then: 'tandem ends, saying so, and PANDA with it'
-        p.waitFor(60, TimeUnit.SECONDS)
+        assert ended: "tandem runs 60 s after SIGINT; its output:\n${Files.readString(dir.resolve('tandem.out'))}\nits threads:\n$threads"
         Files.readString(dir.resolve('tandem.out')).contains('record: interrupted: quitting PANDA through its monitor')
         pandasOnGuest().isEmpty()
 
@@ -142,6 +145,9 @@ class RecordCliSpec extends Specification {
         def o = RecTraceSearch.compare(RecTraceSearch.RecTrace.of('g', dir), rec.replayCommand(fx.panda).join(' '), new PrintStream(new ByteArrayOutputStream()))
         o.result().agreesToTheEnd()
         o.rec().entryCount() > 1000
+
+        cleanup:
+        p?.destroyForcibly()
     }
 
     /** `tandem record` of the guest in {@code dir} until a text the guest never prints; its output in dir/tandem.out. */
