@@ -9,11 +9,6 @@ import tandem.debugger.DebuggerException;
 import tandem.panda.PandaException;
 import tandem.panda.PandaSession;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +19,6 @@ final class HostStep {
     private static final String BEGUN = "tandem-host begun ";
     /** The functions stepped through, not run whole: cpu_exec's way into the TB's host code (cpu-exec.c). */
     static final List<String> INTO = List.of("cpu_loop_exec_tb", "cpu_tb_exec");
-    private static Path script;
 
     final PandaSession session;
     private final Debugger gdb;
@@ -56,7 +50,7 @@ final class HostStep {
             if (!arch.contains("x86-64")) {
                 throw new PandaException(session.name() + ": the host-level lockstep steps x86-64 host code; gdb says " + arch.strip());
             }
-            gdb.console("source " + script());
+            gdb.console("source " + GdbPythonScripts.file("hoststep.py"));
             String frame = gdb.console("python print('tandem-frame ' + str(gdb.selected_frame().name()))");
             if (!frame.contains("tandem-frame cpu_loop_exec_tb")) {
                 throw new PandaException(session.name() + ": not stopped at cpu_loop_exec_tb (" + frame.strip() + "): the lockstep starts at a TB");
@@ -158,21 +152,5 @@ final class HostStep {
         } catch (RuntimeException ignored) {
             // a side that is gone has nothing left to give back
         }
-    }
-
-    /** hoststep.py, copied once from tandem's jar to a file gdb can source. */
-    private static synchronized Path script() {
-        if (script == null) {
-            try (InputStream in = HostStep.class.getResourceAsStream("hoststep.py")) {
-                if (in == null) throw new IllegalStateException("hoststep.py is missing from tandem's classes");
-                Path p = Files.createTempFile("tandem-hoststep-", ".py");
-                p.toFile().deleteOnExit();
-                Files.write(p, in.readAllBytes());
-                script = p;
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not write hoststep.py for gdb: " + e.getMessage(), e);
-            }
-        }
-        return script;
     }
 }

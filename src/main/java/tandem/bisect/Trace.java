@@ -8,11 +8,6 @@ package tandem.bisect;
 import tandem.debugger.Debugger;
 import tandem.debugger.DebuggerException;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -21,7 +16,6 @@ final class Trace {
     /** What trace.py prints before its rows: "tandem-trace N". */
     private static final String ROWS = "tandem-trace ";
     private static final String RAW = "tandem-raw ";
-    private static Path script;
 
     private Trace() {
     }
@@ -34,7 +28,7 @@ final class Trace {
         if (!enabled()) return false;
         try {
             if (!gdb.console("python print('tandem-python ' + str(1 + 1))").contains("tandem-python 2")) return false;
-            gdb.console("source " + script());
+            gdb.console("source " + GdbPythonScripts.file("trace.py"));
             return true;
         } catch (DebuggerException e) {
             return false;
@@ -115,21 +109,5 @@ final class Trace {
     /** Deletes the trace's breakpoint and what it recorded. */
     static void end(Debugger gdb) {
         gdb.console("python tandem_trace_end()");
-    }
-
-    /** trace.py, copied once from tandem's jar to a file gdb can source. */
-    private static synchronized Path script() {
-        if (script == null) {
-            try (InputStream in = Trace.class.getResourceAsStream("trace.py")) {
-                if (in == null) throw new IllegalStateException("trace.py is missing from tandem's classes");
-                Path p = Files.createTempFile("tandem-trace-", ".py");
-                p.toFile().deleteOnExit();
-                Files.write(p, in.readAllBytes());
-                script = p;
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not write trace.py for gdb: " + e.getMessage(), e);
-            }
-        }
-        return script;
     }
 }

@@ -27,6 +27,24 @@ class LinuxGuest implements Closeable {
 
     /** The guest command recorded, and the seconds a boot to the prompt may take (17-37 s measured). */
     static final String COMMAND = 'ls /etc'
+
+    /** UART line status register bits (hw/char/serial.c UART_LSR_THRE, UART_LSR_TEMT). */
+    static final long LSR_THRE = 0x20, LSR_TEMT = 0x40
+
+    /**
+     * The x86_64 guest's UART status read (transmitter empty) nearest the middle of {@code log},
+     * the item the specs change. An x86 `in` reaches the device through address_space_ldub
+     * (memory_ldst.inc.c), which logs the MemTxResult (RR_INPUT_4) and the value (RR_INPUT_8)
+     * from RR_CALLSITE_READ_1.
+     */
+    static def uartStatusReadNearMiddle(log) {
+        long middle = log.lastInstrCount.intdiv(2)
+        def item = log.items.findAll {
+            it.kind == 'RR_INPUT_8' && it.callsite == 'RR_CALLSITE_READ_1' && it.value == (LSR_THRE | LSR_TEMT)
+        }.min { Math.abs(it.instrCount - middle) }
+        assert item: "no UART status read in ${log.countByKind()}"
+        item
+    }
     static final long BOOT_SECONDS = 300
 
     /** The panda-system-ARCH named by {@link #pandaEnv}, or null. */

@@ -23,8 +23,7 @@ class LinuxRecordTraceSpec extends LinuxSpecification {
 
     Arch arch() { Arch.X86_64 }
 
-    /** UART line status register bits (hw/char/serial.c UART_LSR_THRE, UART_LSR_TEMT). */
-    static final long LSR_THRE = 0x20, LSR_TEMT = 0x40
+    static final long LSR_THRE = LinuxGuest.LSR_THRE, LSR_TEMT = LinuxGuest.LSR_TEMT
 
     /**
      * The guest command recorded, `ls /etc` (1.2e6-2.2e6 instructions): record TBs that the replay
@@ -74,14 +73,8 @@ class LinuxRecordTraceSpec extends LinuxSpecification {
 
     def "one UART status read changed in a copy of the nondet log: the first divergence is the TB after the read, and --log names that item"() {
         given: 'the status read nearest the middle of the log, transmitter-empty bits cleared, in a copy: the guest reads the port again'
-        // an x86 `in` reaches the device through address_space_ldub (memory_ldst.inc.c), which logs
-        // the MemTxResult (RR_INPUT_4) and the value (RR_INPUT_8) from RR_CALLSITE_READ_1
         def log = NondetLog.read(recording.nondetLog())
-        long middle = log.lastInstrCount.intdiv(2)
-        def item = log.items.findAll {
-            it.kind == 'RR_INPUT_8' && it.callsite == 'RR_CALLSITE_READ_1' && it.value == (LSR_THRE | LSR_TEMT)
-        }.min { Math.abs(it.instrCount - middle) }
-        assert item: "no UART status read in ${log.countByKind()}"
+        def item = LinuxGuest.uartStatusReadNearMiddle(log)
         def edited = g.edit(recording, item, item.value & ~(LSR_THRE | LSR_TEMT))
         int index = log.items.findIndexOf { it.offset == item.offset }
         String head = "{guest_instr_count=${item.instrCount}} ${item.kind} from ${item.callsite}"

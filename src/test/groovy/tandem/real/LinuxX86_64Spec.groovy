@@ -26,8 +26,7 @@ class LinuxX86_64Spec extends LinuxSpecification {
     /** The plain gdb reads the first TB in user mode too: the replay completes. */
     boolean witnessUser() { true }
 
-    /** UART line status register bits (hw/char/serial.c UART_LSR_THRE, UART_LSR_TEMT). */
-    static final long LSR_THRE = 0x20, LSR_TEMT = 0x40
+    static final long LSR_THRE = LinuxGuest.LSR_THRE, LSR_TEMT = LinuxGuest.LSR_TEMT
 
     def "Linux boots to the prompt, `ls /etc` is recorded from it, and PANDA replays the recording to its end"() {
         when:
@@ -185,14 +184,8 @@ class LinuxX86_64Spec extends LinuxSpecification {
 
     def "the search names the TB that consumes the one UART status read changed in a copy of the nondet log"() {
         given: 'the status read nearest the middle of the log, transmitter-empty bits cleared: the guest reads the port again'
-        // an x86 `in` reaches the device through address_space_ldub (memory_ldst.inc.c), which logs
-        // the MemTxResult (RR_INPUT_4) and the value (RR_INPUT_8) from RR_CALLSITE_READ_1
         def log = NondetLog.read(recording.nondetLog())
-        long middle = log.lastInstrCount.intdiv(2)
-        def item = log.items.findAll {
-            it.kind == 'RR_INPUT_8' && it.callsite == 'RR_CALLSITE_READ_1' && it.value == (LSR_THRE | LSR_TEMT)
-        }.min { Math.abs(it.instrCount - middle) }
-        assert item: "no UART status read in ${log.countByKind()}"
+        def item = LinuxGuest.uartStatusReadNearMiddle(log)
         edited = g.edit(recording, item, item.value & ~(LSR_THRE | LSR_TEMT))
         and: 'the TB boundaries around the read, as a plain gdb sees them in the edited replay'
         def entries = g.tbEntries(edited.recording, item.instrCount, item.instrCount)
