@@ -124,7 +124,8 @@ final class Analysis {
         regDiffs.forEach(r -> names.add(r.name()));
         return new Divergence(true, b.lo(), b.hi() >= 0 ? b.hi() : firstDiverged, lastEqual, firstDiverged,
                 names, regDiffs, memory, tlb, recPc, repPc, recBt, repBt, disas.rec(), disas.rep(), v2p, cause,
-                events, b.notes(), b.probes(), b.stops(), b.elapsedMillis(), b.instrMax(b.hi() >= 0 ? b.hi() : firstDiverged));
+                events, b.notes(), b.probes(), b.stops(), b.elapsedMillis(), b.instrMax(b.hi() >= 0 ? b.hi() : firstDiverged),
+                b.sync.chained());
     }
 
     private static String describe(Translation t) {

@@ -15,6 +15,11 @@ public record Cause(Kind kind, String evidence) {
         INTERRUPT("an interrupt at another count, or on one side only"),
         UNLOGGED_STATE("a value read from state the log does not hold"),
         TRANSLATION("a TLB or translation difference"),
+        /**
+         * The sides' TB boundaries differ (one ran through the other's TB boundaries: TBs chained
+         * while recording, or a replay's control flow elsewhere), and nothing else was seen to differ.
+         */
+        TB_BOUNDARY("a TB boundary difference (chaining)"),
         /** A replay bug's kind: host code wrote a guest register in one run and not in the other. */
         REGISTER("a register written on one side only"),
         /** A replay bug's kind: host code wrote guest RAM in one run and not in the other. */

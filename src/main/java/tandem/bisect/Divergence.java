@@ -11,6 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+/**
+ * tbBoundaries: where the sides' TB boundaries were seen to differ (a side ran TBs chained), or
+ * null; the rest as their names say (counts in guest instructions).
+ */
 public record Divergence(
         boolean diverged,
         long lo,
@@ -34,7 +38,8 @@ public record Divergence(
         int probes,
         int stops,
         long elapsedMillis,
-        long instrMax) {
+        long instrMax,
+        TbBoundaries tbBoundaries) {
 
     public Divergence {
         registers = List.copyOf(registers);
@@ -50,17 +55,17 @@ public record Divergence(
     /** The runs agree everywhere the search could compare them in [lo, hi]. */
     static Divergence none(long lo, long hi, List<String> notes, int probes, int stops, long elapsedMillis, long instrMax) {
         return new Divergence(false, lo, hi, hi, -1, List.of(), List.of(), List.of(), false, null, null,
-                List.of(), List.of(), "", "", List.of(), "", List.of(), notes, probes, stops, elapsedMillis, instrMax);
+                List.of(), List.of(), "", "", List.of(), "", List.of(), notes, probes, stops, elapsedMillis, instrMax, null);
     }
 
     /**
      * A side ended (a failed replay's abort) inside a chain of the other side's TBs that starts at
      * lastEqual: nothing in between could be compared, so the answer is the range, with no analysis.
      */
-    static Divergence withinChain(long lo, long hi, long lastEqual, long end, String cause, List<String> notes, int probes,
+    static Divergence withinChain(long lo, long hi, long lastEqual, long end, TbBoundaries chain, List<String> notes, int probes,
                                   int stops, long elapsedMillis, long instrMax) {
         return new Divergence(true, lo, hi, lastEqual, end, List.of(), List.of(), List.of(), false, null, null,
-                List.of(), List.of(), "", "", List.of(), cause, List.of(), notes, probes, stops, elapsedMillis, instrMax);
+                List.of(), List.of(), "", "", List.of(), chain.how(), List.of(), notes, probes, stops, elapsedMillis, instrMax, chain);
     }
 
     /**
@@ -117,6 +122,7 @@ public record Divergence(
         m.put("stops", stops);
         m.put("elapsedMillis", elapsedMillis);
         m.put("instrMax", instrMax);
+        m.put("tbBoundaries", tbBoundaries == null ? null : tbBoundaries.toMap());
         m.put("backHere", backHere());
         return m;
     }

@@ -67,7 +67,7 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference, 
      */
     public static Explanation of(Divergence d, NondetLog rec, NondetLog rep) {
         if (!d.diverged()) return new Explanation(List.of(), new Cause(Cause.Kind.UNKNOWN, "the runs never diverge"), -1);
-        return at(Math.max(0, d.lastEqual()), d.firstDiverged(), d.tlb(), d.watchEvents(), rec, rep);
+        return at(Math.max(0, d.lastEqual()), d.firstDiverged(), d.tlb(), d.watchEvents(), d.tbBoundaries(), rec, rep);
     }
 
     /**
@@ -91,9 +91,11 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference, 
 
     /**
      * The same for a divergence between guest instructions {@code lo} (equal) and {@code hi} (first
-     * differing), with whether the TLB differs at {@code hi} and the writes seen on the way.
+     * differing), with whether the TLB differs at {@code hi}, the writes seen on the way, and where
+     * the sides' TB boundaries were seen to differ ({@code boundaries}, or null).
      */
-    public static Explanation at(long lo, long hi, boolean tlb, List<WatchEvent> writes, NondetLog rec, NondetLog rep) {
+    public static Explanation at(long lo, long hi, boolean tlb, List<WatchEvent> writes, TbBoundaries boundaries,
+                                 NondetLog rec, NondetLog rep) {
         List<String> out = new ArrayList<>();
         out.add("nondet log at the divergence (guest instructions " + lo + " to " + hi + "):");
         consumed("rec", rec, lo, hi, out);
@@ -113,7 +115,8 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference, 
                 out.add("the logs are item for item the same (" + rec.items().size() + " items)");
             }
         }
-        Cause cause = classify(hi, tlb, writes, a, b, first >= 0, rec != null && rep != null);
+        if (boundaries != null) out.add("TB boundaries differ: " + boundaries);
+        Cause cause = classify(hi, tlb, writes, boundaries, a, b, first >= 0, rec != null && rep != null);
         out.add("why: " + cause);
         return new Explanation(out, cause, first);
     }
@@ -157,10 +160,12 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference, 
 
     /**
      * The first differing item decides when the replay got to it (its count at most the first
-     * differing count); else what the divergence itself shows.
+     * differing count); else what the divergence itself shows: the random-index path, a write one
+     * side made alone, then TB boundaries that differ (inside a span one side ran through, nothing
+     * was compared, so no write there was seen), then the TLB.
      */
-    static Cause classify(long hi, boolean tlb, List<WatchEvent> writes, NondetItem rec, NondetItem rep, boolean logsDiffer,
-                          boolean bothLogs) {
+    static Cause classify(long hi, boolean tlb, List<WatchEvent> writes, TbBoundaries boundaries, NondetItem rec, NondetItem rep,
+                          boolean logsDiffer, boolean bothLogs) {
         boolean reached = logsDiffer && (rec != null && rec.instrCount() <= hi || rep != null && rep.instrCount() <= hi);
         if (reached) {
             if (interrupt(rec) || interrupt(rep)) {
@@ -213,8 +218,19 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference, 
             if (one.what().startsWith("ram")) return new Cause(Cause.Kind.RAM, evidence);
             return new Cause(Cause.Kind.REGISTER, evidence);
         }
+        if (boundaries != null) return new Cause(Cause.Kind.TB_BOUNDARY, logs + boundaries + "; " + chaining(boundaries));
         if (tlb) return new Cause(Cause.Kind.TRANSLATION, logs + "the TLB differs at guest instruction " + hi);
         return new Cause(Cause.Kind.UNKNOWN, logs + "nothing logged differs up to guest instruction " + hi);
+    }
+
+    /**
+     * Why nothing inside that span was seen: the search compares the sides only where both begin a
+     * TB. PANDA chains TBs while recording (cpu-exec.c: `if (!rr_in_replay() && panda_tb_chaining)`)
+     * unless run with -d nochain.
+     */
+    private static String chaining(TbBoundaries b) {
+        return "the sides were compared only at the TB boundaries both have, so what " + b.side() + " did inside its TB or chain of TBs"
+                + " through " + b.at() + " was not seen (PANDA chains TBs while recording unless run with -d nochain)";
     }
 
     /** The earliest write one side made and the other did not (same location, value and count), or null. */

@@ -39,8 +39,8 @@ final class Search {
     boolean upperUnsure;
     /** While set, a probe's RAM signature covers these ranges only. */
     List<MemoryRange> ramFocus;
-    /** Set when the search ended with a side's end inside the other's chain of TBs: what to say. */
-    String endInChain;
+    /** Set when the search ended with a side's end inside the other's chain of TBs: which counts, which side, what to say. */
+    TbBoundaries endInChain;
     /** What differed at the first differing count, for the analysis to watch when the sides stand at the last equal one; or null. */
     List<Location> watchFromEqual;
     /** Locations the next sweep watches (they differed where the sides stood before it), or null. */

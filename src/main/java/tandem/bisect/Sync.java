@@ -48,6 +48,8 @@ final class Sync {
     private final Side rep;
     private final Consumer<String> note;
     private volatile Skip pendingSkip;
+    /** The first TB boundary a side was seen to run through (it chains TBs), or null. */
+    private volatile TbBoundaries chained;
 
     Sync(Side rec, Side rep, Consumer<String> note) {
         this.rec = rec;
@@ -113,8 +115,15 @@ final class Sync {
         // a replay that lands past the other's boundary stopped twice at one count on the other side
         if (s.chains() || s.session.role() == PandaSession.Role.REPLAY) return;
         s.chains(true);
-        note.accept(s.name + " runs TBs chained: it stopped at " + skip.landed() + ", past " + other.name + "'s TB boundary at "
-                + skip.skipped() + " (" + chainingAdvice(s) + ")");
+        String seen = s.name + " runs TBs chained: it stopped at " + skip.landed() + ", past " + other.name + "'s TB boundary at "
+                + skip.skipped();
+        if (chained == null) chained = new TbBoundaries(s.name, -1, skip.skipped(), skip.landed(), seen);
+        note.accept(seen + " (" + chainingAdvice(s) + ")");
+    }
+
+    /** The first TB boundary of one side the other was seen to run through (it chains TBs), or null. */
+    TbBoundaries chained() {
+        return chained;
     }
 
     /** What chaining on a side costs the search, and the fix. */

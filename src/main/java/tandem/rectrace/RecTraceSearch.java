@@ -4,6 +4,7 @@
 package tandem.rectrace;
 
 import tandem.bisect.Explanation;
+import tandem.bisect.TbBoundaries;
 import tandem.panda.nondet.NondetLog;
 
 import tandem.debugger.Frame;
@@ -246,7 +247,12 @@ public final class RecTraceSearch {
         NondetLog rep = NondetLog.of(PandaCommand.parse(repCmd, recTrace.dir(), List.of()))
                 .map(p -> readLog("rep", p, out)).orElse(null);
         long lo = d.lastAgreed() >= 0 ? d.lastAgreed() : d.count();
-        out.println(Explanation.at(lo, d.count(), d.groups().contains(TraceComparison.Group.TLB), List.of(), rec, rep));
+        // the record trace has every TB the record run began, chained or not (tandem_trace runs in each TB's code)
+        TbBoundaries boundaries = !d.noReplayBoundary() ? null : new TbBoundaries("rep", d.replayTbAt(), d.count(), -1,
+                "the record run began a TB at guest instruction " + d.count() + " and the replay did not: its TB "
+                        + (d.replayTbAt() >= 0 ? "began at " + d.replayTbAt() + " and " : "") + "ran through it, and the two runs"
+                        + " began no TB at one count again within " + TraceComparison.REALIGN_WITHIN + " guest instructions");
+        out.println(Explanation.at(lo, d.count(), d.groups().contains(TraceComparison.Group.TLB), List.of(), boundaries, rec, rep));
     }
 
     private static NondetLog readLog(String side, Path p, PrintStream out) {

@@ -1,12 +1,16 @@
 // The cause a divergence is classified as, on the demo's four injected replay bugs: each must come
 // out as what mini-PANDA injected (the fixture's bug kind), with the write that did it as the
-// evidence. mini-PANDA's text log is not PANDA's, so no log takes part here.
+// evidence; and, with rec recording TBs chained (no -d nochain), a divergence hidden inside a chain
+// of rec's TBs as a TB boundary difference, with the chain's counts from a plain gdb run. The
+// nondet log takes no part here (the same log on both sides).
 package tandem.bisect
 
 import spock.lang.Shared
 import spock.lang.Specification
 import spock.lang.Unroll
 import tandem.panda.MiniPanda
+
+import java.nio.file.Files
 
 import static tandem.panda.MiniPanda.BugKind
 
@@ -66,5 +70,66 @@ class CauseSpec extends Specification {
 
         cleanup:
         pair?.close()
+    }
+
+    def "rec records with TBs chained and rep's failed replay ends inside a chain of rec's TBs: a TB boundary difference, with the chain's counts"() {
+        given: "a RAM bug whose replay ends (PANDA's abort) before the record run next returns to cpu_loop_exec_tb"
+        def bug = new MiniPanda.Bug(BugKind.RAM, 100_000)
+        def replay = MiniPanda.replay(recording, bug)
+        long injected = MiniPanda.injectedAt(replay), end = replay.lastInstr().asLong
+
+        and: "where the record run, chained as PANDA records by default, stops at cpu_loop_exec_tb: a plain gdb run"
+        List<Long> stops = chainStarts(injected - 5_000, end + 5_000)
+        long chainStart = stops.findAll { it < injected }.max()
+
+        when:
+        def pair = DemoPair.open(recording, bug, true)
+        def d = Bisector.search(pair, BisectOptions.defaults())
+        def why = Explanation.of(d, null, null)
+
+        then: "the chain holding the bug and rep's end: rec ran through it, nothing in it compared"
+        stops.every { it <= chainStart || it > end }
+        d.diverged()
+        why.cause().kind() == Cause.Kind.TB_BOUNDARY
+        d.tbBoundaries().side() == 'rec'
+        d.tbBoundaries().from() == chainStart
+        d.tbBoundaries().at() >= injected && d.tbBoundaries().at() < end
+        why.cause().evidence().startsWith("rep ends at ${d.tbBoundaries().at()}, inside a chain of rec's TBs that starts at $chainStart")
+        why.lines().contains("TB boundaries differ: ${d.tbBoundaries()}".toString())
+        why.lines().last() == "why: ${why.cause()}".toString()
+
+        cleanup:
+        pair?.close()
+    }
+
+    /** The counts at which the chained record run enters cpu_loop_exec_tb between lo and hi, as gdb prints them. */
+    private List<Long> chainStarts(long lo, long hi) {
+        def dir = Files.createTempDirectory('tandem-cause-chain-')
+        try {
+            def script = dir.resolve('stops.gdb')
+            Files.writeString(script, """set pagination off
+break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count >= $lo
+commands
+silent
+printf "tb %llu\\n", cpus->tqh_first->rr_guest_instr_count
+if cpus->tqh_first->rr_guest_instr_count > $hi
+kill
+quit
+end
+continue
+end
+run
+""")
+            def p = new ProcessBuilder(['gdb', '-batch', '-nx', '-x', script.toString(), '--args', recording.binary().toString(),
+                                        *MiniPanda.recordArguments(recording.name(), recording.instrs(), true)])
+                    .directory(dir.toFile()).redirectErrorStream(true).start()
+            String out = p.inputStream.text
+            p.waitFor()
+            List<Long> stops = (out =~ /(?m)^tb (\d+)$/).collect { it[1] as long }
+            assert stops && stops.last() > hi: out
+            return stops
+        } finally {
+            dir.toFile().deleteDir()
+        }
     }
 }
