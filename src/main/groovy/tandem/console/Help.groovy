@@ -29,6 +29,7 @@ class Help {
             'use'       : ['use rep', 'focus: use rec, use rep, use both (the default)'],
             'gdb'       : ["gdb 'info breakpoints'", 'any gdb command as a string (pasted gdb lines work as they are)'],
             'nondet'    : ['nondet 992112', "PANDA's nondet log items around a count (nondet(): around the side's own), the one consumed last marked"],
+            'hostDiff'  : ['hostDiff()', "the first host function whose result differs in the TB both sides stand at (one count, one TB): its values on rec and rep and its backtrace (both replays)"],
             'eval'      : ["eval 'cpus->tqh_first->rr_guest_instr_count'", "an expression's value as gdb prints it"],
             'bisect'    : ['bisect 0, 1718780', 'first divergence between two counts; `bisect N`: from N to where a side ends; `bisect` alone: from the start'],
             'lastError' : ['lastError()', 'the full stack trace of the last error'],

@@ -4,6 +4,7 @@ package tandem.console
 
 import org.codehaus.groovy.control.CompilerConfiguration
 import org.codehaus.groovy.control.customizers.ImportCustomizer
+import tandem.bisect.HostLockstep
 import tandem.panda.Both
 import tandem.panda.time.Origin
 import tandem.panda.Pair
@@ -165,6 +166,7 @@ abstract class TandemScript extends Script {
     def bt(Object... a) { refuse('bt', a) }
     def bisect(Object lo, Object hi, Object... more) { refuse('bisect', ([lo, hi] + (more as List)) as Object[]) }
     def help(Object... a) { refuse('help', a) }
+    def hostDiff(Object... a) { refuse('hostDiff', a) }
 
     def toInstr(Object n) {
         long target = whole('toInstr', 'a guest instruction count', n)
@@ -339,6 +341,26 @@ abstract class TandemScript extends Script {
         }
         NondetWindow.of(NondetLog.cached(p), count)
     }
+    /**
+     * The first host function whose result differs in the TB both sides stand at (both at one
+     * count, one TB): HostLockstep steps that TB's host code on rec and rep in lockstep, then back
+     * to the TB. Acts on both sides whatever the focus; the user's breakpoints are off meanwhile.
+     */
+    def hostDiff() {
+        if (ctx.sessions.recTrace != null) {
+            throw new PandaException("hostDiff steps two live PANDA processes, and rec is the record trace ${ctx.sessions.recTrace.where.name()} (read-only): open two replays, e.g. open(recCmd: ..., repCmd: ...)".toString())
+        }
+        Pair p = ctx.pair()
+        refuseGoneSides(p, 'both')
+        Progress progress = new Progress(ctx, 'hostDiff')
+        try {
+            return quietly(p.rec()) { quietly(p.rep()) { HostLockstep.atCurrentTb(p, HostLockstep.DEFAULT_MAX_STEPS, bisectProgress()) } }
+        } finally {
+            progress.close()
+        }
+    }
+    def getHostDiff() { hostDiff() }
+
     def gdb(String command) {
         BreakpointNumbers.Line numbers = ctx.breakpoints.line()
         onFocus { PandaSession s -> GdbLines.run(s, command, numbers) }

@@ -11,6 +11,7 @@ package tandem.bisect;
 import tandem.panda.Both;
 import tandem.panda.Pair;
 import tandem.panda.PandaException;
+import tandem.panda.PandaNames;
 import tandem.panda.PandaSession;
 
 import java.util.ArrayList;
@@ -26,13 +27,17 @@ public final class HostLockstep {
     private static final int MAX_DROPS = 16;
 
     private final Pair pair;
-    private final Divergence d;
+    /** The TB stepped from: its guest instruction count, equal state on both sides. */
+    private final long lastEqual;
+    /** Where the pass stops looking: the first count at which the sides differ (or the next TB's). */
+    private final long firstDiverged;
     private final long maxSteps;
     private final Consumer<String> progress;
 
-    private HostLockstep(Pair pair, Divergence d, long maxSteps, Consumer<String> progress) {
+    private HostLockstep(Pair pair, long lastEqual, long firstDiverged, long maxSteps, Consumer<String> progress) {
         this.pair = pair;
-        this.d = d;
+        this.lastEqual = lastEqual;
+        this.firstDiverged = firstDiverged;
         this.maxSteps = maxSteps;
         this.progress = progress;
     }
@@ -49,15 +54,62 @@ public final class HostLockstep {
         if (d.lastEqual() < 0) {
             return HostDifference.none("not looked for: the sides differ already at the first TB, no TB ran from equal state", 0);
         }
-        if (pair.rec().role() != pair.rep().role()) {
-            // the record run and the replay run other host code by design (PANDA's rr_record_* and
-            // rr_replay_* paths): like is compared with like only
-            return HostDifference.none("not looked for: rec " + (pair.rec().role() == PandaSession.Role.RECORD ? "records" : "replays")
-                    + " and rep " + (pair.rep().role() == PandaSession.Role.RECORD ? "records" : "replays")
-                    + ", and PANDA's host code differs between recording and replaying by design: it compares two replays", 0);
+        String unlike = unlike(pair);
+        if (unlike != null) return HostDifference.none("not looked for: " + unlike, 0);
+        return run(pair, d.lastEqual(), d.firstDiverged(), maxSteps, progress);
+    }
+
+    /**
+     * The first host difference in the TB both sides stand at now (the console's `hostDiff()`):
+     * both stopped at cpu_loop_exec_tb at one guest instruction count and guest PC. Steps that TB
+     * alone, helpers run whole, then into the helper whose result differs (going back to the TB:
+     * a run from the start on a live PANDA), and brings both sides back to it. Throws a
+     * PandaException saying what to do when the sides are not so: a record run against a replay,
+     * other counts or PCs, not at a TB; an answer of nothing found says why (a bound, Ctrl-C).
+     */
+    public static HostDifference atCurrentTb(Pair pair, long maxSteps, Consumer<String> progress) {
+        String unlike = unlike(pair);
+        if (unlike != null) throw new PandaException("hostDiff compares like with like: " + unlike);
+        Both<Long> at = pair.both(PandaSession::instrCount);
+        if (!at.rec().equals(at.rep())) {
+            throw new PandaException("rec is at guest instruction " + at.rec() + ", rep at " + at.rep() + ": hostDiff steps one TB"
+                    + " on both sides from one count (toInstr N brings both to the first TB at or after N)");
         }
+        long n = at.rec();
+        Both<String> fn = pair.both(s -> {
+            List<tandem.debugger.Frame> bt = s.backtrace();
+            String f = bt.isEmpty() || bt.get(0).function() == null ? "an unknown function" : bt.get(0).function();
+            return f.equals(PandaNames.EXEC_TB) ? null : s.name() + " stands in " + f;
+        });
+        if (fn.rec() != null || fn.rep() != null) {
+            throw new PandaException((fn.rec() != null ? fn.rec() : fn.rep()) + ", not at a TB (" + PandaNames.EXEC_TB
+                    + "): hostDiff steps a TB from its start (toInstr " + n + " brings both to the first TB at or after it)");
+        }
+        Both<Long> pc = pair.both(PandaSession::pc);
+        if (!pc.rec().equals(pc.rep())) {
+            throw new PandaException(String.format("rec and rep are both at guest instruction %d, but rec's TB is at pc 0x%x and rep's at"
+                    + " 0x%x: they ran apart before it, and hostDiff compares one TB run from equal state (bisect finds the last"
+                    + " count where they agree)", n, pc.rec(), pc.rep()));
+        }
+        HostDifference h = run(pair, n, n + 1, maxSteps, progress);
+        // the stepping ended inside the TB's host code or past it: back to where the user stood
+        pair.both(s -> s.toInstr(n));
+        return h;
+    }
+
+    /** Why the sides can't be compared host instruction by host instruction, or null when they can. */
+    private static String unlike(Pair pair) {
+        if (pair.rec().role() == pair.rep().role()) return null;
+        // the record run and the replay run other host code by design (PANDA's rr_record_* and
+        // rr_replay_* paths): like is compared with like only
+        return "rec " + (pair.rec().role() == PandaSession.Role.RECORD ? "records" : "replays")
+                + " and rep " + (pair.rep().role() == PandaSession.Role.RECORD ? "records" : "replays")
+                + ", and PANDA's host code differs between recording and replaying by design: it compares two replays";
+    }
+
+    private static HostDifference run(Pair pair, long lastEqual, long firstDiverged, long maxSteps, Consumer<String> progress) {
         try {
-            return new HostLockstep(pair, d, maxSteps, progress).find();
+            return new HostLockstep(pair, lastEqual, firstDiverged, maxSteps, progress).find();
         } catch (Interrupted e) {
             return HostDifference.none("not found: stopped by Ctrl-C after " + e.steps + " host instructions and calls", e.steps);
         } catch (RuntimeException e) {
@@ -101,7 +153,7 @@ public final class HostLockstep {
     }
 
     private HostDifference find() {
-        progress.accept("stepping the host code of the TB at guest instruction " + d.lastEqual() + " on both sides, helpers run whole");
+        progress.accept("stepping the host code of the TB at guest instruction " + lastEqual + " on both sides, helpers run whole");
         Outcome first = pass(-1, -1);
         if (first.found() == null) return first.none();
         Found f = first.found();
@@ -171,7 +223,6 @@ public final class HostLockstep {
      * the regions passed firstDiverged alike, or a bound was hit (a HostDifference saying so).
      */
     private Outcome pass(int into, int intoRegion) {
-        long lastEqual = d.lastEqual();
         Both<Long> at = pair.both(s -> s.toInstr(lastEqual, false));
         if (at.rec() != lastEqual || at.rep() != lastEqual) {
             return Outcome.nothing(HostDifference.none("not found: the sides came back to guest instructions " + at.rec() + " and " + at.rep()
@@ -225,7 +276,7 @@ public final class HostLockstep {
                     return Outcome.nothing(HostDifference.none("not found: both sides ran the same host code until " + end, steps(a, b)));
                 }
                 if (end.count() > a.regionStart()) region++;
-                if (end.count() >= d.firstDiverged()) {
+                if (end.count() >= firstDiverged) {
                     return Outcome.nothing(HostDifference.none("none found: the host code of the TBs from guest instruction " + lastEqual
                             + " to " + end.count() + " called the same functions with the same results on both sides (a difference in"
                             + " guest RAM alone, or one made by another thread, is not seen here)", steps(a, b)));
