@@ -1,10 +1,14 @@
 /*
  * Record/replay of nondeterministic inputs, after PANDA's rr_log.c.
  *
- * Record keeps the log in memory and writes NAME-rr-nondet.log at
- * end_record; replay reads the snapshot and the whole log at
- * rr_do_begin_replay.  Nothing is left in FILE buffers while the guest runs,
- * because gdb's `checkpoint` forks the process.
+ * Record writes NAME-rr-nondet.log as it goes, as PANDA does (rr_create_record_log writes a
+ * header of 0 and rr_write_item each item as it is logged; rr_destroy_log rewrites the header
+ * at end_record), so the log of a record run still running reads as PANDA's does: header 0, the
+ * items so far.  Each item is written whole at its own offset (pwrite, no FILE buffer), because
+ * gdb's `checkpoint` forks the process: a fork sharing the file's offset, or a copy of a FILE
+ * buffer written out again by a fork, would put items twice; a record run gone back to a
+ * checkpoint writes the same items at the same offsets again.  Replay reads the snapshot and the
+ * whole log at rr_do_begin_replay.
  *
  * NAME-rr-nondet.log is PANDA's binary format (rr_log.c of the notes' branch: rr_write_item,
  * :280-386; rr_destroy_log rewrites the header at the end, :1280-1345), little-endian:
@@ -35,6 +39,8 @@
 #include <libgen.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 #include "minipanda.h"
 
@@ -89,6 +95,8 @@ static RR_entry *rr_log;
 static size_t rr_log_len, rr_log_cap, rr_head;
 static size_t *rr_next_async_idx;   /* replay: first non-input entry at or after i */
 static char *rr_log_name;           /* path of NAME-rr-nondet.log */
+static int rr_log_fd = -1;          /* record: the log being written */
+static off_t rr_log_bytes;          /* record: where the next item goes (the bytes written so far) */
 static uint64_t rr_last_count;      /* replay: count of RR_END_OF_LOG */
 static unsigned long long rr_number_of_log_entries[RR_LAST];
 static unsigned long long rr_size_of_log_entries[RR_LAST];
@@ -103,6 +111,36 @@ MP_API uint64_t rr_get_guest_instr_count(void)
     return cpus.tqh_first->rr_guest_instr_count;
 }
 
+/* pwrite all of buf at off, or exit naming the log (PANDA's rr_fwrite asserts the same) */
+static void rr_log_write(const void *buf, size_t len, off_t off)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = pwrite(rr_log_fd, p, len, off);
+        if (n <= 0) {
+            fprintf(stderr, "mini-panda: cannot write %s\n", rr_log_name);
+            exit(1);
+        }
+        p += n; len -= (size_t)n; off += n;
+    }
+}
+
+/* rr_write_item's bytes for e (x86-64 and every host mini-PANDA builds on are little-endian, as PANDA's log is) */
+static size_t rr_item_bytes(const RR_entry *e, unsigned char *buf)
+{
+    size_t n = 0;
+    memcpy(buf, &e->count, 8); n += 8;
+    buf[n++] = e->kind;
+    buf[n++] = e->callsite;
+    if (e->kind == RR_INPUT_8) {
+        memcpy(buf + n, &e->value, 8); n += 8;
+    } else if (e->kind == RR_INTERRUPT_REQUEST) {
+        int32_t v = (int32_t)e->value;
+        memcpy(buf + n, &v, 4); n += 4;
+    }
+    return n;
+}
+
 static void rr_append(uint64_t count, int kind, int callsite, uint64_t value)
 {
     if (rr_log_len == rr_log_cap) {
@@ -111,6 +149,12 @@ static void rr_append(uint64_t count, int kind, int callsite, uint64_t value)
         if (!rr_log) { fprintf(stderr, "mini-panda: out of memory for the log\n"); exit(1); }
     }
     rr_log[rr_log_len++] = (RR_entry){ count, (uint8_t)kind, (uint8_t)callsite, value };
+    if (rr_mode == RR_RECORD && rr_log_fd >= 0) {
+        unsigned char buf[32];
+        size_t n = rr_item_bytes(&rr_log[rr_log_len - 1], buf);
+        rr_log_write(buf, n, rr_log_bytes);
+        rr_log_bytes += (off_t)n;
+    }
 }
 
 /* PANDA prints program points with qemu_log, i.e. to stderr */
@@ -305,6 +349,17 @@ MP_API int rr_do_begin_record(const char *file_name_full, CPUState *cpu_state)
     fflush(stdout);
     free(rr_log_name);
     rr_log_name = strdup(log);
+    /* rr_create_record_log: fopen "w", then the header, 0 until rr_destroy_log rewrites it */
+    if (rr_log_fd >= 0)
+        close(rr_log_fd);
+    rr_log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (rr_log_fd < 0) {
+        fprintf(stderr, "mini-panda: cannot write %s\n", log);
+        return -1;
+    }
+    uint64_t header = 0;
+    rr_log_write(&header, sizeof header, 0);
+    rr_log_bytes = sizeof header;
     reset_counters(cpu_state);
     timer_prng = mp_seed ^ 0x71e3;
     schedule_timer(0);
@@ -320,26 +375,14 @@ MP_API void rr_do_end_record(void)
         return;
     uint64_t end = rr_get_guest_instr_count();
     rr_append(end, RR_END_OF_LOG, RR_CALLSITE_END_OF_LOG, 0);
-    FILE *f = fopen(rr_log_name, "wb");
-    if (!f) {
+    /* rr_destroy_log: the header rewritten with the last item's count; a longer run gone back
+     * from (a checkpoint restored) leaves nothing past this run's last item */
+    rr_log_write(&end, sizeof end, 0);
+    if (ftruncate(rr_log_fd, rr_log_bytes) != 0 || close(rr_log_fd) != 0) {
         fprintf(stderr, "mini-panda: cannot write %s\n", rr_log_name);
         exit(1);
     }
-    /* x86-64 and every host mini-PANDA builds on are little-endian, as PANDA's log is */
-    fwrite(&end, sizeof end, 1, f);
-    for (size_t i = 0; i < rr_log_len; i++) {
-        RR_entry *e = &rr_log[i];
-        fwrite(&e->count, sizeof e->count, 1, f);
-        fwrite(&e->kind, 1, 1, f);
-        fwrite(&e->callsite, 1, 1, f);
-        if (e->kind == RR_INPUT_8) {
-            fwrite(&e->value, 8, 1, f);
-        } else if (e->kind == RR_INTERRUPT_REQUEST) {
-            int32_t v = (int32_t)e->value;
-            fwrite(&v, 4, 1, f);
-        }
-    }
-    fclose(f);
+    rr_log_fd = -1;
     time_t rr_end_time;
     time(&rr_end_time);
     printf("Time taken was: %ld seconds.\n", (long)(rr_end_time - rr_start_time));

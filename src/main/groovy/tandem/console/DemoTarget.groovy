@@ -65,7 +65,8 @@ class DemoTarget {
                 new PandaSide('rec', PandaSession.Role.RECORD, rec),
                 new PandaSide('rep', PandaSession.Role.REPLAY, rep), Arch.MIPS)
         s.whenClosed { MiniPanda.deleteTree(rec.workingDirectory()) }
-        // rep replays the recording's log (mini-PANDA's own text format, which nondet() says it does not read)
+        // rec writes its log as it records (in its scratch directory, PANDA's format); rep replays the recording's
+        s.nondetLogs['rec'] = rec.workingDirectory().resolve(RECORDING + tandem.panda.nondet.NondetLog.SUFFIX)
         s.nondetLogs['rep'] = recording.directory().resolve(recording.name() + tandem.panda.nondet.NondetLog.SUFFIX)
         return s
     }

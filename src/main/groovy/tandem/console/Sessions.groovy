@@ -33,7 +33,7 @@ class Sessions implements AutoCloseable {
     private final List<AutoCloseable> started = new CopyOnWriteArrayList<>()
     private final List<Closure> onClose = new CopyOnWriteArrayList<>()
     private volatile boolean closed
-    /** The nondet log each side replays (-replay NAME: NAME-rr-nondet.log), by side; none for a side that records. */
+    /** The nondet log each side replays (-replay NAME: NAME-rr-nondet.log), or writes (the demo's rec), by side. */
     final Map<String, Path> nondetLogs = new java.util.concurrent.ConcurrentHashMap<String, Path>()
     /** Where each side is while starting, for the message shown while a command waits. */
     final Map<String, String> status = Collections.synchronizedMap(new LinkedHashMap<String, String>())

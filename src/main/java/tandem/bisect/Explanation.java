@@ -161,8 +161,8 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference, 
     /**
      * The first differing item decides when the replay got to it (its count at most the first
      * differing count); else what the divergence itself shows: the random-index path, a write one
-     * side made alone, then TB boundaries that differ (inside a span one side ran through, nothing
-     * was compared, so no write there was seen), then the TLB.
+     * side made alone, the TLB, then TB boundaries that differ (inside a span one side ran through
+     * nothing was compared: what differs there was not seen).
      */
     static Cause classify(long hi, boolean tlb, List<WatchEvent> writes, TbBoundaries boundaries, NondetItem rec, NondetItem rep,
                           boolean logsDiffer, boolean bothLogs) {
@@ -218,8 +218,8 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference, 
             if (one.what().startsWith("ram")) return new Cause(Cause.Kind.RAM, evidence);
             return new Cause(Cause.Kind.REGISTER, evidence);
         }
-        if (boundaries != null) return new Cause(Cause.Kind.TB_BOUNDARY, logs + boundaries + "; " + chaining(boundaries));
         if (tlb) return new Cause(Cause.Kind.TRANSLATION, logs + "the TLB differs at guest instruction " + hi);
+        if (boundaries != null) return new Cause(Cause.Kind.TB_BOUNDARY, logs + boundaries + "; " + chaining(boundaries));
         return new Cause(Cause.Kind.UNKNOWN, logs + "nothing logged differs up to guest instruction " + hi);
     }
 

@@ -97,6 +97,36 @@ class RealPandaWhySpec extends Specification {
         RealPandaPair.pandaProcesses().isEmpty()
     }
 
+    def "the console verb hostDiff at the TB where PANDA's TLB divergence begins: cpu_mips_get_random, with the entry each replay's tlbwr wrote"() {
+        given: "the first tlbwr at which the two replays write other entries, as two plain gdb replays logged it (rec: the seed restored; rep: plain)"
+        def tlb = fx.tlbDivergence()
+        def plain = tlb.firstDifferingTlbwr
+        def restored = tlb.restoredTlbwrs.find { it.instrCount == plain.instrCount && it.pc == plain.pc }
+        def restore = tlb.seedRestoreCommands.collectMany { ['--rec-at-begin', it] }
+
+        when: "both sides taken to the last count where they agree (found by bisect), then hostDiff() there"
+        def r = TandemProcess.run(['console', '--cwd', fx.workDir.toString(), '--rec-cmd', replay(tlb.recording),
+                                   '--rep-cmd', replay(tlb.recording), *restore],
+                "d = bisect()\nn = d.lastEqual()\ntoInstr n\nhostDiff()\ninstr()\nn\n")
+        def lines = r.out.readLines()
+        def line = r.out =~ /(?m)^first host difference: (\w+) \(returned 0x([0-9a-f]+) on rec, 0x([0-9a-f]+) on rep\) at (\S+:\d+)$/
+
+        then: "hw/mips/cputimer.c's random index, rec's value the seed-restored replay's entry, rep's the plain one's"
+        restored != null && restored.index != plain.index
+        line.find()
+        line.group(1) == 'cpu_mips_get_random'
+        line.group(4).contains('hw/mips/cputimer.c:')
+        Long.parseLong(line.group(2), 16) == restored.index
+        Long.parseLong(line.group(3), 16) == plain.index
+        lines.any { it.trim() ==~ /#\d+ r4k_helper_tlbwr at .*target\/mips\/op_helper.c:\d+/ }
+
+        and: "both sides are back at the TB it stepped"
+        def n = lines.findAll { it ==~ /\d+/ }.last()
+        lines.contains("rec $n | rep $n  (same)".toString())
+        !r.out.contains('error:')
+        RealPandaPair.pandaProcesses().isEmpty()
+    }
+
     def "nondet N in the console: each side's items around N, the item consumed last at N marked, with its value on that side"() {
         given:
         def edited = fx.edited()

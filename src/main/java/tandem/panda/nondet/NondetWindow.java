@@ -1,5 +1,7 @@
 // The items of a nondet log around one guest instruction count, as the console shows them: the
-// item a replay there consumed last marked, with its place in the log.
+// item a replay there consumed last marked, with its place in the log. A log its record run is
+// still writing (no RR_END_OF_LOG yet: rr_log.c writes each item as it is logged) shows the item
+// written last and how many there are so far.
 package tandem.panda.nondet;
 
 import java.nio.file.Path;
@@ -12,8 +14,9 @@ import java.util.List;
  * @param last  the index of the last item at or before {@code count} (what a replay standing there
  *              has consumed last), -1 when every item comes later
  * @param total the number of items in the log
+ * @param ended whether the log ends in RR_END_OF_LOG (its record run ended it); else it is being written
  */
-public record NondetWindow(Path log, long count, List<NondetItem> items, int last, int total) {
+public record NondetWindow(Path log, long count, List<NondetItem> items, int last, int total, boolean ended) {
 
     public NondetWindow {
         items = List.copyOf(items);
@@ -24,13 +27,17 @@ public record NondetWindow(Path log, long count, List<NondetItem> items, int las
 
     /** The window of {@code log} at {@code count}. */
     public static NondetWindow of(NondetLog log, long count) {
-        return new NondetWindow(log.path(), count, log.around(count, BEFORE, AFTER), log.lastAt(count), log.items().size());
+        List<NondetItem> all = log.items();
+        boolean ended = !all.isEmpty() && all.get(all.size() - 1).kind() == NondetKind.RR_END_OF_LOG;
+        return new NondetWindow(log.path(), count, log.around(count, BEFORE, AFTER), log.lastAt(count), all.size(), ended);
     }
 
     @Override
     public String toString() {
+        String done = ended ? "consumed" : "written";
         StringBuilder s = new StringBuilder(log.getFileName() + " at guest instruction " + count + ": "
-                + (last < 0 ? "no item consumed yet" : "item " + (last + 1) + " of " + total + " consumed last") + "\n");
+                + (last < 0 ? "no item " + done + " yet" : "item " + (last + 1) + " of " + total + " " + done + " last")
+                + (ended ? "" : " (its record run is writing it: " + total + " items so far)") + "\n");
         for (NondetItem i : items) s.append(i.index() == last ? "> " : "  ").append(i).append('\n');
         return s.toString().stripTrailing();
     }
