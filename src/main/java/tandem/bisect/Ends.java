@@ -106,7 +106,7 @@ final class Ends {
         for (Side s : List.of(rec, rep)) {
             if (!s.chains()) continue;
             Side other = s == rec ? rep : rec;
-            b.endInChain = new TbBoundaries(s.name, equal, end - 1, -1, other.name + " ends at " + (end - 1) + ", inside a chain of "
+            b.endInChain = new TbBoundaries(s.name, equal, end - 1, -1, true, other.name + " ends at " + (end - 1) + ", inside a chain of "
                     + s.name + "'s TBs that starts at " + equal + ": states inside a chain can't be compared, so the divergence lies in ("
                     + equal + ", " + (end - 1) + "]");
             b.note(b.endInChain + " (" + Sync.chainingAdvice(s) + ")");

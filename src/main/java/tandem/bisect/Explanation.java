@@ -229,8 +229,9 @@ public record Explanation(List<String> lines, Cause cause, int firstDifference, 
      * unless run with -d nochain.
      */
     private static String chaining(TbBoundaries b) {
-        return "the sides were compared only at the TB boundaries both have, so what " + b.side() + " did inside its TB or chain of TBs"
-                + " through " + b.at() + " was not seen (PANDA chains TBs while recording unless run with -d nochain)";
+        return "the sides were compared only at the TB boundaries both have, so what " + b.side() + " did inside its TB"
+                + (b.chained() ? " or chain of TBs" : "") + " through " + b.at() + " was not seen"
+                + (b.chained() ? " (PANDA chains TBs while recording unless run with -d nochain)" : "");
     }
 
     /** The earliest write one side made and the other did not (same location, value and count), or null. */

@@ -117,7 +117,7 @@ final class Sync {
         s.chains(true);
         String seen = s.name + " runs TBs chained: it stopped at " + skip.landed() + ", past " + other.name + "'s TB boundary at "
                 + skip.skipped();
-        if (chained == null) chained = new TbBoundaries(s.name, -1, skip.skipped(), skip.landed(), seen);
+        if (chained == null) chained = new TbBoundaries(s.name, -1, skip.skipped(), skip.landed(), true, seen);
         note.accept(seen + " (" + chainingAdvice(s) + ")");
     }
 

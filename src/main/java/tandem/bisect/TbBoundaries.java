@@ -13,9 +13,11 @@ import java.util.Map;
  * @param from guest instruction count where that TB or chain of {@code side} began, or -1 when not seen
  * @param at   guest instruction count of the other side's TB boundary (or its end) that {@code side} ran through
  * @param to   guest instruction count where {@code side} began its next TB, or -1 when not seen
+ * @param chained whether {@code side} runs its TBs chained (a record run without -d nochain), else
+ *             its TB simply ran on (a replay through a TB start of its record run)
  * @param how  what the search saw, in the report's words (which counts, which side)
  */
-public record TbBoundaries(String side, long from, long at, long to, String how) {
+public record TbBoundaries(String side, long from, long at, long to, boolean chained, String how) {
 
     /** The other side's name. */
     public String other() {
@@ -29,6 +31,7 @@ public record TbBoundaries(String side, long from, long at, long to, String how)
         m.put("from", from);
         m.put("at", at);
         m.put("to", to);
+        m.put("chained", chained);
         m.put("how", how);
         return m;
     }

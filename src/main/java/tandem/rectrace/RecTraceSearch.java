@@ -248,7 +248,7 @@ public final class RecTraceSearch {
                 .map(p -> readLog("rep", p, out)).orElse(null);
         long lo = d.lastAgreed() >= 0 ? d.lastAgreed() : d.count();
         // the record trace has every TB the record run began, chained or not (tandem_trace runs in each TB's code)
-        TbBoundaries boundaries = !d.noReplayBoundary() ? null : new TbBoundaries("rep", d.replayTbAt(), d.count(), -1,
+        TbBoundaries boundaries = !d.noReplayBoundary() ? null : new TbBoundaries("rep", d.replayTbAt(), d.count(), -1, false,
                 "the record run began a TB at guest instruction " + d.count() + " and the replay did not: its TB "
                         + (d.replayTbAt() >= 0 ? "began at " + d.replayTbAt() + " and " : "") + "ran through it, and the two runs"
                         + " began no TB at one count again within " + TraceComparison.REALIGN_WITHIN + " guest instructions");
