@@ -63,7 +63,8 @@ public final class HostLockstep {
      * The first host difference in the TB both sides stand at now (the console's `hostDiff()`):
      * both stopped at cpu_loop_exec_tb at one guest instruction count and guest PC. Steps that TB
      * alone, helpers run whole, then into the helper whose result differs (going back to the TB:
-     * a run from the start on a live PANDA), and brings both sides back to it. Throws a
+     * a run from the start on a live PANDA), and brings both sides back to it (or says in
+     * {@code progress} why it could not). Throws a
      * PandaException saying what to do when the sides are not so: a record run against a replay,
      * other counts or PCs, not at a TB; an answer of nothing found says why (a bound, Ctrl-C).
      */
@@ -92,8 +93,13 @@ public final class HostLockstep {
                     + " count where they agree)", n, pc.rec(), pc.rep()));
         }
         HostDifference h = run(pair, n, n + 1, maxSteps, progress);
-        // the stepping ended inside the TB's host code or past it: back to where the user stood
-        pair.both(s -> s.toInstr(n));
+        // the stepping ended inside the TB's host code or past it: back to where the user stood;
+        // what was found is shown even when that fails (Ctrl-C again, a side gone)
+        try {
+            pair.both(s -> s.toInstr(n));
+        } catch (RuntimeException e) {
+            progress.accept("could not bring both sides back to guest instruction " + n + ": " + e.getMessage());
+        }
         return h;
     }
 
