@@ -199,17 +199,19 @@ class QemuLog {
 
     /**
      * Compares a record run's log with its replay's TB by TB, from where the replay's first TB
-     * appears in the record log, passing over the traps above: an entry equal to the one before
-     * it in its own log only, and an entry (logged once or more) whose registers are the next entry's (no instruction
-     * ran; but for those the CPU changes as it takes an interrupt: {@link Format#getTakingAnInterruptChanges})
-     * where that next one matches the other log, and TBs cut elsewhere in the same code
-     * ({@link #cutElsewhere}): never two entries at one PC. Where both runs enter a TB again at the pc
-     * they just entered and one of them with the same GPRs (cut short, entered again), the two
-     * re-entries are compared: a system register changed in one run only (MIPS: Cause's timer bit
-     * set between the two entries) is the difference there.
+     * appears in the record log, passing over the traps above and what two runs that agree log
+     * differently: an entry equal to the one before it in its own log only; an entry (logged once
+     * or more) whose registers are the next entry's where that next one matches the other log
+     * (no instruction ran: an interrupt was taken at the TB's entry; the registers the CPU changes
+     * as it takes one, {@link Format#getTakingAnInterruptChanges}, are not compared there); TBs
+     * cut elsewhere in the same code ({@link #cutElsewhere}; never two entries at one PC). Where
+     * both runs enter again, at one PC, the TB they had just entered alike, each with the GPRs
+     * it had then (cut short, entered again), the two re-entries are compared: a system register
+     * changed in one run only (MIPS: Cause's timer bit set between the two entries) is the
+     * difference there.
      */
     static Difference firstRegisterDifference(Path recLog, Path repLog, boolean system = false, Format format = Format.MIPS) {
-        // a window of each log is held: the rules below look one entry back and one ahead
+        // a window of each log is held: the rules below look one entry back and a few ahead
         def a = entries(recLog, system, format), b = entries(repLog, system, format)
         try {
             firstDifference(new Window(a), new Window(b), "$repLog", format.takingAnInterruptChanges)
@@ -265,8 +267,8 @@ class QemuLog {
      * Where both logs agree again when the runs entered the same code, at {@code lastPc}, and then
      * TBs cut elsewhere within it: a replay ends a TB at the next logged event and keeps the short
      * TBs it cut in its TB cache, so the same instructions run as other TBs than in the record run
-     * (x86_64 `ls /etc`: record TBs of 33 and 1 instructions, the replay's of 1 and 33;
-     * ../../../../../README.md, "Comparing"). The indexes, at most {@link #CUT_ELSEWHERE_ENTRIES}
+     * (x86_64 `ls /etc`: record TBs of 33 and 1 instructions, the replay's of 1 and 33; the
+     * README's "Comparing"). The indexes, at most {@link #CUT_ELSEWHERE_ENTRIES}
      * entries on, of the first entries equal in both logs, every entry passed over beginning in
      * the code after {@code lastPc} (within {@link #CUT_ELSEWHERE_BYTES}); else null.
      */
