@@ -43,7 +43,8 @@ class QemuLog {
             }
         },
         /**
-         * target/i386/helper.c x86_cpu_dump_state in long mode: `RAX=%016lx RBX=... RCX=... RDX=...`,
+         * target/i386/helper.c x86_cpu_dump_state in 64-bit code (HF_CS64_MASK; the 32-bit
+         * `EAX=...` dump of other modes is not read): `RAX=%016lx RBX=... RCX=... RDX=...`,
          * `RSI=...`, `R8 =...`, `R12=...` (four a line), `RIP=%016lx RFL=%08x [flags] CPL=...`;
          * RIP is named pc. System: RFL (the flags QEMU computes from its lazy condition codes).
          */
