@@ -152,52 +152,12 @@ public final class RecTraceSearch {
             closeOnceOpen(opening);
             throw e;
         }
-        TraceComparison.Result r = o.result();
-        out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().entryCount() + " TBs, guest instructions "
-                + o.rec().firstCount + ".." + r.recordLast());
-        out.println("rep: replay trace: " + o.rep().entryCount() + " TBs to guest instruction "
-                + o.rep().lastCount() + " (" + o.replayMillis() + " ms)");
-        var d = r.divergence();
-        if (d == null) {
-            if (r.replayEndedAt() >= 0) {
-                out.println("the replay agrees with the record run at every TB it ran (" + r.comparedTbs() + "), and ended at guest instruction "
-                        + r.replayEndedAt() + " of " + r.recordLast() + ": what went wrong there is not in the trace (RAM, device state)");
-            } else {
-                out.println("the replay agrees with the record run at all " + r.comparedTbs() + " TBs, to the end"
-                        + (r.uncomparedTbs() > 0 ? " (and ran through the start of " + r.uncomparedTbs()
-                        + " record TBs inside TBs of its own: not compared)" : ""));
-            }
-            out.println("the runs never diverge");
+        if (!describe(recTrace, o, out)) {
             closeOnceOpen(opening);
             return o;
         }
-        if (d.replayWentElsewhere()) {
-            out.println("at guest instruction " + d.count() + " the replay began a TB at pc 0x" + Long.toHexString(d.replayPc())
-                    + " inside a TB of the record run, whose next instruction is at 0x" + Long.toHexString(d.expectedPc())
-                    + ": the replay went elsewhere (an exception or interrupt the record run did not take there)");
-        } else if (d.noReplayBoundary()) {
-            out.println("at guest instruction " + d.count() + " the record run began a TB and the replay did not (its TB began at "
-                    + d.replayTbAt() + "): control flow differs");
-        } else {
-            out.println("differs at the TB beginning at guest instruction " + d.count() + ": "
-                    + String.join(", ", d.groups().stream().map(g -> g.label).toList())
-                    + (d.lastAgreed() >= 0 ? " (the TB before, at " + d.lastAgreed() + ", agrees)" : ""));
-            r.firstByGroup().forEach((g, c) -> { if (c != d.count()) out.println("  " + g.label + " first differ at " + c); });
-        }
-        if (d.groups().contains(TraceComparison.Group.TLB)) {
-            Map<Integer, long[]> a = TraceComparison.tlbAt(o.rec(), d.count()), b = o.repTlbAtDivergence();
-            for (int i : a.keySet()) {
-                long[] x = a.get(i), y = b.get(i);
-                if (y == null || !java.util.Arrays.equals(x, y)) {
-                    out.println("  tlb differs: entry " + i + ": rec " + tlbEntry(x) + "  rep " + (y == null ? "-" : tlbEntry(y)));
-                }
-            }
-        }
+        var d = o.result().divergence();
         TraceFile.Full full = TraceComparison.fullAtOrBefore(o.rec(), d.count());
-        if (full != null && o.rec().target.startsWith("mips")) {
-            out.println("rec: registers at its last full record, guest instruction " + full.count() + " (the trace holds hashes in between):");
-            out.println(indent(named(full.regs())));
-        }
         // the live side: gdb takes the replay to the count
         out.println("rep: opening the replay under gdb at guest instruction " + d.count());
         PandaSession opened;
@@ -235,6 +195,62 @@ public final class RecTraceSearch {
         explain(recTrace, repCmd, d, out);
         out.println("first divergence at guest instruction " + d.count());
         return o;
+    }
+
+    /**
+     * Prints what the comparison {@code o} found, before any live side: both traces' extent, then
+     * either that the runs never diverge (returns false) or the first divergent TB's count and
+     * what differs there (PC and registers, CP0, TLB entries with both sides' contents, the first
+     * count of each other group that differs) and the record run's registers at its last full
+     * record (returns true).
+     */
+    public static boolean describe(RecTrace recTrace, Outcome o, PrintStream out) {
+        TraceComparison.Result r = o.result();
+        out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().entryCount() + " TBs, guest instructions "
+                + o.rec().firstCount + ".." + r.recordLast());
+        out.println("rep: replay trace: " + o.rep().entryCount() + " TBs to guest instruction "
+                + o.rep().lastCount() + " (" + o.replayMillis() + " ms)");
+        var d = r.divergence();
+        if (d == null) {
+            if (r.replayEndedAt() >= 0) {
+                out.println("the replay agrees with the record run at every TB it ran (" + r.comparedTbs() + "), and ended at guest instruction "
+                        + r.replayEndedAt() + " of " + r.recordLast() + ": what went wrong there is not in the trace (RAM, device state)");
+            } else {
+                out.println("the replay agrees with the record run at all " + r.comparedTbs() + " TBs, to the end"
+                        + (r.uncomparedTbs() > 0 ? " (and ran through the start of " + r.uncomparedTbs()
+                        + " record TBs inside TBs of its own: not compared)" : ""));
+            }
+            out.println("the runs never diverge");
+            return false;
+        }
+        if (d.replayWentElsewhere()) {
+            out.println("at guest instruction " + d.count() + " the replay began a TB at pc 0x" + Long.toHexString(d.replayPc())
+                    + " inside a TB of the record run, whose next instruction is at 0x" + Long.toHexString(d.expectedPc())
+                    + ": the replay went elsewhere (an exception or interrupt the record run did not take there)");
+        } else if (d.noReplayBoundary()) {
+            out.println("at guest instruction " + d.count() + " the record run began a TB and the replay did not (its TB began at "
+                    + d.replayTbAt() + "): control flow differs");
+        } else {
+            out.println("differs at the TB beginning at guest instruction " + d.count() + ": "
+                    + String.join(", ", d.groups().stream().map(g -> g.label).toList())
+                    + (d.lastAgreed() >= 0 ? " (the TB before, at " + d.lastAgreed() + ", agrees)" : ""));
+            r.firstByGroup().forEach((g, c) -> { if (c != d.count()) out.println("  " + g.label + " first differ at " + c); });
+        }
+        if (d.groups().contains(TraceComparison.Group.TLB)) {
+            Map<Integer, long[]> a = TraceComparison.tlbAt(o.rec(), d.count()), b = o.repTlbAtDivergence();
+            for (int i : a.keySet()) {
+                long[] x = a.get(i), y = b.get(i);
+                if (y == null || !java.util.Arrays.equals(x, y)) {
+                    out.println("  tlb differs: entry " + i + ": rec " + tlbEntry(x) + "  rep " + (y == null ? "-" : tlbEntry(y)));
+                }
+            }
+        }
+        TraceFile.Full full = TraceComparison.fullAtOrBefore(o.rec(), d.count());
+        if (full != null && o.rec().target.startsWith("mips")) {
+            out.println("rec: registers at its last full record, guest instruction " + full.count() + " (the trace holds hashes in between):");
+            out.println(indent(named(full.regs())));
+        }
+        return true;
     }
 
     /**

@@ -250,6 +250,26 @@ class LinuxGuest implements Closeable {
     }
 
     /**
+     * gdb commands that take a replay (not yet run) to the first TB it enters at or past guest
+     * instruction {@code start}, stopped at cpu_loop_exec_tb (before cpu_tb_exec runs and logs
+     * it; that breakpoint is left, conditional on the count): at full speed up to the last debug_counter period start at or below
+     * {@code start} (debug_counter is first called once 2^17 guest instructions have run,
+     * cpu-exec.c debug_checkpoint). Below that, PANDA's own stop at a count: at the first TB past
+     * temp_rr_bp_instr it calls cpu_rr_breakpoint_insert (cpu-exec.c:856-860), which gdb returns
+     * from before it runs. A mipsel replay slowed down by a condition on every TB from its start
+     * was seen to fail (FOUND DISAGREEMENT) within 8000 guest instructions, where the plain replay
+     * went on past 60000.
+     */
+    private static List<String> toFirstTbFrom(long start) {
+        long period = start.intdiv(131_072L) * 131_072L
+        def toPeriod = period > 0 ? ["break debug_counter if cpus->tqh_first->rr_guest_instr_count >= $period".toString(), 'run']
+                : start > 0 ? ['break rr_do_begin_replay', 'run', 'delete', "set var cpus->tqh_first->temp_rr_bp_instr = $start".toString(),
+                               'break cpu_rr_breakpoint_insert', 'continue', 'return 0']
+                : ['break rr_do_begin_replay', 'run']
+        [*toPeriod, 'delete', "break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count >= $start".toString(), 'continue']
+    }
+
+    /**
      * The guest instruction counts at which a plain gdb sees the replay of {@code r} enter TBs
      * (`break cpu_loop_exec_tb`), from the last debug_counter period start at or below
      * {@code from} - 1024 (or rr_do_begin_replay) up to the first TB entered past {@code to}: the TB boundaries around a
@@ -257,21 +277,7 @@ class LinuxGuest implements Closeable {
      */
     List<Long> tbEntries(Recording r, long from, long to) {
         long start = Math.max(0L, from - 1024)
-        long period = start.intdiv(131_072L) * 131_072L
-        // debug_counter is first called once 2^17 guest instructions have run (cpu-exec.c debug_checkpoint).
-        // Below that, PANDA's own stop at a count: at the first TB past temp_rr_bp_instr it calls
-        // cpu_rr_breakpoint_insert (cpu-exec.c:856-860), which gdb returns from before it runs. Either
-        // way the replay runs at full speed up to near `from`: a mipsel replay slowed down by a
-        // condition on every TB from its start was seen to fail (FOUND DISAGREEMENT) within 8000
-        // guest instructions, where the plain replay went on past 60000.
-        def toStart = period > 0 ? ["break debug_counter if cpus->tqh_first->rr_guest_instr_count >= $period".toString(), 'run']
-                : start > 0 ? ['break rr_do_begin_replay', 'run', 'delete', "set var cpus->tqh_first->temp_rr_bp_instr = $start".toString(),
-                               'break cpu_rr_breakpoint_insert', 'continue', 'return 0']
-                : ['break rr_do_begin_replay', 'run']
-        def out = replayUnderGdb(r, [*toStart,
-                'delete',
-                "break cpu_loop_exec_tb if cpus->tqh_first->rr_guest_instr_count >= $start".toString(),
-                'continue',
+        def out = replayUnderGdb(r, [*toFirstTbFrom(start),
                 "while cpus->tqh_first->rr_guest_instr_count <= $to".toString(),
                 'printf "tb-entry %llu\\n", cpus->tqh_first->rr_guest_instr_count',
                 'continue',
@@ -280,6 +286,52 @@ class LinuxGuest implements Closeable {
         def counts = (out =~ /(?m)^tb-entry (\d+)$/).collect { it[1] as long }
         if (!counts || counts[-1] <= to) throw new IllegalStateException("gdb saw no TB entered past $to:\n${lastLines(out, 40)}")
         counts
+    }
+
+    /** A replay run with QEMU's log of the TBs it entered, and the guest instruction count at each logged entry from {@code offset} on. */
+    @Canonical
+    static class LoggedReplay {
+        RealPanda.Replay replay
+        Path log
+        /** Byte offset in {@link #log} of the first entry counted. */
+        long offset
+        /** The counts at the entries from {@link #offset} on, in order (gdb at cpu_tb_exec, where QEMU writes the entry). */
+        List<Long> counts
+    }
+
+    /**
+     * A replay of {@code r} run by {@code program} (this PANDA, or a launcher of its build) with
+     * {@code extraArgs}, QEMU logging every TB it enters to {@code log} (`-d cpu,exec,nochain -D
+     * LOG`), under `gdb -batch`, which reads the guest instruction count at each entry to
+     * cpu_tb_exec (where that log entry is written). {@code from} < 0: every entry from the
+     * replay's start. Otherwise the replay runs at full speed to its first TB at or past
+     * {@code from} - 1024 ({@link #toFirstTbFrom}), gdb notes the log's size there (QEMU's log is
+     * line-buffered, util/log.c: that is the offset of that TB's entry) and counts entries up to
+     * the first past {@code to}; the replay then runs on to its end.
+     */
+    LoggedReplay replayWithQemuLog(Recording r, Path log, Path program = panda, List<String> extraArgs = [], long from = -1, long to = -1) {
+        String count = 'printf "tb count %llu pc 0x%llx\\n", cpu->rr_guest_instr_count, (unsigned long long) itb->pc'
+        List<String> script
+        if (from < 0) {
+            script = ['break cpu_tb_exec', 'commands', 'silent', count, 'continue', 'end', 'run']
+        } else {
+            // at the first TB past from - 1024, before cpu_tb_exec logs it: the log's size is that entry's offset
+            script = [*toFirstTbFrom(Math.max(0L, from - 1024)), 'delete', "shell stat -c 'log offset %s' '$log'".toString(),
+                      'break cpu_tb_exec', 'commands', 'silent', count,
+                      "if cpu->rr_guest_instr_count > $to".toString(), 'delete', 'end', 'continue', 'end', 'continue']
+        }
+        def file = Files.createTempFile(r.dir, 'replay-log-', '.gdb')
+        Files.writeString(file, RealPanda.GDB_PREAMBLE + script.join('\n') + '\n')
+        def replay = run(['gdb', '-batch', '-nx', '-x', file.toString(), '--args', program.toString(), *r.guestArgs, '-replay', r.name,
+                          *extraArgs, '-d', 'cpu,exec,nochain', '-D', log.toString()], r.dir, 900)
+        long offset = 0
+        if (from >= 0) {
+            def m = replay.output =~ /(?m)^log offset (\d+)$/
+            if (!m.find()) throw new IllegalStateException("gdb did not get near guest instruction $from:\n${lastLines(replay.output, 40)}")
+            offset = m.group(1) as long
+        }
+        List<Long> counts = (replay.output =~ /(?m)^tb count (\d+) pc 0x[0-9a-f]+$/).collect { List<String> m -> m[1] as long }
+        new LoggedReplay(replay, log, offset, counts)
     }
 
     /**
