@@ -82,7 +82,14 @@ final class Sync {
                 Side full = chained == rec ? rep : rec;
                 if (chained.session.pc() == full.session.pc()) return a;
                 stepped = true;
-                if (!how.oneTb().test(full)) return how.stepEndMeets() ? a : -1;
+                boolean stepOk = how.oneTb().test(full);
+                if (!how.stepEndMeets() && (!stepOk || full.lastSeen() != a)) {
+                    // no second stop at this count on the side that stops at every TB: the PCs differ
+                    // at one count, which is a difference of the states (an interrupt taken on one
+                    // side only), so that side goes back to its stop there and the two meet at it
+                    return full.moveTo(a, false) && full.lastSeen() == a ? a : -1;
+                }
+                if (!stepOk) return how.stepEndMeets() ? a : -1;
                 if (full == rec) a = rec.lastSeen();
                 else b = rep.lastSeen();
                 continue;

@@ -102,6 +102,34 @@ class CauseSpec extends Specification {
         pair?.close()
     }
 
+    def "rec records with TBs chained, an interrupt on one side only where rec's chain returns to PANDA's loop, rep failing soon after: exact, an interrupt"() {
+        given: "an interrupt bug at 100000: rep's replay fails some TBs after it"
+        def bug = new MiniPanda.Bug(BugKind.IRQ, 100_000)
+        def replay = MiniPanda.replay(recording, bug)
+        long injected = MiniPanda.injectedAt(replay), end = replay.lastInstr().asLong
+
+        and: "the chained record run stops at cpu_loop_exec_tb at that count (a plain gdb run), so both sides can stand there"
+        List<Long> stops = chainStarts(injected - 5_000, end + 5_000)
+        injected in stops
+
+        when:
+        def pair = DemoPair.open(recording, bug, true)
+        def d = Bisector.search(pair, BisectOptions.defaults())
+        def why = Explanation.of(d, null, null)
+
+        then: "the TB where the interrupt was taken on one side, its PC another on each side, classified as the interrupt"
+        d.diverged()
+        d.firstDiverged() == injected
+        d.lastEqual() == stops.findAll { it < injected }.max()
+        'pc' in d.registers()
+        why.cause().kind() == Cause.Kind.INTERRUPT
+        why.lines().any { it.startsWith('TB boundaries differ: rec runs TBs chained') }
+        why.lines().last() == "why: ${why.cause()}".toString()
+
+        cleanup:
+        pair?.close()
+    }
+
     /** The counts at which the chained record run enters cpu_loop_exec_tb between lo and hi, as gdb prints them. */
     private List<Long> chainStarts(long lo, long hi) {
         def dir = Files.createTempDirectory('tandem-cause-chain-')
