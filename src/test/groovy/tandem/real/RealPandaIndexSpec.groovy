@@ -97,6 +97,28 @@ class RealPandaIndexSpec extends Specification {
         rep.debugger().delete(bp)
     }
 
+    def "rc 10^7 instructions in to a hit 5x10^6 instructions back: none in the window before now, so one more run counts them from the start"() {
+        given: 'the syscall breakpoint, its hits after guest instruction 5x10^6 ruled out by its condition'
+        long now = rep.toInstr(NOW)
+        String cond = "$COUNT < 5000000"
+        def expected = witnessNear(5_000_000 - PandaNames.DEBUG_COUNTER_PERIOD, 5_001_000, "break helper_raise_exception_err if $cond")
+        rep.gdb("break helper_raise_exception_err if $cond")
+        int bp = rep.debugger().evaluateUnsigned('$bpnum') as int
+        int before = rep.reexecutions()
+
+        when:
+        def back = rep.timeline().reverseContinue()
+
+        then:
+        expected.size() > 100
+        back.found()
+        rep.instrCount() == expected.last()[0]
+        rep.reexecutions() == before + 3 // the window before now, the rest from the start, the period of the last hit
+
+        cleanup:
+        rep.debugger().delete(bp)
+    }
+
     def "origin 10^7 instructions in: s0, the guest's round index, written every round, with two runs from the start"() {
         given:
         long now = rep.toInstr(NOW)

@@ -6,6 +6,7 @@
 package tandem.panda.time;
 
 import tandem.debugger.Debugger;
+import tandem.panda.PandaNames;
 import tandem.panda.PandaProcess;
 
 import java.util.ArrayList;
@@ -21,6 +22,9 @@ final class IndexedReverse {
     private final ReplayIndex index;
     private final Consumer<Pass> passes;
 
+    /** debug_counter periods before now's that the first index of an rc counts hits in (none before them: no trap per hit). */
+    static final int WINDOW_PERIODS = 2;
+
     IndexedReverse(PandaProcess side, Mover mover, ReverseExecution reverse, Consumer<Pass> passes) {
         this.side = side;
         this.mover = mover;
@@ -33,9 +37,11 @@ final class IndexedReverse {
     /**
      * gdb's reverse-continue over the breakpoints enabled now ({@link ReverseExecution#reverseContinue}).
      * By the index where it can answer: one run from the start to now counting their hits per
-     * period (none when the last answer over the same breakpoints left the side here: it kept
-     * them), then one run to the period of the last hit, stopping only from its start. Else the
-     * windows, after a line saying why and what it costs.
+     * period in the last {@link #WINDOW_PERIODS} periods before now's (a breakpoint costs a trap
+     * per hit only where it is counted); with none there, one more counting them from the start to
+     * there. None of this when the last answer over the same breakpoints left the side here: it
+     * kept what lies before. Then one run to the period of the last hit, stopping only from its
+     * start. Else the windows, after a line saying why and what it costs.
      */
     ReverseStop reverseContinue() {
         Set<Integer> stops = BreakpointTable.enabled(gdb);
@@ -49,13 +55,30 @@ final class IndexedReverse {
         long from = start(now);
         int runs = 0;
         List<ReplayIndex.Slot> slots = index.kept(key, now);
+        long counted = index.keptFrom();
         if (slots == null) {
+            // the last hit is most often near now: a window of the last periods first, no trap before it
+            long window = Math.max(from, PandaNames.periodStartAtOrBefore(now.instr()) - WINDOW_PERIODS * PandaNames.DEBUG_COUNTER_PERIOD);
             runs++;
-            slots = indexed(from, now, () -> index.arm(stops, List.of()), "counting the hits of breakpoint " + stops);
+            slots = indexed(from, now, () -> index.arm(stops, List.of(), window), "counting the hits of breakpoint " + stops
+                    + (window > from ? " from guest instruction " + window : ""));
+            counted = window <= from ? from : slots.size() > 1 ? slots.get(0).start() : now.instr();
+        }
+        if (ReplayIndex.lastHit(slots) == null && counted > from) {
+            // none there: the rest, from the start to where the window began (then on to now if none there either)
+            long upTo = counted;
+            runs++;
+            List<ReplayIndex.Slot> rest = new ArrayList<>(indexed(from, new Mark(upTo, 0, null),
+                    () -> index.arm(stops, List.of(), from), "counting the hits of breakpoint " + stops + " before " + upTo));
+            rest.removeIf(s -> s.start() >= upTo);
+            rest.addAll(slots);
+            slots = rest;
+            counted = from;
+            if (ReplayIndex.lastHit(slots) == null) reverse.scan(side.instrCount(), now, Set.of(), () -> { }, (t, stop) -> false);
         }
         ReplayIndex.Hit hit = ReplayIndex.lastHit(slots);
         if (hit == null) {
-            index.keep(key, now, slots);
+            index.keep(key, now, slots, counted);
             return new ReverseStop(false, null, 0, 0, List.of(), "no breakpoint stop between guest instruction " + from
                     + " (the first TB after " + side.beginFunction() + ") and now, by the index: " + side.name()
                     + " stays at guest instruction " + now.instr(), runs);
@@ -63,7 +86,7 @@ final class IndexedReverse {
         ReverseExecution.Seen[] found = new ReverseExecution.Seen[1];
         long[] seen = {0};
         runs++;
-        reverse.scanQuiet(hit.slot() == 0 ? -1 : hit.start(), from, now, stops, () -> { }, (t, stop) -> {
+        reverse.scanQuiet(hit.start() > from ? hit.start() : -1, from, now, stops, () -> { }, (t, stop) -> {
             if (t.instr() < hit.start() || ++seen[0] < hit.ordinal()) return false;
             found[0] = new ReverseExecution.Seen(t, stop.breakpoint());
             return true;
@@ -76,7 +99,7 @@ final class IndexedReverse {
             return reverse.reverseContinue();
         }
         Mark at = reverse.arrived(found[0].time(), stops);
-        index.keep(key, at, ReplayIndex.before(slots, hit));
+        index.keep(key, at, ReplayIndex.before(slots, hit), counted);
         return new ReverseStop(true, found[0].time(), side.pc(), found[0].breakpoint(), gdb.backtrace(), null, runs);
     }
 
@@ -101,8 +124,8 @@ final class IndexedReverse {
         long from = start(now);
         List<ReplayIndex.Slot> slots = index.kept(key, now);
         if (slots == null) {
-            slots = indexed(from, now, () -> index.arm(Set.of(), List.of(expr)), "reading " + expr + " at each period");
-            index.keep(key, now, slots);
+            slots = indexed(from, now, () -> index.arm(Set.of(), List.of(expr), from), "reading " + expr + " at each period");
+            index.keep(key, now, slots, from);
         }
         int slot = ReplayIndex.lastValueChange(slots, 0);
         if (slot < 0) {

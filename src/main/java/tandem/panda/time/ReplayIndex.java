@@ -39,6 +39,7 @@ final class ReplayIndex {
     private String keptKey;
     private Object keptAt;
     private List<Slot> kept;
+    private long keptFrom;
 
     ReplayIndex(PandaProcess side) {
         this.side = side;
@@ -88,16 +89,25 @@ final class ReplayIndex {
         return s.toString();
     }
 
-    /** The slots before {@code at} kept by the last answer over the same stops (key), or null. */
+    /**
+     * The slots before {@code at} kept by the last answer over the same stops (key), or null; they
+     * begin at the first slot's start (what lies before it is not counted).
+     */
     List<Slot> kept(String key, Object at) {
         return key.equals(keptKey) && at.equals(keptAt) ? kept : null;
     }
 
-    /** Keeps {@code before}: the slots strictly before {@code at}, where the side stands now. */
-    void keep(String key, Object at, List<Slot> before) {
+    /** Where the counting of the kept slots began (nothing before it is counted). */
+    long keptFrom() {
+        return keptFrom;
+    }
+
+    /** Keeps {@code before}: the slots strictly before {@code at}, where the side stands now, counted from guest instruction {@code from}. */
+    void keep(String key, Object at, List<Slot> before, long from) {
         keptKey = key;
         keptAt = at;
         kept = List.copyOf(before);
+        keptFrom = from;
     }
 
     /** Forgets what was kept (the side moved where the index does not know how many hits lie before). */
@@ -109,12 +119,13 @@ final class ReplayIndex {
 
     /**
      * Arms the index here (where a pass starts): counts the hits of {@code breakpoints} (gdb's
-     * numbers, their conditions honoured) and reads {@code expressions} at each debug_counter call.
+     * numbers, their conditions honoured) and reads {@code expressions} at each debug_counter call,
+     * from the first call at or past guest instruction {@code from} on (before it, no trap per hit).
      */
-    void arm(Set<Integer> breakpoints, List<String> expressions) {
+    void arm(Set<Integer> breakpoints, List<String> expressions, long from) {
         StringBuilder exprs = new StringBuilder("[");
         for (String e : expressions) exprs.append('"').append(e.replace("\\", "\\\\").replace("\"", "\\\"")).append("\", ");
-        gdb.console("python tandem_index_begin(" + side.instrCountAddress() + ", " + breakpoints + ", " + exprs + "])");
+        gdb.console("python tandem_index_begin(" + side.instrCountAddress() + ", " + breakpoints + ", " + exprs + "], " + Math.max(0, from) + ")");
     }
 
     /**
@@ -141,8 +152,8 @@ final class ReplayIndex {
             for (int i = 1; i < f.length; i++) values.add(f[i].equals("?") ? null : f[i]);
             slots.add(new Slot(Long.parseLong(n[0]), Long.parseLong(n[1]), values));
         }
-        if (slots.size() < 2) throw new DebuggerException(side.name() + ": index.py printed no slots: " + out.strip());
-        if (last != null && last[0] == instr && last[1] == hostPc) {
+        if (slots.isEmpty()) throw new DebuggerException(side.name() + ": index.py printed no slots: " + out.strip());
+        if (last != null && last[0] == instr && last[1] == hostPc && slots.size() > 1) {
             // the stop that ended the pass is a hit of an indexed breakpoint: now is not before now
             int i = slots.size() - 2;
             Slot s = slots.get(i);

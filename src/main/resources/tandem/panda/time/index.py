@@ -12,15 +12,30 @@ import gdb
 
 
 class TandemIndex:
-    def __init__(self, count_address, numbers, exprs):
+    def __init__(self, count_address, numbers, exprs, from_count):
         self.count_address = count_address  # host address of the uint64 guest instruction count
-        self.starts = [self.count()]        # the count where each slot starts
-        self.hits = [0]                     # hits of the indexed breakpoints in each slot
+        self.from_count = from_count        # nothing is counted before the first debug_counter call at or past it
+        self.starts = []                    # the count where each slot starts
+        self.hits = []                      # hits of the indexed breakpoints in each slot
         self.exprs = exprs
-        self.values = [self.read()]         # per slot start: each expression's value (text), None when unreadable
+        self.values = []                    # per slot start: each expression's value (text), None when unreadable
         self.last_hit = None                # (count, host pc) of the last hit: is the pass's end one of them?
         self.probes = [TandemIndexHits(self, b.location, b.condition) for b in user_breakpoints(numbers)]
         self.periods = TandemIndexPeriods(self)
+        if self.count() >= from_count:
+            self.open_slot()
+        else:
+            # a disabled breakpoint is not in the program: no trap per hit before the window
+            for p in self.probes:
+                p.enabled = False
+
+    def open_slot(self):
+        if not self.starts:
+            for p in self.probes:
+                p.enabled = True
+        self.starts.append(self.count())
+        self.hits.append(0)
+        self.values.append(self.read())
 
     def count(self):
         data = gdb.selected_inferior().read_memory(self.count_address, 8).tobytes()
@@ -63,6 +78,8 @@ class TandemIndexHits(gdb.Breakpoint):
         if self.user_condition and not bool(gdb.parse_and_eval(self.user_condition)):
             return False
         ix = self.index
+        if not ix.starts:
+            return False
         ix.hits[-1] += 1
         ix.last_hit = (ix.count(), int(gdb.selected_frame().pc()))
         return False
@@ -75,19 +92,18 @@ class TandemIndexPeriods(gdb.Breakpoint):
 
     def stop(self):
         ix = self.index
-        ix.starts.append(ix.count())
-        ix.values.append(ix.read())
-        ix.hits.append(0)
+        if ix.starts or ix.count() >= ix.from_count:
+            ix.open_slot()
         return False
 
 
 tandem_index = None
 
 
-def tandem_index_begin(count_address, numbers, exprs):
+def tandem_index_begin(count_address, numbers, exprs, from_count=0):
     global tandem_index
     tandem_index_end()
-    tandem_index = TandemIndex(count_address, numbers, exprs)
+    tandem_index = TandemIndex(count_address, numbers, exprs, from_count)
 
 
 def tandem_index_slots():
@@ -105,7 +121,7 @@ def tandem_index_slots():
 
 def tandem_index_progress():
     ix = tandem_index
-    gdb.write("tandem-index-at %d\n" % (ix.starts[-1] if ix else -1))
+    gdb.write("tandem-index-at %d\n" % (ix.starts[-1] if ix and ix.starts else -1))
 
 
 def tandem_index_end():
