@@ -213,7 +213,7 @@ final class ReverseExecution {
      * The last stop of {@code stops} strictly before {@code now}, window by window from the nearest
      * way back; the side ends at it, or back at now when there is none.
      */
-    ReverseStop lastStopBefore(Set<Integer> stops, Mark now, String what) {
+    private ReverseStop lastStopBefore(Set<Integer> stops, Mark now, String what) {
         if (stops.isEmpty()) {
             throw new PandaException(side.name() + ": reverse-continue needs a breakpoint or watchpoint to stop at (none is enabled):"
                     + " set one (`break ...`, `watch -l ...`), or go back by count with `toInstr N`");
@@ -487,7 +487,7 @@ final class ReverseExecution {
     }
 
     /** The last change of expr: the triggers of one pass per window, nearest window first. */
-    Origin lastChange(String name, String expr, int watch) {
+    private Origin lastChange(String name, String expr, int watch) {
         Mark now = here();
         List<Long> ways = waysBackBefore(now.instr());
         Mark end = now;
