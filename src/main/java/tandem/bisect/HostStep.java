@@ -5,6 +5,7 @@
 package tandem.bisect;
 
 import tandem.debugger.Debugger;
+import tandem.debugger.GdbPythonScripts;
 import tandem.debugger.DebuggerException;
 import tandem.panda.PandaException;
 import tandem.panda.PandaSession;
@@ -50,7 +51,7 @@ final class HostStep {
             if (!arch.contains("x86-64")) {
                 throw new PandaException(session.name() + ": the host-level lockstep steps x86-64 host code; gdb says " + arch.strip());
             }
-            gdb.console("source " + GdbPythonScripts.file("hoststep.py"));
+            gdb.console("source " + GdbPythonScripts.file(HostStep.class, "hoststep.py"));
             String frame = gdb.console("python print('tandem-frame ' + str(gdb.selected_frame().name()))");
             if (!frame.contains("tandem-frame cpu_loop_exec_tb")) {
                 throw new PandaException(session.name() + ": not stopped at cpu_loop_exec_tb (" + frame.strip() + "): the lockstep starts at a TB");

@@ -6,6 +6,7 @@
 package tandem.bisect;
 
 import tandem.debugger.Debugger;
+import tandem.debugger.GdbPythonScripts;
 import tandem.debugger.DebuggerException;
 
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ final class Trace {
         if (!enabled()) return false;
         try {
             if (!gdb.console("python print('tandem-python ' + str(1 + 1))").contains("tandem-python 2")) return false;
-            gdb.console("source " + GdbPythonScripts.file("trace.py"));
+            gdb.console("source " + GdbPythonScripts.file(Trace.class, "trace.py"));
             return true;
         } catch (DebuggerException e) {
             return false;

@@ -184,6 +184,21 @@ class RealPanda {
         unchanged
     }
 
+    /** Guest instructions of {@link #far()}: past 10^7, where reverse moves are about the index. */
+    static final long FAR_LENGTH = 12_000_000L
+    private Recording far
+
+    /** (d) Like {@link #unchanged()}, {@link #FAR_LENGTH} guest instructions long. */
+    synchronized Recording far() {
+        if (far == null) {
+            timed('far') {
+                def dir = Files.createDirectories(workDir.resolve('far'))
+                far = record(dir, 'guest', MipsGuest.withLength(guest, FAR_LENGTH, dir.resolve('guest.elf')), false)
+            }
+        }
+        far
+    }
+
     /**
      * (b) A copy of {@link #unchanged()} with one input changed: the value of the UART line status
      * register read (RR_INPUT_8 from RR_CALLSITE_IO_READ_ALL) nearest the middle of the log, with

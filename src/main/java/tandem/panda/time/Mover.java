@@ -69,6 +69,11 @@ final class Mover {
         this.notices = listener == null ? text -> { } : listener;
     }
 
+    /** Tells whoever listens what this side does that the user should know of (one line). */
+    void notice(String text) {
+        notices.accept(text);
+    }
+
     synchronized int stops() {
         return stops;
     }

@@ -46,28 +46,6 @@ final class ReverseExecution {
     }
 
     /**
-     * A point of the replay found again by running forward: with {@code time} known, that stop of
-     * {@code timeStops} (the breakpoints a pass counted it among); else the first stop at host
-     * {@code hostPc} with guest count {@code instr} whose host registers are {@code hostRegisters};
-     * with hostRegisters null, the first cpu_loop_exec_tb at or after count {@code instr} (a way
-     * back: where toInstr and checkpoints stop).
-     */
-    record Mark(long instr, long hostPc, String hostRegisters, Time time, Set<Integer> timeStops) {
-        Mark(long instr, long hostPc, String hostRegisters) {
-            this(instr, hostPc, hostRegisters, null, null);
-        }
-
-        boolean tbBoundary() {
-            return hostRegisters == null;
-        }
-
-        /** Whether a pass counting {@code stops} finds this point by its time (registers are not needed). */
-        boolean timedBy(Set<Integer> stops) {
-            return time != null && timeStops.equals(stops);
-        }
-    }
-
-    /**
      * Where this timeline last left the side: a stop's time, and the host state it had there. Host
      * registers alone do not tell two stops of one place and count apart on real PANDA (its other
      * threads and clock reads leave different values in them from one run to the next); the time
@@ -76,11 +54,11 @@ final class ReverseExecution {
     private Mark arrival;
 
     /** One stop of a forward pass. */
-    private record Seen(Time time, int breakpoint) {
+    record Seen(Time time, int breakpoint) {
     }
 
     /** What a forward pass does at each of the user's stops: true ends the pass there. */
-    private interface Visitor {
+    interface Visitor {
         boolean visit(Time time, Stop stop);
     }
 
@@ -170,6 +148,16 @@ final class ReverseExecution {
      * side ends where it was. On an rr replay, rr's own: the watchpoint and reverse-continue.
      */
     Origin origin(String lvalue) {
+        return origin(lvalue, (name, expr, watch) -> null);
+    }
+
+    /** How a faster way finds the last change of {@code expr} (watched by {@code watch}) before now; null: it can't. */
+    interface ChangeFinder {
+        Origin find(String name, String expr, int watch);
+    }
+
+    /** {@link #origin(String)}, asking {@code first} before the windows (not on rr). */
+    Origin origin(String lvalue, ChangeFinder first) {
         synchronized (this) {
             String expr = side.guestState(lvalue);
             Set<Integer> user = BreakpointTable.enabled(gdb);
@@ -180,7 +168,8 @@ final class ReverseExecution {
                     Origin o = rr.origin(lvalue, expr);
                     if (o != null) return o;
                 }
-                return lastChange(lvalue, expr, watch);
+                Origin o = first.find(lvalue, expr, watch);
+                return o != null ? o : lastChange(lvalue, expr, watch);
             } finally {
                 gdb.delete(watch);
                 if (!user.isEmpty()) gdb.enable(BreakpointTable.numbers(user));
@@ -288,14 +277,14 @@ final class ReverseExecution {
      */
     private Mark stepsTo(Mark target) {
         Mark previous = null;
-        Mark here = new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), hostRegisters());
+        Mark here = new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), HostRegisters.read(gdb));
         for (int i = 1; i <= MAX_HOST_STEPS; i++) {
             if (mover.interrupted()) throw new PandaException(side.name() + ": interrupted while stepping back to " + target.instr() + mover.describeWhere());
             previous = i == 1 ? null : here;
             gdb.stepInstruction();
             long pc = gdb.evaluateUnsigned("$pc");
             long instr = side.instrCount();
-            String registers = hostRegisters();
+            String registers = HostRegisters.read(gdb);
             if (pc == target.hostPc() && instr == target.instr() && registers.equals(target.hostRegisters())) return previous;
             here = new Mark(instr, pc, registers);
         }
@@ -340,7 +329,7 @@ final class ReverseExecution {
      * {@code instr}, then the first TB after record/replay began (its checkpoint, or the replay run
      * again from its start).
      */
-    private List<Long> waysBackBefore(long instr) {
+    List<Long> waysBackBefore(long instr) {
         if (mover.begin() < 0) mover.beginRecordOrReplay();
         NavigableSet<Long> counts = new TreeSet<>(mover.ways().checkpoints().snapshot().headMap(instr, false).keySet());
         counts.add(mover.begin());
@@ -359,8 +348,21 @@ final class ReverseExecution {
         scan(from, end, stops, () -> { }, visitor);
     }
 
+    /**
+     * {@link #scan(long, Mark, Set, Runnable, Visitor)} with {@code stops} off up to the
+     * debug_counter period before {@code quiet} (-1: on from the start).
+     */
+    void scanQuiet(long quiet, long from, Mark end, Set<Integer> stops, Runnable atStart, Visitor visitor) {
+        quietBefore = quiet;
+        try {
+            scan(from, end, stops, atStart, visitor);
+        } finally {
+            quietBefore = -1;
+        }
+    }
+
     /** {@link #scan(long, Mark, Set, Visitor)}, running {@code atStart} at the way back. */
-    private void scan(long from, Mark end, Set<Integer> stops, Runnable atStart, Visitor visitor) {
+    void scan(long from, Mark end, Set<Integer> stops, Runnable atStart, Visitor visitor) {
         Set<Integer> enabled = BreakpointTable.enabled(gdb);
         if (!enabled.isEmpty()) gdb.disable(BreakpointTable.numbers(enabled));
         try {
@@ -434,7 +436,7 @@ final class ReverseExecution {
                     return;
                 }
                 if (!timed && !end.tbBoundary() && instr == end.instr() && gdb.evaluateUnsigned("$pc") == end.hostPc()) {
-                    if (hostRegisters().equals(end.hostRegisters())) return;
+                    if (HostRegisters.read(gdb).equals(end.hostRegisters())) return;
                     lastCandidate = instr;
                 }
                 if (past != null && stop.breakpoint() == past) {
@@ -511,9 +513,9 @@ final class ReverseExecution {
 
     // ---- reading ----
 
-    private Mark here() {
+    Mark here() {
         if (mover.begin() < 0) mover.beginRecordOrReplay();
-        Mark now = new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), hostRegisters());
+        Mark now = new Mark(side.instrCount(), gdb.evaluateUnsigned("$pc"), HostRegisters.read(gdb));
         Mark last = arrival;
         if (last != null && last.instr() == now.instr() && last.hostPc() == now.hostPc() && last.hostRegisters().equals(now.hostRegisters())) {
             return last;
@@ -521,9 +523,10 @@ final class ReverseExecution {
         return now;
     }
 
-    /** Remembers that the side is now at {@code time}, a stop of {@code stops}. */
-    private void arrived(Time time, Set<Integer> stops) {
-        arrival = new Mark(time.instr(), gdb.evaluateUnsigned("$pc"), hostRegisters(), time, Set.copyOf(stops));
+    /** Remembers that the side is now at {@code time}, a stop of {@code stops}: the mark of here. */
+    Mark arrived(Time time, Set<Integer> stops) {
+        arrival = new Mark(time.instr(), gdb.evaluateUnsigned("$pc"), HostRegisters.read(gdb), time, Set.copyOf(stops));
+        return arrival;
     }
 
     private boolean atTbBoundary() {
@@ -540,25 +543,4 @@ final class ReverseExecution {
     private long guestPc() {
         return side.pc();
     }
-
-    /**
-     * The host's general registers as gdb lists them, without those a replay does not fix: the
-     * segment bases and mask registers a thread switch or the kernel may change, and rcx, r8-r11.
-     * At one stop at one count of three replays of the real panda-system-mips, r11 (the RFLAGS a
-     * system call leaves), r9 (a pointer into a per-thread malloc arena) and r10 differed; the
-     * syscall instruction itself overwrites rcx and r11. What is left tells two stops at the same
-     * place and count apart within one run (rr compares registers the same way).
-     */
-    private String hostRegisters() {
-        StringBuilder s = new StringBuilder();
-        for (String line : gdb.console("info registers general").split("\n")) {
-            String name = line.trim().split("\\s+", 2)[0];
-            if (name.isEmpty() || name.endsWith("_base") || name.matches("k\\d") || HOST_TIMING_REGISTERS.contains(name)) continue;
-            s.append(line.trim()).append('\n');
-        }
-        return s.toString();
-    }
-
-    /** x86-64 registers whose values at a stop depend on host timing, not on the replay. */
-    private static final Set<String> HOST_TIMING_REGISTERS = Set.of("rcx", "r8", "r9", "r10", "r11");
 }

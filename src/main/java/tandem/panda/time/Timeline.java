@@ -16,6 +16,7 @@ public final class Timeline {
     private final PandaProcess process;
     private final Mover mover;
     private final ReverseExecution reverse;
+    private final IndexedReverse indexed;
     private volatile Consumer<Pass> passes = pass -> { };
 
     /** The timeline of one PANDA process under gdb; nothing moves until a verb is called. */
@@ -23,6 +24,7 @@ public final class Timeline {
         this.process = process;
         this.mover = new Mover(process);
         this.reverse = new ReverseExecution(process, mover, pass -> passes.accept(pass));
+        this.indexed = new IndexedReverse(process, mover, reverse, pass -> passes.accept(pass));
     }
 
     // ---- forward ----
@@ -134,11 +136,13 @@ public final class Timeline {
 
     /**
      * gdb's reverse-continue: back to the last stop before now of the breakpoints and watchpoints
-     * enabled now (rr's own on an rr replay; else forward passes from the ways back before now).
-     * With no stop before now the side stays where it was and the answer says so.
+     * enabled now (rr's own on an rr replay; where going back re-executes, by the replay's index
+     * over breakpoints: about two runs from the start to now, however often they were hit; else
+     * forward passes from the ways back before now). With no stop before now the side stays where
+     * it was and the answer says so.
      */
     public synchronized ReverseStop reverseContinue() {
-        return reverse.reverseContinue();
+        return indexed.reverseContinue();
     }
 
     /** reverse-stepi: at a TB boundary, back to the previous one; inside PANDA's host code, one host instruction back. */
@@ -151,9 +155,13 @@ public final class Timeline {
         return reverse.reverseFinish();
     }
 
-    /** The last change before now of {@code lvalue} (a gdb lvalue or a guest-state name); the side ends where it was. */
+    /**
+     * The last change before now of {@code lvalue} (a gdb lvalue or a guest-state name); the side
+     * ends where it was. Where going back re-executes, by the replay's index of its value at each
+     * debug_counter period: about two runs from the start to now.
+     */
     public synchronized Origin origin(String lvalue) {
-        return reverse.origin(lvalue);
+        return indexed.origin(lvalue);
     }
 
     /**
