@@ -55,10 +55,11 @@ public final class RecTraceSearch {
     public static final String SUFFIX = "-tandem-trace";
 
     /**
-     * The outcome: the comparison, the two traces, how long the traced replay took, and the
-     * replay's TLB at the first divergence when the TLB differs there (else empty). The replay
-     * trace's file is deleted once compared (it can be some GB): {@code rep} answers what its
-     * first reading found (entries, last count, trailer); what it reads from the file again, it cannot.
+     * The outcome: the comparison, the two traces, how long the traced replay ran (until the
+     * comparison was done), and the replay's TLB at the first divergence when the TLB differs
+     * there (else empty). The replay trace was followed as the replay wrote it and its file is
+     * deleted once compared (it can be some GB): {@code rep} is its header; how far the
+     * comparison read it is in the result.
      */
     public record Outcome(TraceComparison.Result result, TraceFile rec, TraceFile rep, long replayMillis, String replayOutput,
                           Map<Integer, long[]> repTlbAtDivergence) {}
@@ -68,8 +69,10 @@ public final class RecTraceSearch {
 
     /**
      * Reads and checks the record trace, runs the replay {@code repCmd} (in the recording's
-     * folder) with the plugin writing a replay trace to a temporary file, and compares the two.
-     * The recording is only read.
+     * folder) with the plugin writing a replay trace to a temporary file, and compares the two
+     * while the replay runs, reading the replay trace once as it is written; once the comparison
+     * is done (every group differs somewhere, or the record trace ended) the rest of the replay is
+     * not needed and the replay is ended. The recording is only read.
      */
     public static Outcome compare(RecTrace recTrace, String repCmd, PrintStream out) {
         PandaCommand cmd = PandaCommand.parse(repCmd, recTrace.dir(), List.of());
@@ -93,19 +96,25 @@ public final class RecTraceSearch {
             // the trace is refused): hashing the snapshot takes as long as a short replay
             TraceFile rec = TraceFile.read(recTrace.trace());
             TraceComparison.checkBelongs(rec, recTrace.dir(), recTrace.name());
+            // then compared with the replay trace as the replay writes it (not after it: a
+            // replay trace is some GB, and reading it took as long again as the traced replay)
+            Process replay = p;
+            TraceFile rep;
             try {
-                p.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new TraceException("interrupted while the traced replay ran");
-            }
-            String output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
-            long millis = (System.nanoTime() - t0) / 1_000_000L;
-            TraceFile rep = TraceFile.read(repTrace);
-            if (rep.entryCount() == 0) {
-                throw new TraceException("the replay wrote no TB to its trace: it did not get to replaying. PANDA said:\n" + tail(output, 20));
+                rep = TraceFile.follow(repTrace, replay::isAlive);
+            } catch (TraceException e) {
+                if (replay.isAlive()) throw e;
+                throw noTb(log, e.getMessage());
             }
             TraceComparison.Result result = TraceComparison.compare(rec, rep);
+            long millis = (System.nanoTime() - t0) / 1_000_000L;
+            // done comparing: the rest of the replay shows nothing more
+            if (replay.isAlive()) {
+                replay.destroyForcibly();
+                try { replay.waitFor(10, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+            }
+            String output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (result.replayRead() == 0) throw noTb(log, null);
             var d = result.divergence();
             Map<Integer, long[]> repTlb = d != null && d.groups().contains(TraceComparison.Group.TLB) ? rep.tlbAt(d.count()) : Map.of();
             return new Outcome(result, rec, rep, millis, output, repTlb);
@@ -120,6 +129,13 @@ public final class RecTraceSearch {
                 if (f != null) try { Files.deleteIfExists(f); } catch (IOException ignored) { }
             }
         }
+    }
+
+    /** The replay wrote no TB to its trace: PANDA's last lines say why. */
+    private static TraceException noTb(Path log, String why) throws IOException {
+        String output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return new TraceException("the replay wrote no TB to its trace: it did not get to replaying" + (why == null ? "" : " (" + why + ")")
+                + ". PANDA said:\n" + tail(output, 20));
     }
 
     /**
@@ -154,8 +170,8 @@ public final class RecTraceSearch {
         TraceComparison.Result r = o.result();
         out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().entryCount() + " TBs, guest instructions "
                 + o.rec().firstCount + ".." + r.recordLast());
-        out.println("rep: replay trace: " + o.rep().entryCount() + " TBs to guest instruction "
-                + o.rep().lastCount() + " (" + o.replayMillis() + " ms)");
+        out.println("rep: replay trace: " + r.replayRead() + " TBs to guest instruction " + r.replayReadTo()
+                + " compared as the replay ran (" + o.replayMillis() + " ms)");
         var d = r.divergence();
         if (d == null) {
             if (r.replayEndedAt() >= 0) {

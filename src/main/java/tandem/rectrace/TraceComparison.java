@@ -67,8 +67,12 @@ public final class TraceComparison {
      *                         TB of its own, and both runs began the next TB at one count
      * @param replayEndedAt    the replay's last TB count when it ended before the record run's last TB, else -1
      * @param recordLast       the record run's last TB count
+     * @param replayRead       TB entries of the replay trace the comparison read (it stops once
+     *                         every group differs somewhere)
+     * @param replayReadTo     the count of the last of them, -1 if none
      */
-    public record Result(Divergence divergence, Map<Group, Long> firstByGroup, long comparedTbs, long uncomparedTbs, long replayEndedAt, long recordLast) {
+    public record Result(Divergence divergence, Map<Group, Long> firstByGroup, long comparedTbs, long uncomparedTbs, long replayEndedAt, long recordLast,
+                         long replayRead, long replayReadTo) {
         public boolean agreesToTheEnd() {
             return divergence == null && replayEndedAt < 0;
         }
@@ -134,7 +138,8 @@ public final class TraceComparison {
 
     /**
      * Compares a record trace with a replay trace of the same recording, reading both from their
-     * files side by side (the traces are never held in memory).
+     * files side by side (the traces are never held in memory), each once from its start: the
+     * replay trace can be one followed while the replay writes it ({@link TraceFile#follow}).
      */
     public static Result compare(TraceFile rec, TraceFile rep) {
         if (!rec.target.equals(rep.target)) {
@@ -164,13 +169,13 @@ public final class TraceComparison {
                     if (matched && pcs && step > 0 && p.pc() != expected) {
                         firstByGroup.putIfAbsent(Group.REGISTERS, p.count());
                         if (first == null) first = new Divergence(p.count(), lastAgreed, List.of(Group.REGISTERS), -1, p.pc(), expected);
-                        return new Result(first, firstByGroup, compared, uncompared, -1, recordLast);
+                        return new Result(first, firstByGroup, compared, uncompared, -1, recordLast, p.read, p.last);
                     }
                     repBefore = p.count();
                     p.advance();
                 }
                 if (!p.has()) {
-                    replayEndedAt = rep.lastCount();
+                    replayEndedAt = p.last;
                     break;
                 }
                 if (p.count() != c) {
@@ -221,8 +226,8 @@ public final class TraceComparison {
                 if (first == null) first = new Divergence(c, lastAgreed, List.copyOf(groups), -1, -1, -1);
                 if (firstByGroup.size() == Group.values().length) break;
             }
+            return new Result(first, firstByGroup, compared, uncompared, replayEndedAt, recordLast, p.read, p.last);
         }
-        return new Result(first, firstByGroup, compared, uncompared, replayEndedAt, recordLast);
     }
 
     /**
@@ -235,6 +240,8 @@ public final class TraceComparison {
         private boolean has;
         private long count, pc;
         private int summary;
+        /** Entries made current so far, and the count of the last of them (-1 before the first). */
+        long read, last = -1;
 
         Ahead(TraceFile.Entries e) {
             this.e = e;
@@ -252,14 +259,15 @@ public final class TraceComparison {
                 count = n.count();
                 pc = n.pc();
                 summary = n.summary();
-                return;
-            }
-            has = e.next();
-            if (has) {
+            } else {
+                has = e.next();
+                if (!has) return;
                 count = e.count();
                 pc = e.pc();
                 summary = e.summary();
             }
+            read++;
+            last = count;
         }
 
         /** The count k entries on (0: the current one), or -1 past the trace's end. */

@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * A trace file, read from disk as it is needed: opening it reads it through once (its header, its
@@ -26,7 +27,9 @@ import java.util.TreeMap;
  * Layout (little-endian, x86-64 hosts): a {@value #HEADER_SIZE}-byte
  * header ("TANDEMTT", version, header size, mode 1 record / 2 replay, period log2, register count,
  * index of the first system register, words per TLB entry, the first count, target name [16],
- * nondet log path [192], PANDA executable [256]), then items, each starting with a tag byte:
+ * nondet log path [192], PANDA executable [256], at byte {@value #COMMITTED_AT} the committed
+ * length: the bytes of the file that are final while the run still writes it), then items, each
+ * starting with a tag byte:
  * <ul>
  * <li>0x01..0xEF: a TB entry whose count is the previous entry's plus (tag - 1), then a u32
  *     summary (bits 0-15: PC and general registers, 16-23: system registers, 24-31: TLB);</li>
@@ -43,7 +46,7 @@ import java.util.TreeMap;
  */
 public final class TraceFile {
     public static final byte[] MAGIC = "TANDEMTT".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1, HEADER_SIZE = 512;
+    public static final int VERSION = 2, HEADER_SIZE = 512;
     public static final int MODE_RECORD = 1, MODE_REPLAY = 2;
     /** Trailer: how the run ended. */
     public static final int END_COMPLETE = 1, END_UNFINISHED = 2, END_DISK_FULL = 3;
@@ -54,6 +57,14 @@ public final class TraceFile {
     static final int BUFFER_BYTES = 1 << 20, MIN_BUFFER_BYTES = 3 + 0xffff;
     /** Bytes of trace between the TLB copies of the index: a TLB is at most that far to read. */
     static final long SEGMENT_BYTES = 16L << 20;
+    /**
+     * Header offset of the committed length (u64): the plugin raises it as items become final
+     * (written, never to be rewritten: all before the last TB entry, or its full record), after
+     * writing them; 0 until the header is written.
+     */
+    static final int COMMITTED_AT = 496;
+    /** How long a reader following a trace waits before it looks at the committed length again. */
+    static final long FOLLOW_POLL_MILLIS = 2;
 
     /** PC and registers at a TB: the plugin's full record, written at the first TB of each period. */
     public record Full(long count, long pc, long[] regs, long regsHash, long sysHash, long tlbHash) {}
@@ -80,6 +91,9 @@ public final class TraceFile {
 
     private final int headerSize, bufferBytes;
     private final long size;
+    /** Following a trace still written (null: the file is whole), and once its run is over, the file's size then. */
+    private final BooleanSupplier writing;
+    private volatile long settledSize = -1;
     private final long entryCount, lastEntryCount;
     private final boolean hasPcs;
     /**
@@ -93,9 +107,11 @@ public final class TraceFile {
     private final int[] tlbRows;
     private final List<Map<Integer, long[]>> tlbCopies;
 
-    private TraceFile(Path path, FileChannel ch, int bufferBytes, long segmentBytes) throws IOException {
+    private TraceFile(Path path, FileChannel ch, int bufferBytes, long segmentBytes, BooleanSupplier writing) throws IOException {
         this.path = path;
         this.bufferBytes = bufferBytes;
+        this.writing = writing;
+        if (writing != null) awaitHeader(ch);
         size = ch.size();
         if (size < HEADER_SIZE) throw new TraceException(path + " is not a tandem trace (" + size + " bytes, shorter than its header)");
         ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -117,6 +133,21 @@ public final class TraceFile {
         nondetLog = string(b, 48, 192);
         executable = string(b, 240, 256);
 
+        if (writing != null) {
+            // no pass ahead of the reader: the trace is read once, as it is written
+            rows = 1;
+            rowOffset = new long[] {headerSize};
+            rowCount = new long[] {firstCount};
+            rowPrevCount = new long[] {firstCount};
+            rowEntries = new long[] {0};
+            tlbRows = new int[] {0};
+            tlbCopies = List.of(Map.of());
+            entryCount = -1;
+            lastEntryCount = -1;
+            hasPcs = mode == MODE_REPLAY;
+            trailer = null;
+            return;
+        }
         // the one pass through the whole file: the index, the TLB copies, the trailer
         long[] offs = new long[1024], cnts = new long[1024], prevs = new long[1024], ents = new long[1024];
         int n = 1;
@@ -177,11 +208,69 @@ public final class TraceFile {
         return read(path, BUFFER_BYTES, SEGMENT_BYTES);
     }
 
+    /**
+     * Follows the trace {@code path} while a run writes it ({@code writing} true while the run
+     * may still write): its header is awaited, and its entries are read from the start as they
+     * become final (the header's committed length), each once; once the run is over, to the
+     * file's end. Nothing is read ahead, so {@link #entryCount()} and {@link #lastCount()} are
+     * -1 and {@link #trailer} null: what a cursor read says how far it got. A TraceException if the
+     * run ends without writing a header, or the file is not a trace.
+     */
+    public static TraceFile follow(Path path, BooleanSupplier writing) {
+        try (FileChannel ch = open(path)) {
+            return new TraceFile(path, ch, BUFFER_BYTES, SEGMENT_BYTES, writing);
+        } catch (IOException e) {
+            throw new TraceException("cannot read the trace " + path + ": " + e.getMessage());
+        }
+    }
+
+    /** Waits until the run has written the header (its committed length is set), or is over. */
+    private void awaitHeader(FileChannel ch) throws IOException {
+        while (committed(ch) < HEADER_SIZE && writing.getAsBoolean()) pause();
+    }
+
+    /** The header's committed length, 0 while the header is not written yet. */
+    private static long committed(FileChannel ch) throws IOException {
+        if (ch.size() < HEADER_SIZE) return 0;
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining() && ch.read(b, COMMITTED_AT + b.position()) > 0) { }
+        return b.hasRemaining() ? 0 : b.getLong(0);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(FOLLOW_POLL_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TraceException("interrupted while following a trace being written");
+        }
+    }
+
+    /**
+     * The end of what can be read now, waiting while the run writes until {@code upto} is in it:
+     * the file's size for a whole trace; for one followed, its committed length while the run
+     * goes on, and the file's size once it is over (everything written then is final).
+     */
+    private long readableEnd(FileChannel ch, long upto) throws IOException {
+        if (writing == null) return size;
+        while (true) {
+            long settled = settledSize;
+            if (settled >= 0) return settled;
+            long c = committed(ch);
+            if (c >= upto) return c;
+            if (!writing.getAsBoolean()) {
+                settledSize = ch.size();
+                return settledSize;
+            }
+            pause();
+        }
+    }
+
     /** {@link #read(Path)} reading {@code bufferBytes} at a time, with a TLB copy every {@code segmentBytes}: for specs. */
     static TraceFile read(Path path, int bufferBytes, long segmentBytes) {
         if (bufferBytes < MIN_BUFFER_BYTES) throw new IllegalArgumentException("a buffer of " + bufferBytes + " bytes is shorter than the longest item");
         try (FileChannel ch = open(path)) {
-            return new TraceFile(path, ch, bufferBytes, segmentBytes);
+            return new TraceFile(path, ch, bufferBytes, segmentBytes, null);
         } catch (IOException e) {
             throw new TraceException("cannot read the trace " + path + ": " + e.getMessage());
         }
@@ -201,12 +290,12 @@ public final class TraceFile {
         return mode == MODE_RECORD;
     }
 
-    /** How many TB entries the trace has (the last at each count). */
+    /** How many TB entries the trace has (the last at each count); -1 for a trace followed while written. */
     public long entryCount() {
         return entryCount;
     }
 
-    /** The count of the last TB entry: the last guest instruction count the trace reached; the first count if it has none. */
+    /** The count of the last TB entry: the last guest instruction count the trace reached; the first count if it has none; -1 for a trace followed while written. */
     public long lastCount() {
         return lastEntryCount;
     }
@@ -410,10 +499,12 @@ public final class TraceFile {
         private boolean have(int n) {
             long rel = pos - bufFrom;
             if (rel >= 0 && rel + n <= buf.limit()) return true;
-            if (pos + n > t.size) return false;
-            buf.clear();
-            bufFrom = pos;
             try {
+                long end = t.readableEnd(ch, pos + n);
+                if (pos + n > end) return false;
+                buf.clear();
+                buf.limit((int) Math.min(buf.capacity(), end - pos));
+                bufFrom = pos;
                 while (buf.hasRemaining()) {
                     if (ch.read(buf, bufFrom + buf.position()) < 0) break;
                 }
