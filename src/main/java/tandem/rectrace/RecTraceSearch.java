@@ -23,6 +23,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 public final class RecTraceSearch {
 
@@ -75,6 +77,11 @@ public final class RecTraceSearch {
      * not needed and the replay is ended. The recording is only read.
      */
     public static Outcome compare(RecTrace recTrace, String repCmd, PrintStream out) {
+        return compare(recTrace, repCmd, out, agreed -> { });
+    }
+
+    /** {@link #compare(RecTrace, String, PrintStream)}, with the comparison's progress ({@link TraceComparison#compare(TraceFile, TraceFile, java.util.function.LongConsumer)}). */
+    public static Outcome compare(RecTrace recTrace, String repCmd, PrintStream out, java.util.function.LongConsumer agreedTo) {
         PandaCommand cmd = PandaCommand.parse(repCmd, recTrace.dir(), List.of());
         if (cmd.role() != PandaSession.Role.REPLAY) throw new TraceException("--rep-cmd must replay the recording (-replay " + recTrace.name() + "): " + repCmd);
         if (!Files.isRegularFile(recTrace.trace())) TraceFile.read(recTrace.trace());   // its one error, before any replay runs
@@ -106,7 +113,7 @@ public final class RecTraceSearch {
                 if (replay.isAlive()) throw e;
                 throw noTb(log, e.getMessage());
             }
-            TraceComparison.Result result = TraceComparison.compare(rec, rep);
+            TraceComparison.Result result = TraceComparison.compare(rec, rep, agreedTo);
             long millis = (System.nanoTime() - t0) / 1_000_000L;
             // done comparing: the rest of the replay shows nothing more
             if (replay.isAlive()) {
@@ -150,10 +157,13 @@ public final class RecTraceSearch {
         // and what it shows there, not two replays one after the other
         PandaSide side = PandaSide.command("rep", PandaCommand.parse(repCmd, recTrace.dir(), repAtBegin), gdb);
         List<String> notices = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicLong agreed = new AtomicLong(-1);
+        AtomicBoolean compared = new AtomicBoolean(false);
         CompletableFuture<PandaSession> opening = CompletableFuture.supplyAsync(() -> {
             PandaSession s = side.open(Optional.empty());
             s.onNotice(notices::add);
             s.beginRecordOrReplay();
+            follow(s, agreed, compared);
             return s;
         }, runnable -> {
             Thread t = new Thread(runnable, "tandem-rec-trace-open-rep");
@@ -162,11 +172,13 @@ public final class RecTraceSearch {
         });
         Outcome o;
         try {
-            o = compare(recTrace, repCmd, out);
+            o = compare(recTrace, repCmd, out, agreed::set);
         } catch (RuntimeException e) {
+            compared.set(true);
             closeOnceOpen(opening);
             throw e;
         }
+        compared.set(true);
         TraceComparison.Result r = o.result();
         out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().entryCount() + " TBs, guest instructions "
                 + o.rec().firstCount + ".." + r.recordLast());
@@ -271,6 +283,38 @@ public final class RecTraceSearch {
         } catch (RuntimeException e) {
             out.println(side + ": " + e.getMessage());
             return null;
+        }
+    }
+
+    /**
+     * How far behind the last count where the comparison found both runs agreeing the replay
+     * under gdb follows (guest instructions): a move stops up to one TB past its count (QEMU's
+     * longest TB: 512 instructions), so it stays before the divergence. The least move worth a
+     * stop, and the longest (the move under way when the comparison ends is waited for).
+     */
+    static final long FOLLOW_BEHIND = 1L << 16, FOLLOW_LEAST = 1L << 20, FOLLOW_MOST = 1L << 26;
+
+    /**
+     * While the comparison runs, moves the replay under gdb on behind it, to counts where the runs
+     * agree, so that gdb's run to the divergence overlaps the traced replay instead of following
+     * it. A move that fails (the replay ended or failed before the count) ends the following: the
+     * move to the divergence then says what went wrong.
+     */
+    private static void follow(PandaSession s, AtomicLong agreed, AtomicBoolean compared) {
+        try {
+            long at = s.instrCount();
+            while (!compared.get()) {
+                long target = agreed.get() - FOLLOW_BEHIND;
+                if (target - at >= FOLLOW_LEAST) {
+                    at = s.toInstr(Math.min(target, at + FOLLOW_MOST), false);
+                } else {
+                    Thread.sleep(20);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // left where it is; the move to the divergence goes from there or runs the replay again
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * The comparison of a record trace with a replay trace, TB by TB, at the counts where the record
@@ -142,6 +143,18 @@ public final class TraceComparison {
      * replay trace can be one followed while the replay writes it ({@link TraceFile#follow}).
      */
     public static Result compare(TraceFile rec, TraceFile rep) {
+        return compare(rec, rep, agreed -> { });
+    }
+
+    /** Record TBs compared between two calls of {@code agreedTo}. */
+    static final int PROGRESS_EVERY = 1 << 16;
+
+    /**
+     * {@link #compare(TraceFile, TraceFile)}, telling {@code agreedTo} now and then, while no
+     * divergence is found yet, the count of the last record TB compared where both agree: the
+     * runs agree at every record TB before it (the replay under gdb can go on to there).
+     */
+    public static Result compare(TraceFile rec, TraceFile rep, LongConsumer agreedTo) {
         if (!rec.target.equals(rep.target)) {
             throw new TraceException("the record trace is of a " + rec.target + " guest, the replay trace of a " + rep.target + " guest");
         }
@@ -213,7 +226,10 @@ public final class TraceComparison {
                 matchedAt = c;
                 int x = r.summary() ^ p.summary();
                 if (x == 0) {
-                    if (first == null) lastAgreed = c;
+                    if (first == null) {
+                        lastAgreed = c;
+                        if (compared % PROGRESS_EVERY == 0) agreedTo.accept(c);
+                    }
                     continue;
                 }
                 List<Group> groups = new ArrayList<>();
