@@ -31,7 +31,12 @@
  * - a trailer when recording or replaying ends (end_record, the replay's end), or when the run
  *   ends without that (quit while recording). A run killed or aborted (a failed replay) leaves
  *   no trailer, but everything up to its last TB: the file is written through a shared mapping,
- *   so what is written is in the page cache at once.
+ *   so what is written is in the page cache at once;
+ * - in the header, the committed length: the bytes that are final (all before the last TB entry
+ *   and its full record, which a TB again at one (pc, count) rewrites), raised after each TB, so
+ *   that tandem compares a replay trace while the replay writes it.
+ * Its cost per TB is kept small (README "Its cost per TB"): the hash's products are independent,
+ * and the TLB is compared only after a TB whose code writes it.
  * A full disk ends the trace with a trailer saying so; the recording is never touched.
  */
 #define __STDC_FORMAT_MACROS

@@ -157,13 +157,13 @@ public final class RecTraceSearch {
         // and what it shows there, not two replays one after the other
         PandaSide side = PandaSide.command("rep", PandaCommand.parse(repCmd, recTrace.dir(), repAtBegin), gdb);
         List<String> notices = java.util.Collections.synchronizedList(new ArrayList<>());
-        AtomicLong agreed = new AtomicLong(-1);
+        AtomicLong agreed = new AtomicLong(-1), followedTo = new AtomicLong(-1);
         AtomicBoolean compared = new AtomicBoolean(false);
         CompletableFuture<PandaSession> opening = CompletableFuture.supplyAsync(() -> {
             PandaSession s = side.open(Optional.empty());
             s.onNotice(notices::add);
             s.beginRecordOrReplay();
-            follow(s, agreed, compared);
+            follow(s, agreed, compared, followedTo);
             return s;
         }, runnable -> {
             Thread t = new Thread(runnable, "tandem-rec-trace-open-rep");
@@ -194,8 +194,9 @@ public final class RecTraceSearch {
                         + (r.uncomparedTbs() > 0 ? " (and ran through the start of " + r.uncomparedTbs()
                         + " record TBs inside TBs of its own: not compared)" : ""));
             }
-            out.println("the runs never diverge");
             closeOnceOpen(opening);
+            if (followedTo.get() >= 0) out.println("rep: the replay under gdb had followed the comparison to guest instruction " + followedTo.get());
+            out.println("the runs never diverge");
             return o;
         }
         if (d.replayWentElsewhere()) {
@@ -236,6 +237,7 @@ public final class RecTraceSearch {
             out.println("first divergence at guest instruction " + d.count());
             return o;
         }
+        if (followedTo.get() >= 0) out.println("rep: the replay under gdb had followed the comparison to guest instruction " + followedTo.get());
         try (PandaSession rep = opened) {
             synchronized (notices) {
                 notices.forEach(text -> out.println("rep: " + text));
@@ -292,7 +294,7 @@ public final class RecTraceSearch {
      * longest TB: 512 instructions), so it stays before the divergence. The least move worth a
      * stop, and the longest (the move under way when the comparison ends is waited for).
      */
-    static final long FOLLOW_BEHIND = 1L << 16, FOLLOW_LEAST = 1L << 20, FOLLOW_MOST = 1L << 26;
+    static final long FOLLOW_BEHIND = 1L << 14, FOLLOW_LEAST = 1L << 18, FOLLOW_MOST = 1L << 24;
 
     /**
      * While the comparison runs, moves the replay under gdb on behind it, to counts where the runs
@@ -300,13 +302,14 @@ public final class RecTraceSearch {
      * it. A move that fails (the replay ended or failed before the count) ends the following: the
      * move to the divergence then says what went wrong.
      */
-    private static void follow(PandaSession s, AtomicLong agreed, AtomicBoolean compared) {
+    private static void follow(PandaSession s, AtomicLong agreed, AtomicBoolean compared, AtomicLong followedTo) {
         try {
             long at = s.instrCount();
             while (!compared.get()) {
                 long target = agreed.get() - FOLLOW_BEHIND;
                 if (target - at >= FOLLOW_LEAST) {
                     at = s.toInstr(Math.min(target, at + FOLLOW_MOST), false);
+                    followedTo.set(at);
                 } else {
                     Thread.sleep(20);
                 }
