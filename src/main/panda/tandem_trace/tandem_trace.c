@@ -221,7 +221,7 @@ static const void *tt_tlb_raw(CPUArchState *env, size_t *len) { *len = 0; return
 
 /* ---- hashing ------------------------------------------------------------------------------
  * tt_mix: a multiply-xor step over 64-bit words, for the recording's file hash in the trailer
- * (TraceFile.fileHash mixes the same way). tt_hash: the per-TB hash of registers and TLB, run at
+ * (RecordingHash mixes the same way). tt_hash: the per-TB hash of registers and TLB, run at
  * every TB: each word times its own odd constant, summed in two lanes, then a finalizer. The
  * products do not wait on each other (tt_mix over 35 registers is one serial chain of 35
  * multiplies: it was about 70% of the plugin's time per TB); one changed word always changes
@@ -338,7 +338,7 @@ static inline void tt_put16(uint8_t **p, uint16_t v) { memcpy(*p, &v, 2); *p += 
 static inline void tt_put32(uint8_t **p, uint32_t v) { memcpy(*p, &v, 4); *p += 4; }
 static inline void tt_put64(uint8_t **p, uint64_t v) { memcpy(*p, &v, 8); *p += 8; }
 
-/* FNV-style word hash of a whole file (TraceFile.fileHash), or 0 if it cannot be read. */
+/* FNV-style word hash of a whole file (RecordingHash.of), or 0 if it cannot be read. */
 static uint64_t tt_file_hash(const char *path, uint64_t *size) {
     *size = 0;
     int fd = open(path, O_RDONLY);

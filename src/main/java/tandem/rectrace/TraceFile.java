@@ -6,7 +6,6 @@ package tandem.rectrace;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.LongBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -27,7 +26,7 @@ import java.util.function.BooleanSupplier;
  * Layout (little-endian, x86-64 hosts): a {@value #HEADER_SIZE}-byte
  * header ("TANDEMTT", version, header size, mode 1 record / 2 replay, period log2, register count,
  * index of the first system register, words per TLB entry, the first count, target name [16],
- * nondet log path [192], PANDA executable [256], at byte {@value #COMMITTED_AT} the committed
+ * nondet log path [192], PANDA executable [256], at byte 496 the committed
  * length: the bytes of the file that are final while the run still writes it), then items, each
  * starting with a tag byte:
  * <ul>
@@ -51,20 +50,10 @@ public final class TraceFile {
     /** Trailer: how the run ended. */
     public static final int END_COMPLETE = 1, END_UNFINISHED = 2, END_DISK_FULL = 3;
     static final int TAG_LONG = 0xF0, TAG_FULL = 0xF1, TAG_TRAILER = 0xF2, TAG_TLB = 0xF3, TAG_PC = 0xF4;
-    /** The plugin's word hash (tt_mix): FNV offset basis as the seed, golden-ratio multiplier. */
-    static final long K = 0x9E3779B97F4A7C15L, FILE_HASH_SEED = 0xcbf29ce484222325L;
     /** Bytes read from the file at a time; the least holds the longest item (a u16 length, the tag and the length). */
     static final int BUFFER_BYTES = 1 << 20, MIN_BUFFER_BYTES = 3 + 0xffff;
     /** Bytes of trace between the TLB copies of the index: a TLB is at most that far to read. */
     static final long SEGMENT_BYTES = 16L << 20;
-    /**
-     * Header offset of the committed length (u64): the plugin raises it as items become final
-     * (written, never to be rewritten: all before the last TB entry, or its full record), after
-     * writing them; 0 until the header is written.
-     */
-    static final int COMMITTED_AT = 496;
-    /** How long a reader following a trace waits before it looks at the committed length again. */
-    static final long FOLLOW_POLL_MILLIS = 2;
 
     /** PC and registers at a TB: the plugin's full record, written at the first TB of each period. */
     public record Full(long count, long pc, long[] regs, long regsHash, long sysHash, long tlbHash) {}
@@ -91,9 +80,8 @@ public final class TraceFile {
 
     private final int headerSize, bufferBytes;
     private final long size;
-    /** Following a trace still written (null: the file is whole), and once its run is over, the file's size then. */
-    private final BooleanSupplier writing;
-    private volatile long settledSize = -1;
+    /** Following a trace still written; null: the file is whole. */
+    private final CommittedLength following;
     private final long entryCount, lastEntryCount;
     private final boolean hasPcs;
     /**
@@ -110,8 +98,8 @@ public final class TraceFile {
     private TraceFile(Path path, FileChannel ch, int bufferBytes, long segmentBytes, BooleanSupplier writing) throws IOException {
         this.path = path;
         this.bufferBytes = bufferBytes;
-        this.writing = writing;
-        if (writing != null) awaitHeader(ch);
+        following = writing == null ? null : new CommittedLength(writing, HEADER_SIZE);
+        if (following != null) following.awaitHeader(ch);
         size = ch.size();
         if (size < HEADER_SIZE) throw new TraceException(path + " is not a tandem trace (" + size + " bytes, shorter than its header)");
         ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -224,46 +212,9 @@ public final class TraceFile {
         }
     }
 
-    /** Waits until the run has written the header (its committed length is set), or is over. */
-    private void awaitHeader(FileChannel ch) throws IOException {
-        while (committed(ch) < HEADER_SIZE && writing.getAsBoolean()) pause();
-    }
-
-    /** The header's committed length, 0 while the header is not written yet. */
-    private static long committed(FileChannel ch) throws IOException {
-        if (ch.size() < HEADER_SIZE) return 0;
-        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        while (b.hasRemaining() && ch.read(b, COMMITTED_AT + b.position()) > 0) { }
-        return b.hasRemaining() ? 0 : b.getLong(0);
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(FOLLOW_POLL_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TraceException("interrupted while following a trace being written");
-        }
-    }
-
-    /**
-     * The end of what can be read now, waiting while the run writes until {@code upto} is in it:
-     * the file's size for a whole trace; for one followed, its committed length while the run
-     * goes on, and the file's size once it is over (everything written then is final).
-     */
+    /** The end of what can be read now (waiting, for a trace followed while written, until {@code upto} is in it). */
     private long readableEnd(FileChannel ch, long upto) throws IOException {
-        if (writing == null) return size;
-        while (true) {
-            long settled = settledSize;
-            if (settled >= 0) return settled;
-            long c = committed(ch);
-            if (c >= upto) return c;
-            if (!writing.getAsBoolean()) {
-                settledSize = ch.size();
-                return settledSize;
-            }
-            pause();
-        }
+        return following == null ? size : following.readableEnd(ch, upto);
     }
 
     /** {@link #read(Path)} reading {@code bufferBytes} at a time, with a TLB copy every {@code segmentBytes}: for specs. */
@@ -611,40 +562,9 @@ public final class TraceFile {
         }
     }
 
-    /** The file hash the plugin puts in a record trace's trailer (tt_file_hash): its word mix over the file, then the size. */
+    /** The file hash the plugin puts in a record trace's trailer (tt_file_hash): {@link RecordingHash#of}. */
     public static long fileHash(Path file) throws IOException {
-        long h = FILE_HASH_SEED;
-        long total = 0;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            while (true) {
-                int got = ch.read(buf);
-                if (got > 0) total += got;
-                if (got < 0 || !buf.hasRemaining()) {
-                    buf.flip();
-                    LongBuffer words = buf.asLongBuffer();
-                    while (words.hasRemaining()) h = mix(h, words.get());
-                    int rest = buf.remaining() % 8;
-                    buf.position(buf.limit() - rest);
-                    if (got < 0) {
-                        if (rest > 0) {
-                            long w = 0;
-                            for (int i = 0; i < rest; i++) w |= (buf.get() & 0xffL) << (8 * i);
-                            h = mix(h, w);
-                        }
-                        break;
-                    }
-                    buf.compact();
-                }
-            }
-        }
-        return mix(h, total);
-    }
-
-    static long mix(long h, long w) {
-        h ^= w;
-        h *= K;
-        return h ^ (h >>> 29);
+        return RecordingHash.of(file);
     }
 
     private static String string(ByteBuffer b, int at, int width) {

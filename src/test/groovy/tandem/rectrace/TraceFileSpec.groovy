@@ -256,7 +256,7 @@ class TraceFileSpec extends Specification {
                     ch.write(ByteBuffer.wrap(bytes, at, n), at)
                     at += n
                     long committed = committedToTheEnd || at < bytes.length - 20 ? at : bytes.length - 20
-                    ch.write(le(8).putLong(0, committed), TraceFile.COMMITTED_AT)
+                    ch.write(le(8).putLong(0, committed), CommittedLength.AT)
                     if (rnd.nextInt(8) == 0) Thread.sleep(1)
                 }
             }
