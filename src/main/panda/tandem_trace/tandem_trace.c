@@ -31,7 +31,12 @@
  * - a trailer when recording or replaying ends (end_record, the replay's end), or when the run
  *   ends without that (quit while recording). A run killed or aborted (a failed replay) leaves
  *   no trailer, but everything up to its last TB: the file is written through a shared mapping,
- *   so what is written is in the page cache at once.
+ *   so what is written is in the page cache at once;
+ * - in the header, the committed length: the bytes that are final (all before the last TB entry
+ *   and its full record, which a TB again at one (pc, count) rewrites), raised after each TB, so
+ *   that tandem compares a replay trace while the replay writes it.
+ * Its cost per TB is kept small (README "Its cost per TB"): the hash's products are independent,
+ * and the TLB is compared only after a TB whose code writes it.
  * A full disk ends the trace with a trailer saying so; the recording is never touched.
  */
 #define __STDC_FORMAT_MACROS
@@ -51,8 +56,9 @@ void uninit_plugin(void *);
 
 /* ---- format (TraceFile.java has the same numbers) ---------------------------------------- */
 #define TT_MAGIC        "TANDEMTT"
-#define TT_VERSION      1
+#define TT_VERSION      2
 #define TT_HEADER_SIZE  512
+#define TT_HEADER_COMMITTED 496     /* u64: bytes of the file that are final (TraceFile.follow) */
 #define TT_PERIOD_LOG2  17
 #define TT_DELTA_MAX    0xEE        /* tags 0x01..0xEF: a TB entry whose count delta is tag - 1 */
 #define TT_TAG_LONG     0xF0        /* a TB entry whose count delta follows as a u32 */
@@ -79,6 +85,7 @@ void uninit_plugin(void *);
 #define TT_NREGS (1 + 32 + 2 + 14)
 /* Not hashed: CP0 Count (QEMU keeps it as an offset from the host's virtual clock, so it differs
  * between record and replay while the guest reads the same values) and Random (computed on read). */
+static int tt_sys_words(CPUArchState *env, uint64_t *r);
 static int tt_regs(CPUArchState *env, uint64_t *r) {
     int n = 0;
     r[n++] = (uint64_t) env->active_tc.PC;
@@ -86,6 +93,24 @@ static int tt_regs(CPUArchState *env, uint64_t *r) {
     r[n++] = (uint64_t) env->active_tc.HI[0];
     r[n++] = (uint64_t) env->active_tc.LO[0];
     /* the system group starts here (TT_SYS_FROM) */
+    return n + tt_sys_words(env, r + n);
+}
+/* The general group as the per-TB hash takes it: the PC, the general registers as they lie in
+ * QEMU's array (on a 32-bit target two registers a word: half the words to hash, and one block
+ * copy instead of 32 widening ones), HI, LO. */
+#define TT_GENERAL_WORDS (1 + (32 * sizeof(target_ulong) + 7) / 8 + 2)
+static inline int tt_general_words(CPUArchState *env, uint64_t pc, uint64_t *w) {
+    int n = 0;
+    w[n++] = pc;
+    memcpy(&w[n], env->active_tc.gpr, 32 * sizeof(target_ulong));
+    n += (32 * sizeof(target_ulong) + 7) / 8;
+    w[n++] = (uint64_t) env->active_tc.HI[0];
+    w[n++] = (uint64_t) env->active_tc.LO[0];
+    return n;
+}
+/* The system group, as in the full record. */
+static inline int tt_sys_words(CPUArchState *env, uint64_t *r) {
+    int n = 0;
     r[n++] = (uint64_t) env->CP0_Index;
     r[n++] = (uint64_t) env->CP0_EntryLo0;
     r[n++] = (uint64_t) env->CP0_EntryLo1;
@@ -106,6 +131,11 @@ static int tt_regs(CPUArchState *env, uint64_t *r) {
 #define TT_PC_INDEX 0
 #define TT_HAS_TLB 1
 #define TT_TLB_FIELDS 6
+/* QEMU's helpers that write TLB entries (target/mips/helper.h): a TB calling one is followed by a TLB check */
+void helper_tlbwi(CPUMIPSState *env);
+void helper_tlbwr(CPUMIPSState *env);
+void helper_tlbinv(CPUMIPSState *env);
+void helper_tlbinvf(CPUMIPSState *env);
 static int tt_nb_tlb(CPUArchState *env) { return env->tlb ? (int) env->tlb->nb_tlb : 0; }
 /* QEMU's own TLB array: compared whole at each TB (one memcmp), unpacked only when it changed */
 static const void *tt_tlb_raw(CPUArchState *env, size_t *len) {
@@ -163,6 +193,24 @@ static int tt_regs(CPUArchState *env, uint64_t *r) {
 #error "tandem_trace: no register list for this target"
 #endif
 
+#ifndef TT_GENERAL_WORDS
+/* the groups as the per-TB hash takes them: the full record's words */
+#define TT_GENERAL_WORDS TT_SYS_FROM
+static inline int tt_general_words(CPUArchState *env, uint64_t pc, uint64_t *w) {
+    uint64_t r[TT_NREGS];
+    tt_regs(env, r);
+    r[TT_PC_INDEX] = pc;
+    memcpy(w, r, TT_SYS_FROM * sizeof r[0]);
+    return TT_SYS_FROM;
+}
+static inline int tt_sys_words(CPUArchState *env, uint64_t *w) {
+    uint64_t r[TT_NREGS];
+    int n = tt_regs(env, r);
+    memcpy(w, r + TT_SYS_FROM, (size_t) (n - TT_SYS_FROM) * sizeof r[0]);
+    return n - TT_SYS_FROM;
+}
+#endif
+
 #if !TT_HAS_TLB
 #define TT_TLB_FIELDS 6
 static int tt_nb_tlb(CPUArchState *env) { return 0; }
@@ -171,17 +219,49 @@ static const void *tt_tlb_raw(CPUArchState *env, size_t *len) { *len = 0; return
 #endif
 #define TT_TLB_MAX 128
 
-/* ---- hashing: a multiply-xor mix over 64-bit words (TraceFile.java mixes the same way) ---- */
+/* ---- hashing ------------------------------------------------------------------------------
+ * tt_mix: a multiply-xor step over 64-bit words, for the recording's file hash in the trailer
+ * (RecordingHash mixes the same way). tt_hash: the per-TB hash of registers and TLB, run at
+ * every TB: each word times its own odd constant, summed in two lanes, then a finalizer. The
+ * products do not wait on each other (tt_mix over 35 registers is one serial chain of 35
+ * multiplies: it was about 70% of the plugin's time per TB); one changed word always changes
+ * the sum (multiplying by an odd number is a bijection mod 2^64), and the finalizer (MurmurHash3's
+ * fmix64) spreads that over all 64 bits before they are folded to 16 or 8. Only the plugin
+ * computes it: a record trace and a replay trace are compared hash to hash. */
 #define TT_K 0x9E3779B97F4A7C15ULL
 static inline uint64_t tt_mix(uint64_t h, uint64_t w) {
     h ^= w;
     h *= TT_K;
     return h ^ (h >> 29);
 }
-static uint64_t tt_hash(const uint64_t *w, int n, uint64_t seed) {
-    uint64_t h = seed;
-    for (int i = 0; i < n; i++) h = tt_mix(h, w[i]);
-    return tt_mix(h, (uint64_t) n);
+#define TT_HASH_WORDS 1024          /* the longest list hashed: the TLB, TT_TLB_MAX * TT_TLB_FIELDS */
+static uint64_t tt_hash_k[TT_HASH_WORDS];
+_Static_assert(TT_TLB_MAX * TT_TLB_FIELDS <= TT_HASH_WORDS, "tt_hash_k holds a constant per TLB word");
+static void tt_hash_init(void) {
+    uint64_t x = TT_K;              /* splitmix64's sequence, each made odd */
+    for (int i = 0; i < TT_HASH_WORDS; i++) {
+        uint64_t z = (x += TT_K);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        tt_hash_k[i] = (z ^ (z >> 31)) | 1;
+    }
+}
+static inline uint64_t tt_fmix(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    return h ^ (h >> 33);
+}
+static inline uint64_t tt_hash(const uint64_t *w, int n, uint64_t seed) {
+    uint64_t a = seed * TT_K, b = (uint64_t) n;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+        a += w[i] * tt_hash_k[i];
+        b += w[i + 1] * tt_hash_k[i + 1];
+    }
+    if (i < n) a += w[i] * tt_hash_k[i];
+    return tt_fmix(a + b);
 }
 static inline uint8_t tt_fold8(uint64_t h) { return (uint8_t) (h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24) ^ (h >> 32) ^ (h >> 40) ^ (h >> 48) ^ (h >> 56)); }
 static inline uint16_t tt_fold16(uint64_t h) { return (uint16_t) (h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48)); }
@@ -195,6 +275,7 @@ static struct {
     char nondet_log[1024];
     char snapshot[1024];
     uint8_t *map;               /* the mapped window */
+    volatile uint64_t *committed;   /* the header's committed word, in a mapping of the header page of its own */
     uint64_t map_off;           /* file offset of map[0] */
     uint64_t map_len;
     uint64_t pos;               /* file offset of the next item */
@@ -208,6 +289,7 @@ static struct {
     uint64_t tlb_words[TT_TLB_MAX][TT_TLB_FIELDS];
     uint64_t tlb_hash;
     bool tlb_known;
+    bool tlb_may_change;        /* the TB that ran last has a TLB write in its code */
     uint8_t tlb_raw[TT_TLB_MAX * 64];   /* QEMU's TLB array as last unpacked (r4k_tlb_t: under 64 bytes) */
     size_t tlb_raw_len;
 } tt = { .fd = -1 };
@@ -256,7 +338,7 @@ static inline void tt_put16(uint8_t **p, uint16_t v) { memcpy(*p, &v, 2); *p += 
 static inline void tt_put32(uint8_t **p, uint32_t v) { memcpy(*p, &v, 4); *p += 4; }
 static inline void tt_put64(uint8_t **p, uint64_t v) { memcpy(*p, &v, 8); *p += 8; }
 
-/* FNV-style word hash of a whole file (TraceFile.fileHash), or 0 if it cannot be read. */
+/* FNV-style word hash of a whole file (RecordingHash.of), or 0 if it cannot be read. */
 static uint64_t tt_file_hash(const char *path, uint64_t *size) {
     *size = 0;
     int fd = open(path, O_RDONLY);
@@ -286,6 +368,15 @@ static void tt_put_string(uint8_t **p, const char *s, size_t width) {
     memset(*p, 0, width);
     memcpy(*p, s, n);
     *p += width;
+}
+
+/* Says that the bytes before `upto` are final: written, and never to be rewritten. The items'
+ * stores come first in program order, and an x86-64 host keeps stores in order, so a reader
+ * that sees the word sees them; the barrier keeps the compiler from moving them after it. */
+static inline void tt_commit(uint64_t upto) {
+    if (!tt.committed) return;
+    __atomic_signal_fence(__ATOMIC_RELEASE);
+    *tt.committed = upto;
 }
 
 static bool tt_open(int mode, const char *file_arg) {
@@ -324,6 +415,13 @@ static bool tt_open(int mode, const char *file_arg) {
     if (e > 0) exe[e] = 0;
     tt_put_string(&p, exe, 256);
     tt.pos = TT_HEADER_SIZE;
+    /* a reader that follows the trace while it is written (tandem's search, during the replay)
+       reads only the bytes before the committed word, which grows as items become final */
+    void *head = mmap(NULL, (size_t) sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED, tt.fd, 0);
+    if (head != MAP_FAILED) {
+        tt.committed = (volatile uint64_t *) ((uint8_t *) head + TT_HEADER_COMMITTED);
+        tt_commit(TT_HEADER_SIZE);
+    }
     fprintf(stderr, "tandem_trace: writing the %s trace %s\n", mode == TT_MODE_RECORD ? "record" : "replay", tt.path);
     return true;
 }
@@ -352,6 +450,9 @@ static void tt_finish(uint8_t how, uint64_t count) {
     tt_put64(&p, log_size);
     tt_put64(&p, log_head);
     tt.pos = (uint64_t) (p - tt.map) + tt.map_off;
+    tt_commit(tt.pos);
+    if (tt.committed) munmap((void *) ((uintptr_t) tt.committed - TT_HEADER_COMMITTED), (size_t) sysconf(_SC_PAGESIZE));
+    tt.committed = NULL;
     munmap(tt.map, tt.map_len);
     tt.map = NULL;
     if (ftruncate(tt.fd, (off_t) tt.pos) != 0) tt_warn("cannot trim the trace");
@@ -396,7 +497,12 @@ static uint64_t tt_tlb(CPUArchState *env) {
     return tt.tlb_hash;
 }
 
-static void tt_full(uint64_t at, uint64_t count, uint64_t pc, const uint64_t *r, int n, uint64_t hg, uint64_t hs, uint64_t ht) {
+/* The full record at byte `at`: every register as its own word (the order of tt_regs), and the
+ * 64-bit hashes of the three groups (of the words tt_general_words and tt_sys_words give). */
+static void tt_full(uint64_t at, uint64_t count, uint64_t pc, CPUArchState *env, uint64_t hg, uint64_t hs, uint64_t ht) {
+    uint64_t r[TT_NREGS];
+    int n = tt_regs(env, r);
+    r[TT_PC_INDEX] = pc;
     uint8_t *p = tt_at(at);
     tt_put8(&p, TT_TAG_FULL);
     tt_put16(&p, (uint16_t) (8 * 5 + 2 + 8 * n));
@@ -410,11 +516,18 @@ static void tt_full(uint64_t at, uint64_t count, uint64_t pc, const uint64_t *r,
 }
 #define TT_FULL_SIZE(n) (3 + 8 * 5 + 2 + 8 * (n))
 
-/* Called by the code of every TB, before its first guest instruction. */
-static void tt_tb_start(void *opaque) {
-    TranslationBlock *tb = opaque;
+/* Called by the code of every TB, before its first guest instruction; `writes_tlb`: the TB's code
+ * calls a helper that writes TLB entries (tt_tb_writes_tlb). */
+static inline void tt_tb(TranslationBlock *tb, bool writes_tlb) {
     CPUState *cpu = first_cpu;
     if (tt.done) return;
+    /* QEMU's TLB array changes only in a helper of a TLB write (tlbwi, tlbwr, tlbinv, tlbinvf:
+       r4k_fill_tlb and the EHINV loops of target/mips/op_helper.c; cpu_state_reset and tlbr leave
+       entries 0..nb_tlb-1 alone), so it can differ from the last TB's only after a TB whose code
+       has one: only then is it compared (a memcmp of the whole array at every TB was most of the
+       rest of the plugin's time) */
+    bool tlb_check = tt.tlb_may_change || !tt.tlb_known;
+    tt.tlb_may_change = writes_tlb;
     if (tt.mode == 0) {
         int mode = rr_in_record() ? TT_MODE_RECORD : rr_in_replay() ? TT_MODE_REPLAY : 0;
         if (mode == 0) return;
@@ -431,12 +544,11 @@ static void tt_tb_start(void *opaque) {
     CPUArchState *env = cpu->env_ptr;
     uint64_t count = rr_get_guest_instr_count();
     uint64_t pc = (uint64_t) tb->pc;
-    uint64_t r[TT_NREGS];
-    int n = tt_regs(env, r);
-    r[TT_PC_INDEX] = pc;
-    uint64_t ht = tt_tlb(env);
+    uint64_t g[TT_GENERAL_WORDS], sys[TT_NREGS];
+    int ng = tt_general_words(env, pc, g), ns = tt_sys_words(env, sys);
+    uint64_t ht = tlb_check ? tt_tlb(env) : tt.tlb_hash;
     if (tt.done) return;
-    uint64_t hg = tt_hash(r, TT_SYS_FROM, 1), hs = tt_hash(r + TT_SYS_FROM, n - TT_SYS_FROM, 2);
+    uint64_t hg = tt_hash(g, ng, 1), hs = tt_hash(sys, ns, 2);
     uint32_t summary = (uint32_t) tt_fold16(hg) | (uint32_t) tt_fold8(hs) << 16 | (uint32_t) tt_fold8(ht) << 24;
 
     if (tt.have_last && count == tt.last_count && pc == tt.last_pc) {
@@ -444,7 +556,7 @@ static void tt_tb_start(void *opaque) {
         uint8_t *p = tt_at(tt.last_entry_pos);
         p += (*p == TT_TAG_LONG) ? 5 : 1;
         tt_put32(&p, summary);
-        if (tt.last_full_pos != UINT64_MAX) tt_full(tt.last_full_pos, count, pc, r, n, hg, hs, ht);
+        if (tt.last_full_pos != UINT64_MAX) tt_full(tt.last_full_pos, count, pc, env, hg, hs, ht);
         return;
     }
     if (!tt_room(TT_MAX_ITEM)) return;
@@ -453,8 +565,8 @@ static void tt_tb_start(void *opaque) {
     if (period > tt.last_period) {
         tt.last_period = period;
         tt.last_full_pos = tt.pos;
-        tt_full(tt.pos, count, pc, r, n, hg, hs, ht);
-        tt.pos += TT_FULL_SIZE(n);
+        tt_full(tt.pos, count, pc, env, hg, hs, ht);
+        tt.pos += TT_FULL_SIZE(TT_NREGS);
     }
     uint64_t delta = tt.have_last ? count - tt.last_count : 0;
     uint8_t *p = tt_at(tt.pos);
@@ -479,14 +591,39 @@ static void tt_tb_start(void *opaque) {
     tt.last_pc = pc;
     tt.have_last = true;
     tt.entries++;
+    /* final: all before this entry, or before its full record (a TB again at one (pc, count)
+       rewrites both) */
+    tt_commit(tt.last_full_pos != UINT64_MAX ? tt.last_full_pos : tt.last_entry_pos);
+}
+
+static void tt_tb_start(void *opaque) { tt_tb(opaque, false); }
+static void tt_tb_start_tlbw(void *opaque) { tt_tb(opaque, true); }
+
+/* Whether the TB being translated calls a TLB write helper: its TCG ops as the target's
+ * translator left them (a call op's arguments: outputs, inputs, then the function, tcg/tcg.c
+ * tcg_gen_callN). */
+static bool tt_tb_writes_tlb(void) {
+#if TT_HAS_TLB
+    TCGOp *op;
+    for (int oi = tcg_ctx.gen_op_buf[0].next; oi != 0; oi = op->next) {
+        op = &tcg_ctx.gen_op_buf[oi];
+        if (op->opc != INDEX_op_call) continue;
+        uintptr_t f = (uintptr_t) tcg_ctx.gen_opparam_buf[op->args + op->callo + op->calli];
+        if (f == (uintptr_t) helper_tlbwi || f == (uintptr_t) helper_tlbwr
+            || f == (uintptr_t) helper_tlbinv || f == (uintptr_t) helper_tlbinvf) return true;
+    }
+#endif
+    return false;
 }
 
 static void before_tcg_codegen(CPUState *cpu, TranslationBlock *tb) {
+    bool tlbw = tt_tb_writes_tlb();
     TCGOp *op = find_first_guest_insn();
-    if (op) insert_call_1p(&op, tt_tb_start, tb);
+    if (op) insert_call_1p(&op, tlbw ? tt_tb_start_tlbw : tt_tb_start, tb);
 }
 
 bool init_plugin(void *self) {
+    tt_hash_init();
     panda_cb pcb = { .before_tcg_codegen = before_tcg_codegen };
     panda_register_callback(self, PANDA_CB_BEFORE_TCG_CODEGEN, pcb);
     return true;

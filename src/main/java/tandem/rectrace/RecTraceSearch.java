@@ -24,6 +24,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 public final class RecTraceSearch {
 
@@ -56,10 +58,11 @@ public final class RecTraceSearch {
     public static final String SUFFIX = "-tandem-trace";
 
     /**
-     * The outcome: the comparison, the two traces, how long the traced replay took, and the
-     * replay's TLB at the first divergence when the TLB differs there (else empty). The replay
-     * trace's file is deleted once compared (it can be some GB): {@code rep} answers what its
-     * first reading found (entries, last count, trailer); what it reads from the file again, it cannot.
+     * The outcome: the comparison, the two traces, how long the traced replay ran (until the
+     * comparison was done), and the replay's TLB at the first divergence when the TLB differs
+     * there (else empty). The replay trace was followed as the replay wrote it and its file is
+     * deleted once compared (it can be some GB): {@code rep} is its header; how far the
+     * comparison read it is in the result.
      */
     public record Outcome(TraceComparison.Result result, TraceFile rec, TraceFile rep, long replayMillis, String replayOutput,
                           Map<Integer, long[]> repTlbAtDivergence) {}
@@ -69,10 +72,17 @@ public final class RecTraceSearch {
 
     /**
      * Reads and checks the record trace, runs the replay {@code repCmd} (in the recording's
-     * folder) with the plugin writing a replay trace to a temporary file, and compares the two.
-     * The recording is only read.
+     * folder) with the plugin writing a replay trace to a temporary file, and compares the two
+     * while the replay runs, reading the replay trace once as it is written; once the comparison
+     * is done (every group differs somewhere, or the record trace ended) the rest of the replay is
+     * not needed and the replay is ended. The recording is only read.
      */
     public static Outcome compare(RecTrace recTrace, String repCmd, PrintStream out) {
+        return compare(recTrace, repCmd, out, agreed -> { });
+    }
+
+    /** {@link #compare(RecTrace, String, PrintStream)}, with the comparison's progress ({@link TraceComparison#compare(TraceFile, TraceFile, java.util.function.LongConsumer)}). */
+    public static Outcome compare(RecTrace recTrace, String repCmd, PrintStream out, java.util.function.LongConsumer agreedTo) {
         PandaCommand cmd = PandaCommand.parse(repCmd, recTrace.dir(), List.of());
         if (cmd.role() != PandaSession.Role.REPLAY) throw new TraceException("--rep-cmd must replay the recording (-replay " + recTrace.name() + "): " + repCmd);
         if (!Files.isRegularFile(recTrace.trace())) TraceFile.read(recTrace.trace());   // its one error, before any replay runs
@@ -94,19 +104,25 @@ public final class RecTraceSearch {
             // the trace is refused): hashing the snapshot takes as long as a short replay
             TraceFile rec = TraceFile.read(recTrace.trace());
             TraceComparison.checkBelongs(rec, recTrace.dir(), recTrace.name());
+            // then compared with the replay trace as the replay writes it (not after it: a
+            // replay trace is some GB, and reading it took as long again as the traced replay)
+            Process replay = p;
+            TraceFile rep;
             try {
-                p.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new TraceException("interrupted while the traced replay ran");
+                rep = TraceFile.follow(repTrace, replay::isAlive);
+            } catch (TraceException e) {
+                if (replay.isAlive()) throw e;
+                throw noTb(log, e.getMessage());
+            }
+            TraceComparison.Result result = TraceComparison.compare(rec, rep, agreedTo);
+            long millis = (System.nanoTime() - t0) / 1_000_000L;
+            // done comparing: the rest of the replay shows nothing more
+            if (replay.isAlive()) {
+                replay.destroyForcibly();
+                try { replay.waitFor(10, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
             }
             String output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
-            long millis = (System.nanoTime() - t0) / 1_000_000L;
-            TraceFile rep = TraceFile.read(repTrace);
-            if (rep.entryCount() == 0) {
-                throw new TraceException("the replay wrote no TB to its trace: it did not get to replaying. PANDA said:\n" + tail(output, 20));
-            }
-            TraceComparison.Result result = TraceComparison.compare(rec, rep);
+            if (result.replayRead() == 0) throw noTb(log, null);
             var d = result.divergence();
             Map<Integer, long[]> repTlb = d != null && d.groups().contains(TraceComparison.Group.TLB) ? rep.tlbAt(d.count()) : Map.of();
             return new Outcome(result, rec, rep, millis, output, repTlb);
@@ -123,6 +139,13 @@ public final class RecTraceSearch {
         }
     }
 
+    /** The replay wrote no TB to its trace: PANDA's last lines say why. */
+    private static TraceException noTb(Path log, String why) throws IOException {
+        String output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return new TraceException("the replay wrote no TB to its trace: it did not get to replaying" + (why == null ? "" : " (" + why + ")")
+                + ". PANDA said:\n" + tail(output, 20));
+    }
+
     /**
      * The search for {@code tandem bisect --rec-trace}: compares, prints what differs, and opens the
      * replay under gdb at the first divergent count for its registers, backtrace and TB. Returns the
@@ -135,10 +158,13 @@ public final class RecTraceSearch {
         // and what it shows there, not two replays one after the other
         PandaSide side = PandaSide.command("rep", PandaCommand.parse(repCmd, recTrace.dir(), repAtBegin), gdb);
         List<String> notices = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicLong agreed = new AtomicLong(-1), followedTo = new AtomicLong(-1);
+        AtomicBoolean compared = new AtomicBoolean(false);
         CompletableFuture<PandaSession> opening = CompletableFuture.supplyAsync(() -> {
             PandaSession s = side.open(Optional.empty());
             s.onNotice(notices::add);
             s.beginRecordOrReplay();
+            follow(s, agreed, compared, followedTo);
             return s;
         }, runnable -> {
             Thread t = new Thread(runnable, "tandem-rec-trace-open-rep");
@@ -147,13 +173,17 @@ public final class RecTraceSearch {
         });
         Outcome o;
         try {
-            o = compare(recTrace, repCmd, out);
+            o = compare(recTrace, repCmd, out, agreed::set);
         } catch (RuntimeException e) {
+            compared.set(true);
             closeOnceOpen(opening);
             throw e;
         }
+        compared.set(true);
         if (!describe(recTrace, o, out)) {
             closeOnceOpen(opening);
+            if (followedTo.get() >= 0) out.println("rep: the replay under gdb had followed the comparison to guest instruction " + followedTo.get());
+            out.println("the runs never diverge");
             return o;
         }
         var d = o.result().divergence();
@@ -169,6 +199,7 @@ public final class RecTraceSearch {
             out.println("first divergence at guest instruction " + d.count());
             return o;
         }
+        if (followedTo.get() >= 0) out.println("rep: the replay under gdb had followed the comparison to guest instruction " + followedTo.get());
         try (PandaSession rep = opened) {
             synchronized (notices) {
                 notices.forEach(text -> out.println("rep: " + text));
@@ -199,7 +230,7 @@ public final class RecTraceSearch {
 
     /**
      * Prints what the comparison {@code o} found, before any live side: both traces' extent, then
-     * either that the runs never diverge (returns false) or the first divergent TB's count and
+     * either how far they agree (returns false; the caller says that the runs never diverge) or the first divergent TB's count and
      * what differs there (PC and registers, CP0, TLB entries with both sides' contents, the first
      * count of each other group that differs) and the record run's registers at its last full
      * record (returns true).
@@ -208,8 +239,8 @@ public final class RecTraceSearch {
         TraceComparison.Result r = o.result();
         out.println("rec: record trace " + recTrace.trace() + ": " + o.rec().entryCount() + " TBs, guest instructions "
                 + o.rec().firstCount + ".." + r.recordLast());
-        out.println("rep: replay trace: " + o.rep().entryCount() + " TBs to guest instruction "
-                + o.rep().lastCount() + " (" + o.replayMillis() + " ms)");
+        out.println("rep: replay trace: " + r.replayRead() + " TBs to guest instruction " + r.replayReadTo()
+                + " compared (the traced replay ran " + o.replayMillis() + " ms)");
         var d = r.divergence();
         if (d == null) {
             if (r.replayEndedAt() >= 0) {
@@ -220,7 +251,6 @@ public final class RecTraceSearch {
                         + (r.uncomparedTbs() > 0 ? " (and ran through the start of " + r.uncomparedTbs()
                         + " record TBs inside TBs of its own: not compared)" : ""));
             }
-            out.println("the runs never diverge");
             return false;
         }
         if (d.replayWentElsewhere()) {
@@ -277,6 +307,39 @@ public final class RecTraceSearch {
         } catch (RuntimeException e) {
             out.println(side + ": " + e.getMessage());
             return null;
+        }
+    }
+
+    /**
+     * How far behind the last count where the comparison found both runs agreeing the replay
+     * under gdb follows (guest instructions): a move stops up to one TB past its count (QEMU's
+     * longest TB: 512 instructions), so it stays before the divergence. The least move worth a
+     * stop, and the longest (the move under way when the comparison ends is waited for).
+     */
+    static final long FOLLOW_BEHIND = 1L << 14, FOLLOW_LEAST = 1L << 18, FOLLOW_MOST = 1L << 24;
+
+    /**
+     * While the comparison runs, moves the replay under gdb on behind it, to counts where the runs
+     * agree, so that gdb's run to the divergence overlaps the traced replay instead of following
+     * it. A move that fails (the replay ended or failed before the count) ends the following: the
+     * move to the divergence then says what went wrong.
+     */
+    private static void follow(PandaSession s, AtomicLong agreed, AtomicBoolean compared, AtomicLong followedTo) {
+        try {
+            long at = s.instrCount();
+            while (!compared.get()) {
+                long target = agreed.get() - FOLLOW_BEHIND;
+                if (target - at >= FOLLOW_LEAST) {
+                    at = s.toInstr(Math.min(target, at + FOLLOW_MOST), false);
+                    followedTo.set(at);
+                } else {
+                    Thread.sleep(20);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // left where it is; the move to the divergence goes from there or runs the replay again
         }
     }
 

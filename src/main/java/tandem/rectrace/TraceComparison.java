@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * The comparison of a record trace with a replay trace, TB by TB, at the counts where the record
@@ -67,8 +68,12 @@ public final class TraceComparison {
      *                         TB of its own, and both runs began the next TB at one count
      * @param replayEndedAt    the replay's last TB count when it ended before the record run's last TB, else -1
      * @param recordLast       the record run's last TB count
+     * @param replayRead       TB entries of the replay trace the comparison read (it stops once
+     *                         every group differs somewhere)
+     * @param replayReadTo     the count of the last of them, -1 if none
      */
-    public record Result(Divergence divergence, Map<Group, Long> firstByGroup, long comparedTbs, long uncomparedTbs, long replayEndedAt, long recordLast) {
+    public record Result(Divergence divergence, Map<Group, Long> firstByGroup, long comparedTbs, long uncomparedTbs, long replayEndedAt, long recordLast,
+                         long replayRead, long replayReadTo) {
         public boolean agreesToTheEnd() {
             return divergence == null && replayEndedAt < 0;
         }
@@ -134,9 +139,22 @@ public final class TraceComparison {
 
     /**
      * Compares a record trace with a replay trace of the same recording, reading both from their
-     * files side by side (the traces are never held in memory).
+     * files side by side (the traces are never held in memory), each once from its start: the
+     * replay trace can be one followed while the replay writes it ({@link TraceFile#follow}).
      */
     public static Result compare(TraceFile rec, TraceFile rep) {
+        return compare(rec, rep, agreed -> { });
+    }
+
+    /** Record TBs compared between two calls of {@code agreedTo}. */
+    static final int PROGRESS_EVERY = 1 << 16;
+
+    /**
+     * {@link #compare(TraceFile, TraceFile)}, telling {@code agreedTo} now and then, while no
+     * divergence is found yet, the count of the last record TB compared where both agree: the
+     * runs agree at every record TB before it (the replay under gdb can go on to there).
+     */
+    public static Result compare(TraceFile rec, TraceFile rep, LongConsumer agreedTo) {
         if (!rec.target.equals(rep.target)) {
             throw new TraceException("the record trace is of a " + rec.target + " guest, the replay trace of a " + rep.target + " guest");
         }
@@ -164,13 +182,13 @@ public final class TraceComparison {
                     if (matched && pcs && step > 0 && p.pc() != expected) {
                         firstByGroup.putIfAbsent(Group.REGISTERS, p.count());
                         if (first == null) first = new Divergence(p.count(), lastAgreed, List.of(Group.REGISTERS), -1, p.pc(), expected);
-                        return new Result(first, firstByGroup, compared, uncompared, -1, recordLast);
+                        return new Result(first, firstByGroup, compared, uncompared, -1, recordLast, p.read, p.last);
                     }
                     repBefore = p.count();
                     p.advance();
                 }
                 if (!p.has()) {
-                    replayEndedAt = rep.lastCount();
+                    replayEndedAt = p.last;
                     break;
                 }
                 if (p.count() != c) {
@@ -208,7 +226,10 @@ public final class TraceComparison {
                 matchedAt = c;
                 int x = r.summary() ^ p.summary();
                 if (x == 0) {
-                    if (first == null) lastAgreed = c;
+                    if (first == null) {
+                        lastAgreed = c;
+                        if (compared % PROGRESS_EVERY == 0) agreedTo.accept(c);
+                    }
                     continue;
                 }
                 List<Group> groups = new ArrayList<>();
@@ -221,8 +242,8 @@ public final class TraceComparison {
                 if (first == null) first = new Divergence(c, lastAgreed, List.copyOf(groups), -1, -1, -1);
                 if (firstByGroup.size() == Group.values().length) break;
             }
+            return new Result(first, firstByGroup, compared, uncompared, replayEndedAt, recordLast, p.read, p.last);
         }
-        return new Result(first, firstByGroup, compared, uncompared, replayEndedAt, recordLast);
     }
 
     /**
@@ -235,6 +256,8 @@ public final class TraceComparison {
         private boolean has;
         private long count, pc;
         private int summary;
+        /** Entries made current so far, and the count of the last of them (-1 before the first). */
+        long read, last = -1;
 
         Ahead(TraceFile.Entries e) {
             this.e = e;
@@ -252,14 +275,15 @@ public final class TraceComparison {
                 count = n.count();
                 pc = n.pc();
                 summary = n.summary();
-                return;
-            }
-            has = e.next();
-            if (has) {
+            } else {
+                has = e.next();
+                if (!has) return;
                 count = e.count();
                 pc = e.pc();
                 summary = e.summary();
             }
+            read++;
+            last = count;
         }
 
         /** The count k entries on (0: the current one), or -1 past the trace's end. */

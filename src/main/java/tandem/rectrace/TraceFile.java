@@ -6,7 +6,6 @@ package tandem.rectrace;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.LongBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -17,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * A trace file, read from disk as it is needed: opening it reads it through once (its header, its
@@ -26,7 +26,9 @@ import java.util.TreeMap;
  * Layout (little-endian, x86-64 hosts): a {@value #HEADER_SIZE}-byte
  * header ("TANDEMTT", version, header size, mode 1 record / 2 replay, period log2, register count,
  * index of the first system register, words per TLB entry, the first count, target name [16],
- * nondet log path [192], PANDA executable [256]), then items, each starting with a tag byte:
+ * nondet log path [192], PANDA executable [256], at byte 496 the committed
+ * length: the bytes of the file that are final while the run still writes it), then items, each
+ * starting with a tag byte:
  * <ul>
  * <li>0x01..0xEF: a TB entry whose count is the previous entry's plus (tag - 1), then a u32
  *     summary (bits 0-15: PC and general registers, 16-23: system registers, 24-31: TLB);</li>
@@ -43,13 +45,11 @@ import java.util.TreeMap;
  */
 public final class TraceFile {
     public static final byte[] MAGIC = "TANDEMTT".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1, HEADER_SIZE = 512;
+    public static final int VERSION = 2, HEADER_SIZE = 512;
     public static final int MODE_RECORD = 1, MODE_REPLAY = 2;
     /** Trailer: how the run ended. */
     public static final int END_COMPLETE = 1, END_UNFINISHED = 2, END_DISK_FULL = 3;
     static final int TAG_LONG = 0xF0, TAG_FULL = 0xF1, TAG_TRAILER = 0xF2, TAG_TLB = 0xF3, TAG_PC = 0xF4;
-    /** The plugin's word hash (tt_mix): FNV offset basis as the seed, golden-ratio multiplier. */
-    static final long K = 0x9E3779B97F4A7C15L, FILE_HASH_SEED = 0xcbf29ce484222325L;
     /** Bytes read from the file at a time; the least holds the longest item (a u16 length, the tag and the length). */
     static final int BUFFER_BYTES = 1 << 20, MIN_BUFFER_BYTES = 3 + 0xffff;
     /** Bytes of trace between the TLB copies of the index: a TLB is at most that far to read. */
@@ -80,6 +80,8 @@ public final class TraceFile {
 
     private final int headerSize, bufferBytes;
     private final long size;
+    /** Following a trace still written; null: the file is whole. */
+    private final CommittedLength following;
     private final long entryCount, lastEntryCount;
     private final boolean hasPcs;
     /**
@@ -93,9 +95,11 @@ public final class TraceFile {
     private final int[] tlbRows;
     private final List<Map<Integer, long[]>> tlbCopies;
 
-    private TraceFile(Path path, FileChannel ch, int bufferBytes, long segmentBytes) throws IOException {
+    private TraceFile(Path path, FileChannel ch, int bufferBytes, long segmentBytes, BooleanSupplier writing) throws IOException {
         this.path = path;
         this.bufferBytes = bufferBytes;
+        following = writing == null ? null : new CommittedLength(writing, HEADER_SIZE);
+        if (following != null) following.awaitHeader(ch);
         size = ch.size();
         if (size < HEADER_SIZE) throw new TraceException(path + " is not a tandem trace (" + size + " bytes, shorter than its header)");
         ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -117,6 +121,21 @@ public final class TraceFile {
         nondetLog = string(b, 48, 192);
         executable = string(b, 240, 256);
 
+        if (writing != null) {
+            // no pass ahead of the reader: the trace is read once, as it is written
+            rows = 1;
+            rowOffset = new long[] {headerSize};
+            rowCount = new long[] {firstCount};
+            rowPrevCount = new long[] {firstCount};
+            rowEntries = new long[] {0};
+            tlbRows = new int[] {0};
+            tlbCopies = List.of(Map.of());
+            entryCount = -1;
+            lastEntryCount = -1;
+            hasPcs = mode == MODE_REPLAY;
+            trailer = null;
+            return;
+        }
         // the one pass through the whole file: the index, the TLB copies, the trailer
         long[] offs = new long[1024], cnts = new long[1024], prevs = new long[1024], ents = new long[1024];
         int n = 1;
@@ -177,11 +196,32 @@ public final class TraceFile {
         return read(path, BUFFER_BYTES, SEGMENT_BYTES);
     }
 
+    /**
+     * Follows the trace {@code path} while a run writes it ({@code writing} true while the run
+     * may still write): its header is awaited, and its entries are read from the start as they
+     * become final (the header's committed length), each once; once the run is over, to the
+     * file's end. Nothing is read ahead, so {@link #entryCount()} and {@link #lastCount()} are
+     * -1 and {@link #trailer} null: what a cursor read says how far it got. A TraceException if the
+     * run ends without writing a header, or the file is not a trace.
+     */
+    public static TraceFile follow(Path path, BooleanSupplier writing) {
+        try (FileChannel ch = open(path)) {
+            return new TraceFile(path, ch, BUFFER_BYTES, SEGMENT_BYTES, writing);
+        } catch (IOException e) {
+            throw new TraceException("cannot read the trace " + path + ": " + e.getMessage());
+        }
+    }
+
+    /** The end of what can be read now (waiting, for a trace followed while written, until {@code upto} is in it). */
+    private long readableEnd(FileChannel ch, long upto) throws IOException {
+        return following == null ? size : following.readableEnd(ch, upto);
+    }
+
     /** {@link #read(Path)} reading {@code bufferBytes} at a time, with a TLB copy every {@code segmentBytes}: for specs. */
     static TraceFile read(Path path, int bufferBytes, long segmentBytes) {
         if (bufferBytes < MIN_BUFFER_BYTES) throw new IllegalArgumentException("a buffer of " + bufferBytes + " bytes is shorter than the longest item");
         try (FileChannel ch = open(path)) {
-            return new TraceFile(path, ch, bufferBytes, segmentBytes);
+            return new TraceFile(path, ch, bufferBytes, segmentBytes, null);
         } catch (IOException e) {
             throw new TraceException("cannot read the trace " + path + ": " + e.getMessage());
         }
@@ -201,12 +241,12 @@ public final class TraceFile {
         return mode == MODE_RECORD;
     }
 
-    /** How many TB entries the trace has (the last at each count). */
+    /** How many TB entries the trace has (the last at each count); -1 for a trace followed while written. */
     public long entryCount() {
         return entryCount;
     }
 
-    /** The count of the last TB entry: the last guest instruction count the trace reached; the first count if it has none. */
+    /** The count of the last TB entry: the last guest instruction count the trace reached; the first count if it has none; -1 for a trace followed while written. */
     public long lastCount() {
         return lastEntryCount;
     }
@@ -410,10 +450,12 @@ public final class TraceFile {
         private boolean have(int n) {
             long rel = pos - bufFrom;
             if (rel >= 0 && rel + n <= buf.limit()) return true;
-            if (pos + n > t.size) return false;
-            buf.clear();
-            bufFrom = pos;
             try {
+                long end = t.readableEnd(ch, pos + n);
+                if (pos + n > end) return false;
+                buf.clear();
+                buf.limit((int) Math.min(buf.capacity(), end - pos));
+                bufFrom = pos;
                 while (buf.hasRemaining()) {
                     if (ch.read(buf, bufFrom + buf.position()) < 0) break;
                 }
@@ -520,40 +562,9 @@ public final class TraceFile {
         }
     }
 
-    /** The file hash the plugin puts in a record trace's trailer (tt_file_hash): its word mix over the file, then the size. */
+    /** The file hash the plugin puts in a record trace's trailer (tt_file_hash): {@link RecordingHash#of}. */
     public static long fileHash(Path file) throws IOException {
-        long h = FILE_HASH_SEED;
-        long total = 0;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            while (true) {
-                int got = ch.read(buf);
-                if (got > 0) total += got;
-                if (got < 0 || !buf.hasRemaining()) {
-                    buf.flip();
-                    LongBuffer words = buf.asLongBuffer();
-                    while (words.hasRemaining()) h = mix(h, words.get());
-                    int rest = buf.remaining() % 8;
-                    buf.position(buf.limit() - rest);
-                    if (got < 0) {
-                        if (rest > 0) {
-                            long w = 0;
-                            for (int i = 0; i < rest; i++) w |= (buf.get() & 0xffL) << (8 * i);
-                            h = mix(h, w);
-                        }
-                        break;
-                    }
-                    buf.compact();
-                }
-            }
-        }
-        return mix(h, total);
-    }
-
-    static long mix(long h, long w) {
-        h ^= w;
-        h *= K;
-        return h ^ (h >>> 29);
+        return RecordingHash.of(file);
     }
 
     private static String string(ByteBuffer b, int at, int width) {

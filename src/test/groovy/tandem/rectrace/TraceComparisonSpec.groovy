@@ -19,7 +19,7 @@ class TraceComparisonSpec extends Specification {
     /** A trace of {@code mode} (1 record, 2 replay) with one TB entry per count, its summary, and (a replay) its PC. */
     private TraceFile trace(int mode, List<Long> counts, Map<Long, Integer> summaries = [:], Map<Long, Long> pcs = [:]) {
         def b = ByteBuffer.allocate(512 + counts.size() * 24 + 64).order(ByteOrder.LITTLE_ENDIAN)
-        b.put('TANDEMTT'.bytes).putInt(1).putInt(512)
+        b.put('TANDEMTT'.bytes).putInt(TraceFile.VERSION).putInt(512)
         b.put(16, (byte) mode).put(17, (byte) 17).put(18, (byte) 24).put(19, (byte) 17).put(20, (byte) 6)
         b.putLong(24, counts[0])
         b.put(32, 'x86_64'.bytes)

@@ -7,6 +7,10 @@ import spock.lang.TempDir
 
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
+import java.nio.channels.FileChannel
+import java.nio.file.StandardOpenOption
+import java.util.concurrent.atomic.AtomicBoolean
+import java.util.function.BooleanSupplier
 import java.nio.file.Files
 import java.nio.file.Path
 
@@ -231,6 +235,74 @@ class TraceFileSpec extends Specification {
         elsewhere.replayPc() == 0x80001000L
         elsewhere.expectedPc() == big.pcs[cutAfter] + 4
         elsewhere.lastAgreed() == big.counts[cutAfter]
+    }
+
+    /**
+     * {@code bytes} written into {@code file} by another thread as the plugin writes a trace:
+     * into a file of zeros (its fallocate), a piece of random length at a time, the header's
+     * committed length raised after each piece; with {@code committedToTheEnd} false the last
+     * 20 bytes are never committed (a run killed: the reader takes them once the run is over).
+     * Returns the trace followed while that thread writes.
+     */
+    static TraceFile followWhileWritten(Path file, byte[] bytes, boolean committedToTheEnd, long seed) {
+        Files.write(file, new byte[bytes.length + 70_000])
+        def writing = new AtomicBoolean(true)
+        Thread.start {
+            FileChannel.open(file, StandardOpenOption.WRITE).withCloseable { ch ->
+                def rnd = new Random(seed)
+                int at = 0
+                while (at < bytes.length) {
+                    int n = at == 0 ? TraceFile.HEADER_SIZE : Math.min(bytes.length - at, 1 + rnd.nextInt(6000))
+                    ch.write(ByteBuffer.wrap(bytes, at, n), at)
+                    at += n
+                    long committed = committedToTheEnd || at < bytes.length - 20 ? at : bytes.length - 20
+                    ch.write(le(8).putLong(0, committed), CommittedLength.AT)
+                    if (rnd.nextInt(8) == 0) Thread.sleep(1)
+                }
+            }
+            writing.set(false)
+        }
+        TraceFile.follow(file, { -> writing.get() } as BooleanSupplier)
+    }
+
+    def "a replay trace followed while it is written, committed to its trailer or not (a killed run): the entries and the comparison read whole"() {
+        given: 'a replay trace of 200,000 TBs with a summary changed at TB 123,456, and the record trace'
+        def rep = new Run(counts: [] + big.counts, summaries: [] + big.summaries, pcs: [] + big.pcs)
+        rep.summaries[123_456] = rep.summaries[123_456] ^ 0x00010000
+        byte[] bytes = write(rep, TraceFile.MODE_REPLAY, 10, repeats, trailer)
+        def whole = dir.resolve('whole')
+        Files.write(whole, bytes)
+        def rec = dir.resolve('rec')
+        Files.write(rec, write(big, TraceFile.MODE_RECORD, 10, repeats, true))
+
+        when:
+        def followed = followWhileWritten(dir.resolve('followed'), bytes, trailer, 5)
+        def read = entries(followed)
+        def compared = TraceComparison.compare(TraceFile.read(rec), followWhileWritten(dir.resolve('compared'), bytes, trailer, 6))
+
+        then: 'each entry once, as the whole file gives it; the same comparison, read to the divergence'
+        followed.entryCount() == -1 && followed.hasPcs()
+        read.size() == big.counts.size()
+        read == entries(TraceFile.read(whole))
+        compared.divergence() == TraceComparison.compare(TraceFile.read(rec), TraceFile.read(whole)).divergence()
+        compared.divergence().count() == big.counts[123_456]
+        compared.replayReadTo() >= big.counts[123_456]
+
+        where:
+        trailer << [true, false]
+    }
+
+    def "following a trace whose run ends before writing its header: one clear error"() {
+        given:
+        def file = dir.resolve('empty')
+        Files.write(file, new byte[0])
+
+        when:
+        TraceFile.follow(file, { -> false } as BooleanSupplier)
+
+        then:
+        def e = thrown(TraceException)
+        e.message.contains('is not a tandem trace (0 bytes')
     }
 
     def "a truncated trace, one with a killed run's zero tail, another recording's trace, a damaged one: one clear error each"() {
