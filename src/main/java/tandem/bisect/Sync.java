@@ -83,10 +83,12 @@ final class Sync {
                 if (chained.session.pc() == full.session.pc()) return a;
                 stepped = true;
                 boolean stepOk = how.oneTb().test(full);
-                if (!how.stepEndMeets() && (!stepOk || full.lastSeen() != a)) {
-                    // no second stop at this count on the side that stops at every TB: the PCs differ
-                    // at one count, which is a difference of the states (an interrupt taken on one
-                    // side only), so that side goes back to its stop there and the two meet at it
+                if (!how.stepEndMeets() && chained.chains() && (!stepOk || full.lastSeen() != a)) {
+                    // the other side is known to chain, and the side that stops at every TB has no
+                    // second stop at this count: the PCs differ at one count, which is a difference
+                    // of the states (an interrupt taken on one side only), so that side goes back to
+                    // its stop there and the two meet at it. (A side that merely landed further after
+                    // a divergence is not known to chain: those sides share no boundary, as before.)
                     return full.moveTo(a, false) && full.lastSeen() == a ? a : -1;
                 }
                 if (!stepOk) return how.stepEndMeets() ? a : -1;
