@@ -37,7 +37,7 @@ class NondetDemoSpec extends Specification {
         int upTo = recorded.items.count { it.instrCount <= n } as int, below = recorded.items.count { it.instrCount < n } as int
 
         then: "rec: the file its record run is writing, header 0, the items logged up to where it stands"
-        def head = rec[0] =~ /^ls-rr-nondet\.log at guest instruction $n: item (\d+) of (\d+) written last \(its record run is writing it: (\d+) items so far\)$/
+        def head = rec[0] =~ /^ls-rr-nondet\.log at guest instruction $n: item (\d+) of (\d+) written last \(its record run is writing it: (\d+) items? so far\)$/
         head.find()
         int k = head.group(1) as int
         head.group(2) == head.group(1) && head.group(3) == head.group(1)

@@ -37,7 +37,7 @@ public record NondetWindow(Path log, long count, List<NondetItem> items, int las
         String done = ended ? "consumed" : "written";
         StringBuilder s = new StringBuilder(log.getFileName() + " at guest instruction " + count + ": "
                 + (last < 0 ? "no item " + done + " yet" : "item " + (last + 1) + " of " + total + " " + done + " last")
-                + (ended ? "" : " (its record run is writing it: " + total + " items so far)") + "\n");
+                + (ended ? "" : " (its record run is writing it: " + total + (total == 1 ? " item" : " items") + " so far)") + "\n");
         for (NondetItem i : items) s.append(i.index() == last ? "> " : "  ").append(i).append('\n');
         return s.toString().stripTrailing();
     }
