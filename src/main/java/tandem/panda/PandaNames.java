@@ -15,6 +15,8 @@ public final class PandaNames {
     public static final String DEBUG_COUNTER = "debug_counter";
     /** debug_counter's period: it fires every 2^17 guest instructions. */
     public static final long DEBUG_COUNTER_PERIOD = 1L << 17;
+    /** The most guest instructions one TB holds (QEMU's TCG_MAX_INSNS, tcg/tcg.h). */
+    public static final long TCG_MAX_INSNS = 512;
     /** What PANDA's cpu_exec loop calls on its first pass past cpu->temp_rr_bp_instr (cpu-exec.c:856-860). */
     public static final String LOOP_PASS_FUNCTION = "cpu_rr_breakpoint_insert";
     /** The rr breakpoint PANDA's gdbstub set aside, given back by the loop's first pass past it. */

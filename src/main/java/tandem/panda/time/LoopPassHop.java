@@ -69,6 +69,27 @@ final class LoopPassHop {
         return ours;
     }
 
+    /**
+     * Arms the loop pass at or past guest instruction {@code n} (n at least 2) for a caller that
+     * continues itself with other stops on (a reverse pass's last stretch): the program stops at
+     * {@code bp}, enabled here, on the first pass at or past n. The caller pops that call
+     * ({@link Debugger#returnFromFrame}) and calls {@link #disarm} whatever stops first.
+     */
+    void arm(long n, int bp) {
+        gdb.evaluate(PandaNames.LOOP_PASS_FIELD + " = " + (n - 1));
+        gdb.enable(bp);
+    }
+
+    /** Takes back {@link #arm}: the breakpoint off, and the field cleared as PANDA leaves it when the pass never came. */
+    void disarm(int bp) {
+        try {
+            gdb.disable(bp);
+            gdb.evaluate(PandaNames.LOOP_PASS_FIELD + " = 0");
+        } catch (DebuggerException e) {
+            // the program is gone: nothing left to clear
+        }
+    }
+
     private Boolean loopPassStop;
 
     /** Whether this PANDA has the cpu_exec loop's saved rr breakpoint (PANDA's gdbstub time travel, 2019 on). */

@@ -327,9 +327,14 @@ final class Mover {
         return loopPass.hop(n, from, this::loopPassBreakpoint, this::go);
     }
 
+    /** PANDA's loop pass (see {@link LoopPassHop}) for a pass that continues itself; null where that way is not open. */
+    LoopPassHop loopPass() {
+        return canHopToLoopPass() ? loopPass : null;
+    }
+
     private Integer loopPassBreakpoint;
 
-    private int loopPassBreakpoint() {
+    int loopPassBreakpoint() {
         if (loopPassBreakpoint == null) loopPassBreakpoint = offBreakpoint(PandaNames.LOOP_PASS_FUNCTION);
         return loopPassBreakpoint;
     }

@@ -253,9 +253,9 @@ final class ReverseExecution {
     /** While going back to the previous TB boundary: the count before which its breakpoint can't fire (-1: none). */
     private long quietBefore = -1;
 
-    /** The previous TB boundary strictly before now (a TB has at most 512 guest instructions). */
+    /** The previous TB boundary strictly before now (a TB has at most TCG_MAX_INSNS guest instructions). */
     private ReverseStop previousTbBoundary(Mark now) {
-        long lo = Math.max(mover.begin(), now.instr() - 512);
+        long lo = Math.max(mover.begin(), now.instr() - PandaNames.TCG_MAX_INSNS);
         Breakpoint tb = gdb.breakAt(PandaNames.EXEC_TB, mover.countExpression() + " >= " + lo);
         Set<Integer> user = BreakpointTable.enabled(gdb);
         user.remove(tb.number());
@@ -384,7 +384,10 @@ final class ReverseExecution {
             if (quiet) gdb.disable(BreakpointTable.numbers(stops));
             else gdb.enable(BreakpointTable.numbers(stops));
         }
-        Integer hop = null, guard = null, past = null;
+        Integer hop = null, guard = null, past = null, lastStretch = null;
+        // PANDA's loop pass stops once at the end's count where guard and past test a condition at
+        // every TB of the last stretch (about 0.3 ms a TB: seconds per debug_counter period)
+        LoopPassHop loopPass = mover.loopPass();
         Map<Long, Integer> atCount = new HashMap<>();
         Map<Integer, Long> hitsBefore = BreakpointTable.hitCounts(gdb);
         Map<Integer, Integer> reported = new HashMap<>();
@@ -393,7 +396,9 @@ final class ReverseExecution {
         // a known time is found by counting the stops; the registers need no guard at its place
         boolean timed = end.timedBy(stops);
         try {
-            if (side.hasSymbol(PandaNames.DEBUG_COUNTER) && bucket > from) {
+            if (!quiet && lastStretchByLoopPass(loopPass, end, timed, from)) {
+                lastStretch = armLoopPass(loopPass, end, !timed, from);
+            } else if (side.hasSymbol(PandaNames.DEBUG_COUNTER) && bucket > from) {
                 hop = gdb.breakAt(PandaNames.DEBUG_COUNTER, count + " >= " + bucket).number();
             } else {
                 if (!timed) guard = guard(end, count);
@@ -411,12 +416,33 @@ final class ReverseExecution {
                 }
                 long instr = side.instrCount();
                 passes.accept(new Pass(from, instr, end.instr()));
+                if (lastStretch != null && stop.breakpoint() == lastStretch) {
+                    // a loop pass right before its TB: the guards from here test a few TBs at most
+                    gdb.returnFromFrame();
+                    loopPass.disarm(lastStretch);
+                    lastStretch = null;
+                    if (end.tbBoundary()) {
+                        guard = guard(end, count);
+                    } else if (guard == null && !timed) {
+                        // within a TB of the place: its guard, then the pass past its count
+                        guard = guard(end, count);
+                        lastStretch = armLoopPass(loopPass, end, false, end.instr());
+                    } else {
+                        past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
+                    }
+                    guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
+                    continue;
+                }
                 // the user's own breakpoint on debug_counter may be the one gdb reports for the hop's stop
                 if (hop != null && (stop.breakpoint() == hop || instr >= bucket && atDebugCounter())) {
                     gdb.delete(hop);
                     hop = null;
-                    if (!timed) guard = guard(end, count);
-                    if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
+                    if (lastStretchByLoopPass(loopPass, end, timed, instr)) {
+                        lastStretch = armLoopPass(loopPass, end, !timed, instr);
+                    } else {
+                        if (!timed) guard = guard(end, count);
+                        if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
+                    }
                     guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
                     if (quiet && !stops.isEmpty()) gdb.enable(BreakpointTable.numbers(stops));
                     boolean user = !quiet && (stops.contains(stop.breakpoint()) || userHitHere(stops, hitsBefore, reported));
@@ -460,9 +486,34 @@ final class ReverseExecution {
                         + " while going back, at none of the breakpoints it was going through");
             }
         } finally {
+            if (lastStretch != null) loopPass.disarm(lastStretch);
             for (Integer b : new Integer[]{hop, guard, past}) if (b != null) gdb.delete(b);
             if (!off.isEmpty()) gdb.enable(BreakpointTable.numbers(off));
         }
+    }
+
+    /**
+     * Whether a pass at count {@code here} crosses its last stretch to {@code end} on PANDA's loop
+     * pass: where that way is open, the stretch is long enough for it to pay, and the pass would
+     * otherwise test a condition at every TB (a guard at a TB boundary, or the check past a place
+     * inside a TB); a pass that ends at a stop it counts to (timed) at a TB boundary tests none.
+     */
+    private static boolean lastStretchByLoopPass(LoopPassHop loopPass, Mark end, boolean timed, long here) {
+        if (loopPass == null || here + LoopPassHop.MIN_SPAN > end.instr()) return false;
+        return !end.tbBoundary() || !timed;
+    }
+
+    /**
+     * Arms the loop pass for the next stage of the last stretch from count {@code here}, and gives
+     * its breakpoint: at the end's count when it is a TB boundary; for a place inside a TB, first
+     * within a TB of it when it is to be {@code guarded} (its guard at the place's host pc, tested
+     * at every hit of that pc, is set from there), then past its count.
+     */
+    private int armLoopPass(LoopPassHop loopPass, Mark end, boolean guarded, long here) {
+        int bp = mover.loopPassBreakpoint();
+        long near = end.instr() - PandaNames.TCG_MAX_INSNS;
+        loopPass.arm(end.tbBoundary() ? end.instr() : guarded && here <= near ? near : end.instr() + 1, bp);
+        return bp;
     }
 
     private boolean atDebugCounter() {
