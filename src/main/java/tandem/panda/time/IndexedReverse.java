@@ -50,7 +50,27 @@ final class IndexedReverse {
             slowWay(why, "stops at every hit before now");
             return reverse.reverseContinue();
         }
-        Mark now = reverse.here();
+        return lastStopBefore(stops, reverse.here(), "breakpoint", reverse::reverseContinue);
+    }
+
+    /**
+     * gdb's reverse-finish ({@link ReverseExecution#reverseFinish}): the last stop before now of a
+     * breakpoint at the current function's entry with this call's stack pointer, by the index where
+     * it can answer (a function called at every TB is hit millions of times before now).
+     */
+    ReverseStop reverseFinish() {
+        return reverse.reverseFinish((stops, now, what) -> {
+            String why = index.cannotAnswer(stops, mover.ways().kind());
+            if (why != null) {
+                slowWay(why, "stops at every call of the function before now");
+                return reverse.lastStopBefore(stops, now, what);
+            }
+            return lastStopBefore(stops, now, what, () -> reverse.lastStopBefore(stops, now, what));
+        });
+    }
+
+    /** The last stop of {@code stops} before {@code now} by the index; {@code slow}: the windows, when this run disagrees with the index. */
+    private ReverseStop lastStopBefore(Set<Integer> stops, Mark now, String what, java.util.function.Supplier<ReverseStop> slow) {
         String key = index.key(stops);
         long from = start(now);
         int runs = 0;
@@ -79,7 +99,7 @@ final class IndexedReverse {
         ReplayIndex.Hit hit = ReplayIndex.lastHit(slots);
         if (hit == null) {
             index.keep(key, now, slots, counted);
-            return new ReverseStop(false, null, 0, 0, List.of(), "no breakpoint stop between guest instruction " + from
+            return new ReverseStop(false, null, 0, 0, List.of(), "no " + what + " stop between guest instruction " + from
                     + " (the first TB after " + side.beginFunction() + ") and now, by the index: " + side.name()
                     + " stays at guest instruction " + now.instr(), runs);
         }
@@ -96,7 +116,7 @@ final class IndexedReverse {
             index.forget();
             slowWay("the index counted " + hit.ordinal() + " stops from guest instruction " + hit.start() + ", this run fewer",
                     "stops at every hit before now");
-            return reverse.reverseContinue();
+            return slow.get();
         }
         Mark at = reverse.arrived(found[0].time(), stops);
         index.keep(key, at, ReplayIndex.before(slots, hit), counted);

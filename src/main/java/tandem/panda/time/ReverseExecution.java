@@ -120,6 +120,16 @@ final class ReverseExecution {
      * whose stack pointer is the one this call had there. On an rr replay, rr's own.
      */
     ReverseStop reverseFinish() {
+        return reverseFinish(this::lastStopBefore);
+    }
+
+    /** How a reverse move finds the last stop of {@code stops} (tandem's own, the user's off) before now. */
+    interface LastStop {
+        ReverseStop find(Set<Integer> stops, Mark now, String what);
+    }
+
+    /** {@link #reverseFinish()}, the entry's last stop found by {@code lastStop} (not on rr). */
+    ReverseStop reverseFinish(LastStop lastStop) {
         synchronized (this) {
             if (rr.available() && rr.attempt(() -> gdb.console("reverse-finish")) != null) return rr.stop(null);
             List<Frame> bt = gdb.backtrace();
@@ -129,7 +139,7 @@ final class ReverseExecution {
             long entrySp = GdbNumber.parse(cfa.group(1)) - HOST_RETURN_ADDRESS_BYTES;
             Breakpoint entry = gdb.breakAt("*" + gdb.evaluateUnsigned("(unsigned long) " + bt.get(0).function()), "$sp == " + entrySp);
             try {
-                return lastStopBefore(Set.of(entry.number()), here(), "entry of " + bt.get(0).function()).atOwnBreakpoint();
+                return lastStop.find(Set.of(entry.number()), here(), "entry of " + bt.get(0).function()).atOwnBreakpoint();
             } finally {
                 gdb.delete(entry.number());
             }
@@ -213,7 +223,7 @@ final class ReverseExecution {
      * The last stop of {@code stops} strictly before {@code now}, window by window from the nearest
      * way back; the side ends at it, or back at now when there is none.
      */
-    private ReverseStop lastStopBefore(Set<Integer> stops, Mark now, String what) {
+    ReverseStop lastStopBefore(Set<Integer> stops, Mark now, String what) {
         if (stops.isEmpty()) {
             throw new PandaException(side.name() + ": reverse-continue needs a breakpoint or watchpoint to stop at (none is enabled):"
                     + " set one (`break ...`, `watch -l ...`), or go back by count with `toInstr N`");
@@ -375,29 +385,35 @@ final class ReverseExecution {
         off.removeAll(stops);
         if (!off.isEmpty()) gdb.disable(BreakpointTable.numbers(off));
         String count = mover.countExpression();
-        // stops that can't fire before quietBefore stay off up to the debug_counter period before
-        // it: a condition gdb tests at every TB costs about 0.3 ms a TB on real PANDA
-        boolean quiet = quietBefore > from && side.hasSymbol(PandaNames.DEBUG_COUNTER)
-                && PandaNames.periodStartAtOrBefore(Math.min(quietBefore, end.instr())) > from;
+        // PANDA's loop pass stops once at a count where guard and past test a condition at every
+        // TB of the last stretch (about 0.3 ms a TB: seconds per debug_counter period)
+        LoopPassHop loopPass = mover.loopPass();
+        // stops that can't fire before quietBefore stay off up to there on the loop pass where the
+        // last stretch needs no loop pass of its own (a call popped from the loop is followed by the
+        // loop clearing the field, so one pass arms it once), else up to the debug_counter period before it
+        long quietTo = Math.min(quietBefore, end.instr());
+        boolean timed = end.timedBy(stops);
+        boolean quietByLoopPass = quietBefore > from && loopPass != null && from + LoopPassHop.MIN_SPAN <= quietTo
+                && !lastStretchByLoopPass(loopPass, end, timed, quietTo);
+        boolean quiet = quietByLoopPass || quietBefore > from && side.hasSymbol(PandaNames.DEBUG_COUNTER)
+                && PandaNames.periodStartAtOrBefore(quietTo) > from;
         long bucket = PandaNames.periodStartAtOrBefore(quiet ? Math.min(quietBefore, end.instr()) : end.instr());
         if (!stops.isEmpty()) {
             if (quiet) gdb.disable(BreakpointTable.numbers(stops));
             else gdb.enable(BreakpointTable.numbers(stops));
         }
-        Integer hop = null, guard = null, past = null, lastStretch = null;
-        // PANDA's loop pass stops once at the end's count where guard and past test a condition at
-        // every TB of the last stretch (about 0.3 ms a TB: seconds per debug_counter period)
-        LoopPassHop loopPass = mover.loopPass();
+        Integer hop = null, guard = null, past = null, lastStretch = null, quietPass = null;
         Map<Long, Integer> atCount = new HashMap<>();
         Map<Integer, Long> hitsBefore = BreakpointTable.hitCounts(gdb);
         Map<Integer, Integer> reported = new HashMap<>();
         Long lastCandidate = null;
         long guardPc = -1;
-        // a known time is found by counting the stops; the registers need no guard at its place
-        boolean timed = end.timedBy(stops);
         try {
-            if (!quiet && lastStretchByLoopPass(loopPass, end, timed, from)) {
-                lastStretch = armLoopPass(loopPass, end, !timed, from);
+            if (quietByLoopPass) {
+                quietPass = mover.loopPassBreakpoint();
+                loopPass.arm(quietTo, quietPass);
+            } else if (!quiet && lastStretchByLoopPass(loopPass, end, timed, from)) {
+                lastStretch = armLoopPass(loopPass, end, !timed);
             } else if (side.hasSymbol(PandaNames.DEBUG_COUNTER) && bucket > from) {
                 hop = gdb.breakAt(PandaNames.DEBUG_COUNTER, count + " >= " + bucket).number();
             } else {
@@ -416,20 +432,24 @@ final class ReverseExecution {
                 }
                 long instr = side.instrCount();
                 passes.accept(new Pass(from, instr, end.instr()));
+                if (quietPass != null && stop.breakpoint() == quietPass) {
+                    // the loop pass at quietBefore, right before its TB: the stops count from that TB on
+                    gdb.returnFromFrame();
+                    loopPass.disarm(quietPass);
+                    quietPass = null;
+                    if (!stops.isEmpty()) gdb.enable(BreakpointTable.numbers(stops));
+                    if (!timed) guard = guard(end, count);
+                    if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
+                    guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
+                    continue;
+                }
                 if (lastStretch != null && stop.breakpoint() == lastStretch) {
-                    // a loop pass right before its TB: the guards from here test a few TBs at most
+                    // a loop pass right before its TB, within a TB of the end: the guards from here test a few TBs at most
                     gdb.returnFromFrame();
                     loopPass.disarm(lastStretch);
                     lastStretch = null;
-                    if (end.tbBoundary()) {
-                        guard = guard(end, count);
-                    } else if (guard == null && !timed) {
-                        // within a TB of the place: its guard, then the pass past its count
-                        guard = guard(end, count);
-                        lastStretch = armLoopPass(loopPass, end, false, end.instr());
-                    } else {
-                        past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
-                    }
+                    if (!timed) guard = guard(end, count);
+                    if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
                     guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
                     continue;
                 }
@@ -438,7 +458,7 @@ final class ReverseExecution {
                     gdb.delete(hop);
                     hop = null;
                     if (lastStretchByLoopPass(loopPass, end, timed, instr)) {
-                        lastStretch = armLoopPass(loopPass, end, !timed, instr);
+                        lastStretch = armLoopPass(loopPass, end, !timed);
                     } else {
                         if (!timed) guard = guard(end, count);
                         if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
@@ -486,7 +506,7 @@ final class ReverseExecution {
                         + " while going back, at none of the breakpoints it was going through");
             }
         } finally {
-            if (lastStretch != null) loopPass.disarm(lastStretch);
+            for (Integer b : new Integer[]{lastStretch, quietPass}) if (b != null) loopPass.disarm(b);
             for (Integer b : new Integer[]{hop, guard, past}) if (b != null) gdb.delete(b);
             if (!off.isEmpty()) gdb.enable(BreakpointTable.numbers(off));
         }
@@ -504,15 +524,14 @@ final class ReverseExecution {
     }
 
     /**
-     * Arms the loop pass for the next stage of the last stretch from count {@code here}, and gives
-     * its breakpoint: at the end's count when it is a TB boundary; for a place inside a TB, first
-     * within a TB of it when it is to be {@code guarded} (its guard at the place's host pc, tested
-     * at every hit of that pc, is set from there), then past its count.
+     * Arms the loop pass for the last stretch, and gives its breakpoint: at the end's count when it
+     * is a TB boundary; for a place inside a TB, within a TB of it when it is to be {@code guarded}
+     * (its guard at the place's host pc, tested at every hit of that pc, is set from there), else
+     * past its count.
      */
-    private int armLoopPass(LoopPassHop loopPass, Mark end, boolean guarded, long here) {
+    private int armLoopPass(LoopPassHop loopPass, Mark end, boolean guarded) {
         int bp = mover.loopPassBreakpoint();
-        long near = end.instr() - PandaNames.TCG_MAX_INSNS;
-        loopPass.arm(end.tbBoundary() ? end.instr() : guarded && here <= near ? near : end.instr() + 1, bp);
+        loopPass.arm(end.tbBoundary() ? end.instr() : guarded ? end.instr() - PandaNames.TCG_MAX_INSNS : end.instr() + 1, bp);
         return bp;
     }
 

@@ -150,9 +150,12 @@ public final class Timeline {
         return reverse.reverseStepInstruction();
     }
 
-    /** reverse-finish: back to the first instruction of the current host function's current call. */
+    /**
+     * reverse-finish: back to the first instruction of the current host function's current call
+     * (where going back re-executes, by the replay's index: about two runs from the start to now).
+     */
     public synchronized ReverseStop reverseFinish() {
-        return reverse.reverseFinish();
+        return indexed.reverseFinish();
     }
 
     /**
