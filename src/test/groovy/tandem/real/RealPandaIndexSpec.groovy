@@ -139,4 +139,35 @@ class RealPandaIndexSpec extends Specification {
         rep.reexecutions() == before + 2 // one reading the value at each period, one watched from the last period that changed it
         notices.any { it.startsWith('indexing the replay from its start to guest instruction ' + now) }
     }
+
+    def "reverse-finish 10^7 instructions in, inside a helper QEMU runs every round: back to this call's entry, with two runs from the start"() {
+        given: 'the calls of the syscall helper around 10^7, as a plain gdb sees them'
+        long now = rep.toInstr(NOW)
+        def calls = witnessNear(now, now + 2_000, 'break helper_raise_exception_err')
+        long entry = rep.debugger().evaluateUnsigned('(unsigned long) helper_raise_exception_err')
+
+        and: 'rep stopped in that call, some host instructions past its entry'
+        rep.gdb('break helper_raise_exception_err')
+        int bp = rep.debugger().evaluateUnsigned('$bpnum') as int
+        rep.debugger().cont(Duration.ofSeconds(120))
+        rep.debugger().delete(bp)
+        long count = rep.instrCount()
+        3.times { rep.debugger().stepInstruction() }
+        long pcInside = rep.debugger().evaluateUnsigned('$pc')
+        int before = rep.reexecutions()
+        notices.clear()
+
+        when:
+        def back = rep.timeline().reverseFinish()
+
+        then: "the entry, called with this call's stack pointer every round before, so thousands of times before now"
+        count == calls.find { it[0] >= now }[0]
+        pcInside != entry
+        back.found()
+        rep.instrCount() == count
+        rep.debugger().evaluateUnsigned('$pc') == entry
+        rep.debugger().backtrace()[0].function() == 'helper_raise_exception_err'
+        rep.reexecutions() == before + 2 // one indexing the entry's hits up to now, one to the period of the last
+        notices.any { it.startsWith('indexing the replay from its start to guest instruction ' + count) }
+    }
 }
