@@ -15,10 +15,7 @@ import tandem.panda.PandaNames;
 import tandem.panda.PandaProcess;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Set;
 import java.util.TreeSet;
@@ -35,6 +32,7 @@ final class ReverseExecution {
     private final Debugger gdb;
     private final java.util.function.Consumer<Pass> passes;
     private final RrReverse rr;
+    private final ForwardPass forward;
 
     /** passes: who hears where each forward pass stands, at each of its stops. */
     ReverseExecution(PandaProcess side, Mover mover, java.util.function.Consumer<Pass> passes) {
@@ -43,6 +41,7 @@ final class ReverseExecution {
         this.gdb = side.debugger();
         this.passes = passes;
         this.rr = new RrReverse(side, mover);
+        this.forward = new ForwardPass(side, mover, passes);
     }
 
     /**
@@ -55,11 +54,6 @@ final class ReverseExecution {
 
     /** One stop of a forward pass. */
     record Seen(Time time, int breakpoint) {
-    }
-
-    /** What a forward pass does at each of the user's stops: true ends the pass there. */
-    interface Visitor {
-        boolean visit(Time time, Stop stop);
     }
 
     // ---- the user's verbs ----
@@ -354,15 +348,15 @@ final class ReverseExecution {
      * spans are crossed with debug_counter (one stop per period) before the end's own breakpoint,
      * which costs a test per hit, is set.
      */
-    private void scan(long from, Mark end, Set<Integer> stops, Visitor visitor) {
+    private void scan(long from, Mark end, Set<Integer> stops, ForwardPass.Visitor visitor) {
         scan(from, end, stops, () -> { }, visitor);
     }
 
     /**
-     * {@link #scan(long, Mark, Set, Runnable, Visitor)} with {@code stops} off up to the
+     * {@link #scan(long, Mark, Set, Runnable, ForwardPass.Visitor)} with {@code stops} off up to the
      * debug_counter period before {@code quiet} (-1: on from the start).
      */
-    void scanQuiet(long quiet, long from, Mark end, Set<Integer> stops, Runnable atStart, Visitor visitor) {
+    void scanQuiet(long quiet, long from, Mark end, Set<Integer> stops, Runnable atStart, ForwardPass.Visitor visitor) {
         quietBefore = quiet;
         try {
             scan(from, end, stops, atStart, visitor);
@@ -371,189 +365,9 @@ final class ReverseExecution {
         }
     }
 
-    /** {@link #scan(long, Mark, Set, Visitor)}, running {@code atStart} at the way back. */
-    void scan(long from, Mark end, Set<Integer> stops, Runnable atStart, Visitor visitor) {
-        Set<Integer> enabled = BreakpointTable.enabled(gdb);
-        if (!enabled.isEmpty()) gdb.disable(BreakpointTable.numbers(enabled));
-        try {
-            mover.toInstr(from, false);
-        } finally {
-            if (!enabled.isEmpty()) gdb.enable(BreakpointTable.numbers(enabled));
-        }
-        atStart.run();
-        Set<Integer> off = new LinkedHashSet<>(enabled);
-        off.removeAll(stops);
-        if (!off.isEmpty()) gdb.disable(BreakpointTable.numbers(off));
-        String count = mover.countExpression();
-        // PANDA's loop pass stops once at a count where guard and past test a condition at every
-        // TB of the last stretch (about 0.3 ms a TB: seconds per debug_counter period)
-        LoopPassHop loopPass = mover.loopPass();
-        // stops that can't fire before quietBefore stay off up to there on the loop pass where the
-        // last stretch needs no loop pass of its own (a call popped from the loop is followed by the
-        // loop clearing the field, so one pass arms it once), else up to the debug_counter period before it
-        long quietTo = Math.min(quietBefore, end.instr());
-        boolean timed = end.timedBy(stops);
-        boolean quietByLoopPass = quietBefore > from && loopPass != null && from + LoopPassHop.MIN_SPAN <= quietTo
-                && !lastStretchByLoopPass(loopPass, end, timed, quietTo);
-        boolean quiet = quietByLoopPass || quietBefore > from && side.hasSymbol(PandaNames.DEBUG_COUNTER)
-                && PandaNames.periodStartAtOrBefore(quietTo) > from;
-        long bucket = PandaNames.periodStartAtOrBefore(quiet ? Math.min(quietBefore, end.instr()) : end.instr());
-        if (!stops.isEmpty()) {
-            if (quiet) gdb.disable(BreakpointTable.numbers(stops));
-            else gdb.enable(BreakpointTable.numbers(stops));
-        }
-        Integer hop = null, guard = null, past = null, lastStretch = null, quietPass = null;
-        Map<Long, Integer> atCount = new HashMap<>();
-        Map<Integer, Long> hitsBefore = BreakpointTable.hitCounts(gdb);
-        Map<Integer, Integer> reported = new HashMap<>();
-        Long lastCandidate = null;
-        long guardPc = -1;
-        try {
-            if (quietByLoopPass) {
-                quietPass = mover.loopPassBreakpoint();
-                loopPass.arm(quietTo, quietPass);
-            } else if (!quiet && lastStretchByLoopPass(loopPass, end, timed, from)) {
-                lastStretch = armLoopPass(loopPass, end, !timed);
-            } else if (side.hasSymbol(PandaNames.DEBUG_COUNTER) && bucket > from) {
-                hop = gdb.breakAt(PandaNames.DEBUG_COUNTER, count + " >= " + bucket).number();
-            } else {
-                if (!timed) guard = guard(end, count);
-                if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
-                guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
-            }
-            while (true) {
-                if (mover.interrupted()) throw new PandaException(side.name() + ": interrupted while going back to " + end.instr() + mover.describeWhere());
-                Stop stop = gdb.cont(mover.moveLimit());
-                mover.countStop();
-                if (stop.reason() == Stop.Reason.INTERRUPTED) throw new PandaException(side.name() + ": interrupted while going back to " + end.instr() + mover.describeWhere());
-                if (stop.exited() || stop.reason() == Stop.Reason.SIGNAL_RECEIVED) {
-                    throw new PandaException(side.name() + " ran to its end (" + stop + ") while going forward from " + from
-                            + " to guest instruction " + end.instr() + ": the replay did not take the same path again");
-                }
-                long instr = side.instrCount();
-                passes.accept(new Pass(from, instr, end.instr()));
-                if (quietPass != null && stop.breakpoint() == quietPass) {
-                    // the loop pass at quietBefore, right before its TB: the stops count from that TB on
-                    gdb.returnFromFrame();
-                    loopPass.disarm(quietPass);
-                    quietPass = null;
-                    if (!stops.isEmpty()) gdb.enable(BreakpointTable.numbers(stops));
-                    if (!timed) guard = guard(end, count);
-                    if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
-                    guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
-                    continue;
-                }
-                if (lastStretch != null && stop.breakpoint() == lastStretch) {
-                    // a loop pass right before its TB, within a TB of the end: the guards from here test a few TBs at most
-                    gdb.returnFromFrame();
-                    loopPass.disarm(lastStretch);
-                    lastStretch = null;
-                    if (!timed) guard = guard(end, count);
-                    if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
-                    guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
-                    continue;
-                }
-                // the user's own breakpoint on debug_counter may be the one gdb reports for the hop's stop
-                if (hop != null && (stop.breakpoint() == hop || instr >= bucket && atDebugCounter())) {
-                    gdb.delete(hop);
-                    hop = null;
-                    if (lastStretchByLoopPass(loopPass, end, timed, instr)) {
-                        lastStretch = armLoopPass(loopPass, end, !timed);
-                    } else {
-                        if (!timed) guard = guard(end, count);
-                        if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
-                    }
-                    guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
-                    if (quiet && !stops.isEmpty()) gdb.enable(BreakpointTable.numbers(stops));
-                    boolean user = !quiet && (stops.contains(stop.breakpoint()) || userHitHere(stops, hitsBefore, reported));
-                    if (user) {
-                        reported.merge(stop.breakpoint(), 1, Integer::sum);
-                        Time t = new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1);
-                        if (timed && t.equals(end.time()) || visitor.visit(t, stop)) return;
-                    }
-                    continue;
-                }
-                if (end.tbBoundary() && guard != null && (stop.breakpoint() == guard
-                        || instr >= end.instr() && gdb.evaluateUnsigned("$pc") == guardPc)) {
-                    // a stop of the user's at the very boundary is reported as tandem's: their hit counts tell
-                    if (userHitHere(stops, hitsBefore, reported)) {
-                        visitor.visit(new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1), stop);
-                    }
-                    return;
-                }
-                if (!timed && !end.tbBoundary() && instr == end.instr() && gdb.evaluateUnsigned("$pc") == end.hostPc()) {
-                    if (HostRegisters.read(gdb).equals(end.hostRegisters())) return;
-                    lastCandidate = instr;
-                }
-                if (past != null && stop.breakpoint() == past) {
-                    // this run entered now's TB fewer times at its count: every stop before now has been seen
-                    if (timed) return;
-                    if (lastCandidate == null) {
-                        throw new PandaException(side.name() + ": did not find now (guest instruction " + end.instr()
-                                + ") again going forward from " + from);
-                    }
-                    // host registers differ between runs (several threads): now is the count's last candidate
-                    return;
-                }
-                if (stops.contains(stop.breakpoint()) || stop.reason() == Stop.Reason.WATCHPOINT_TRIGGER) {
-                    reported.merge(stop.breakpoint(), 1, Integer::sum);
-                    Time t = new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1);
-                    if (timed && t.equals(end.time()) || visitor.visit(t, stop)) return;
-                    continue;
-                }
-                if (guard != null && stop.breakpoint() == guard) continue; // same place and count, another moment
-                throw new PandaException(side.name() + " stopped (" + stop + ") at guest instruction " + instr
-                        + " while going back, at none of the breakpoints it was going through");
-            }
-        } finally {
-            for (Integer b : new Integer[]{lastStretch, quietPass}) if (b != null) loopPass.disarm(b);
-            for (Integer b : new Integer[]{hop, guard, past}) if (b != null) gdb.delete(b);
-            if (!off.isEmpty()) gdb.enable(BreakpointTable.numbers(off));
-        }
-    }
-
-    /**
-     * Whether a pass at count {@code here} crosses its last stretch to {@code end} on PANDA's loop
-     * pass: where that way is open, the stretch is long enough for it to pay, and the pass would
-     * otherwise test a condition at every TB (a guard at a TB boundary, or the check past a place
-     * inside a TB); a pass that ends at a stop it counts to (timed) at a TB boundary tests none.
-     */
-    private static boolean lastStretchByLoopPass(LoopPassHop loopPass, Mark end, boolean timed, long here) {
-        if (loopPass == null || here + LoopPassHop.MIN_SPAN > end.instr()) return false;
-        return !end.tbBoundary() || !timed;
-    }
-
-    /**
-     * Arms the loop pass for the last stretch, and gives its breakpoint: at the end's count when it
-     * is a TB boundary; for a place inside a TB, within a TB of it when it is to be {@code guarded}
-     * (its guard at the place's host pc, tested at every hit of that pc, is set from there), else
-     * past its count.
-     */
-    private int armLoopPass(LoopPassHop loopPass, Mark end, boolean guarded) {
-        int bp = mover.loopPassBreakpoint();
-        loopPass.arm(end.tbBoundary() ? end.instr() : guarded ? end.instr() - PandaNames.TCG_MAX_INSNS : end.instr() + 1, bp);
-        return bp;
-    }
-
-    private boolean atDebugCounter() {
-        List<Frame> bt = gdb.backtrace();
-        return !bt.isEmpty() && PandaNames.DEBUG_COUNTER.equals(bt.get(0).function());
-    }
-
-    private int guard(Mark end, String count) {
-        return end.tbBoundary()
-                ? gdb.breakAt(PandaNames.EXEC_TB, count + " >= " + end.instr()).number()
-                : gdb.breakAt("*" + Long.toUnsignedString(end.hostPc()), count + " == " + end.instr()).number();
-    }
-
-    /** Whether one of {@code stops} (a breakpoint at this very place) also hit at the stop gdb reported as another. */
-    private boolean userHitHere(Set<Integer> stops, Map<Integer, Long> before, Map<Integer, Integer> reported) {
-        Map<Integer, Long> after = BreakpointTable.hitCounts(gdb);
-        for (int b : stops) {
-            long hits = after.getOrDefault(b, 0L) - before.getOrDefault(b, 0L);
-            if (hits > reported.getOrDefault(b, 0)) return true;
-        }
-        return false;
+    /** {@link #scan(long, Mark, Set, ForwardPass.Visitor)}, running {@code atStart} at the way back. */
+    void scan(long from, Mark end, Set<Integer> stops, Runnable atStart, ForwardPass.Visitor visitor) {
+        forward.run(from, end, stops, quietBefore, atStart, visitor);
     }
 
     /** The last change of expr: the triggers of one pass per window, nearest window first. */
