@@ -1,7 +1,7 @@
-// rc and origin at any distance where going back re-executes (real PANDA: gdb can't fork its
-// threads): the replay's index (ReplayIndex) names the debug_counter period holding the last hit
-// or change before now, and one re-execution stops only inside it. ReverseExecution's windows
-// stop gdb at every hit from the start to now, some 20,000 guest instructions a second (issue 26);
+// rc, reverse-finish and origin at any distance where going back re-executes (real PANDA: gdb
+// can't fork its threads): the replay's index (ReplayIndex) names the debug_counter period holding
+// the last hit or change before now, and one re-execution stops only inside it. ReverseExecution's
+// windows stop gdb at every hit from the start to now, some 20,000 guest instructions a second;
 // they answer where the index can't, and on rr (its own reverse execution).
 package tandem.panda.time;
 
