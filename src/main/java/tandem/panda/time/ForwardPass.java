@@ -73,12 +73,12 @@ final class ForwardPass {
             if (quiet) gdb.disable(BreakpointTable.numbers(stops));
             else gdb.enable(BreakpointTable.numbers(stops));
         }
-        Integer hop = null, guard = null, past = null, lastStretch = null, quietPass = null;
+        Integer hop = null, lastStretch = null, quietPass = null;
+        EndGuards g = new EndGuards();
         Map<Long, Integer> atCount = new HashMap<>();
         Map<Integer, Long> hitsBefore = BreakpointTable.hitCounts(gdb);
         Map<Integer, Integer> reported = new HashMap<>();
         Long lastCandidate = null;
-        long guardPc = -1;
         try {
             if (quietByLoopPass) {
                 quietPass = mover.loopPassBreakpoint();
@@ -88,9 +88,7 @@ final class ForwardPass {
             } else if (side.hasSymbol(PandaNames.DEBUG_COUNTER) && bucket > from) {
                 hop = gdb.breakAt(PandaNames.DEBUG_COUNTER, count + " >= " + bucket).number();
             } else {
-                if (!timed) guard = guard(end, count);
-                if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
-                guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
+                g.arm(end, count, timed);
             }
             while (true) {
                 if (mover.interrupted()) throw new PandaException(side.name() + ": interrupted while going back to " + end.instr() + mover.describeWhere());
@@ -109,9 +107,7 @@ final class ForwardPass {
                     loopPass.disarm(quietPass);
                     quietPass = null;
                     if (!stops.isEmpty()) gdb.enable(BreakpointTable.numbers(stops));
-                    if (!timed) guard = guard(end, count);
-                    if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
-                    guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
+                    g.arm(end, count, timed);
                     continue;
                 }
                 if (lastStretch != null && stop.breakpoint() == lastStretch) {
@@ -119,22 +115,15 @@ final class ForwardPass {
                     gdb.returnFromFrame();
                     loopPass.disarm(lastStretch);
                     lastStretch = null;
-                    if (!timed) guard = guard(end, count);
-                    if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
-                    guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
+                    g.arm(end, count, timed);
                     continue;
                 }
                 // the user's own breakpoint on debug_counter may be the one gdb reports for the hop's stop
                 if (hop != null && (stop.breakpoint() == hop || instr >= bucket && atDebugCounter())) {
                     gdb.delete(hop);
                     hop = null;
-                    if (lastStretchByLoopPass(loopPass, end, timed, instr)) {
-                        lastStretch = armLoopPass(loopPass, end, !timed);
-                    } else {
-                        if (!timed) guard = guard(end, count);
-                        if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
-                    }
-                    guardPc = guard == null ? -1 : BreakpointTable.address(gdb, guard);
+                    if (lastStretchByLoopPass(loopPass, end, timed, instr)) lastStretch = armLoopPass(loopPass, end, !timed);
+                    else g.arm(end, count, timed);
                     if (quiet && !stops.isEmpty()) gdb.enable(BreakpointTable.numbers(stops));
                     boolean user = !quiet && (stops.contains(stop.breakpoint()) || userHitHere(stops, hitsBefore, reported));
                     if (user) {
@@ -144,8 +133,8 @@ final class ForwardPass {
                     }
                     continue;
                 }
-                if (end.tbBoundary() && guard != null && (stop.breakpoint() == guard
-                        || instr >= end.instr() && gdb.evaluateUnsigned("$pc") == guardPc)) {
+                if (end.tbBoundary() && g.guard != null && (stop.breakpoint() == g.guard
+                        || instr >= end.instr() && gdb.evaluateUnsigned("$pc") == g.guardPc)) {
                     // a stop of the user's at the very boundary is reported as tandem's: their hit counts tell
                     if (userHitHere(stops, hitsBefore, reported)) {
                         visitor.visit(new Time(instr, atCount.merge(instr, 1, Integer::sum) - 1), stop);
@@ -156,7 +145,7 @@ final class ForwardPass {
                     if (HostRegisters.read(gdb).equals(end.hostRegisters())) return;
                     lastCandidate = instr;
                 }
-                if (past != null && stop.breakpoint() == past) {
+                if (g.past != null && stop.breakpoint() == g.past) {
                     // this run entered now's TB fewer times at its count: every stop before now has been seen
                     if (timed) return;
                     if (lastCandidate == null) {
@@ -172,13 +161,13 @@ final class ForwardPass {
                     if (timed && t.equals(end.time()) || visitor.visit(t, stop)) return;
                     continue;
                 }
-                if (guard != null && stop.breakpoint() == guard) continue; // same place and count, another moment
+                if (g.guard != null && stop.breakpoint() == g.guard) continue; // same place and count, another moment
                 throw new PandaException(side.name() + " stopped (" + stop + ") at guest instruction " + instr
                         + " while going back, at none of the breakpoints it was going through");
             }
         } finally {
             for (Integer b : new Integer[]{lastStretch, quietPass}) if (b != null) loopPass.disarm(b);
-            for (Integer b : new Integer[]{hop, guard, past}) if (b != null) gdb.delete(b);
+            for (Integer b : new Integer[]{hop, g.guard, g.past}) if (b != null) gdb.delete(b);
             if (!off.isEmpty()) gdb.enable(BreakpointTable.numbers(off));
         }
     }
@@ -211,10 +200,24 @@ final class ForwardPass {
         return !bt.isEmpty() && PandaNames.DEBUG_COUNTER.equals(bt.get(0).function());
     }
 
-    private int guard(Mark end, String count) {
-        return end.tbBoundary()
-                ? gdb.breakAt(PandaNames.EXEC_TB, count + " >= " + end.instr()).number()
-                : gdb.breakAt("*" + Long.toUnsignedString(end.hostPc()), count + " == " + end.instr()).number();
+    /**
+     * What finds the end from near it: guard, at the end's place (its TB boundary, or its host pc at
+     * its count), where the pass does not find it by its time; past, the first TB beyond a place
+     * inside a TB (this run entered that TB fewer times at its count).
+     */
+    private final class EndGuards {
+        Integer guard, past;
+        long guardPc = -1;
+
+        void arm(Mark end, String count, boolean timed) {
+            if (!timed) {
+                guard = end.tbBoundary()
+                        ? gdb.breakAt(PandaNames.EXEC_TB, count + " >= " + end.instr()).number()
+                        : gdb.breakAt("*" + Long.toUnsignedString(end.hostPc()), count + " == " + end.instr()).number();
+                guardPc = BreakpointTable.address(gdb, guard);
+            }
+            if (!end.tbBoundary()) past = gdb.breakAt(PandaNames.EXEC_TB, count + " > " + end.instr()).number();
+        }
     }
 
     /** Whether one of {@code stops} (a breakpoint at this very place) also hit at the stop gdb reported as another. */
