@@ -179,6 +179,16 @@ public final class GdbServerTarget implements Target {
         return server != null;
     }
 
+    /**
+     * A gdbserver tandem started runs its program here: the pids it names are this machine's, and
+     * its program is known as tandem's by descending from it (when its pid is known; else no
+     * program of it could be told from a stranger's).
+     */
+    @Override
+    public boolean serverPidsLocal() {
+        return launchedHere() && serverPid > 0;
+    }
+
     @Override
     public boolean canReverse() {
         return false;

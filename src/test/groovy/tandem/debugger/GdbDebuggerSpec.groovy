@@ -787,9 +787,10 @@ class KillProgram(gdb.Function):
 KillProgram()
 '''
 
-    def "a native program killed while gdb tests a breakpoint condition (gdb 13.1 reports the breakpoint hit) ends the move saying it was killed, by #move"() {
-        given:
-        atTb()
+    def "a program killed while gdb tests a breakpoint condition (gdb 13.1 reports the breakpoint hit) ends the move saying it was killed, #kind, by #move"() {
+        given: 'a condition gdb tests itself also through gdbserver: a convenience function cannot be compiled for the server'
+        Target t = target(kind)
+        atTb(t)
         long program = Long.parseLong(gdb.evaluate('(long) getpid()'))
         def script = Files.createTempFile('tandem-kill-program-', '.py')
         Files.writeString(script, KILL_PROGRAM)
@@ -801,7 +802,7 @@ KillProgram()
 
         then: "gdb could not read the condition's memory and said the breakpoint was hit; tandem says what happened, in one sentence"
         def e = thrown(DebuggerException)
-        e.message ==~ /live \S+ ended during ${java.util.regex.Pattern.quote(during)}, killed from outside tandem while gdb tested the condition of breakpoint ${bp.number()} \(gdb said `Cannot access memory at address 0x\p{XDigit}+`\): gdb reported the breakpoint hit, but program pid $program no longer exists; gdb can run it again/
+        e.message ==~ /${java.util.regex.Pattern.quote(t.description())} ended during ${java.util.regex.Pattern.quote(during)}, killed from outside tandem while gdb tested the condition of breakpoint ${bp.number()} \(gdb said `Cannot access memory at address 0x\p{XDigit}+`\): gdb reported the breakpoint hit, but program pid $program no longer exists; gdb can run it again/
         !gdb.running()
         ended(program)
 
@@ -818,9 +819,51 @@ KillProgram()
         Files.deleteIfExists(script)
 
         where:
-        move                 | during
-        'cont'               | '-exec-continue'
-        'console continue'   | '`continue`'
+        kind        | move                 | during
+        'live'      | 'cont'               | '-exec-continue'
+        'live'      | 'console continue'   | '`continue`'
+        'gdbserver' | 'cont'               | '-exec-continue'
+        'gdbserver' | 'console continue'   | '`continue`'
+    }
+
+    def "a SIGTRAP stop (gdbserver 13.1's report of a trap whose program was killed under it) ends the move saying it was killed, only where the pid is this machine's and has ended"() {
+        given: 'a program stopped at a breakpoint under a gdbserver tandem started here'
+        Target server = target('gdbserver')
+        atTb(server)
+        long program = Long.parseLong(gdb.evaluate('(long) getpid()'))
+        // the stop gdb reported when gdbserver could no longer read the trap's siginfo: a plain
+        // SIGTRAP, no breakpoint, in the breakpoint's function
+        def trap = new Stop(Stop.Reason.SIGNAL_RECEIVED, 0, gdb.backtrace()[0], null, 'SIGTRAP')
+        def here = new KilledWhileTesting(server, gdb.channel(), { false })
+        def elsewhere = new KilledWhileTesting(GdbServerTarget.connect(Demo.GDB, '127.0.0.1', 1, recording.binary()), gdb.channel(), { false })
+
+        expect: 'a SIGTRAP on a program that runs is a stop like any other'
+        here.check(trap, '', '-exec-continue') == null
+
+        when: 'the program is killed from outside while gdbserver holds it stopped'
+        ['kill', '-KILL', "$program"].execute().waitFor()
+
+        then: "a server started elsewhere names its own machine's pids: none is looked up here"
+        ended(program)
+        elsewhere.check(trap, '', '-exec-continue') == null
+
+        and: "a breakpoint stop without gdb's words of a failed condition is a stop like any other"
+        here.check(new Stop(Stop.Reason.BREAKPOINT_HIT, 1, trap.frame(), null, null), '', '-exec-continue') == null
+
+        when:
+        def e = here.check(trap, '', '-exec-continue')
+
+        then: 'the program is gone: tandem says so in one sentence'
+        e.message == "${server.description()} ended during -exec-continue, killed from outside tandem at a trap: gdb reported `signal-received SIGTRAP in cpu_loop_exec_tb` (a breakpoint's trap that could no longer be told as one), but program pid $program no longer exists; gdb can run it again".toString()
+
+        and: 'gdbserver reaped it, and runs the program again'
+        !new File("/proc/$program").exists()
+        gdb.gone() == null
+        gdb.evaluate('1 + 1') == '2'
+        def again = gdb.temporaryBreakAt('cpu_loop_exec_tb', "$COUNT >= 1000")
+        def stop = gdb.rerun(LIMIT)
+        stop.reason() == Stop.Reason.BREAKPOINT_HIT && stop.breakpoint() == again.number()
+        gdb.evaluateUnsigned(COUNT) >= 1000
     }
 
     def "a breakpoint condition gdb cannot test on a program that runs on is a breakpoint stop, as gdb reports it"() {
