@@ -27,6 +27,8 @@ public final class GdbServerTarget implements Target {
     private final Path program;
     private final Path workingDirectory;
     private final ExecuteWatchdog server;
+    /** Completed once the gdbserver tandem started has ended and its output is all in its log (null: started elsewhere). */
+    private final DefaultExecuteResultHandler serverEnded;
     private final Path serverLog;
     private final int cpu;
     /** The gdbserver process tandem started; -1 for a server started elsewhere. */
@@ -37,13 +39,15 @@ public final class GdbServerTarget implements Target {
     private final boolean forks;
 
     private GdbServerTarget(Path gdb, String host, int port, Path program, Path workingDirectory,
-                            ExecuteWatchdog server, Path serverLog, int cpu, long serverPid, List<String> args, boolean forks) {
+                            ExecuteWatchdog server, DefaultExecuteResultHandler serverEnded, Path serverLog, int cpu,
+                            long serverPid, List<String> args, boolean forks) {
         this.gdb = gdb;
         this.host = host;
         this.port = port;
         this.program = program;
         this.workingDirectory = workingDirectory;
         this.server = server;
+        this.serverEnded = serverEnded;
         this.serverLog = serverLog;
         this.cpu = cpu;
         this.serverPid = serverPid;
@@ -53,7 +57,7 @@ public final class GdbServerTarget implements Target {
 
     /** A server someone else started, such as {@code rr replay -s PORT}. */
     public static GdbServerTarget connect(Path gdb, String host, int port, Path program) {
-        return new GdbServerTarget(gdb, host, port, program, null, null, null, -1, -1, List.of(), false);
+        return new GdbServerTarget(gdb, host, port, program, null, null, null, null, -1, -1, List.of(), false);
     }
 
     /**
@@ -81,9 +85,10 @@ public final class GdbServerTarget implements Target {
             // commons-exec hands the launched Process to the destroyer: the one place to get its pid
             tandem.mi.LaunchedProcess launched = new tandem.mi.LaunchedProcess();
             ex.setProcessDestroyer(launched);
-            ex.execute(cl, new DefaultExecuteResultHandler());
+            DefaultExecuteResultHandler ended = new DefaultExecuteResultHandler();
+            ex.execute(cl, ended);
             awaitListening(port, log, gdbserver);
-            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu, launched.process().isDone() ? launched.process().join().pid() : -1, args, false);
+            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, ended, log, cpu, launched.process().isDone() ? launched.process().join().pid() : -1, args, false);
         } catch (IOException | RuntimeException e) {
             watchdog.destroyProcess(); // a server that never listened must not outlive tandem
             CpuPinning.release(cpu);
@@ -203,7 +208,7 @@ public final class GdbServerTarget implements Target {
      * offsets and holds copies of its locks.
      */
     public GdbServerTarget withForkedCheckpoints() {
-        return new GdbServerTarget(gdb, host, port, program, workingDirectory, server, serverLog, cpu, serverPid, args, true);
+        return new GdbServerTarget(gdb, host, port, program, workingDirectory, server, serverEnded, serverLog, cpu, serverPid, args, true);
     }
 
     /**
@@ -232,6 +237,44 @@ public final class GdbServerTarget implements Target {
     @Override
     public boolean evaluatesConditions() {
         return true;
+    }
+
+    /**
+     * How long {@link #serverLastError()} waits for the log to be complete: gdbserver's last words
+     * pass through tandem's pump after it exits; a program it left running (gdbserver killed from
+     * outside) holds the pipe open, and then the log is read as it is.
+     */
+    private static final Duration LOG_COMPLETE_WAIT = Duration.ofSeconds(1);
+
+    /**
+     * How gdbserver's own error lines begin in its log, among its program's output (13.1, when it
+     * quit on its own: "gdbserver: Couldn't read debug register: No such process.").
+     */
+    private static final String OWN_ERROR = "gdbserver: ";
+
+    /**
+     * The last error gdbserver printed of its own ("Couldn't read debug register: No such
+     * process"), prefix left off, once it has ended; null while it runs, when it said none (killed
+     * from outside), or for a server started elsewhere.
+     */
+    @Override
+    public String serverLastError() {
+        if (serverEnded == null || serverLog == null) return null;
+        try {
+            serverEnded.waitFor(LOG_COMPLETE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (serverPid > 0 && ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false)) return null;
+        try {
+            List<String> lines = Files.readAllLines(serverLog, java.nio.charset.StandardCharsets.ISO_8859_1);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (lines.get(i).startsWith(OWN_ERROR)) return lines.get(i).substring(OWN_ERROR.length()).strip();
+            }
+        } catch (IOException e) {
+            // no log to read: nothing it said is known
+        }
+        return null;
     }
 
     /** Where the served program's output goes (null for a server started elsewhere). */

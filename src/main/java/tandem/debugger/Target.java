@@ -110,6 +110,15 @@ public interface Target {
         return false;
     }
 
+    /**
+     * The last error the server this target started printed of its own before it ended
+     * (gdbserver's "gdbserver: ..." lines), for the words of a lost target; null while it runs,
+     * when it said none, or when this target started no server.
+     */
+    default String serverLastError() {
+        return null;
+    }
+
     /** Processes besides gdb that this target started and that must end with the session. */
     default void close() {
     }
