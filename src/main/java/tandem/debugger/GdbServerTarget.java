@@ -247,15 +247,19 @@ public final class GdbServerTarget implements Target {
     private static final Duration LOG_COMPLETE_WAIT = Duration.ofSeconds(1);
 
     /**
-     * How gdbserver's own error lines begin in its log, among its program's output (13.1, when it
-     * quit on its own: "gdbserver: Couldn't read debug register: No such process.").
+     * How gdbserver's error that ends it begins in its log, among its program's output (13.1:
+     * "gdbserver: Couldn't read debug register: No such process.").
      */
     private static final String OWN_ERROR = "gdbserver: ";
 
+    /** What gdbserver 13.1 prints after that error, ending its programs, before it exits. */
+    private static final java.util.regex.Pattern LEAVING =
+            java.util.regex.Pattern.compile("(Killing process\\(es\\)|Detaching process\\(es\\)|Detach or kill failed):.*|Exiting");
+
     /**
-     * The last error gdbserver printed of its own ("Couldn't read debug register: No such
-     * process"), prefix left off, once it has ended; null while it runs, when it said none (killed
-     * from outside), or for a server started elsewhere.
+     * The error gdbserver quit on ("Couldn't read debug register: No such process."), prefix left
+     * off: the last line of its log but for its leaving words, once it has ended; null while it
+     * runs, when it ended with no such words (killed from outside), or for a server started elsewhere.
      */
     @Override
     public String serverLastError() {
@@ -268,9 +272,9 @@ public final class GdbServerTarget implements Target {
         if (serverPid > 0 && ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false)) return null;
         try {
             List<String> lines = Files.readAllLines(serverLog, java.nio.charset.StandardCharsets.ISO_8859_1);
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                if (lines.get(i).startsWith(OWN_ERROR)) return lines.get(i).substring(OWN_ERROR.length()).strip();
-            }
+            int last = lines.size() - 1;
+            while (last >= 0 && LEAVING.matcher(lines.get(last)).matches()) last--;
+            if (last >= 0 && lines.get(last).startsWith(OWN_ERROR)) return lines.get(last).substring(OWN_ERROR.length()).strip();
         } catch (IOException e) {
             // no log to read: nothing it said is known
         }

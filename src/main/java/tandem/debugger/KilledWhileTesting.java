@@ -52,14 +52,16 @@ final class KilledWhileTesting {
      *     and reports it hit, with no exit (the zombie is reaped only at the next resume);</li>
      * <li>through gdbserver 13.1, which tests the condition itself, gdbserver cannot read the
      *     stop's siginfo either ({@code PTRACE_GETSIGINFO}, save_stop_reason in linux-low.cc), so it
-     *     neither tells the trap as its breakpoint's nor backs the PC up over the int3: gdb reports
-     *     a plain SIGTRAP one byte into the breakpoint's function, and says nothing more.</li>
+     *     neither tells the trap as its breakpoint's nor backs the PC up over the breakpoint
+     *     instruction: gdb reports a plain SIGTRAP one byte past the breakpoint (x86-64: the int3's
+     *     length), and says it cannot take its breakpoints out as the program is no longer
+     *     writable.</li>
      * </ul>
-     * Only such a stop is checked, only where the program's pids are this machine's (gdb traces it
-     * itself, or a gdbserver tandem started here runs it), and only the program gdb itself names as
-     * the one it runs now ({@code -list-thread-groups}: a fork checkpoint gdb switched to is another
-     * pid than the one first started), per /proc: a condition that fails, or a SIGTRAP, on a program
-     * that still runs is a stop like any other.
+     * Only such a stop with such words of gdb's is checked, only where the program's pids are this
+     * machine's (gdb traces it itself, or a gdbserver tandem started here runs it), and only the
+     * program gdb itself names as the one it runs now ({@code -list-thread-groups}: a fork
+     * checkpoint gdb switched to is another pid than the one first started), per /proc: a condition
+     * that fails, or a SIGTRAP, on a program that still runs is a stop like any other.
      *
      * @param said what gdb printed during the move, before and with its stop
      */
@@ -68,8 +70,7 @@ final class KilledWhileTesting {
         if (stop.reason() != Stop.Reason.BREAKPOINT_HIT && !trap) return null;
         Matcher failed = CONDITION_FAILED.matcher(said);
         boolean conditionFailed = failed.find();
-        // a SIGTRAP comes with no words of gdb's: the server met the failure and kept it to itself
-        if (!trap && !conditionFailed && !said.contains(NO_LONGER_WRITABLE)) return null;
+        if (!conditionFailed && !said.contains(NO_LONGER_WRITABLE)) return null;
         // a remote server's pids are not this machine's unless tandem started it here (rr: the recorded ones)
         if (!target.serverPidsLocal() && !tracesNatively.getAsBoolean()) return null;
         List<Long> pids = programPids();
@@ -83,7 +84,8 @@ final class KilledWhileTesting {
         if (trap) {
             return new DebuggerException(target.description() + " ended during " + during
                     + ", killed from outside tandem at a trap: gdb reported `" + stop
-                    + "` (a breakpoint's trap that could no longer be told as one), but program pid " + joined(pids) + " no longer exists; gdb can run it again");
+                    + "` (a breakpoint's trap that could no longer be told as one), but program pid " + joined(pids)
+                    + " no longer exists; gdb can run it again");
         }
         String why = conditionFailed && !failed.group(1).isBlank() ? " (gdb said `" + failed.group(1).strip() + "`)" : "";
         return new DebuggerException(target.description() + " ended during " + during
