@@ -5,6 +5,7 @@ import tandem.mi.MiCommand;
 import tandem.mi.MiException;
 import tandem.mi.MiValue.MiTuple;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -45,6 +46,13 @@ final class KilledWhileTesting {
     private static final String NO_LONGER_WRITABLE = "program is no longer writable";
 
     /**
+     * How long a program gdb reports stopped, but not held so, may take to show as ended: the
+     * kernel tears a killed process down after its memory is gone (seen: gdb reported the SIGTRAP,
+     * could not write it, and /proc showed it not yet a zombie).
+     */
+    private static final Duration ENDING = Duration.ofSeconds(5);
+
+    /**
      * The error of a breakpoint stop that was in truth the end of the program, else null. A program
      * killed from outside (SIGKILL) while its breakpoint's condition was tested:
      * <ul>
@@ -54,10 +62,10 @@ final class KilledWhileTesting {
      *     stop's siginfo either ({@code PTRACE_GETSIGINFO}, save_stop_reason in linux-low.cc), so it
      *     neither tells the trap as its breakpoint's nor backs the PC up over the breakpoint
      *     instruction: gdb reports a plain SIGTRAP one byte past the breakpoint (x86-64: the int3's
-     *     length), and says it cannot take its breakpoints out as the program is no longer
-     *     writable.</li>
+     *     length), mostly saying it cannot take its breakpoints out as the program is no longer
+     *     writable, at times with no such words (it could still, the program on its way out).</li>
      * </ul>
-     * Only such a stop with such words of gdb's is checked, only where the program's pids are this
+     * Only such a stop is checked (a breakpoint hit with such words of gdb's), only where the program's pids are this
      * machine's (gdb traces it itself, or a gdbserver tandem started here runs it), and only the
      * program gdb itself names as the one it runs now ({@code -list-thread-groups}: a fork
      * checkpoint gdb switched to is another pid than the one first started), per /proc: a condition
@@ -70,11 +78,13 @@ final class KilledWhileTesting {
         if (stop.reason() != Stop.Reason.BREAKPOINT_HIT && !trap) return null;
         Matcher failed = CONDITION_FAILED.matcher(said);
         boolean conditionFailed = failed.find();
-        if (!conditionFailed && !said.contains(NO_LONGER_WRITABLE)) return null;
+        // gdb may read and write a dying program before the kernel has taken its memory: a SIGTRAP
+        // comes with or without gdb's words, and /proc alone tells
+        if (!trap && !conditionFailed && !said.contains(NO_LONGER_WRITABLE)) return null;
         // a remote server's pids are not this machine's unless tandem started it here (rr: the recorded ones)
         if (!target.serverPidsLocal() && !tracesNatively.getAsBoolean()) return null;
         List<Long> pids = programPids();
-        if (pids.isEmpty() || !pids.stream().allMatch(mi::programEnded)) return null;
+        if (pids.isEmpty() || !pids.stream().allMatch(pid -> mi.programEnded(pid, ENDING))) return null;
         try {
             // gdb holds the program as stopped still: it (or the server) reaps it now, and says there is none from here on
             mi.console("kill");

@@ -734,7 +734,7 @@ class GdbDebuggerSpec extends Specification {
             ['kill', '-KILL', "$program"].execute().waitFor()
         }
 
-        when: "gdb reports the exit; or (gdb 13.1, now and then, natively) says it cannot find the program's thread and reports no stop, or reports the breakpoint whose condition it was testing as hit; or (through gdbserver 13.1, now and then) reports a plain SIGTRAP at that breakpoint, or gdbserver quits"
+        when: "gdb reports the exit; or (gdb 13.1, now and then, natively) says it cannot find the program's thread or get its registers and reports no stop, or reports the breakpoint whose condition it was testing as hit; or (through gdbserver 13.1, now and then) reports a plain SIGTRAP at that breakpoint, or gdbserver quits"
         def outcome
         try {
             outcome = gdb.cont(Duration.ofHours(4))
@@ -750,7 +750,8 @@ class GdbDebuggerSpec extends Specification {
                 && outcome.message.contains("; the server quit, saying `") && outcome.message.contains('No such process')
         outcome instanceof Stop ? outcome.reason() == Stop.Reason.EXITED_SIGNALLED && outcome.signal() == 'SIGKILL'
                 : outcome.message.contains('killed from outside tandem')
-                        && (outcome.message.contains('Cannot find user-level thread') || outcome.message.contains("program pid $program no longer exists") || serverQuit)
+                        && (outcome.message.contains('Cannot find user-level thread') || outcome.message.contains("Couldn't get registers: No such process.")
+                                || outcome.message.contains("program pid $program no longer exists") || serverQuit)
 
         and: 'the target is there still: gdb could run the program again; unless the server quit, which every later operation says'
         serverQuit ? gdb.gone() == outcome.message : gdb.gone() == null && gdb.evaluate('1 + 1') == '2'
@@ -830,16 +831,15 @@ KillProgram()
         'gdbserver' | 'console continue'   | '`continue`'
     }
 
-    def "a SIGTRAP stop (gdbserver 13.1's report of a trap whose program was killed under it) ends the move saying it was killed, only where the pid is this machine's and has ended"() {
+    def "a SIGTRAP stop (gdbserver 13.1's report of a trap whose program was killed under it) ends the move saying it was killed, only where the pid is this machine's and has ended, #words"() {
         given: 'a program stopped at a breakpoint under a gdbserver tandem started here'
         Target server = target('gdbserver')
         atTb(server)
         long program = Long.parseLong(gdb.evaluate('(long) getpid()'))
-        // the stop gdb reported, and its words, when gdbserver could no longer read the trap's
-        // siginfo (3 of 120 runs of the SIGKILL-during-a-continue feature under load): a plain
-        // SIGTRAP, no breakpoint, in the breakpoint's function
+        // the stop gdb reported when gdbserver could no longer read the trap's siginfo (6 of 270
+        // runs of the SIGKILL-during-a-continue feature under load): a plain SIGTRAP, no
+        // breakpoint, in the breakpoint's function
         def trap = new Stop(Stop.Reason.SIGNAL_RECEIVED, 0, gdb.backtrace()[0], null, 'SIGTRAP')
-        def said = 'Cannot remove breakpoints because program is no longer writable.\nFurther execution is probably impossible.\n'
 
         def here = new KilledWhileTesting(server, gdb.channel(), { false })
         def elsewhere = new KilledWhileTesting(GdbServerTarget.connect(Demo.GDB, '127.0.0.1', 1, recording.binary()), gdb.channel(), { false })
@@ -854,8 +854,7 @@ KillProgram()
         ended(program)
         elsewhere.check(trap, said, '-exec-continue') == null
 
-        and: "a stop without gdb's words of a program it cannot write or test is a stop like any other"
-        here.check(trap, '', '-exec-continue') == null
+        and: "a breakpoint stop without gdb's words of a program it cannot write or test is a stop like any other"
         here.check(new Stop(Stop.Reason.BREAKPOINT_HIT, 1, trap.frame(), null, null), '', '-exec-continue') == null
 
         when:
@@ -872,6 +871,11 @@ KillProgram()
         def stop = gdb.rerun(LIMIT)
         stop.reason() == Stop.Reason.BREAKPOINT_HIT && stop.breakpoint() == again.number()
         gdb.evaluateUnsigned(COUNT) >= 1000
+
+        where: 'what gdb said with the SIGTRAP in those runs: mostly that it could not take its breakpoints out, at times nothing'
+        words                          | said
+        'gdb could not write it'       | 'Cannot remove breakpoints because program is no longer writable.\nFurther execution is probably impossible.\n'
+        'gdb said nothing'             | ''
     }
 
     def "a breakpoint condition gdb cannot test on a program that runs on is a breakpoint stop, as gdb reports it"() {
