@@ -750,7 +750,7 @@ class GdbDebuggerSpec extends Specification {
                 && outcome.message.contains("; the server quit, saying `") && outcome.message.contains('No such process')
         outcome instanceof Stop ? outcome.reason() == Stop.Reason.EXITED_SIGNALLED && outcome.signal() == 'SIGKILL'
                 : outcome.message.contains('killed from outside tandem')
-                        && (outcome.message.contains('Cannot find user-level thread') || outcome.message.contains("Couldn't get registers: No such process.")
+                        && (outcome.message.contains('Cannot find user-level thread') || outcome.message =~ /gdb said `Couldn't [^`:]+: No such process\.`/
                                 || outcome.message.contains("program pid $program no longer exists") || serverQuit)
 
         and: 'the target is there still: gdb could run the program again; unless the server quit, which every later operation says'

@@ -369,7 +369,8 @@ done
         !gdb.send('-data-evaluate-expression', '1').isError()
 
         where:
-        words << ['Cannot find user-level thread for LWP 21260: generic error', "Couldn't get registers: No such process."]
+        words << ['Cannot find user-level thread for LWP 21260: generic error', "Couldn't get registers: No such process.",
+                  "Couldn't read debug register: No such process."]
     }
 
     def "a *stopped that follows a prompt printed without a newline is still the stop"() {
