@@ -50,9 +50,22 @@ final class GdbErrors {
         return new DebuggerException(lostSentence, null, e);
     }
 
+    /**
+     * The errno text of ESRCH (strerror). A program gdbserver holds stopped under ptrace is gone
+     * from under it only by SIGKILL, the one signal ptrace cannot hold back (ptrace(2)): gdbserver
+     * 13.1 quits when its next ptrace call on it meets this.
+     */
+    private static final String NO_SUCH_PROCESS = "No such process";
+
     private String lostSentence(String gdbWords, String during) {
-        return target.description() + " is gone: gdb lost its connection to it during " + during
-                + " (gdb said `" + gdbWords + "`), and nothing more can be done on it";
+        String sentence = target.description() + " is gone: gdb lost its connection to it during " + during
+                + " (gdb said `" + gdbWords + "`)";
+        String server = target.serverLastError();
+        if (server != null) {
+            sentence += "; the server quit, saying `" + server + "`";
+            if (server.contains(NO_SUCH_PROCESS)) sentence += ": its program was killed from outside tandem";
+        }
+        return sentence + ", and nothing more can be done on it";
     }
 
     /** See {@link Debugger#gone()}. */

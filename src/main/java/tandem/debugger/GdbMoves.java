@@ -168,11 +168,26 @@ final class GdbMoves {
         } catch (TargetLostException e) {
             throw errors.lost(e, command.text());
         } catch (ProgramLostException e) {
+            forgetLostProgram();
             throw new DebuggerException(target.description() + " ended during " + command.text()
                     + ", killed from outside tandem: gdb said `" + e.gdbWords() + "` and reported no stop; "
                     + "gdb can run it again", null, e);
         } finally {
             running = false;
+        }
+    }
+
+    /**
+     * Has gdb let go of a program it lost without a stop: gdb holds it as running still, and after
+     * "Couldn't get registers: No such process." fails on its registers at every later command,
+     * `1 + 1` included (1 of 60 runs of GdbDebuggerSpec's SIGKILL-during-a-continue feature).
+     * `kill` reaps it and leaves gdb with no program, to run again.
+     */
+    private void forgetLostProgram() {
+        try {
+            mi.console("kill", Duration.ofSeconds(10));
+        } catch (tandem.mi.MiException ignored) {
+            // the error the caller throws says what happened either way
         }
     }
 

@@ -27,6 +27,8 @@ public final class GdbServerTarget implements Target {
     private final Path program;
     private final Path workingDirectory;
     private final ExecuteWatchdog server;
+    /** Completed once the gdbserver tandem started has ended and its output is all in its log (null: started elsewhere). */
+    private final DefaultExecuteResultHandler serverEnded;
     private final Path serverLog;
     private final int cpu;
     /** The gdbserver process tandem started; -1 for a server started elsewhere. */
@@ -37,13 +39,15 @@ public final class GdbServerTarget implements Target {
     private final boolean forks;
 
     private GdbServerTarget(Path gdb, String host, int port, Path program, Path workingDirectory,
-                            ExecuteWatchdog server, Path serverLog, int cpu, long serverPid, List<String> args, boolean forks) {
+                            ExecuteWatchdog server, DefaultExecuteResultHandler serverEnded, Path serverLog, int cpu,
+                            long serverPid, List<String> args, boolean forks) {
         this.gdb = gdb;
         this.host = host;
         this.port = port;
         this.program = program;
         this.workingDirectory = workingDirectory;
         this.server = server;
+        this.serverEnded = serverEnded;
         this.serverLog = serverLog;
         this.cpu = cpu;
         this.serverPid = serverPid;
@@ -53,7 +57,7 @@ public final class GdbServerTarget implements Target {
 
     /** A server someone else started, such as {@code rr replay -s PORT}. */
     public static GdbServerTarget connect(Path gdb, String host, int port, Path program) {
-        return new GdbServerTarget(gdb, host, port, program, null, null, null, -1, -1, List.of(), false);
+        return new GdbServerTarget(gdb, host, port, program, null, null, null, null, -1, -1, List.of(), false);
     }
 
     /**
@@ -81,9 +85,10 @@ public final class GdbServerTarget implements Target {
             // commons-exec hands the launched Process to the destroyer: the one place to get its pid
             tandem.mi.LaunchedProcess launched = new tandem.mi.LaunchedProcess();
             ex.setProcessDestroyer(launched);
-            ex.execute(cl, new DefaultExecuteResultHandler());
+            DefaultExecuteResultHandler ended = new DefaultExecuteResultHandler();
+            ex.execute(cl, ended);
             awaitListening(port, log, gdbserver);
-            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, log, cpu, launched.process().isDone() ? launched.process().join().pid() : -1, args, false);
+            return new GdbServerTarget(gdb, "127.0.0.1", port, program, workingDirectory, watchdog, ended, log, cpu, launched.process().isDone() ? launched.process().join().pid() : -1, args, false);
         } catch (IOException | RuntimeException e) {
             watchdog.destroyProcess(); // a server that never listened must not outlive tandem
             CpuPinning.release(cpu);
@@ -179,6 +184,16 @@ public final class GdbServerTarget implements Target {
         return server != null;
     }
 
+    /**
+     * A gdbserver tandem started runs its program here: the pids it names are this machine's, and
+     * its program is known as tandem's by descending from it (when its pid is known; else no
+     * program of it could be told from a stranger's).
+     */
+    @Override
+    public boolean serverPidsLocal() {
+        return launchedHere() && serverPid > 0;
+    }
+
     @Override
     public boolean canReverse() {
         return false;
@@ -193,7 +208,7 @@ public final class GdbServerTarget implements Target {
      * offsets and holds copies of its locks.
      */
     public GdbServerTarget withForkedCheckpoints() {
-        return new GdbServerTarget(gdb, host, port, program, workingDirectory, server, serverLog, cpu, serverPid, args, true);
+        return new GdbServerTarget(gdb, host, port, program, workingDirectory, server, serverEnded, serverLog, cpu, serverPid, args, true);
     }
 
     /**
@@ -222,6 +237,48 @@ public final class GdbServerTarget implements Target {
     @Override
     public boolean evaluatesConditions() {
         return true;
+    }
+
+    /**
+     * How long {@link #serverLastError()} waits for the log to be complete: gdbserver's last words
+     * pass through tandem's pump after it exits; a program it left running (gdbserver killed from
+     * outside) holds the pipe open, and then the log is read as it is.
+     */
+    private static final Duration LOG_COMPLETE_WAIT = Duration.ofSeconds(1);
+
+    /**
+     * How gdbserver's error that ends it begins in its log, among its program's output (13.1:
+     * "gdbserver: Couldn't read debug register: No such process.").
+     */
+    private static final String OWN_ERROR = "gdbserver: ";
+
+    /** What gdbserver 13.1 prints after that error, ending its programs, before it exits. */
+    private static final java.util.regex.Pattern LEAVING =
+            java.util.regex.Pattern.compile("(Killing process\\(es\\)|Detaching process\\(es\\)|Detach or kill failed):.*|Exiting");
+
+    /**
+     * The error gdbserver quit on ("Couldn't read debug register: No such process."), prefix left
+     * off: the last line of its log but for its leaving words, once it has ended; null while it
+     * runs, when it ended with no such words (killed from outside), or for a server started elsewhere.
+     */
+    @Override
+    public String serverLastError() {
+        if (serverEnded == null || serverLog == null) return null;
+        try {
+            serverEnded.waitFor(LOG_COMPLETE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (serverPid > 0 && ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false)) return null;
+        try {
+            List<String> lines = Files.readAllLines(serverLog, java.nio.charset.StandardCharsets.ISO_8859_1);
+            int last = lines.size() - 1;
+            while (last >= 0 && LEAVING.matcher(lines.get(last)).matches()) last--;
+            if (last >= 0 && lines.get(last).startsWith(OWN_ERROR)) return lines.get(last).substring(OWN_ERROR.length()).strip();
+        } catch (IOException e) {
+            // no log to read: nothing it said is known
+        }
+        return null;
     }
 
     /** Where the served program's output goes (null for a server started elsewhere). */

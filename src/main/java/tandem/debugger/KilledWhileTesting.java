@@ -5,6 +5,7 @@ import tandem.mi.MiCommand;
 import tandem.mi.MiException;
 import tandem.mi.MiValue.MiTuple;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -12,14 +13,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Tells a breakpoint stop that was in truth the end of the program: a native program killed from
- * outside while gdb tested the breakpoint's condition, which gdb 13.1 reports as that breakpoint hit.
+ * Tells a breakpoint stop that was in truth the end of the program, killed from outside at that
+ * breakpoint: natively, gdb 13.1 reports the breakpoint hit when the program died while gdb tested
+ * its condition; through gdbserver 13.1, which tests the condition itself, gdb reports a plain
+ * SIGTRAP.
  */
 final class KilledWhileTesting {
 
     private final Target target;
     private final MiChannel mi;
-    /** Whether gdb traces the program itself (its pids are this machine's). */
+    /** Whether gdb traces the program itself (its pids are this machine's, as a local gdbserver's are). */
     private final BooleanSupplier tracesNatively;
 
     KilledWhileTesting(Target target, MiChannel mi, BooleanSupplier tracesNatively) {
@@ -43,29 +46,56 @@ final class KilledWhileTesting {
     private static final String NO_LONGER_WRITABLE = "program is no longer writable";
 
     /**
-     * The error of a breakpoint stop that was in truth the end of the program, else null. A native
-     * program killed from outside (SIGKILL) while gdb tests a conditional breakpoint's condition:
-     * gdb 13.1 cannot read the condition's memory, says so, stops "at" the breakpoint and reports it
-     * hit, with no exit (the zombie is reaped only at the next resume). Only such a stop is checked,
-     * and only the program gdb itself names as the one it runs now ({@code -list-thread-groups}: a
-     * fork checkpoint gdb switched to is another pid than the one first started), per /proc: a
-     * condition that fails on a program that still runs is a stop like any other.
+     * How long a program gdb reports stopped, but not held so, may take to show as ended: the
+     * kernel tears a killed process down after its memory is gone (seen: gdb reported the SIGTRAP,
+     * could not write it, and /proc showed it not yet a zombie).
+     */
+    private static final Duration ENDING = Duration.ofSeconds(5);
+
+    /**
+     * The error of a breakpoint stop that was in truth the end of the program, else null. A program
+     * killed from outside (SIGKILL) while its breakpoint's condition was tested:
+     * <ul>
+     * <li>natively, gdb 13.1 cannot read the condition's memory, says so, stops "at" the breakpoint
+     *     and reports it hit, with no exit (the zombie is reaped only at the next resume);</li>
+     * <li>through gdbserver 13.1, which tests the condition itself, gdbserver cannot read the
+     *     stop's siginfo either ({@code PTRACE_GETSIGINFO}, save_stop_reason in linux-low.cc), so it
+     *     neither tells the trap as its breakpoint's nor backs the PC up over the breakpoint
+     *     instruction: gdb reports a plain SIGTRAP one byte past the breakpoint (x86-64: the int3's
+     *     length), mostly saying it cannot take its breakpoints out as the program is no longer
+     *     writable, at times with no such words (it could still, the program on its way out).</li>
+     * </ul>
+     * Only such a stop is checked (a breakpoint hit with such words of gdb's), only where the program's pids are this
+     * machine's (gdb traces it itself, or a gdbserver tandem started here runs it), and only the
+     * program gdb itself names as the one it runs now ({@code -list-thread-groups}: a fork
+     * checkpoint gdb switched to is another pid than the one first started), per /proc: a condition
+     * that fails, or a SIGTRAP, on a program that still runs is a stop like any other.
      *
      * @param said what gdb printed during the move, before and with its stop
      */
     DebuggerException check(Stop stop, String said, String during) {
-        if (stop.reason() != Stop.Reason.BREAKPOINT_HIT) return null;
+        boolean trap = stop.reason() == Stop.Reason.SIGNAL_RECEIVED && "SIGTRAP".equals(stop.signal());
+        if (stop.reason() != Stop.Reason.BREAKPOINT_HIT && !trap) return null;
         Matcher failed = CONDITION_FAILED.matcher(said);
         boolean conditionFailed = failed.find();
-        if (!conditionFailed && !said.contains(NO_LONGER_WRITABLE)) return null;
-        if (!tracesNatively.getAsBoolean()) return null; // a server's pids are not this machine's (rr: the recorded ones)
+        // gdb may read and write a dying program before the kernel has taken its memory: a SIGTRAP
+        // comes with or without gdb's words, and /proc alone tells
+        if (!trap && !conditionFailed && !said.contains(NO_LONGER_WRITABLE)) return null;
+        // a remote server's pids are not this machine's unless tandem started it here (rr: the recorded ones)
+        if (!target.serverPidsLocal() && !tracesNatively.getAsBoolean()) return null;
         List<Long> pids = programPids();
-        if (pids.isEmpty() || !pids.stream().allMatch(mi::programEnded)) return null;
+        if (pids.isEmpty() || !pids.stream().allMatch(pid -> mi.programEnded(pid, ENDING))) return null;
         try {
-            // gdb holds the program as stopped still: it reaps it now, and says there is none from here on
+            // gdb holds the program as stopped still: it (or the server) reaps it now, and says there is none from here on
             mi.console("kill");
         } catch (MiException ignored) {
             // the error below says what happened either way
+        }
+        if (trap) {
+            return new DebuggerException(target.description() + " ended during " + during
+                    + ", killed from outside tandem at a trap: gdb reported `" + stop
+                    + "` (a breakpoint's trap that could no longer be told as one), but program pid " + joined(pids)
+                    + " no longer exists; gdb can run it again");
         }
         String why = conditionFailed && !failed.group(1).isBlank() ? " (gdb said `" + failed.group(1).strip() + "`)" : "";
         return new DebuggerException(target.description() + " ended during " + during

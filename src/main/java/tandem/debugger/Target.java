@@ -100,6 +100,25 @@ public interface Target {
         return List.of();
     }
 
+    /**
+     * Whether the program pids gdb names (as {@code -list-thread-groups} gives them) are processes
+     * of this machine, to look up in /proc, although gdb talks to a server: a gdbserver tandem
+     * started here. False for a server started elsewhere (under rr they are the recorded pids);
+     * a program gdb traces itself is found out from gdb's target stack instead.
+     */
+    default boolean serverPidsLocal() {
+        return false;
+    }
+
+    /**
+     * The last error the server this target started printed of its own before it ended
+     * (gdbserver's "gdbserver: ..." lines), for the words of a lost target; null while it runs,
+     * when it said none, or when this target started no server.
+     */
+    default String serverLastError() {
+        return null;
+    }
+
     /** Processes besides gdb that this target started and that must end with the session. */
     default void close() {
     }

@@ -35,11 +35,18 @@ final class GdbLosses {
     /**
      * gdb's words when the native program it ran vanished under it (killed from outside) and it
      * will report no {@code *stopped}: gdb 13.1 says so instead of {@code exited-signalled} now and
-     * then (a thread list it cannot read of a process that is gone).
+     * then, the error that ended its handling of the program's last event: a thread list it cannot
+     * read of a process that is gone, or a ptrace call on it that met ESRCH ("Couldn't get
+     * registers: No such process.", "Couldn't read debug register: No such process.": 2 of 100
+     * runs of GdbDebuggerSpec's SIGKILL-during-a-continue feature here).
      */
     static boolean isLossOfProgram(String gdbText) {
-        return gdbText.strip().startsWith("Cannot find user-level thread for LWP");
+        String t = gdbText.strip();
+        return t.startsWith("Cannot find user-level thread for LWP") || PTRACE_ON_GONE.matcher(t).matches();
     }
+
+    /** gdb's error of a ptrace call on a thread that is gone (its perror_with_name, ESRCH's strerror). */
+    private static final java.util.regex.Pattern PTRACE_ON_GONE = java.util.regex.Pattern.compile("Couldn't [^:]+: No such process\\.");
 
     /**
      * Takes gdb's end: how it ended ({@code exitCode} as Java reports it, 128 + signal when killed),

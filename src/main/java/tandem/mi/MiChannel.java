@@ -329,6 +329,15 @@ public final class MiChannel implements AutoCloseable {
     }
 
     /**
+     * The same for a program gdb reports stopped, waiting up to {@code wait} for one that is not
+     * held stopped but on its way out (killed, its memory already gone): see
+     * {@link ProgramProcesses#ended(long, Duration)}.
+     */
+    public boolean programEnded(long pid, Duration wait) {
+        return programs.ended(pid, wait);
+    }
+
+    /**
      * Tells the channel which process gdb runs now, when gdb switched to another one without
      * starting it (gdb's {@code restart N} to a fork checkpoint): interrupts go to it, and it is
      * ended with the rest at close.

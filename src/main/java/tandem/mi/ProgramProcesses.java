@@ -135,6 +135,27 @@ final class ProgramProcesses {
     }
 
     /**
+     * The same, waiting up to {@code wait} for a program on its way out: SIGKILL takes a process
+     * out of the stop its tracer holds it in at once, but it shows as a zombie only once the kernel
+     * has torn it down, its memory first (gdb's reads of it fail meanwhile). One in a tracing or
+     * job-control stop ('t', 'T') is alive and held: false at once.
+     */
+    boolean ended(long pid, java.time.Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!ended(pid)) {
+            char state = state(pid);
+            if (state == 't' || state == 'T' || System.nanoTime() >= deadline) return false;
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Whether the process runs, as opposed to being stopped under ptrace (at a breakpoint, or by
      * the interrupt already), a zombie, or gone. A SIGINT sent to a stopped program stays pending
      * and hits its next resumption, which may be a call gdb makes in it (a restart's lseek).

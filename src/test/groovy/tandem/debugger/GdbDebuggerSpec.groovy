@@ -734,7 +734,7 @@ class GdbDebuggerSpec extends Specification {
             ['kill', '-KILL', "$program"].execute().waitFor()
         }
 
-        when: "gdb reports the exit; or (gdb 13.1, now and then, natively) says it cannot find the program's thread and reports no stop, or reports the breakpoint whose condition it was testing as hit"
+        when: "gdb reports the exit; or (gdb 13.1, now and then, natively) says it cannot find the program's thread or get its registers and reports no stop, or reports the breakpoint whose condition it was testing as hit; or (through gdbserver 13.1, now and then) reports a plain SIGTRAP at that breakpoint, or gdbserver quits"
         def outcome
         try {
             outcome = gdb.cont(Duration.ofHours(4))
@@ -744,13 +744,18 @@ class GdbDebuggerSpec extends Specification {
         killer.join()
 
         then: 'the move ends either way, saying what happened'
+        // gdbserver 13.1 quits when a ptrace call on the stopped program it tests a condition on meets
+        // the program gone ("gdbserver: Couldn't read debug register: No such process." in its log)
+        boolean serverQuit = kind == 'gdbserver' && outcome instanceof DebuggerException
+                && outcome.message.contains("; the server quit, saying `") && outcome.message.contains('No such process')
         outcome instanceof Stop ? outcome.reason() == Stop.Reason.EXITED_SIGNALLED && outcome.signal() == 'SIGKILL'
                 : outcome.message.contains('killed from outside tandem')
-                        && (outcome.message.contains('Cannot find user-level thread') || outcome.message.contains("program pid $program no longer exists"))
+                        && (outcome.message.contains('Cannot find user-level thread') || outcome.message =~ /gdb said `Couldn't [^`:]+: No such process\.`/
+                                || outcome.message.contains("program pid $program no longer exists") || serverQuit)
 
-        and: 'the target is there still: gdb could run the program again'
-        gdb.gone() == null
-        gdb.evaluate('1 + 1') == '2'
+        and: 'the target is there still: gdb could run the program again; unless the server quit, which every later operation says'
+        serverQuit ? gdb.gone() == outcome.message : gdb.gone() == null && gdb.evaluate('1 + 1') == '2'
+        ended(program)
 
         cleanup:
         gdb?.close()
@@ -787,9 +792,10 @@ class KillProgram(gdb.Function):
 KillProgram()
 '''
 
-    def "a native program killed while gdb tests a breakpoint condition (gdb 13.1 reports the breakpoint hit) ends the move saying it was killed, by #move"() {
-        given:
-        atTb()
+    def "a program killed while gdb tests a breakpoint condition (gdb 13.1 reports the breakpoint hit) ends the move saying it was killed, #kind, by #move"() {
+        given: 'a condition gdb tests itself also through gdbserver: a convenience function cannot be compiled for the server'
+        Target t = target(kind)
+        atTb(t)
         long program = Long.parseLong(gdb.evaluate('(long) getpid()'))
         def script = Files.createTempFile('tandem-kill-program-', '.py')
         Files.writeString(script, KILL_PROGRAM)
@@ -801,7 +807,7 @@ KillProgram()
 
         then: "gdb could not read the condition's memory and said the breakpoint was hit; tandem says what happened, in one sentence"
         def e = thrown(DebuggerException)
-        e.message ==~ /live \S+ ended during ${java.util.regex.Pattern.quote(during)}, killed from outside tandem while gdb tested the condition of breakpoint ${bp.number()} \(gdb said `Cannot access memory at address 0x\p{XDigit}+`\): gdb reported the breakpoint hit, but program pid $program no longer exists; gdb can run it again/
+        e.message ==~ /${java.util.regex.Pattern.quote(t.description())} ended during ${java.util.regex.Pattern.quote(during)}, killed from outside tandem while gdb tested the condition of breakpoint ${bp.number()} \(gdb said `Cannot access memory at address 0x\p{XDigit}+`\): gdb reported the breakpoint hit, but program pid $program no longer exists; gdb can run it again/
         !gdb.running()
         ended(program)
 
@@ -818,9 +824,58 @@ KillProgram()
         Files.deleteIfExists(script)
 
         where:
-        move                 | during
-        'cont'               | '-exec-continue'
-        'console continue'   | '`continue`'
+        kind        | move                 | during
+        'live'      | 'cont'               | '-exec-continue'
+        'live'      | 'console continue'   | '`continue`'
+        'gdbserver' | 'cont'               | '-exec-continue'
+        'gdbserver' | 'console continue'   | '`continue`'
+    }
+
+    def "a SIGTRAP stop (gdbserver 13.1's report of a trap whose program was killed under it) ends the move saying it was killed, only where the pid is this machine's and has ended, #words"() {
+        given: 'a program stopped at a breakpoint under a gdbserver tandem started here'
+        Target server = target('gdbserver')
+        atTb(server)
+        long program = Long.parseLong(gdb.evaluate('(long) getpid()'))
+        // the stop gdb reported when gdbserver could no longer read the trap's siginfo (6 of 270
+        // runs of the SIGKILL-during-a-continue feature under load): a plain SIGTRAP, no
+        // breakpoint, in the breakpoint's function
+        def trap = new Stop(Stop.Reason.SIGNAL_RECEIVED, 0, gdb.backtrace()[0], null, 'SIGTRAP')
+
+        def here = new KilledWhileTesting(server, gdb.channel(), { false })
+        def elsewhere = new KilledWhileTesting(GdbServerTarget.connect(Demo.GDB, '127.0.0.1', 1, recording.binary()), gdb.channel(), { false })
+
+        expect: 'a SIGTRAP on a program that runs is a stop like any other'
+        here.check(trap, said, '-exec-continue') == null
+
+        when: 'the program is killed from outside while gdbserver holds it stopped'
+        ['kill', '-KILL', "$program"].execute().waitFor()
+
+        then: "a server started elsewhere names its own machine's pids: none is looked up here"
+        ended(program)
+        elsewhere.check(trap, said, '-exec-continue') == null
+
+        and: "a breakpoint stop without gdb's words of a program it cannot write or test is a stop like any other"
+        here.check(new Stop(Stop.Reason.BREAKPOINT_HIT, 1, trap.frame(), null, null), '', '-exec-continue') == null
+
+        when:
+        def e = here.check(trap, said, '-exec-continue')
+
+        then: 'the program is gone: tandem says so in one sentence'
+        e.message == "${server.description()} ended during -exec-continue, killed from outside tandem at a trap: gdb reported `signal-received SIGTRAP in cpu_loop_exec_tb` (a breakpoint's trap that could no longer be told as one), but program pid $program no longer exists; gdb can run it again".toString()
+
+        and: 'gdbserver reaped it, and runs the program again'
+        !new File("/proc/$program").exists()
+        gdb.gone() == null
+        gdb.evaluate('1 + 1') == '2'
+        def again = gdb.temporaryBreakAt('cpu_loop_exec_tb', "$COUNT >= 1000")
+        def stop = gdb.rerun(LIMIT)
+        stop.reason() == Stop.Reason.BREAKPOINT_HIT && stop.breakpoint() == again.number()
+        gdb.evaluateUnsigned(COUNT) >= 1000
+
+        where: 'what gdb said with the SIGTRAP in those runs: mostly that it could not take its breakpoints out, at times nothing'
+        words                          | said
+        'gdb could not write it'       | 'Cannot remove breakpoints because program is no longer writable.\nFurther execution is probably impossible.\n'
+        'gdb said nothing'             | ''
     }
 
     def "a breakpoint condition gdb cannot test on a program that runs on is a breakpoint stop, as gdb reports it"() {
