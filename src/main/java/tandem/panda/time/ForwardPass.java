@@ -174,12 +174,13 @@ final class ForwardPass {
 
     /**
      * Whether a pass at count {@code here} crosses its last stretch to {@code end} on PANDA's loop
-     * pass: where that way is open, the stretch is long enough for it to pay, and the pass would
+     * pass: where that way is open, the stretch is longer than a TB can be (a few TBs tested cost
+     * less than the loop pass's commands), and the pass would
      * otherwise test a condition at every TB (a guard at a TB boundary, or the check past a place
      * inside a TB); a pass that ends at a stop it counts to (timed) at a TB boundary tests none.
      */
     private static boolean lastStretchByLoopPass(LoopPassHop loopPass, Mark end, boolean timed, long here) {
-        if (loopPass == null || here + LoopPassHop.MIN_SPAN > end.instr()) return false;
+        if (loopPass == null || end.instr() - here <= LoopPassHop.MIN_SPAN) return false;
         return !end.tbBoundary() || !timed;
     }
 
