@@ -64,11 +64,12 @@ class LinuxMipselRecordTraceSpec extends LinuxSpecification {
         try { while (it.hasNext()) { it.next(); entries++ } } finally { it.close() }
         Files.delete(recordLog()); Files.delete(logged.log)
 
-        expect: 'the replay fails on its own; each logged TB has its count; the logs differ before the replay ends'
+        expect: 'the replay fails on its own; each logged TB has its count; the logs differ before the replay ends (in PC or registers too, when it runs on long enough: where it fails moves with host timing)'
         !logged.replay.completed
         logged.counts.size() == entries
-        first != null && firstRegs != null
-        long truth = logged.counts[first.rep], truthRegs = logged.counts[firstRegs.rep]
+        first != null
+        long truth = logged.counts[first.rep]
+        Long truthRegs = firstRegs == null ? null : logged.counts[firstRegs.rep]
 
         when: "tandem's comparison of that replay's trace with the record trace, and its report"
         def rec = TraceFile.read(recording.dir.resolve(NAME + RecTraceSearch.SUFFIX))
@@ -85,7 +86,7 @@ class LinuxMipselRecordTraceSpec extends LinuxSpecification {
         println "mipsel `$COMMAND`: record ${recording.recordMillis} ms, QEMU's logs ${recSize} + ${repSize} bytes; " +
                 "replay under gdb ${replayMillis} ms to guest instruction ${logged.counts ? logged.counts[-1] : -1}, " +
                 "whole feature ${(System.nanoTime() - t0).intdiv(1_000_000_000L)} s\n" +
-                "logs first differ at $truth (${first.what}), in PC or registers at $truthRegs (${firstRegs.what}); tandem: $result\n${out}"
+                "logs first differ at $truth (${first.what}), in PC or registers at $truthRegs (${firstRegs?.what}); tandem: $result\n${out}"
 
         then: "the first divergence is the TB where the logs first differ, unless the trace shows a difference before in what QEMU does not log (TLB, other CP0 registers): not PC, registers or control flow"
         d != null
@@ -95,12 +96,14 @@ class LinuxMipselRecordTraceSpec extends LinuxSpecification {
         and: "where what the logs hold differs first, tandem says so at that count: CP0 there if the logs differ in CP0, PC and registers where the logs' registers first differ"
         def logCp0 = first.what.any { it.split(' ')[0] in QemuLog.Format.SYSTEM }
         !logCp0 || result.firstByGroup()[TraceComparison.Group.SYSTEM] <= truth
-        result.firstByGroup()[TraceComparison.Group.REGISTERS] == truthRegs
+        // where the logs never differ in PC or registers, the replay's log ends at its failure: no truth beyond it
+        def regs = result.firstByGroup()[TraceComparison.Group.REGISTERS]
+        truthRegs != null ? regs == truthRegs : regs == null || regs >= logged.counts[-1]
 
         and: "the report names the divergence and what differs: CP0 where the logs differ first in Cause, Status or EPC; where PC and registers first differ"
         def named = lines.find { it.startsWith("differs at the TB beginning at guest instruction ${d.count()}: ") || it.startsWith("at guest instruction ${d.count()} ") }
         named != null
         d.count() != truth || !logCp0 || named.contains(TraceComparison.Group.SYSTEM.label)
-        truthRegs == d.count() || lines.contains("  ${TraceComparison.Group.REGISTERS.label} first differ at $truthRegs".toString())
+        truthRegs == null || truthRegs == d.count() || lines.contains("  ${TraceComparison.Group.REGISTERS.label} first differ at $truthRegs".toString())
     }
 }
