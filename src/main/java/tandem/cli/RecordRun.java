@@ -193,7 +193,19 @@ public final class RecordRun {
 
     private void monitor(String command) {
         out.println("record: (qemu) " + command);
-        monitor.write(command + "\n");
+        try {
+            monitor.write(command + "\n");
+        } catch (PandaException e) {
+            // the socket closed under the write: PANDA is most often on its way out (a kernel it
+            // could not load), and its exit and last lines say why
+            try {
+                process.waitFor(2, TimeUnit.SECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            if (!process.isAlive()) throw failure("PANDA exited with " + process.exitValue() + " while tandem typed `" + command + "` at its monitor");
+            throw failure(e.getMessage() + " while tandem typed `" + command + "` at its monitor");
+        }
     }
 
     private void waitFor(String what, long seconds, BooleanSupplier done) {
