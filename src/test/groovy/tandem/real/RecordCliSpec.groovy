@@ -152,9 +152,14 @@ class RecordCliSpec extends Specification {
 
     /** `tandem record` of the guest in {@code dir} until a text the guest never prints; its output in dir/tandem.out. */
     private Process recording(Path dir) {
-        new ProcessBuilder(tandem(launcher, ['record', '--cwd', dir.toString(), '--name', 'g', '--cmd', guestCmd(),
-                                             '--guest-cmd', MipsGuest.GO, '--until', 'never printed']))
-                .redirectErrorStream(true).redirectOutput(dir.resolve('tandem.out').toFile()).start()
+        // tandem as a terminal starts it, SIGINT at its default: a shell without job control starts
+        // its background commands with SIGINT ignored, children inherit that, and a JVM that starts
+        // with SIGINT ignored installs no handler for it, so a SIGINT would do nothing (perl-base is
+        // in every Debian)
+        def cmd = ['perl', '-e', '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec $ARGV[0]: $!\\n"'] +
+                tandem(launcher, ['record', '--cwd', dir.toString(), '--name', 'g', '--cmd', guestCmd(),
+                                  '--guest-cmd', MipsGuest.GO, '--until', 'never printed'])
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve('tandem.out').toFile()).start()
     }
 
     /** Until recording has begun and the guest has run on for a second. */
