@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 final class IndexedReverse {
     private final PandaProcess side;
@@ -70,7 +71,7 @@ final class IndexedReverse {
     }
 
     /** The last stop of {@code stops} before {@code now} by the index; {@code slow}: the windows, when this run disagrees with the index. */
-    private ReverseStop lastStopBefore(Set<Integer> stops, Mark now, String what, java.util.function.Supplier<ReverseStop> slow) {
+    private ReverseStop lastStopBefore(Set<Integer> stops, Mark now, String what, Supplier<ReverseStop> slow) {
         String key = index.key(stops);
         long from = start(now);
         int runs = 0;

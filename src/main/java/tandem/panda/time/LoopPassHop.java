@@ -73,7 +73,9 @@ final class LoopPassHop {
      * Arms the loop pass at or past guest instruction {@code n} (n at least 2) for a caller that
      * continues itself with other stops on (a reverse pass's last stretch): the program stops at
      * {@code bp}, enabled here, on the first pass at or past n. The caller pops that call
-     * ({@link Debugger#returnFromFrame}) and calls {@link #disarm} whatever stops first.
+     * ({@link Debugger#returnFromFrame}) and calls {@link #disarm} whatever stops first. Once per
+     * stop of it: the loop's statement after the popped call clears the field (cpu-exec.c:859), so
+     * arming it again at that stop is undone as the program goes on.
      */
     void arm(long n, int bp) {
         gdb.evaluate(PandaNames.LOOP_PASS_FIELD + " = " + (n - 1));
