@@ -146,8 +146,9 @@ class RecordCliSpec extends Specification {
         o.result().agreesToTheEnd()
         o.rec().entryCount() > 1000
 
-        cleanup:
-        p?.destroyForcibly()
+        cleanup: 'a tandem killed here leaves its PANDA behind: that one too'
+        p?.destroyForcibly()?.waitFor(10, TimeUnit.SECONDS)
+        pandasOnGuest().each { new ProcessBuilder('kill', '-KILL', it as String).start().waitFor() }
     }
 
     /** `tandem record` of the guest in {@code dir} until a text the guest never prints; its output in dir/tandem.out. */
