@@ -15,10 +15,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 
 public final class GdbServerTarget implements Target {
     private final Path gdb;
@@ -253,8 +255,8 @@ public final class GdbServerTarget implements Target {
     private static final String OWN_ERROR = "gdbserver: ";
 
     /** What gdbserver 13.1 prints after that error, ending its programs, before it exits. */
-    private static final java.util.regex.Pattern LEAVING =
-            java.util.regex.Pattern.compile("(Killing process\\(es\\)|Detaching process\\(es\\)|Detach or kill failed):.*|Exiting");
+    private static final Pattern LEAVING =
+            Pattern.compile("(Killing process\\(es\\)|Detaching process\\(es\\)|Detach or kill failed):.*|Exiting");
 
     /**
      * The error gdbserver quit on ("Couldn't read debug register: No such process."), prefix left
@@ -271,7 +273,7 @@ public final class GdbServerTarget implements Target {
         }
         if (serverPid > 0 && ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false)) return null;
         try {
-            List<String> lines = Files.readAllLines(serverLog, java.nio.charset.StandardCharsets.ISO_8859_1);
+            List<String> lines = Files.readAllLines(serverLog, StandardCharsets.ISO_8859_1);
             int last = lines.size() - 1;
             while (last >= 0 && LEAVING.matcher(lines.get(last)).matches()) last--;
             if (last >= 0 && lines.get(last).startsWith(OWN_ERROR)) return lines.get(last).substring(OWN_ERROR.length()).strip();
