@@ -1,12 +1,23 @@
 /*
  * tandem_trace: a PANDA plugin that writes a record trace (in a record run) or a replay trace
  * (in a replay) of every translation block entered, so that a replay can be compared with the
- * record run it came from, TB by TB, without rr. The format is read by tandem.rectrace.TraceFile
+ * record run it came from, TB by TB, without rr. The format is read by tandem.panda.trace.TraceFile
  * (the one description of it is there and in README.md "The record run as the rec side").
  *
  * Loaded by path: -panda-plugin PATH/tandem_trace.so, arguments -panda-arg tandem_trace:KEY=VALUE
  *   file=PATH   where to write (default NAME-tandem-trace in a record run, NAME-tandem-replay-trace
  *               in a replay, NAME taken from PANDA's nondet log name)
+ *   ring=N      also keep every register (the full record's words) of each of the last N TBs
+ *               (a power of two; 0, the default: none) in PATH.ring, a file written through a
+ *               shared mapping like the trace, so it can be read after the run is killed: the
+ *               registers at a TB the comparison of two replay traces names once both replays have
+ *               run past it (tandem.panda.trace.ReplayRing reads it)
+ *   pcs=0       a replay trace without each TB's PC (which the summary's hash holds too): enough to
+ *               compare two replays of one recording, at a third of the bytes
+ *   lead=N      with ring: run no further than guest instruction N until the reader of the ring
+ *               raises that limit (a word in the ring's header), so that a run never gets more
+ *               than a ring ahead of the comparison; 0, the default: no limit. A run held there
+ *               whose parent has gone ends itself
  *
  * Where it looks: at the start of each TB's first guest instruction, by a call that the plugin
  * puts into every TB as it is translated (before_tcg_codegen, tcg-utils.h insert_call_1p after
@@ -76,6 +87,9 @@ void uninit_plugin(void *);
 #define TT_END_DISK_FULL    3       /* the trace could not grow: no space */
 
 #define TT_WINDOW       (64u << 20) /* bytes mapped at a time */
+#define TT_RING_MAGIC   "TANDEMTR"
+#define TT_RING_HEADER  64          /* magic, u32 slots, u32 words per slot, u64 limit; slot i at 64 + i * 8 * words */
+#define TT_RING_LIMIT   16          /* u64: the count the run may not pass (0: none), raised by the reader */
 #define TT_MAX_ITEM     4096        /* more than the longest item (a full record) */
 #define TT_TRAILER_RESERVE 64       /* bytes kept free in the window for the trailer */
 
@@ -292,6 +306,10 @@ static struct {
     bool tlb_may_change;        /* the TB that ran last has a TLB write in its code */
     uint8_t tlb_raw[TT_TLB_MAX * 64];   /* QEMU's TLB array as last unpacked (r4k_tlb_t: under 64 bytes) */
     size_t tlb_raw_len;
+    uint64_t *ring;             /* ring=N: N slots of (TB entry number, count, the full record's words) */
+    uint64_t ring_mask;         /* N - 1 */
+    volatile uint64_t *limit;   /* lead=N: the ring header's limit word */
+    bool no_pcs;                /* pcs=0 */
 } tt = { .fd = -1 };
 
 static void tt_warn(const char *what) {
@@ -426,6 +444,58 @@ static bool tt_open(int mode, const char *file_arg) {
     return true;
 }
 
+#define TT_RING_WORDS (2 + TT_NREGS)
+
+/* ring=N: PATH.ring, N slots mapped shared; a slot is the TB entry's number (from 1: 0 is a slot
+ * never written), its count, then the words of tt_regs with the TB's PC. */
+static void tt_ring_open(uint64_t slots, uint64_t lead) {
+    if (slots == 0) return;
+    if (slots & (slots - 1)) { fprintf(stderr, "tandem_trace: ring=%" PRIu64 " is not a power of two: no ring\n", slots); return; }
+    char path[1100];
+    snprintf(path, sizeof path, "%s.ring", tt.path);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) { tt_warn("cannot write the ring"); return; }
+    size_t len = TT_RING_HEADER + (size_t) slots * 8 * TT_RING_WORDS;
+    int err = posix_fallocate(fd, 0, (off_t) len);
+    void *m = err == 0 ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (m == MAP_FAILED) { errno = err ? err : errno; tt_warn("cannot map the ring"); return; }
+    uint8_t *p = m;
+    memcpy(p, TT_RING_MAGIC, 8); p += 8;
+    tt_put32(&p, (uint32_t) slots);
+    tt_put32(&p, TT_RING_WORDS);
+    tt_put64(&p, lead);
+    if (lead) tt.limit = (volatile uint64_t *) ((uint8_t *) m + TT_RING_LIMIT);
+    tt.ring = (uint64_t *) ((uint8_t *) m + TT_RING_HEADER);
+    tt.ring_mask = slots - 1;
+}
+
+/* Holds the run before the TB at `count` while the ring's reader has not raised the limit past
+ * it (lead=N): the reader compares two runs' traces and reads a TB's registers from the rings once
+ * both have passed it, so neither may get a ring ahead. Ends PANDA if the reader has gone. */
+static void tt_hold(uint64_t count) {
+    pid_t parent = getppid();
+    uint64_t waited = 0;
+    while (*tt.limit && count > *tt.limit) {
+        if (getppid() != parent) {
+            fprintf(stderr, "tandem_trace: the reader of %s.ring has gone while the run was held at guest instruction %" PRIu64 ": ending\n", tt.path, count);
+            _exit(2);
+        }
+        usleep(waited++ < 100 ? 50 : 1000);
+    }
+}
+
+/* The TB entry number `entry` (from 1) at `count` into its slot: the words a full record has. */
+static inline void tt_ring_put(uint64_t entry, uint64_t count, uint64_t pc, CPUArchState *env) {
+    uint64_t *slot = tt.ring + (entry & tt.ring_mask) * TT_RING_WORDS;
+    slot[0] = 0;                /* a reader never takes a half-written slot for this entry */
+    slot[1] = count;
+    tt_regs(env, slot + 2);
+    slot[2 + TT_PC_INDEX] = pc;
+    __atomic_signal_fence(__ATOMIC_RELEASE);
+    slot[0] = entry;
+}
+
 /* The trailer: how the run ended, the last count, the entries; for a record run also the
  * recording's identity (snapshot hash and size, nondet log size and its first 8 bytes). */
 static void tt_finish(uint8_t how, uint64_t count) {
@@ -533,7 +603,11 @@ static inline void tt_tb(TranslationBlock *tb, bool writes_tlb) {
         if (mode == 0) return;
         panda_arg_list *args = panda_get_args("tandem_trace");
         const char *file = panda_parse_string_opt(args, "file", "", "where to write the trace");
+        uint64_t ring = panda_parse_uint64_opt(args, "ring", 0, "TBs whose registers PATH.ring keeps");
+        uint64_t lead = panda_parse_uint64_opt(args, "lead", 0, "with ring: the count the run may not pass until the ring's reader raises it");
+        tt.no_pcs = panda_parse_uint64_opt(args, "pcs", 1, "1: a replay trace holds each TB's PC, 0: not") == 0;
         bool ok = tt_open(mode, file);
+        if (ok) tt_ring_open(ring, lead);
         panda_free_args(args);
         if (!ok) { tt.done = true; return; }
     } else if (rr_off()) {
@@ -543,6 +617,7 @@ static inline void tt_tb(TranslationBlock *tb, bool writes_tlb) {
     }
     CPUArchState *env = cpu->env_ptr;
     uint64_t count = rr_get_guest_instr_count();
+    if (tt.limit && count > *tt.limit) tt_hold(count);
     uint64_t pc = (uint64_t) tb->pc;
     uint64_t g[TT_GENERAL_WORDS], sys[TT_NREGS];
     int ng = tt_general_words(env, pc, g), ns = tt_sys_words(env, sys);
@@ -557,6 +632,7 @@ static inline void tt_tb(TranslationBlock *tb, bool writes_tlb) {
         p += (*p == TT_TAG_LONG) ? 5 : 1;
         tt_put32(&p, summary);
         if (tt.last_full_pos != UINT64_MAX) tt_full(tt.last_full_pos, count, pc, env, hg, hs, ht);
+        if (tt.ring) tt_ring_put(tt.entries, count, pc, env);
         return;
     }
     if (!tt_room(TT_MAX_ITEM)) return;
@@ -570,7 +646,7 @@ static inline void tt_tb(TranslationBlock *tb, bool writes_tlb) {
     }
     uint64_t delta = tt.have_last ? count - tt.last_count : 0;
     uint8_t *p = tt_at(tt.pos);
-    if (tt.mode == TT_MODE_REPLAY) {
+    if (tt.mode == TT_MODE_REPLAY && !tt.no_pcs) {
         /* a replay begins TBs where the record run did not (PANDA ends a TB at the next logged
            event): its PC tells a TB that goes on with the same code from one that went elsewhere */
         tt_put8(&p, TT_TAG_PC);
@@ -591,6 +667,7 @@ static inline void tt_tb(TranslationBlock *tb, bool writes_tlb) {
     tt.last_pc = pc;
     tt.have_last = true;
     tt.entries++;
+    if (tt.ring) tt_ring_put(tt.entries, count, pc, env);
     /* final: all before this entry, or before its full record (a TB again at one (pc, count)
        rewrites both) */
     tt_commit(tt.last_full_pos != UINT64_MAX ? tt.last_full_pos : tt.last_entry_pos);

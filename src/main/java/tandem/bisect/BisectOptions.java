@@ -18,6 +18,7 @@ public final class BisectOptions {
     private int maxWatchGroups = 3;
     private Duration moveLimit = Duration.ofHours(4);
     private BisectListener listener = BisectListener.NONE;
+    private boolean tracedReplays = Boolean.parseBoolean(System.getProperty("tandem.tracedReplays", "true"));
 
     public static BisectOptions defaults() {
         return new BisectOptions();
@@ -26,15 +27,15 @@ public final class BisectOptions {
     /**
      * Reads diverge.py-compatible flags, as printed by "how to get back here":
      * {@code --instr-bounds=LO,HI --instr-max=M --skip-bisect-time}, plus
-     * {@code --strategy=tandem|diverge --resume=FILE --report=FILE}.
+     * {@code --strategy=tandem|diverge --resume=FILE --report=FILE --no-traced-replays}.
      */
     public static BisectOptions parse(List<String> args) {
         BisectOptions o = new BisectOptions();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            String value = a.contains("=") ? a.substring(a.indexOf('=') + 1)
-                    : (!name.equals("--skip-bisect-time") && i + 1 < args.size() ? args.get(++i) : null);
+            boolean flag = name.equals("--skip-bisect-time") || name.equals("--no-traced-replays");
+            String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : (!flag && i + 1 < args.size() ? args.get(++i) : null);
             switch (name) {
                 case "--instr-bounds" -> {
                     String[] b = Objects.requireNonNull(value, "--instr-bounds needs LO,HI").split(",");
@@ -46,9 +47,10 @@ public final class BisectOptions {
                 case "--strategy" -> o.strategy(Strategy.parse(value));
                 case "--resume" -> o.resumeFile(Path.of(value));
                 case "--report" -> o.reportFile(Path.of(value));
+                case "--no-traced-replays" -> o.tracedReplays(false);
                 default -> throw new IllegalArgumentException("unknown bisect option " + a
                         + " (known: --instr-bounds=LO,HI --instr-max=M --skip-bisect-time --strategy=tandem|diverge"
-                        + " --resume=FILE --report=FILE)");
+                        + " --resume=FILE --report=FILE --no-traced-replays)");
             }
         }
         return o;
@@ -122,6 +124,20 @@ public final class BisectOptions {
     public BisectOptions moveLimit(Duration limit) {
         this.moveLimit = limit;
         return this;
+    }
+
+    /**
+     * Whether a search between two live PANDA replays, where going back re-executes, may first run
+     * both once more outside gdb with tandem's PANDA plugin to find the first differing TB (TracedPass).
+     * Default: true, unless -Dtandem.tracedReplays=false; {@code --no-traced-replays} turns it off.
+     */
+    public BisectOptions tracedReplays(boolean on) {
+        this.tracedReplays = on;
+        return this;
+    }
+
+    public boolean tracedReplays() {
+        return tracedReplays;
     }
 
     public BisectOptions listener(BisectListener listener) {

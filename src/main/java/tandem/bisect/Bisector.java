@@ -166,6 +166,18 @@ public final class Bisector {
             Search.Probe start = search.probe(search.lo, true, true, true, false);
             if (start == null) throw noStartAt(search.lo);
             if (!start.same()) return Bracket.differing(-1, start.instr());
+            if (search.reexecutes() && opts.tracedReplays()) {
+                // both sides once more outside gdb, traced by tandem's plugin: the bracket is then exact
+                // (adjacent TB boundaries, both sides at its equal end), with no run back under gdb
+                TracedPass traced = new TracedPass(search);
+                String refused = traced.refusal();
+                Bracket exact = refused == null ? traced.find() : null;
+                if (refused != null) search.note("searching under gdb, not by traced replays: " + refused);
+                if (exact != null) {
+                    state.phase = ResumeState.Phase.NARROW;
+                    return exact;
+                }
+            }
             // going back re-executes a whole run: scan forward period by period instead of striding
             // out and bisecting back, so that the search runs each side from its start only a few times
             found = search.reexecutes() ? scan.periods(start.instr()) : scan.strides(start.instr());

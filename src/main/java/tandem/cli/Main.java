@@ -2,6 +2,8 @@
 // Written in Java (picocli) so that --help, --version and doctor answer without loading Groovy.
 package tandem.cli;
 
+import tandem.panda.trace.TraceFile;
+import tandem.panda.trace.TracePlugin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -212,6 +214,8 @@ public final class Main implements Runnable {
         Path resume;
         @Option(names = "--report", paramLabel = "FILE", description = "write the divergence as JSON to FILE and as Markdown beside it")
         Path report;
+        @Option(names = "--no-traced-replays", description = "between two PANDA replays under gdb, search under gdb only, without first running both with tandem's PANDA plugin (which needs PANDA's source tree beside its build)")
+        boolean noTracedReplays;
         @Option(names = "--log", description = "say what PANDA's nondet logs (-replay NAME: NAME-rr-nondet.log) hold at the divergence: the items each side consumed there, where the logs first differ, and the cause")
         boolean log;
         @Option(names = "--host", description = "at the divergence, step the host code of the TB on both sides in lockstep and name the first host function whose result differs, with its backtrace (both sides go back to the last equal count)")
@@ -282,6 +286,7 @@ public final class Main implements Runnable {
             if (strategy != null) f.add("--strategy=" + strategy);
             if (resume != null) f.add("--resume=" + resume);
             if (report != null) f.add("--report=" + report);
+            if (noTracedReplays) f.add("--no-traced-replays");
             return f;
         }
     }
@@ -424,7 +429,7 @@ public final class Main implements Runnable {
                 }
                 Path panda = resolveProgram(words.get(0), dir);
                 if (!noTrace) {
-                    words.set(0, tandem.rectrace.TracePlugin.launcherFor(panda, System.out).toString());
+                    words.set(0, tandem.panda.trace.TracePlugin.launcherFor(panda, System.out).toString());
                     words.addAll(List.of("-panda", "tandem_trace"));
                 }
                 var plan = new RecordRun.Plan(words, dir, name, monitor, waitFor, guestCmd == null ? null : guestCmd + "\n", until, seconds, timeout);
@@ -434,7 +439,7 @@ public final class Main implements Runnable {
                         + " (the guest recorded for " + r.recordingMillis() + " ms, " + r.millis() + " ms in all)");
                 if (!noTrace) {
                     var rt = tandem.rectrace.RecTraceSearch.RecTrace.of(name, dir);
-                    var t = tandem.rectrace.TraceFile.read(rt.trace());
+                    var t = tandem.panda.trace.TraceFile.read(rt.trace());
                     tandem.rectrace.TraceComparison.checkBelongs(t, dir, name);
                     System.out.println("record trace " + rt.trace() + ": " + t.entryCount() + " TBs, guest instructions "
                             + t.firstCount + ".." + t.lastCount());

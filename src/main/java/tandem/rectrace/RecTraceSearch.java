@@ -3,6 +3,10 @@
 // then gdb takes the replay to that count for what only a live side shows.
 package tandem.rectrace;
 
+import tandem.panda.trace.TraceException;
+import tandem.panda.trace.TraceFile;
+import tandem.panda.trace.TraceRegisters;
+import tandem.panda.trace.TracePlugin;
 import tandem.bisect.Explanation;
 import tandem.bisect.TbBoundaries;
 import tandem.panda.nondet.NondetLog;
@@ -30,16 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RecTraceSearch {
 
     /** Names of the registers of a MIPS full record, in the plugin's order (tt_regs). */
-    public static final List<String> MIPS_REGISTERS = mipsNames();
-
-    private static List<String> mipsNames() {
-        List<String> n = new ArrayList<>(List.of("pc", "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3",
-                "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7",
-                "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra", "hi", "lo",
-                "Index", "EntryLo0", "EntryLo1", "Context", "PageMask", "Wired", "BadVAddr", "EntryHi",
-                "Compare", "Status", "Cause", "EPC", "ErrorEPC", "hflags"));
-        return List.copyOf(n);
-    }
+    public static final List<String> MIPS_REGISTERS = TraceRegisters.mipsNames();
 
     /** A record trace named as tandem takes it: a recording NAME in DIR (DIR/NAME-tandem-trace), or the trace's path. */
     public record RecTrace(Path dir, String name, Path trace) {

@@ -2,6 +2,8 @@
 // holds at a guest instruction count (the TB there and its summary, the last full record, the TLB).
 package tandem.rectrace;
 
+import tandem.panda.trace.TraceException;
+import tandem.panda.trace.TraceFile;
 import java.nio.file.Path;
 import java.util.Map;
 

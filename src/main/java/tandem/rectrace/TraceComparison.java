@@ -1,6 +1,8 @@
 // Where a replay trace first leaves the record trace of the run it replays, and what differs.
 package tandem.rectrace;
 
+import tandem.panda.trace.TraceException;
+import tandem.panda.trace.TraceFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -12,8 +12,8 @@ import spock.lang.Timeout
 import tandem.panda.Arch
 import tandem.rectrace.RecTraceSearch
 import tandem.rectrace.TraceComparison
-import tandem.rectrace.TraceFile
-import tandem.rectrace.TracePlugin
+import tandem.panda.trace.TraceFile
+import tandem.panda.trace.TracePlugin
 
 import java.nio.file.Files
 import java.nio.file.Path

@@ -13,7 +13,7 @@ import spock.lang.Timeout
 import tandem.console.TandemProcess
 import tandem.panda.Arch
 import tandem.rectrace.RecTraceSearch
-import tandem.rectrace.TracePlugin
+import tandem.panda.trace.TracePlugin
 
 import java.nio.file.Files
 

@@ -1,7 +1,8 @@
 // The divergence search on the real panda-system-mips, against answers the fixtures know without
 // tandem: the log entry a copied nondet log changes, PANDA's own MIPS TLB divergence (the first
 // tlbwr whose entry differs between the plain replay and the one given the record run's seed),
-// and a log left alone.
+// and a log left alone. Between two plain replays the search first runs both with tandem's PANDA
+// plugin (TracedPass); the search under gdb alone (--no-traced-replays) is checked too.
 package tandem.real
 
 import spock.lang.Requires
@@ -10,11 +11,14 @@ import spock.lang.Timeout
 import tandem.bisect.BisectOptions
 import tandem.bisect.Bisector
 
+import java.nio.file.Files
+import java.nio.file.Path
+
 @Requires({ RealPanda.required() })
 @Timeout(900)
 class RealPandaBisectSpec extends Specification {
 
-    def "bisect names the TB where a changed input of the nondet log is consumed"() {
+    def "bisect under gdb alone names the TB where a changed input of the nondet log is consumed"() {
         given:
         def fx = RealPanda.get()
         def edited = fx.edited()
@@ -23,7 +27,7 @@ class RealPandaBisectSpec extends Specification {
         def pair = RealPandaPair.open(RealPandaPair.side('rec', fx.unchanged()), RealPandaPair.side('rep', edited.recording))
 
         when:
-        def d = Bisector.search(pair, BisectOptions.defaults())
+        def d = Bisector.search(pair, BisectOptions.defaults().tracedReplays(false))
 
         then: 'the last equal and first differing TB boundaries enclose the read of the edited value'
         d.diverged()
@@ -48,7 +52,83 @@ class RealPandaBisectSpec extends Specification {
         assert RealPandaPair.pandaProcesses() - before == [] as Set
     }
 
-    def "given the failing replay's point as instrMax (diverge.py's --instr-max), the search goes back only for the analysis' watch"() {
+    def "with traced replays the search names the same TB, registers and cause as under gdb alone, and runs no side back"() {
+        given:
+        def fx = RealPanda.get()
+        def edited = fx.edited()
+        long consumed = edited.editedCount
+        def before = RealPandaPair.pandaProcesses()
+        def open = { RealPandaPair.open(RealPandaPair.side('rec', fx.unchanged()), RealPandaPair.side('rep', edited.recording)) }
+        def pair = open()
+        def gdbPair = null
+
+        when:
+        def d = Bisector.search(pair, BisectOptions.defaults())
+
+        then: 'the bracket holds the read of the edited value (the fixture knows where it is consumed)'
+        d.diverged()
+        d.lastEqual() <= consumed
+        consumed < d.firstDiverged()
+        d.firstDiverged() - d.lastEqual() <= 512
+
+        and: 'the traced replays found it, and gdb ran each side once, forward'
+        d.notes().any { it.startsWith('the traced replays (') && it.contains("first differ at guest instruction ${d.firstDiverged()}") }
+        pair.rec().reexecutions() == 0
+        pair.rep().reexecutions() == 0
+
+        and: 'the analysis watched what the rings said differs on the way from the last equal TB: the write is named'
+        d.cause().startsWith('saw behavior in ')
+
+        when: 'the same search under gdb alone'
+        pair.close()
+        pair = null
+        gdbPair = open()
+        def g = Bisector.search(gdbPair, BisectOptions.defaults().tracedReplays(false))
+
+        then:
+        g.lastEqual() == d.lastEqual()
+        g.firstDiverged() == d.firstDiverged()
+        g.registers() == d.registers()
+        g.cause() == d.cause()
+
+        and: 'no traced replay and none of its files outlive the search'
+        !['ps', '-eo', 'args'].execute().text.contains('tandem_trace:file=')
+        !Files.list(Path.of(System.getProperty('java.io.tmpdir'))).anyMatch { it.fileName.toString().startsWith('tandem-traced-replays-') }
+
+        cleanup:
+        pair?.close()
+        gdbPair?.close()
+        assert RealPandaPair.pandaProcesses() - before == [] as Set
+    }
+
+    def "Ctrl-C during the traced replays ends them, and the search says it was interrupted"() {
+        given:
+        def fx = RealPanda.get()
+        def pair = RealPandaPair.open(RealPandaPair.side('rec', fx.unchanged()), RealPandaPair.side('rep', fx.edited().recording))
+        def traced = { ['ps', '-eo', 'args'].execute().text.readLines().findAll { it.contains('tandem_trace:file=') } }
+
+        when: 'Ctrl-C (the console interrupts both sides) once the traced replays run'
+        Thread.start {
+            long until = System.currentTimeMillis() + 60_000
+            while (traced().isEmpty() && System.currentTimeMillis() < until) Thread.sleep(20)
+            pair.rec().interrupt()
+        }
+        Bisector.search(pair, BisectOptions.defaults())
+
+        then:
+        def e = thrown(tandem.panda.PandaException)
+        e.message.contains('interrupted')
+        traced().isEmpty()
+
+        and: 'the sides are still there for the next command'
+        pair.both { it.clearInterrupt() }
+        pair.rec().instrCount() >= 0
+
+        cleanup:
+        pair?.close()
+    }
+
+    def "given the failing replay's point as instrMax (diverge.py's --instr-max), the search runs no side back"() {
         given:
         def fx = RealPanda.get()
         def edited = fx.edited()
@@ -65,9 +145,9 @@ class RealPandaBisectSpec extends Specification {
         consumed < d.firstDiverged()
         d.firstDiverged() <= instrMax
 
-        and: 'the scan stops below instrMax, so nothing runs back to it; the watch for the cause runs back once'
-        pair.rec().reexecutions() <= 1
-        pair.rep().reexecutions() <= 1
+        and: 'the traced replays stop at instrMax; gdb takes each side once to the last equal TB'
+        pair.rec().reexecutions() == 0
+        pair.rep().reexecutions() == 0
 
         cleanup:
         pair?.close()
@@ -92,6 +172,9 @@ class RealPandaBisectSpec extends Specification {
         tlbwr <= d.firstDiverged()
         d.firstDiverged() - d.lastEqual() <= 512
         d.tlb()
+
+        and: 'rec needs its commands at the begin, which a replay outside gdb cannot run: the search says so and goes under gdb'
+        d.notes().contains('searching under gdb, not by traced replays: rec runs commands at its begin, which only gdb can run')
 
         cleanup:
         pair?.close()

@@ -10,8 +10,8 @@ import spock.lang.Shared
 import spock.lang.Specification
 import spock.lang.Timeout
 import tandem.console.TandemProcess
-import tandem.rectrace.TraceFile
-import tandem.rectrace.TracePlugin
+import tandem.panda.trace.TraceFile
+import tandem.panda.trace.TracePlugin
 
 import java.nio.file.Files
 import java.nio.file.Path

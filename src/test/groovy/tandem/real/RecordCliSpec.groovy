@@ -10,9 +10,9 @@ import spock.lang.Timeout
 import tandem.console.TandemProcess
 import tandem.rectrace.RecTraceSearch
 import tandem.rectrace.TraceComparison
-import tandem.rectrace.TraceException
-import tandem.rectrace.TraceFile
-import tandem.rectrace.TracePlugin
+import tandem.panda.trace.TraceException
+import tandem.panda.trace.TraceFile
+import tandem.panda.trace.TracePlugin
 
 import java.nio.file.Files
 import java.nio.file.Path

@@ -12,8 +12,8 @@ import spock.lang.Timeout
 import tandem.cli.RecordRun
 import tandem.rectrace.RecTraceSearch
 import tandem.rectrace.TraceComparison
-import tandem.rectrace.TraceException
-import tandem.rectrace.TracePlugin
+import tandem.panda.trace.TraceException
+import tandem.panda.trace.TracePlugin
 
 import java.nio.file.Files
 import java.nio.file.Path
@@ -165,7 +165,7 @@ class RecordTraceSpec extends Specification {
         e.message.contains('is the record trace of another recording than guest')
 
         when: 'a trace cut in the middle, as a killed record run leaves it'
-        TraceComparison.checkBelongs(tandem.rectrace.TraceFile.read(dir.resolve('cut-tandem-trace')), rec.dir, 'guest')
+        TraceComparison.checkBelongs(tandem.panda.trace.TraceFile.read(dir.resolve('cut-tandem-trace')), rec.dir, 'guest')
 
         then:
         def t = thrown(TraceException)

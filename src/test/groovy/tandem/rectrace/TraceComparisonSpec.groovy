@@ -6,6 +6,8 @@
 package tandem.rectrace
 
 import spock.lang.Specification
+import tandem.panda.trace.TraceException
+import tandem.panda.trace.TraceFile
 import spock.lang.TempDir
 
 import java.nio.ByteBuffer

@@ -1,7 +1,7 @@
 // A record trace or replay trace written by tandem's PANDA plugin tandem_trace
 // (src/main/panda/tandem_trace/tandem_trace.c): its header, one entry per TB, full records, TLB
 // changes and trailer. The format's one description for Java; the C side has the same numbers.
-package tandem.rectrace;
+package tandem.panda.trace;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,9 +1,10 @@
-package tandem.rectrace
+package tandem.panda.trace
 
 import groovy.transform.CompileStatic
 import spock.lang.Shared
 import spock.lang.Specification
 import spock.lang.TempDir
+import tandem.rectrace.TraceComparison
 
 import java.nio.ByteBuffer
 import java.nio.ByteOrder

@@ -1,5 +1,5 @@
 // The committed length in a trace's header, for reading a trace while its run still writes it.
-package tandem.rectrace;
+package tandem.panda.trace;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

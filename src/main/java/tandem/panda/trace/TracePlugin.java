@@ -1,6 +1,6 @@
 // Where tandem's PANDA plugin is: scripts/build-trace-plugin builds it (cached) for a PANDA build
 // and answers with the launcher that loads it.
-package tandem.rectrace;
+package tandem.panda.trace;
 
 import java.io.IOException;
 import java.io.PrintStream;

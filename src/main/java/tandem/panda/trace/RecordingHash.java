@@ -1,5 +1,5 @@
 // The hash of a recording's snapshot that a record trace's trailer holds.
-package tandem.rectrace;
+package tandem.panda.trace;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

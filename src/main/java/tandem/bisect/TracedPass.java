@@ -1,0 +1,217 @@
+// The search's first phase where both sides are live PANDA replays under gdb and going back runs a
+// side again from its start: instead of gdb's scan (a stop, or a Python hit, per period) and
+// narrowing (a run back per side per stretch), both replays run once more outside gdb with tandem's
+// PANDA plugin (TracedReplays), whose traces name the first TB where they differ and whose rings
+// hold every register there. gdb then takes each side once to the last equal TB, checks it in full
+// (registers, TLB, RAM), and the analysis watches from there what the rings say differs: one run of
+// each side under gdb, after one traced run. Where it can't answer, the search goes the old way.
+package tandem.bisect;
+
+import tandem.debugger.DebuggerException;
+import tandem.debugger.LiveProgram;
+import tandem.debugger.OpStats;
+import tandem.panda.Arch;
+import tandem.panda.Both;
+import tandem.panda.PandaException;
+import tandem.panda.nondet.NondetLog;
+import tandem.panda.trace.TraceException;
+import tandem.panda.trace.TracePlugin;
+import tandem.panda.trace.TraceRegisters;
+import tandem.panda.trace.TracedReplays;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+final class TracedPass {
+    private final Search b;
+    private final Side rec;
+    private final Side rep;
+
+    TracedPass(Search b) {
+        this.b = b;
+        this.rec = b.rec;
+        this.rep = b.rep;
+    }
+
+    /**
+     * Why the traced replays can't stand in for the sides, or null when they can: both sides are
+     * PANDA replays gdb started itself (the plugin's launcher runs the same command line), with
+     * no commands at their begin (which only gdb can run), and going back re-executes. Asked only
+     * when the options allow traced replays.
+     */
+    String refusal() {
+        if (!b.reexecutes()) return "going back is cheap here";
+        for (Side s : List.of(rec, rep)) {
+            if (!(s.session.debugger().target() instanceof LiveProgram p) || !p.args().contains("-replay")) {
+                return s.name + " is not a PANDA replay gdb starts itself";
+            }
+            if (!s.session.atBeginCommands().isEmpty()) return s.name + " runs commands at its begin, which only gdb can run";
+        }
+        if (TraceRegisters.of(rec.session.arch()).isEmpty()) return "tandem's PANDA plugin has no register list for " + rec.session.arch().qemuName();
+        return null;
+    }
+
+    /**
+     * The bracket {last equal TB, first differing TB}, adjacent TB boundaries both sides have, with
+     * both sides standing at the first and checked equal there in full; and the analysis' watch
+     * (Search.watchFromEqual) set from the rings. Null when the traced replays can't answer: the
+     * reason is noted and the sides stand where they stood, or at a count the old way can go on from.
+     */
+    Bracket find() {
+        OpStats.phase("2 traced replays");
+        LiveProgram recProgram = (LiveProgram) rec.session.debugger().target();
+        LiveProgram repProgram = (LiveProgram) rep.session.debugger().target();
+        Path launcher;
+        try {
+            launcher = TracePlugin.launcherFor(recProgram.program(), new PrintStream(OutputStream.nullOutputStream()));
+        } catch (TraceException e) {
+            b.note("searching under gdb: the replays can't run with tandem's PANDA plugin (" + e.getMessage() + ")");
+            return null;
+        }
+        if (!repProgram.program().equals(recProgram.program())) {
+            try {
+                if (!TracePlugin.launcherFor(repProgram.program(), new PrintStream(OutputStream.nullOutputStream())).equals(launcher)) {
+                    b.note("searching under gdb: rec and rep run different PANDA builds");
+                    return null;
+                }
+            } catch (TraceException e) {
+                b.note("searching under gdb: rep can't run with tandem's PANDA plugin (" + e.getMessage() + ")");
+                return null;
+            }
+        }
+        String room = roomRefusal();
+        if (room != null) {
+            b.note("searching under gdb: " + room);
+            return null;
+        }
+        b.progress("traced replays", b.lo, b.hi, 0);
+        TracedReplays.Found f;
+        try {
+            f = TracedReplays.compare(replay(recProgram), replay(repProgram), launcher, b.lo, b.hi,
+                    () -> rec.session.interrupted() || rep.session.interrupted());
+        } catch (TraceException e) {
+            if (rec.session.interrupted() || rep.session.interrupted()) throw new PandaException("interrupted during the traced replays");
+            b.note("searching under gdb: the traced replays failed: " + e.getMessage());
+            return null;
+        }
+        if (!f.differs()) {
+            b.note("the traced replays (" + f.millis() / 1000.0 + " s) found no TB where they differ " + (b.hi >= 0 ? "below hi " + b.hi : "up to their ends")
+                    + " (rec to " + f.recEnd() + ", rep to " + f.repEnd() + "): searching under gdb, which also compares RAM and sees where a side ends");
+            return null;
+        }
+        b.note("the traced replays (" + f.millis() / 1000.0 + " s, outside gdb) first differ at guest instruction " + f.firstDiffer()
+                + " (" + groups(f.differing()) + "), the TB after " + f.lastEqual() + ": gdb takes both sides there");
+        long e = f.lastEqual();
+        if (e < b.lo) return null;
+        List<Location> watch = watchLocations(f);
+        Search.Probe p = b.probe(e, true, false, false);
+        if (p == null) {
+            b.note("can't get both sides to " + e + " under gdb (" + b.endedSides() + "): searching under gdb");
+            return null;
+        }
+        if (p.instr() != e || !p.same()) {
+            b.note("under gdb the sides " + (p.instr() != e ? "meet at " + p.instr() + ", not " + e : "already differ at " + e + " ("
+                    + String.join(", ", p.rec().differences(p.rep())) + ")") + ", where the traces agree (RAM is not traced): searching under gdb");
+            return null;
+        }
+        b.verified.add(e);
+        b.log.state.equalAt = e;
+        b.log.state.differAt = f.firstDiffer();
+        b.save();
+        if (!watch.isEmpty()) b.watchFromEqual = watch;
+        return Bracket.differing(e, f.firstDiffer());
+    }
+
+    private static TracedReplays.Replay replay(LiveProgram p) {
+        List<String> words = new ArrayList<>();
+        words.add(p.program().toString());
+        words.addAll(p.args());
+        return new TracedReplays.Replay(words, p.workingDirectory(), p.stdin());
+    }
+
+    /** Why the temporary folder has no room for two traces as long as the search may run, or null. */
+    private String roomRefusal() {
+        long end = b.hi >= 0 ? b.hi : Math.max(lastCount(rec), lastCount(rep));
+        if (end <= 0) return null;
+        long need = 2 * end * TracedReplays.TRACE_BYTES_PER_INSTR;
+        try {
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            long free = Files.getFileStore(tmp).getUsableSpace();
+            if (free < need + (1L << 30)) {
+                return "two replay traces up to guest instruction " + end + " need about " + need / (1 << 20) + " MiB in " + tmp
+                        + ", which has " + free / (1 << 20) + " MiB free (give a lower hi, or -Djava.io.tmpdir=DIR with room)";
+            }
+        } catch (IOException e) {
+            return "can't see the free space for the replay traces: " + e.getMessage();
+        }
+        return null;
+    }
+
+    /** The count the side's nondet log ends at (its header: the replay's length), or -1 if not known. */
+    private static long lastCount(Side s) {
+        if (!(s.session.debugger().target() instanceof LiveProgram p)) return -1;
+        int i = p.args().indexOf("-replay");
+        if (i < 0 || i + 1 >= p.args().size()) return -1;
+        Path log = p.workingDirectory().resolve(p.args().get(i + 1) + NondetLog.SUFFIX);
+        try (var in = Files.newInputStream(log)) {
+            byte[] h = in.readNBytes(8);
+            return h.length < 8 ? -1 : java.nio.ByteBuffer.wrap(h).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static String groups(int bits) {
+        List<String> g = new ArrayList<>();
+        if ((bits & TracedReplays.GENERAL) != 0) g.add("PC or general registers");
+        if ((bits & TracedReplays.SYSTEM) != 0) g.add("system registers");
+        if ((bits & TracedReplays.TLB) != 0) g.add("TLB");
+        return String.join(", ", g);
+    }
+
+    /**
+     * What the analysis watches on the way from the last equal TB: the registers the rings show
+     * differing at the first differing TB (PC first, as Analysis orders them), then the TLB
+     * fields that differ there. Empty when the rings no longer held that TB.
+     */
+    private List<Location> watchLocations(TracedReplays.Found f) {
+        List<Location> out = new ArrayList<>();
+        Arch arch = rec.session.arch();
+        if (f.recRegs() != null && f.repRegs() != null) {
+            List<TraceRegisters.Register> regs = TraceRegisters.of(arch);
+            for (int i = 0; i < Math.min(regs.size(), Math.min(f.recRegs().length, f.repRegs().length)); i++) {
+                if (f.recRegs()[i] == f.repRegs()[i]) continue;
+                add(out, regs.get(i).name(), regs.get(i).lvalue());
+            }
+        } else {
+            b.note("the traced replays ran more than a ring past " + f.firstDiffer() + ": what differs there is read under gdb, after a run back");
+        }
+        if (arch == Arch.MIPS) {
+            for (Map.Entry<Integer, long[]> t : f.repTlb().entrySet()) {
+                long[] x = f.recTlb().get(t.getKey()), y = t.getValue();
+                for (int w = 0; w < y.length; w++) {
+                    if (x != null && x[w] == y[w]) continue;
+                    String field = TraceRegisters.mipsTlbField(t.getKey(), w);
+                    if (field != null) arch.guestState(field).ifPresent(lv -> add(out, field, lv));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void add(List<Location> out, String name, String lvalue) {
+        try {
+            Both<Long> addr = b.both(s -> s.gdb.evaluateUnsigned("&" + lvalue));
+            int size = (int) rec.gdb.evaluateUnsigned("sizeof(" + lvalue + ")");
+            out.add(new Location(name, addr.rec(), addr.rep(), Math.min(size, 8)));
+        } catch (DebuggerException e) {
+            b.note("can't watch " + name + " (" + lvalue + "): " + e.getMessage());
+        }
+    }
+}
