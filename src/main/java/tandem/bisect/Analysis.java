@@ -52,6 +52,10 @@ final class Analysis {
             throw new PandaException("can't get both sides back to guest instruction " + firstDiverged
                     + (p == null ? ": a side ends before it (" + b.endedSides() + ")" : ": they meet at " + p.instr()));
         }
+        if (p.same() && b.fromTraces) {
+            b.note("under gdb rec and rep agree at " + firstDiverged + " (registers, TLB, RAM), where the traced replays differed: what differs"
+                    + " there is outside what gdb compares (the plugin hashes the system registers too), or the replays are not deterministic");
+        }
         OpStats.phase("5b analysis regs+ram");
         Both<Registers> regs = b.both(s -> s.session.regs());
         List<RegisterDiff> regDiffs = registerDiffs(regs);

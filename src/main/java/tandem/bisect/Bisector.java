@@ -1,5 +1,7 @@
 // The divergence search: finds the first guest instruction count at which rep's state differs from
 // rec's, and what differs there. It conducts phases that live in files of their own:
+//   TracedPass between two live replays where going back re-executes: both run once more outside
+//              gdb with tandem's PANDA plugin, whose traces give the bracket at once
 //   Scan       forward from lo to the first period (or stride) whose signatures differ
 //   Narrowing  bisection of that bracket down to adjacent TB boundaries, RAM checked at its end
 //   Sweep      forward passes, TB-by-TB sweeps and traced stretches over a narrow bracket

@@ -47,6 +47,8 @@ final class Search {
     List<Location> watchInSweep;
     /** What the last sweep's watch saw on each side, when it watched to its end. */
     Both<ArmedWatch> sweptWatch;
+    /** The bracket came from traced replays outside gdb (TracedPass), not from comparisons under gdb. */
+    boolean fromTraces;
 
     Search(Pair pair, BisectOptions opts) {
         this.pair = pair;

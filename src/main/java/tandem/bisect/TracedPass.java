@@ -53,6 +53,10 @@ final class TracedPass {
             }
             if (!s.session.atBeginCommands().isEmpty()) return s.name + " runs commands at its begin, which only gdb can run";
         }
+        if (rec.session.debugger().target().equals(rep.session.debugger().target())) {
+            // two runs outside gdb need not agree with the two under gdb where a replay is not deterministic
+            return "rec and rep are one replay (the same command line): where it is not deterministic, runs outside gdb need not part where the runs under gdb do";
+        }
         if (TraceRegisters.of(rec.session.arch()).isEmpty()) return "tandem's PANDA plugin has no register list for " + rec.session.arch().qemuName();
         return null;
     }
@@ -125,6 +129,7 @@ final class TracedPass {
         b.log.state.differAt = f.firstDiffer();
         b.save();
         if (!watch.isEmpty()) b.watchFromEqual = watch;
+        b.fromTraces = true;
         return Bracket.differing(e, f.firstDiffer());
     }
 
