@@ -48,9 +48,8 @@ final class TracedPass {
     String refusal() {
         if (!b.reexecutes()) return "going back is cheap here";
         for (Side s : List.of(rec, rep)) {
-            if (!(s.session.debugger().target() instanceof LiveProgram p) || !p.args().contains("-replay")) {
-                return s.name + " is not a PANDA replay gdb starts itself";
-            }
+            if (!(s.session.debugger().target() instanceof LiveProgram p)) return s.name + " is not a PANDA gdb starts itself (an rr replay, a gdb server)";
+            if (!p.args().contains("-replay")) return s.name + " does not replay (no -replay NAME on its command line)";
             if (!s.session.atBeginCommands().isEmpty()) return s.name + " runs commands at its begin, which only gdb can run";
         }
         if (rec.session.debugger().target().equals(rep.session.debugger().target())) {
