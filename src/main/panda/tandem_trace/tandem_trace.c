@@ -14,10 +14,10 @@
  *               run past it (tandem.panda.trace.ReplayRing reads it)
  *   pcs=0       a replay trace without each TB's PC (which the summary's hash holds too): enough to
  *               compare two replays of one recording, at a third of the bytes
- *   lead=N      with ring: run no further than guest instruction N until the reader of the ring
- *               raises that limit (a word in the ring's header), so that a run never gets more
- *               than a ring ahead of the comparison; 0, the default: no limit. A run held there
- *               whose parent has gone ends itself
+ *   lead=N      with ring: write no more than N TB entries until the reader of the ring raises
+ *               that limit (a word in the ring's header), so that a run never gets more than a
+ *               ring ahead of the comparison; 0, the default: no limit. A run held there whose
+ *               parent has gone ends itself
  *
  * Where it looks: at the start of each TB's first guest instruction, by a call that the plugin
  * puts into every TB as it is translated (before_tcg_codegen, tcg-utils.h insert_call_1p after
@@ -89,7 +89,7 @@ void uninit_plugin(void *);
 #define TT_WINDOW       (64u << 20) /* bytes mapped at a time */
 #define TT_RING_MAGIC   "TANDEMTR"
 #define TT_RING_HEADER  64          /* magic, u32 slots, u32 words per slot, u64 limit; slot i at 64 + i * 8 * words */
-#define TT_RING_LIMIT   16          /* u64: the count the run may not pass (0: none), raised by the reader */
+#define TT_RING_LIMIT   16          /* u64: the TB entries the run may write (0: no limit), raised by the reader */
 #define TT_MAX_ITEM     4096        /* more than the longest item (a full record) */
 #define TT_TRAILER_RESERVE 64       /* bytes kept free in the window for the trailer */
 
@@ -470,18 +470,18 @@ static void tt_ring_open(uint64_t slots, uint64_t lead) {
     tt.ring_mask = slots - 1;
 }
 
-/* Holds the run before the TB at `count` while the ring's reader has not raised the limit past
+/* Holds the run before its next TB entry while the ring's reader has not raised the limit past
  * it (lead=N): the reader compares two runs' traces and reads a TB's registers from the rings once
  * both have passed it, so neither may get a ring ahead. Ends PANDA if the reader has gone. */
-static void tt_hold(uint64_t count) {
+static void tt_hold(void) {
     pid_t parent = getppid();
     uint64_t waited = 0;
-    while (*tt.limit && count > *tt.limit) {
+    while (*tt.limit && tt.entries >= *tt.limit) {
         if (getppid() != parent) {
-            fprintf(stderr, "tandem_trace: the reader of %s.ring has gone while the run was held at guest instruction %" PRIu64 ": ending\n", tt.path, count);
+            fprintf(stderr, "tandem_trace: the reader of %s.ring has gone while the run was held at TB entry %" PRIu64 ": ending\n", tt.path, tt.entries);
             _exit(2);
         }
-        usleep(waited++ < 100 ? 50 : 1000);
+        usleep(waited++ < 1000 ? 20 : 1000);
     }
 }
 
@@ -617,7 +617,7 @@ static inline void tt_tb(TranslationBlock *tb, bool writes_tlb) {
     }
     CPUArchState *env = cpu->env_ptr;
     uint64_t count = rr_get_guest_instr_count();
-    if (tt.limit && count > *tt.limit) tt_hold(count);
+    if (tt.limit && tt.entries >= *tt.limit) tt_hold();
     uint64_t pc = (uint64_t) tb->pc;
     uint64_t g[TT_GENERAL_WORDS], sys[TT_NREGS];
     int ng = tt_general_words(env, pc, g), ns = tt_sys_words(env, sys);

@@ -16,7 +16,7 @@ import java.util.Arrays;
 
 /**
  * Layout (little-endian): a {@value #HEADER_SIZE}-byte header ("TANDEMTR", u32 slots, u32 words
- * per slot, at byte {@value #LIMIT_OFFSET} the u64 count the run may not pass (lead=N; 0: none)), then the slots, each of u64 words: the TB entry's number (from 1; 0: never written, or
+ * per slot, at byte {@value #LIMIT_OFFSET} the u64 number of TB entries the run may write (lead=N; 0: no limit)), then the slots, each of u64 words: the TB entry's number (from 1; 0: never written, or
  * being written), its guest instruction count, then the full record's registers in the plugin's
  * order (tt_regs, with the TB's PC at the target's PC index; {@link TraceFile#registerCount} of them).
  */
@@ -31,8 +31,8 @@ public final class ReplayRing {
     }
 
     /**
-     * The limit of a run started with lead=N: the count its plugin holds it before until the
-     * limit is raised past it. Raising waits for nothing: until the plugin has made the ring
+     * The limit of a run started with lead=N: the TB entries its plugin writes before it holds
+     * the run, until the limit is raised. Raising waits for nothing: until the plugin has made the ring
      * (at the run's first TB in replay) it does nothing, and the run keeps to its first limit, N.
      */
     public static final class Limit implements AutoCloseable {
@@ -52,7 +52,7 @@ public final class ReplayRing {
             return set;
         }
 
-        /** Lets the run go on to guest instruction {@code to} (0: to its end); false while the ring is not there yet. */
+        /** Lets the run write {@code to} TB entries in all (0: no limit); false while the ring is not there yet. */
         public boolean raise(long to) {
             try {
                 if (header == null) {

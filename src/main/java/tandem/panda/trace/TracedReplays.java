@@ -28,9 +28,9 @@ public final class TracedReplays {
      */
     public static final long TRACE_BYTES_PER_INSTR = 5;
     /**
-     * Guest instructions a replay may run ahead of the comparison (the plugin's lead=N): a TB is at
-     * least one instruction, so this many are at most half a ring of ReplayRing.SLOTS TBs, and the registers at the first
-     * differing TB are still in both rings when the comparison names it.
+     * TB entries a replay may write ahead of the comparison (the plugin's lead=N): half a ring of
+     * ReplayRing.SLOTS, so that the registers at the first differing TB are still in both rings
+     * when the comparison names it, however short the TBs.
      */
     static final long LEAD = ReplayRing.SLOTS / 2;
 
@@ -97,9 +97,8 @@ public final class TracedReplays {
                     long ca = a.count(), cb = b.count();
                     xLast = ca;
                     yLast = cb;
-                    long at = Math.min(ca, cb);
-                    if (at + LEAD / 2 > la.get()) la.raise(at + LEAD);
-                    if (at + LEAD / 2 > lb.get()) lb.raise(at + LEAD);
+                    if (a.index() + LEAD / 2 > la.get()) la.raise(a.index() + LEAD);
+                    if (b.index() + LEAD / 2 > lb.get()) lb.raise(b.index() + LEAD);
                     if (hi >= 0 && (ca >= hi || cb >= hi)) break;
                     if (ca < cb) {
                         ha = a.next();
