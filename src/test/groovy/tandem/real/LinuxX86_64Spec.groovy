@@ -201,6 +201,11 @@ class LinuxX86_64Spec extends LinuxSpecification {
         d.lastEqual() == tbStart
         d.firstDiverged() == tbNext
         d.registers().contains('rax')
+
+        and: "found by the two replays traced outside gdb (tandem_trace on x86_64): gdb ran no side back"
+        d.notes().any { it.startsWith('the traced replays (') && it.contains("first differ at guest instruction ${tbNext}") }
+        pair.rec().reexecutions() == 0
+        pair.rep().reexecutions() == 0
     }
 
     def "bisect --log names that serial read: its item, count, call site, both values, and that an input value differs"() {
