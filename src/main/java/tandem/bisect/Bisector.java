@@ -179,6 +179,10 @@ public final class Bisector {
                     state.phase = ResumeState.Phase.NARROW;
                     return exact;
                 }
+                if (refused == null && traced.below() != null) {
+                    state.phase = ResumeState.Phase.NARROW;
+                    return narrowing.cheap(traced.below());
+                }
             }
             // going back re-executes a whole run: scan forward period by period instead of striding
             // out and bisecting back, so that the search runs each side from its start only a few times

@@ -32,6 +32,8 @@ final class TracedPass {
     private final Search b;
     private final Side rec;
     private final Side rep;
+    /** Set when gdb found the sides differing already at the traces' last equal TB: [lo, that TB], to narrow under gdb. */
+    private Bracket below;
 
     TracedPass(Search b) {
         this.b = b;
@@ -111,16 +113,28 @@ final class TracedPass {
         b.note("the traced replays (" + f.millis() / 1000.0 + " s, outside gdb) first differ at guest instruction " + f.firstDiffer()
                 + " (" + groups(f.differing()) + "), the TB after " + f.lastEqual() + ": gdb takes both sides there");
         long e = f.lastEqual();
-        if (e < b.lo) return null;
+        if (e < b.lo) {
+            b.note("the traced replays differ at the first TB both begin from lo " + b.lo + " on: searching under gdb");
+            return null;
+        }
+        OpStats.phase("3 to the last equal TB");
         List<Location> watch = watchLocations(f);
         Search.Probe p = b.probe(e, true, false, false);
         if (p == null) {
             b.note("can't get both sides to " + e + " under gdb (" + b.endedSides() + "): searching under gdb");
             return null;
         }
-        if (p.instr() != e || !p.same()) {
-            b.note("under gdb the sides " + (p.instr() != e ? "meet at " + p.instr() + ", not " + e : "already differ at " + e + " ("
-                    + String.join(", ", p.rec().differences(p.rep())) + ")") + ", where the traces agree (RAM is not traced): searching under gdb");
+        if (p.instr() != e) {
+            b.note("under gdb the sides meet at " + p.instr() + ", not at " + e + " where the traces do: searching under gdb");
+            return null;
+        }
+        if (!p.same()) {
+            // lo agreed, e does not: a bracket all the same, narrowed under gdb (RAM is not traced)
+            b.note("under gdb the sides already differ at " + e + " (" + String.join(", ", p.rec().differences(p.rep()))
+                    + "), where the traces agree (RAM is not traced): narrowing [" + b.lo + ", " + e + "] under gdb");
+            b.log.state.differAt = e;
+            b.save();
+            below = Bracket.differing(b.lo, e);
             return null;
         }
         b.verified.add(e);
@@ -130,6 +144,11 @@ final class TracedPass {
         if (!watch.isEmpty()) b.watchFromEqual = watch;
         b.fromTraces = true;
         return Bracket.differing(e, f.firstDiffer());
+    }
+
+    /** After find() gave null: the bracket [lo, e] when gdb found the sides differing at the traces' last equal TB e, else null. */
+    Bracket below() {
+        return below;
     }
 
     private static TracedReplays.Replay replay(LiveProgram p) {
