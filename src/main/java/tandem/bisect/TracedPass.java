@@ -27,8 +27,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 final class TracedPass {
+    /**
+     * How the sides under gdb follow the comparison while the traced replays run: this many guest
+     * instructions below the last count found equal, in moves of at least FOLLOW_LEAST and at most
+     * FOLLOW_MOST (a move in progress when the comparison ends is waited for: some 0.25 s at most).
+     */
+    static final long FOLLOW_BEHIND = 1L << 14, FOLLOW_LEAST = 1L << 20, FOLLOW_MOST = 1L << 22;
+
     private final Search b;
     private final Side rec;
     private final Side rep;
@@ -95,15 +104,23 @@ final class TracedPass {
             b.note("searching under gdb: " + room);
             return null;
         }
+        b.note("replaying rec and rep once more outside gdb, at once, with tandem's PANDA plugin (each about 1.25x a plain replay;"
+                + " the sides under gdb follow), to find the first TB where they differ (Ctrl-C stops it)");
         b.progress("traced replays", b.lo, b.hi, 0);
         TracedReplays.Found f;
+        AtomicLong agreed = new AtomicLong(-1);
+        AtomicBoolean compared = new AtomicBoolean(false);
+        List<Thread> followers = List.of(follow(rec, agreed, compared), follow(rep, agreed, compared));
         try {
             f = TracedReplays.compare(replay(recProgram), replay(repProgram), launcher, b.lo, b.hi,
-                    () -> rec.session.interrupted() || rep.session.interrupted());
+                    () -> rec.session.interrupted() || rep.session.interrupted(), agreed::set);
         } catch (TraceException e) {
             if (rec.session.interrupted() || rep.session.interrupted()) throw new PandaException("interrupted during the traced replays");
             b.note("searching under gdb: the traced replays failed: " + e.getMessage());
             return null;
+        } finally {
+            compared.set(true);
+            for (Thread t : followers) joinQuietly(t);
         }
         if (!f.differs()) {
             b.note("the traced replays (" + f.millis() / 1000.0 + " s) found no TB where they differ " + (b.hi >= 0 ? "below hi " + b.hi : "up to their ends")
@@ -144,6 +161,44 @@ final class TracedPass {
         if (!watch.isEmpty()) b.watchFromEqual = watch;
         b.fromTraces = true;
         return Bracket.differing(e, f.firstDiffer());
+    }
+
+    /**
+     * One side under gdb following the comparison (see FOLLOW_BEHIND) on a thread of its own until
+     * {@code compared}: only to counts below where both replays agreed, so never past the last
+     * equal TB. A move that fails (Ctrl-C, a lost gdb) ends the following; the search then finds
+     * the side where that left it.
+     */
+    private static Thread follow(Side s, AtomicLong agreed, AtomicBoolean compared) {
+        Thread t = new Thread(() -> {
+            long at = Math.max(0, s.lastSeen());
+            try {
+                while (!compared.get()) {
+                    long target = agreed.get() - FOLLOW_BEHIND;
+                    if (target - at >= FOLLOW_LEAST) {
+                        if (!s.moveTo(Math.min(target, at + FOLLOW_MOST), false)) return;
+                        at = s.lastSeen();
+                    } else {
+                        Thread.sleep(20);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // left where it is: the move to the last equal TB goes on from there
+            }
+        }, "tandem-traced-follow-" + s.name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** After find() gave null: the bracket [lo, e] when gdb found the sides differing at the traces' last equal TB e, else null. */

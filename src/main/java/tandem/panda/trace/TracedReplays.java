@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 public final class TracedReplays {
@@ -34,6 +35,8 @@ public final class TracedReplays {
      * when the comparison names it, however short the TBs.
      */
     static final long LEAD = ReplayRing.SLOTS / 2;
+    /** TB entries compared between two reports of how far the replays agree. */
+    static final int AGREED_EVERY = 4096;
 
     /** One replay: PANDA's command line (its program first), its working directory, its stdin (null: none). */
     public record Replay(List<String> words, Path dir, Path stdin) {
@@ -70,9 +73,10 @@ public final class TracedReplays {
      * (not including) {@code hi} (-1: to their ends) at the counts where both began a TB, and ends
      * both replays once they differ or pass {@code hi}. {@code stop} (Ctrl-C) ends them at once: a
      * TraceException "interrupted". A replay that writes no trace is a TraceException with PANDA's
-     * last lines. The files are removed afterwards.
+     * last lines. The files are removed afterwards. {@code agreedTo} hears, every
+     * {@value #AGREED_EVERY} TB entries compared, the last count where both agreed so far.
      */
-    public static Found compare(Replay rec, Replay rep, Path launcher, long lo, long hi, BooleanSupplier stop) {
+    public static Found compare(Replay rec, Replay rep, Path launcher, long lo, long hi, BooleanSupplier stop, LongConsumer agreedTo) {
         long t0 = System.nanoTime();
         Path tmp = null;
         List<Process> running = new ArrayList<>();
@@ -88,7 +92,7 @@ public final class TracedReplays {
             watcher = stopWatcher(stop, running);
             TraceFile x = follow(recTrace, r, tmp.resolve("rec-out.txt"), "rec");
             TraceFile y = follow(repTrace, q, tmp.resolve("rep-out.txt"), "rep");
-            long lastEqual = -1, differ = -1, xLast = -1, yLast = -1;
+            long lastEqual = -1, differ = -1, xLast = -1, yLast = -1, compared = 0;
             int differing = 0;
             try (TraceFile.Entries a = x.entries(); TraceFile.Entries b = y.entries();
                  ReplayRing.Limit la = new ReplayRing.Limit(ReplayRing.of(recTrace), LEAD);
@@ -114,6 +118,7 @@ public final class TracedReplays {
                                 break;
                             }
                             lastEqual = ca;
+                            if (++compared % AGREED_EVERY == 0) agreedTo.accept(lastEqual);
                         }
                         ha = a.next();
                         hb = b.next();
