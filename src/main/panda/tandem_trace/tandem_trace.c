@@ -309,6 +309,7 @@ static struct {
     uint64_t *ring;             /* ring=N: N slots of (TB entry number, count, the full record's words) */
     uint64_t ring_mask;         /* N - 1 */
     volatile uint64_t *limit;   /* lead=N: the ring header's limit word */
+    pid_t reader;               /* lead=N: the parent the run started with, the reader of the ring */
     bool no_pcs;                /* pcs=0 */
 } tt = { .fd = -1 };
 
@@ -465,7 +466,10 @@ static void tt_ring_open(uint64_t slots, uint64_t lead) {
     tt_put32(&p, (uint32_t) slots);
     tt_put32(&p, TT_RING_WORDS);
     tt_put64(&p, lead);
-    if (lead) tt.limit = (volatile uint64_t *) ((uint8_t *) m + TT_RING_LIMIT);
+    if (lead) {
+        tt.limit = (volatile uint64_t *) ((uint8_t *) m + TT_RING_LIMIT);
+        tt.reader = getppid();
+    }
     tt.ring = (uint64_t *) ((uint8_t *) m + TT_RING_HEADER);
     tt.ring_mask = slots - 1;
 }
@@ -474,10 +478,11 @@ static void tt_ring_open(uint64_t slots, uint64_t lead) {
  * it (lead=N): the reader compares two runs' traces and reads a TB's registers from the rings once
  * both have passed it, so neither may get a ring ahead. Ends PANDA if the reader has gone. */
 static void tt_hold(void) {
-    pid_t parent = getppid();
     uint64_t waited = 0;
     while (*tt.limit && tt.entries >= *tt.limit) {
-        if (getppid() != parent) {
+        /* the parent at the first TB, not at this hold: a reader gone before it is gone all the same
+           (and the vCPU thread holds QEMU's global lock here, so PANDA's own SIGTERM handling cannot end it) */
+        if (getppid() != tt.reader) {
             fprintf(stderr, "tandem_trace: the reader of %s.ring has gone while the run was held at TB entry %" PRIu64 ": ending\n", tt.path, tt.entries);
             _exit(2);
         }
@@ -604,7 +609,7 @@ static inline void tt_tb(TranslationBlock *tb, bool writes_tlb) {
         panda_arg_list *args = panda_get_args("tandem_trace");
         const char *file = panda_parse_string_opt(args, "file", "", "where to write the trace");
         uint64_t ring = panda_parse_uint64_opt(args, "ring", 0, "TBs whose registers PATH.ring keeps");
-        uint64_t lead = panda_parse_uint64_opt(args, "lead", 0, "with ring: the count the run may not pass until the ring's reader raises it");
+        uint64_t lead = panda_parse_uint64_opt(args, "lead", 0, "with ring: the TB entries the run writes until the ring's reader raises the limit");
         tt.no_pcs = panda_parse_uint64_opt(args, "pcs", 1, "1: a replay trace holds each TB's PC, 0: not") == 0;
         bool ok = tt_open(mode, file);
         if (ok) tt_ring_open(ring, lead);

@@ -14,6 +14,7 @@ import tandem.panda.Arch;
 import tandem.panda.Both;
 import tandem.panda.PandaException;
 import tandem.panda.nondet.NondetLog;
+import tandem.panda.trace.ReplayRing;
 import tandem.panda.trace.TraceException;
 import tandem.panda.trace.TracePlugin;
 import tandem.panda.trace.TraceRegisters;
@@ -36,6 +37,8 @@ final class TracedPass {
      * instructions below the last count found equal, in moves of at least FOLLOW_LEAST and at most
      * FOLLOW_MOST (a move in progress when the comparison ends is waited for: some 0.25 s at most).
      */
+    /** Bytes the traced replays leave free in the temporary folder: the disk is the machine's, not the search's. */
+    static final long ROOM_LEFT = 1L << 30;
     static final long FOLLOW_BEHIND = 1L << 14, FOLLOW_LEAST = 1L << 20, FOLLOW_MOST = 1L << 22;
 
     private final Search b;
@@ -123,12 +126,15 @@ final class TracedPass {
             for (Thread t : followers) joinQuietly(t);
         }
         if (!f.differs()) {
-            b.note("the traced replays (" + f.millis() / 1000.0 + " s) found no TB where they differ " + (b.hi >= 0 ? "below hi " + b.hi : "up to their ends")
-                    + " (rec to " + f.recEnd() + ", rep to " + f.repEnd() + "): searching under gdb, which also compares RAM and sees where a side ends");
+            b.note("the traced replays (" + f.millis() / 1000.0 + " s) found no TB where they differ " + (b.hi >= 0 ? "below hi " + b.hi : "up to where one ended")
+                    + " (rec's trace to " + f.recEnd() + ended(f.recEnded()) + ", rep's to " + f.repEnd() + ended(f.repEnded())
+                    + "): searching under gdb, which also compares RAM and sees where a side ends");
             return null;
         }
         b.note("the traced replays (" + f.millis() / 1000.0 + " s, outside gdb) first differ at guest instruction " + f.firstDiffer()
                 + " (" + groups(f.differing()) + "), the TB after " + f.lastEqual() + ": gdb takes both sides there");
+        if (f.recEnded() != null) b.note("rec's traced replay ended on its own: " + f.recEnded());
+        if (f.repEnded() != null) b.note("rep's traced replay ended on its own: " + f.repEnded());
         long e = f.lastEqual();
         if (e < b.lo) {
             b.note("the traced replays differ at the first TB both begin from lo " + b.lo + " on: searching under gdb");
@@ -217,13 +223,14 @@ final class TracedPass {
     private String roomRefusal() {
         long end = b.hi >= 0 ? b.hi : Math.max(lastCount(rec), lastCount(rep));
         if (end <= 0) return null;
-        long need = 2 * end * TracedReplays.TRACE_BYTES_PER_INSTR;
+        long need = 2 * end * TracedReplays.TRACE_BYTES_PER_INSTR + 2 * ReplayRing.bytes(TraceRegisters.of(rec.session.arch()).size());
         try {
             Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
             long free = Files.getFileStore(tmp).getUsableSpace();
-            if (free < need + (1L << 30)) {
-                return "two replay traces up to guest instruction " + end + " need about " + need / (1 << 20) + " MiB in " + tmp
-                        + ", which has " + free / (1 << 20) + " MiB free (give a lower hi, or -Djava.io.tmpdir=DIR with room)";
+            if (free < need + ROOM_LEFT) {
+                return "two replay traces up to guest instruction " + end + " and their rings need up to " + need / (1 << 20) + " MiB in " + tmp
+                        + ", and tandem leaves " + ROOM_LEFT / (1 << 20) + " MiB free beside them; it has " + free / (1 << 20)
+                        + " MiB free (-Djava.io.tmpdir=DIR: a folder with room" + (b.hi < 0 ? ", or a lower hi" : "") + ")";
             }
         } catch (IOException e) {
             return "can't see the free space for the replay traces: " + e.getMessage();
@@ -243,6 +250,10 @@ final class TracedPass {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    private static String ended(String how) {
+        return how == null ? "" : ", where its replay " + how.replaceFirst("^exited", "exited with").replaceFirst("^killed", "was killed");
     }
 
     private static String groups(int bits) {

@@ -10,6 +10,7 @@ import spock.lang.Specification
 import spock.lang.Timeout
 import tandem.bisect.BisectOptions
 import tandem.bisect.Bisector
+import tandem.console.TandemProcess
 
 import java.nio.file.Files
 import java.nio.file.Path
@@ -128,6 +129,38 @@ class RealPandaBisectSpec extends Specification {
         pair?.close()
     }
 
+    def "SIGINT to tandem bisect during the traced replays leaves no replay, no PANDA and none of their files"() {
+        given: 'tandem bisect as a terminal starts it (SIGINT at its default), its temporary folder its own'
+        def fx = RealPanda.get()
+        def rec = fx.unchanged(), rep = fx.edited().recording
+        def tmp = Files.createTempDirectory('tandem-bisect-sigint-')
+        def cmd = { RealPanda.Recording r -> (r.replayCommand(fx.panda)[0..-2] + [r.dir.resolve(r.name).toString()]).join(' ') }
+        def java = TandemProcess.command(['bisect', '--cwd', rec.dir.toString(), '--rec-cmd', cmd(rec), '--rep-cmd', cmd(rep)])
+        java[java.findIndexOf { it.startsWith('-Djava.io.tmpdir=') }] = "-Djava.io.tmpdir=$tmp".toString()
+        def out = tmp.resolveSibling(tmp.fileName.toString() + '.out')
+        def p = new ProcessBuilder(['perl', '-e', '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec $ARGV[0]: $!\\n"'] + java)
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start()
+        def traced = { ['ps', '-eo', 'args'].execute().text.readLines().findAll { it.contains("tandem_trace:file=$tmp") } }
+
+        when: 'SIGINT once both traced replays run'
+        long until = System.currentTimeMillis() + 120_000
+        while (traced().size() < 2 && p.alive && System.currentTimeMillis() < until) sleep 20
+        assert traced().size() == 2: out.toFile().text
+        ['kill', '-INT', p.pid().toString()].execute().waitFor()
+
+        then: 'tandem ends, and its shutdown takes the replays and their folder with it'
+        p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)
+        traced().isEmpty()
+        Files.list(tmp).withCloseable { it.toList() }.findAll { it.fileName.toString().startsWith('tandem-traced-replays-') } == []
+        gone { ['ps', '-eo', 'args'].execute().text.readLines().findAll { it.contains('panda-system') &&
+                (it.contains(rec.dir.resolve(rec.name).toString()) || it.contains(rep.dir.resolve(rep.name).toString())) } }
+
+        cleanup:
+        p?.destroyForcibly()
+        tmp?.toFile()?.deleteDir()
+        if (out != null) Files.deleteIfExists(out)
+    }
+
     def "given the failing replay's point as instrMax (diverge.py's --instr-max), the search runs no side back"() {
         given:
         def fx = RealPanda.get()
@@ -178,6 +211,13 @@ class RealPandaBisectSpec extends Specification {
 
         cleanup:
         pair?.close()
+    }
+
+    /** Whether {@code list} comes back empty within 10 s (processes a killed gdb leaves take a moment to be reaped). */
+    private static boolean gone(Closure<List> list) {
+        long until = System.currentTimeMillis() + 10_000
+        while (!list().isEmpty() && System.currentTimeMillis() < until) sleep 100
+        list().isEmpty()
     }
 
     /** The count a plain replay of {@code r} fails at: "Current replay point" or "Replay program point" in PANDA's failure text. */

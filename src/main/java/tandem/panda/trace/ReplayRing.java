@@ -85,6 +85,11 @@ public final class ReplayRing {
         }
     }
 
+    /** The size of a ring file of SLOTS slots, for {@code registers} registers a record. */
+    public static long bytes(int registers) {
+        return HEADER_SIZE + (long) SLOTS * (2 + registers) * 8;
+    }
+
     /** The ring file the plugin writes beside the trace {@code trace}. */
     public static Path of(Path trace) {
         return trace.resolveSibling(trace.getFileName() + ".ring");

@@ -52,13 +52,15 @@ public final class TracedReplays {
      * @param repRegs     the same for rep
      * @param recTlb      rec's TLB at firstDiffer (entry -> words) when the TLB differs there, else empty
      * @param repTlb      the same for rep
-     * @param recEnd      the last count rec's trace reached; {@code recEnded}: its replay ended (not killed)
+     * @param recEnd      the last count rec's trace reached; {@code recEnded}: how its replay ended on its
+     *                    own before the comparison was done ("exited 134: ..." with PANDA's replay point
+     *                    when it printed one, "killed by signal 9"), null when the comparison ended it
      * @param millis      wall time from the start of the replays to the end of the comparison
      * @param registerCount registers per ring record; {@code pcIndex}: the PC's place among them
      */
     public record Found(long lastEqual, long firstDiffer, int differing, long[] recRegs, long[] repRegs,
                         Map<Integer, long[]> recTlb, Map<Integer, long[]> repTlb,
-                        long recEnd, boolean recEnded, long repEnd, boolean repEnded, long millis, int registerCount, int systemFrom) {
+                        long recEnd, String recEnded, long repEnd, String repEnded, long millis, int registerCount, int systemFrom) {
         public boolean differs() {
             return firstDiffer >= 0;
         }
@@ -79,10 +81,19 @@ public final class TracedReplays {
     public static Found compare(Replay rec, Replay rep, Path launcher, long lo, long hi, BooleanSupplier stop, LongConsumer agreedTo) {
         long t0 = System.nanoTime();
         Path tmp = null;
-        List<Process> running = new ArrayList<>();
+        List<Process> running = new java.util.concurrent.CopyOnWriteArrayList<>();
         Thread watcher = null;
+        Thread onExit = null;
         try {
             tmp = Files.createTempDirectory("tandem-traced-replays-");
+            // a JVM ended meanwhile (SIGINT to `tandem bisect`) leaves neither the replays nor their files
+            Path folder = tmp;
+            onExit = new Thread(() -> {
+                for (Process p : running) p.destroyForcibly();
+                for (Process p : running) end(p);
+                removeAll(folder);
+            }, "tandem-traced-replays-exit");
+            Runtime.getRuntime().addShutdownHook(onExit);
             // there before the replays start, for the comparison to wait on (the plugin truncates it)
             Path recTrace = Files.createFile(tmp.resolve("rec-trace")), repTrace = Files.createFile(tmp.resolve("rep-trace"));
             Process r = start(rec, launcher, recTrace, tmp.resolve("rec-out.txt"));
@@ -126,7 +137,7 @@ public final class TracedReplays {
                 }
             }
             if (stop.getAsBoolean()) throw new TraceException("interrupted");
-            boolean recEnded = !r.isAlive(), repEnded = !q.isAlive();
+            String recEnded = endedHow(r, tmp.resolve("rec-out.txt")), repEnded = endedHow(q, tmp.resolve("rep-out.txt"));
             for (Process p : running) end(p);
             long millis = (System.nanoTime() - t0) / 1_000_000L;
             if (differ < 0) return new Found(lastEqual, -1, 0, null, null, Map.of(), Map.of(), xLast, recEnded, yLast, repEnded, millis,
@@ -145,7 +156,29 @@ public final class TracedReplays {
             if (watcher != null) watcher.interrupt();
             for (Process p : running) end(p);
             if (tmp != null) removeAll(tmp);
+            if (onExit != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onExit);
+                } catch (IllegalStateException e) {
+                    // the JVM is ending: the hook runs, and finds nothing left to do
+                }
+            }
         }
+    }
+
+    /** How a replay ended on its own (null: it still runs), with PANDA's replay point when its output names one. */
+    private static String endedHow(Process p, Path out) {
+        if (p.isAlive()) return null;
+        int code = p.exitValue();
+        String how = code > 128 ? "killed by signal " + (code - 128) : "exited " + code;
+        try {
+            String text = Files.exists(out) ? Files.readString(out, StandardCharsets.ISO_8859_1) : "";
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:Current replay point|Replay program point):\\s*\\{guest_instr_count=(\\d+)\\}").matcher(text);
+            if (m.find()) how += " (PANDA's replay failed at guest instruction " + m.group(1) + ")";
+        } catch (IOException e) {
+            // how it ended is said without PANDA's words
+        }
+        return how;
     }
 
     private static Process start(Replay r, Path launcher, Path trace, Path out) throws IOException {
