@@ -74,10 +74,17 @@ class LinuxArmSpec extends LinuxSpecification {
 
     /** The guest instruction count and the virtual clock (ns) at each of the first calls of gt_get_countervalue in a plain gdb's replay. */
     private List<List<Long>> timerReads() {
-        def out = g.replayUnderGdb(recording, ['break gt_get_countervalue', 'commands', 'silent',
-                'printf "gt-read %llu %lld\\n", cpus->tqh_first->rr_guest_instr_count, (long long) qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL)',
-                'continue', 'end', 'run']).output
-        (out =~ /(?m)^gt-read (\d+) (-?\d+)$/).collect { [it[1] as long, it[2] as long] }
+        // a replay of this recording may itself fail before the first read (seen once under a full
+        // test run's load: rr_log.c:1036 at guest instruction 277, its timing not logged): such a
+        // run shows nothing about the reads, and a plain replay is run again, up to three times
+        List<List<Long>> reads = []
+        for (int i = 0; i < 3 && reads.isEmpty(); i++) {
+            def out = g.replayUnderGdb(recording, ['break gt_get_countervalue', 'commands', 'silent',
+                    'printf "gt-read %llu %lld\\n", cpus->tqh_first->rr_guest_instr_count, (long long) qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL)',
+                    'continue', 'end', 'run']).output
+            reads = (out =~ /(?m)^gt-read (\d+) (-?\d+)$/).collect { [it[1] as long, it[2] as long] }
+        }
+        reads
     }
 
     def "the same recording on both sides differs: the search names where two replays part, at the first unlogged timer read, and says the replay is not deterministic"() {
