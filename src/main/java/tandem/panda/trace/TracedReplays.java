@@ -5,6 +5,8 @@
 // TB stop the program at each.
 package tandem.panda.trace;
 
+import tandem.panda.ReplayOutput;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -166,15 +168,14 @@ public final class TracedReplays {
         }
     }
 
-    /** How a replay ended on its own (null: it still runs), with PANDA's replay point when its output names one. */
+    /** How a replay ended on its own (null: it still runs), with where PANDA's replay failed when its output says (ReplayOutput). */
     private static String endedHow(Process p, Path out) {
         if (p.isAlive()) return null;
         int code = p.exitValue();
         String how = code > 128 ? "killed by signal " + (code - 128) : "exited " + code;
         try {
-            String text = Files.exists(out) ? Files.readString(out, StandardCharsets.ISO_8859_1) : "";
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:Current replay point|Replay program point):\\s*\\{guest_instr_count=(\\d+)\\}").matcher(text);
-            if (m.find()) how += " (PANDA's replay failed at guest instruction " + m.group(1) + ")";
+            ReplayOutput text = new ReplayOutput(Files.exists(out) ? Files.readAllLines(out, StandardCharsets.ISO_8859_1) : List.of(), code);
+            if (text.failed() && text.lastInstr().isPresent()) how += " (PANDA's replay failed at guest instruction " + text.lastInstr().getAsLong() + ")";
         } catch (IOException e) {
             // how it ended is said without PANDA's words
         }
